@@ -1,0 +1,1 @@
+"""goalsync's shipped policy, as data (TOML); importable as ``syncer.rules``."""

@@ -1,0 +1,1 @@
+"""Backend adapters behind two small protocols (see ``base``): tasks and calendar."""

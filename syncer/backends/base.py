@@ -1,0 +1,244 @@
+"""The two backend protocols, their values, and the exceptions adapters raise.
+
+A task backend (Todoist, CalDAV VTODO, memory) stores one task per plan object it is
+given; a calendar backend (CalDAV VEVENT, memory) stores time blocks and reports busy
+time. Adapters own the mapping details (projects, sections, lists, markers, UIDs); the
+engine speaks only in the values below.
+
+Ownership: every object an adapter writes carries the plan key in a marker (Todoist: a
+marker line in the description; CalDAV: ``X-GOALSYNC-KEY`` and a ``goalsync-`` UID).
+Listings return only owned objects, and they are complete or they raise: a partial
+listing must never look like deletions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal, Protocol
+
+from syncer.core.model import Interval
+from syncer.errors import CredentialError, GoalsyncError
+
+TaskKind = Literal["goal", "milestone", "step", "habit", "review"]
+
+
+class BackendError(GoalsyncError):
+    """A remote call failed in a way a rerun may fix (exit 1)."""
+
+    exit_code = 1
+
+
+class NotFound(BackendError):
+    """The object does not exist (any more) on the server."""
+
+
+class PreconditionFailed(BackendError):
+    """If-Match / If-None-Match failed: someone else changed (or created) it. Re-read."""
+
+
+class RateLimited(BackendError):
+    """HTTP 429/503 after bounded retries; ``retry_after`` in seconds."""
+
+    def __init__(self, message: str, retry_after: float = 0.0, hint: str | None = None):
+        super().__init__(message, hint)
+        self.retry_after = retry_after
+
+
+class Unreachable(BackendError):
+    """The server could not be reached (DNS, refused, timeout, dropped connection)."""
+
+
+class IncompleteListing(BackendError):
+    """A listing failed part way; nothing may be concluded from what was seen."""
+
+
+class AuthError(CredentialError):
+    """401/403: the credential is missing or was rejected (exit 3)."""
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    """What goalsync wants one remote task to be.
+
+    ``description`` is the human text; adapters add their own ownership marker.
+    ``recurrence`` is an RFC 5545 RRULE value (``FREQ=WEEKLY;BYDAY=MO,WE,FR``) for
+    habits; adapters translate it (Todoist: ``every mon, wed, fri``).
+    ``due`` is a date (all-day) or an aware datetime.
+    """
+
+    key: str
+    kind: TaskKind
+    title: str
+    goal_id: str
+    goal_title: str
+    description: str = ""
+    milestone_id: str | None = None
+    milestone_title: str | None = None
+    due: date | datetime | None = None
+    deadline: date | None = None
+    duration_minutes: int | None = None
+    priority: int = 4  # 1 highest .. 4 lowest (the app's P1..P4)
+    labels: tuple[str, ...] = ()
+    recurrence: str | None = None
+    parent_key: str | None = None
+    plan_id: str = "plan"
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteTask:
+    """An owned task as it is on the server now."""
+
+    key: str
+    remote_id: str
+    kind: TaskKind
+    title: str
+    description: str = ""  # without the marker
+    due: date | datetime | None = None
+    deadline: date | None = None
+    duration_minutes: int | None = None
+    priority: int = 4
+    labels: tuple[str, ...] = ()
+    completed: bool = False
+    completed_at: datetime | None = None
+    etag: str | None = None  # CalDAV ETag; Todoist leaves it None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTask:
+    spec: TaskSpec
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateTask:
+    remote_id: str
+    spec: TaskSpec
+    fields: frozenset[str]  # TaskSpec field names to change; others are left alone
+    etag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteTask:
+    key: str
+    remote_id: str
+    etag: str | None = None
+
+
+TaskChange = CreateTask | UpdateTask | DeleteTask
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeResult:
+    """The outcome of one change, in input order. ``error`` is None on success."""
+
+    key: str
+    remote_id: str | None = None
+    etag: str | None = None
+    error: str | None = None
+    retryable: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class TaskBackend(Protocol):
+    name: str
+
+    def list_tasks(self) -> list[RemoteTask]:
+        """Every owned task, open and completed (completed ones with ``completed_at``).
+
+        Raises AuthError, Unreachable, RateLimited, IncompleteListing. Never returns a
+        partial list.
+        """
+        ...
+
+    def changes_since(self, token: str | None) -> tuple[bool, str | None]:
+        """Cheap check: ``(changed, new_token)``. ``token=None`` always says changed.
+
+        One request where the server allows it. Raises AuthError, Unreachable.
+        """
+        ...
+
+    def apply(self, changes: Sequence[TaskChange]) -> list[ChangeResult]:
+        """Apply changes (batched where the server allows), one result per change.
+
+        Creating a key that already exists remotely adopts the existing task (idempotent
+        after a crash). Per-object failures are results, not exceptions; AuthError and
+        Unreachable are raised when nothing could be sent.
+        """
+        ...
+
+
+# ------------------------------------------------------------------------ calendar
+
+
+@dataclass(frozen=True, slots=True)
+class BlockSpec:
+    """One time block goalsync wants on the calendar (a VEVENT)."""
+
+    uid: str
+    key: str  # the step or habit key it is for
+    title: str
+    start: datetime
+    end: datetime
+    goal_id: str
+    milestone_id: str | None = None
+    description: str = ""
+    timezone: str = "UTC"  # the plan's zone, for VTIMEZONE/TZID
+    plan_id: str = "plan"
+    categories: tuple[str, ...] = ("goalsync",)
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteBlock:
+    uid: str
+    key: str
+    title: str
+    start: datetime
+    end: datetime
+    etag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BusyTime:
+    """Busy intervals in a range; ``all_day`` holds whole-day events separately."""
+
+    intervals: tuple[Interval, ...] = ()
+    all_day: tuple[Interval, ...] = field(default=())
+
+
+class CalendarBackend(Protocol):
+    name: str
+
+    def list_blocks(self, start: datetime, end: datetime) -> list[RemoteBlock]:
+        """Every owned block overlapping [start, end). Complete or raises
+        IncompleteListing / Unreachable / AuthError."""
+        ...
+
+    def busy(self, start: datetime, end: datetime) -> BusyTime:
+        """Busy time in [start, end): events on the busy calendars and every event in the
+        target calendar that goalsync does not own, recurring ones expanded."""
+        ...
+
+    def changes_since(self, token: str | None) -> tuple[bool, str | None]:
+        """Cheap check via ctag / sync-token: ``(changed, new_token)``."""
+        ...
+
+    def create(self, spec: BlockSpec) -> str:
+        """Create with If-None-Match: * and return the new ETag.
+        Raises PreconditionFailed if the UID exists already."""
+        ...
+
+    def update(self, spec: BlockSpec, etag: str | None) -> str:
+        """Replace with If-Match: etag; return the new ETag.
+        Raises PreconditionFailed (changed meanwhile), NotFound."""
+        ...
+
+    def delete(self, uid: str, etag: str | None) -> None:
+        """Delete with If-Match: etag. Raises PreconditionFailed, NotFound."""
+        ...

@@ -1,0 +1,47 @@
+"""Secrets: the system keyring first, then an environment variable for headless runs.
+
+Secrets never live in the config file or the state database, and never reach logs or
+error messages.
+"""
+
+from __future__ import annotations
+
+import os
+
+from syncer.errors import CredentialError
+
+KEYRING_SERVICE = "goalsync"
+
+
+def get_secret(name: str, env_var: str, how_to_set: str) -> str:
+    """Return the secret ``name`` (e.g. ``"todoist"``) or raise a CredentialError
+    whose sentence says how to provide it (``how_to_set``: the auth command)."""
+    value = os.environ.get(env_var)
+    if value:
+        return value
+    value = _from_keyring(name)
+    if value:
+        return value
+    raise CredentialError(
+        f"no {name} credential is set",
+        hint=f"run `{how_to_set}`, or set {env_var} for headless runs",
+    )
+
+
+def set_secret(name: str, value: str) -> None:
+    import keyring
+
+    keyring.set_password(KEYRING_SERVICE, name, value)
+
+
+def _from_keyring(name: str) -> str | None:
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            return keyring.get_password(KEYRING_SERVICE, name)
+        except KeyringError:
+            return None
+    except Exception:  # no usable keyring backend on a headless machine
+        return None

@@ -1,0 +1,7 @@
+"""Test-wide fixtures live in tests/fixtures/, one plugin module per concern."""
+
+pytest_plugins = [
+    "tests.fixtures.guards",
+    "tests.fixtures.radicale",
+    "tests.fixtures.todoist",
+]
