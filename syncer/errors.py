@@ -8,6 +8,8 @@ are shown only with ``--debug``. Exit codes follow docs/architecture.md:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class GoalsyncError(Exception):
     """Base class: a message for a person, an exit code and an optional hint."""
@@ -42,8 +44,8 @@ class PlanError(GoalsyncError):
 
     exit_code = 2
 
-    def __init__(self, problems: list, hint: str | None = None) -> None:  # type: ignore[type-arg]
-        self.problems = problems
+    def __init__(self, problems: Sequence[object], hint: str | None = None) -> None:
+        self.problems = list(problems)
         lines = "\n".join(str(p) for p in problems)
         super().__init__(f"the plan has {len(problems)} error(s):\n{lines}", hint)
 

@@ -14,12 +14,14 @@ listing must never look like deletions.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol
 
-from syncer.core.model import Interval
+from syncer.core.model import BusyTime
 from syncer.errors import CredentialError, GoalsyncError
+
+__all__ = ["BusyTime"]  # re-exported: defined in the core, used by calendar adapters
 
 TaskKind = Literal["goal", "milestone", "step", "habit", "review"]
 
@@ -202,14 +204,6 @@ class RemoteBlock:
     start: datetime
     end: datetime
     etag: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BusyTime:
-    """Busy intervals in a range; ``all_day`` holds whole-day events separately."""
-
-    intervals: tuple[Interval, ...] = ()
-    all_day: tuple[Interval, ...] = field(default=())
 
 
 class CalendarBackend(Protocol):

@@ -7,10 +7,10 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from syncer.backends.base import (
     BlockSpec,
-    BusyTime,
     ChangeResult,
     CreateTask,
     DeleteTask,
@@ -22,7 +22,7 @@ from syncer.backends.base import (
     TaskSpec,
     UpdateTask,
 )
-from syncer.core.model import Interval
+from syncer.core.model import BusyTime, Interval
 
 
 def _task_from_spec(spec: TaskSpec, remote_id: str, etag: str) -> RemoteTask:
@@ -114,7 +114,7 @@ class MemoryTaskBackend:
         self.tasks[remote_id] = replace(task, completed=True, completed_at=at,
                                         etag=self._etag())
 
-    def edit(self, remote_id: str, **values: object) -> None:
+    def edit(self, remote_id: str, **values: Any) -> None:
         self.tasks[remote_id] = replace(self.tasks[remote_id], **values, etag=self._etag())
 
 

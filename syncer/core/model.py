@@ -194,6 +194,15 @@ class Interval:
 
 
 @dataclass(frozen=True, slots=True)
+class BusyTime:
+    """Busy intervals in a range; ``all_day`` holds whole-day events separately (the
+    scheduling rules decide whether an all-day event blocks the day)."""
+
+    intervals: tuple[Interval, ...] = ()
+    all_day: tuple[Interval, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Block:
     """A time block for one step (or habit occurrence) on the calendar.
 
