@@ -1,0 +1,532 @@
+"""iCalendar bodies for goalsync: time blocks (VEVENT), tasks (VTODO), busy time.
+
+No network and no disk: bytes and ``icalendar`` components in, values out.
+
+Ownership: an object is goalsync's when its UID has the form
+``goalsync-<plan>-...@goalsync`` (blocks) or ``goalsync-<plan>-...@goalsync-task``
+(tasks). ``X-GOALSYNC-*`` properties carry the plan key and context, but they alone do
+not make an object owned: a calendar app may copy them into a user's duplicate, and that
+copy is the user's. UIDs never contain ``/`` or ``+`` (servers and clients mangle them)
+and a block UID is never reused (Nextcloud's trash bin refuses a deleted UID).
+
+Time: blocks are written with ``TZID`` of the plan's zone (plus its VTIMEZONE) so every
+client shows them at the planned wall time across daylight-saving changes. When reading,
+floating times (no zone) are read in UTC unless a ``floating_tz`` is given, and all-day
+events become whole-day intervals starting at midnight in that same zone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+import icalendar
+import recurring_ical_events
+
+from syncer.backends.base import BlockSpec, RemoteBlock, RemoteTask, TaskKind, TaskSpec
+from syncer.core.model import BusyTime, Interval
+
+PRODID = "-//goalsync//goalsync//EN"
+UID_PREFIX = "goalsync-"
+BLOCK_UID_SUFFIX = "@goalsync"
+TASK_UID_SUFFIX = "@goalsync-task"
+CATEGORY = "goalsync"
+MARKER_PREFIX = "goalsync:"
+MARKER_NOTE = "(managed by goalsync; keep this line)"
+
+_UNSAFE = re.compile(r"[/:+\s@]")
+_TASK_KINDS: tuple[TaskKind, ...] = ("goal", "milestone", "step", "habit", "review")
+
+
+# ------------------------------------------------------------------------------ UIDs
+
+
+def _uid_part(text: str) -> str:
+    return _UNSAFE.sub(".", text)
+
+
+def block_uid(step_key: str, index: int, plan_id: str) -> str:
+    """``goalsync-<plan>-<key with / : + @ and spaces as .>-<index>@goalsync``.
+
+    Deterministic; never contains ``/`` or ``+``. The engine allocates ``index`` and
+    never reuses one for the same key, so a deleted block's UID is never written again.
+    """
+    return f"{UID_PREFIX}{_uid_part(plan_id)}-{_uid_part(step_key)}-{index}{BLOCK_UID_SUFFIX}"
+
+
+def task_uid(plan_id: str, key: str) -> str:
+    """The deterministic VTODO UID of a plan object (distinct from every block UID)."""
+    return f"{UID_PREFIX}{_uid_part(plan_id)}-{_uid_part(key)}{TASK_UID_SUFFIX}"
+
+
+def is_block_uid(uid: str) -> bool:
+    return uid.startswith(UID_PREFIX) and uid.endswith(BLOCK_UID_SUFFIX)
+
+
+def is_task_uid(uid: str) -> bool:
+    return uid.startswith(UID_PREFIX) and uid.endswith(TASK_UID_SUFFIX)
+
+
+def is_owned_uid(uid: str) -> bool:
+    return is_block_uid(uid) or is_task_uid(uid)
+
+
+def href_name(uid: str) -> str:
+    """The resource name an object is stored under: the UID (already URL-safe) + .ics."""
+    return f"{uid}.ics"
+
+
+# ------------------------------------------------------------------------ time helpers
+
+
+def _zone(name: str) -> tzinfo:
+    return UTC if name.upper() in ("UTC", "Z", "ETC/UTC") else ZoneInfo(name)
+
+
+def _in_zone(value: datetime, zone_name: str) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value.isoformat()} for a block; pass aware times")
+    return value.astimezone(_zone(zone_name))
+
+
+def _aware(value: date | datetime, floating_tz: tzinfo) -> datetime:
+    """A DATE becomes midnight, a floating DATE-TIME gets ``floating_tz``."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=floating_tz)
+    return value
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _text(component: icalendar.cal.Component, name: str) -> str | None:
+    value = component.get(name)
+    if value is None:
+        return None
+    if isinstance(value, list):  # a property given twice: the first one wins
+        value = value[0]
+    return str(value)
+
+
+def _categories(component: icalendar.cal.Component) -> list[str]:
+    raw = component.get("CATEGORIES")
+    if raw is None:
+        return []
+    values = raw if isinstance(raw, list) else [raw]
+    out: list[str] = []
+    for value in values:
+        out.extend(str(c) for c in getattr(value, "cats", [value]))
+    return out
+
+
+def _new_calendar() -> icalendar.Calendar:
+    cal = icalendar.Calendar()
+    cal.add("PRODID", PRODID)
+    cal.add("VERSION", "2.0")
+    return cal
+
+
+def _calendar_bytes(components: Iterable[icalendar.cal.Component]) -> bytes:
+    cal = _new_calendar()
+    for component in components:
+        cal.add_component(component)
+    cal.add_missing_timezones(*_timezone_span(cal))
+    return cast(bytes, cal.to_ical())
+
+
+def _timezone_span(cal: icalendar.Calendar) -> tuple[date, date]:
+    """The years the VTIMEZONEs must cover: a year either side of every time in the
+    calendar (a few hundred bytes per object instead of ~4 kB), or 1970-2038 when a
+    component recurs."""
+    years: list[int] = []
+    for component in cal.subcomponents:
+        if "RRULE" in component or "RDATE" in component:
+            return date(1970, 1, 1), date(2038, 1, 1)
+        for name in ("DTSTART", "DTEND", "DUE"):
+            if name in component:
+                years.append(component.decoded(name).year)
+    if not years:
+        return date(1970, 1, 1), date(2038, 1, 1)
+    return date(min(years) - 1, 1, 1), date(max(years) + 2, 1, 1)
+
+
+# ---------------------------------------------------------------------------- blocks
+
+
+def block_event(spec: BlockSpec, stamp: datetime | None = None) -> icalendar.Event:
+    """The VEVENT for one block: UID, DTSTART/DTEND in the plan's zone (TZID), SUMMARY,
+    DESCRIPTION, CATEGORIES, TRANSP:OPAQUE, X-GOALSYNC-* and DTSTAMP.
+
+    Never carries ATTENDEE or ORGANIZER (some servers mail invitations for them).
+    ``stamp`` is the DTSTAMP (default: now, in UTC).
+    """
+    event = icalendar.Event()
+    event.add("UID", spec.uid)
+    event.add("DTSTAMP", stamp or _now())
+    event.add("DTSTART", _in_zone(spec.start, spec.timezone))
+    event.add("DTEND", _in_zone(spec.end, spec.timezone))
+    event.add("SUMMARY", spec.title)
+    if spec.description:
+        event.add("DESCRIPTION", spec.description)
+    event.add("CATEGORIES", list(spec.categories) or [CATEGORY])
+    event.add("TRANSP", "OPAQUE")
+    event.add("X-GOALSYNC-KEY", spec.key)
+    event.add("X-GOALSYNC-GOAL", spec.goal_id)
+    if spec.milestone_id:
+        event.add("X-GOALSYNC-MILESTONE", spec.milestone_id)
+    event.add("X-GOALSYNC-PLAN", spec.plan_id)
+    return event
+
+
+def event_ics(spec: BlockSpec, stamp: datetime | None = None) -> bytes:
+    """One calendar object resource (a VCALENDAR with one VEVENT and its VTIMEZONE)."""
+    return _calendar_bytes([block_event(spec, stamp)])
+
+
+def calendar_ics(specs: Sequence[BlockSpec], stamp: datetime | None = None) -> bytes:
+    """A VCALENDAR with every block and the VTIMEZONEs they use: an .ics file that any
+    calendar application can import."""
+    stamp = stamp or _now()
+    return _calendar_bytes(block_event(spec, stamp) for spec in specs)
+
+
+def _event_span(event: icalendar.cal.Component, floating_tz: tzinfo) -> tuple[datetime, datetime]:
+    start_raw = event.decoded("DTSTART")
+    start = _aware(start_raw, floating_tz)
+    if "DTEND" in event:
+        end = _aware(event.decoded("DTEND"), floating_tz)
+    elif "DURATION" in event:
+        end = start + event.decoded("DURATION")
+    elif isinstance(start_raw, datetime):
+        end = start  # RFC 5545: an instant
+    else:
+        end = start + timedelta(days=1)  # RFC 5545: a DATE event lasts one day
+    return start, end
+
+
+def block_from_event(
+    component: icalendar.cal.Component, etag: str | None = None, floating_tz: tzinfo = UTC
+) -> RemoteBlock | None:
+    """The RemoteBlock for a goalsync-owned VEVENT, else None.
+
+    Owned means a goalsync block UID. ``key`` is X-GOALSYNC-KEY, or ``""`` when a client
+    dropped the property (the engine then matches by UID).
+    """
+    if component.name != "VEVENT":
+        return None
+    uid = _text(component, "UID") or ""
+    if not is_block_uid(uid) or "DTSTART" not in component:
+        return None
+    start, end = _event_span(component, floating_tz)
+    return RemoteBlock(
+        uid=uid,
+        key=_text(component, "X-GOALSYNC-KEY") or "",
+        title=_text(component, "SUMMARY") or "",
+        start=start,
+        end=end,
+        etag=etag,
+    )
+
+
+def blocks_from_ics(
+    data: bytes | str, etag: str | None = None, floating_tz: tzinfo = UTC
+) -> list[RemoteBlock]:
+    """Every owned block in one calendar object (the master event; overrides skipped)."""
+    out = []
+    for component in parse_ics(data).walk("VEVENT"):
+        if "RECURRENCE-ID" in component:
+            continue
+        block = block_from_event(component, etag, floating_tz)
+        if block is not None:
+            out.append(block)
+    return out
+
+
+def parse_ics(data: bytes | str) -> icalendar.Calendar:
+    """Parse one VCALENDAR. Raises ValueError on text that is not iCalendar."""
+    return icalendar.Calendar.from_ical(data)
+
+
+def object_uid(data: bytes | str) -> str | None:
+    """The UID of the first VEVENT/VTODO in a calendar object, if any."""
+    for component in parse_ics(data).subcomponents:
+        if component.name in ("VEVENT", "VTODO", "VJOURNAL"):
+            return _text(component, "UID")
+    return None
+
+
+# ----------------------------------------------------------------------------- busy
+
+
+def busy_from_ics(
+    data: bytes | str,
+    start: datetime,
+    end: datetime,
+    *,
+    floating_tz: tzinfo = UTC,
+    skip_owned: bool = True,
+) -> BusyTime:
+    """Busy time of one calendar (object) in [start, end).
+
+    Expands RRULE/RDATE/EXDATE and overridden instances; skips TRANSP:TRANSPARENT,
+    STATUS:CANCELLED and (with ``skip_owned``) goalsync's own blocks. All-day events go
+    to ``BusyTime.all_day`` as whole days from midnight in ``floating_tz``; floating
+    times are read in ``floating_tz`` (UTC unless told otherwise). Intervals are clipped
+    to nothing: an event overlapping the range is returned whole.
+    """
+    return busy_from_calendars([parse_ics(data)], start, end,
+                               floating_tz=floating_tz, skip_owned=skip_owned)
+
+
+def busy_from_calendars(
+    calendars: Iterable[icalendar.Calendar],
+    start: datetime,
+    end: datetime,
+    *,
+    floating_tz: tzinfo = UTC,
+    skip_owned: bool = True,
+) -> BusyTime:
+    """Like :func:`busy_from_ics` for many parsed calendars; results sorted by start."""
+    timed: set[Interval] = set()
+    all_day: set[Interval] = set()
+    for cal in calendars:
+        for event in recurring_ical_events.of(cal).between(start, end):
+            if not _counts_as_busy(event, skip_owned):
+                continue
+            span_start, span_end = _event_span(event, floating_tz)
+            if not (span_start < end and span_end > start):
+                continue
+            is_all_day = not isinstance(event.decoded("DTSTART"), datetime)
+            (all_day if is_all_day else timed).add(Interval(span_start, span_end))
+    return BusyTime(_sorted(timed), _sorted(all_day))
+
+
+def _counts_as_busy(event: icalendar.cal.Component, skip_owned: bool) -> bool:
+    if (_text(event, "TRANSP") or "OPAQUE").upper() == "TRANSPARENT":
+        return False
+    if (_text(event, "STATUS") or "").upper() == "CANCELLED":
+        return False
+    return not (skip_owned and is_owned_uid(_text(event, "UID") or ""))
+
+
+def _sorted(intervals: set[Interval]) -> tuple[Interval, ...]:
+    return tuple(sorted(intervals, key=lambda i: (i.start, i.end)))
+
+
+# ----------------------------------------------------------------------------- tasks
+
+# PRIORITY: RFC 5545 says 1 is highest and 9 lowest, 0 undefined; task apps (Apple
+# Reminders, Thunderbird, tasks.org, Nextcloud Tasks) show 1 high, 5 medium, 9 low.
+# goalsync's 1..4 (Todoist's P1..P4, where P4 is "no priority") maps onto them.
+_PRIORITY_TO_ICAL = {1: 1, 2: 5, 3: 9, 4: 0}
+
+
+def priority_to_ical(priority: int) -> int:
+    """1 → 1 (high), 2 → 5 (medium), 3 → 9 (low), 4 → 0 (none)."""
+    return _PRIORITY_TO_ICAL.get(priority, 0)
+
+
+def priority_from_ical(value: int | None) -> int:
+    """0/absent → 4, 1-4 → 1, 5 → 2, 6-9 → 3."""
+    if not value:
+        return 4
+    if value <= 4:
+        return 1
+    return 2 if value == 5 else 3
+
+
+def marker_line(key: str) -> str:
+    return f"{MARKER_PREFIX} {key} {MARKER_NOTE}"
+
+
+def description_with_marker(text: str, key: str) -> str:
+    """The human text, a blank line, and the marker line that names the plan key."""
+    text = text.rstrip()
+    return f"{text}\n\n{marker_line(key)}" if text else marker_line(key)
+
+
+def split_marker(description: str) -> tuple[str, str | None]:
+    """``(human text, key)``; key is None when no marker line is present."""
+    lines = description.rstrip().split("\n")
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i].strip()
+        if line.startswith(MARKER_PREFIX):
+            key = line[len(MARKER_PREFIX):].replace(MARKER_NOTE, "").strip()
+            human = "\n".join(lines[:i] + lines[i + 1:]).rstrip()
+            return human, key or None
+    return description, None
+
+
+def _related_key(spec: TaskSpec) -> str | None:
+    if spec.parent_key:
+        return spec.parent_key
+    if spec.kind in ("step", "review") and spec.milestone_id:
+        return f"{spec.goal_id}/{spec.milestone_id}"
+    if spec.kind in ("milestone", "habit"):
+        return spec.goal_id
+    return None
+
+
+# Which TaskSpec fields each VTODO property is written from.
+TODO_FIELDS = frozenset({
+    "title", "description", "due", "deadline", "duration_minutes", "priority", "labels",
+    "recurrence", "parent_key", "goal_title", "milestone_id", "milestone_title",
+})
+
+
+def todo_from_spec(spec: TaskSpec, stamp: datetime | None = None) -> icalendar.Todo:
+    """A fresh VTODO for a task: UID from plan id + key, NEEDS-ACTION, every field."""
+    todo = icalendar.Todo()
+    todo.add("UID", task_uid(spec.plan_id, spec.key))
+    todo.add("DTSTAMP", stamp or _now())
+    todo.add("STATUS", "NEEDS-ACTION")
+    todo.add("X-GOALSYNC-KEY", spec.key)
+    todo.add("X-GOALSYNC-KIND", spec.kind)
+    todo.add("X-GOALSYNC-PLAN", spec.plan_id)
+    return update_todo(todo, spec, TODO_FIELDS, stamp)
+
+
+def update_todo(
+    todo: icalendar.Todo,
+    spec: TaskSpec,
+    fields: Iterable[str],
+    stamp: datetime | None = None,
+) -> icalendar.Todo:
+    """Rewrite only the properties that carry ``fields``; everything else the user or
+    their app set (STATUS, COMPLETED, alarms, their own categories) is kept."""
+    wanted = set(fields)
+    if "title" in wanted:
+        _set(todo, "SUMMARY", spec.title)
+    if "description" in wanted:
+        _set(todo, "DESCRIPTION", description_with_marker(spec.description, spec.key))
+    if wanted & {"due", "deadline"}:
+        _set_due(todo, spec)
+    if "duration_minutes" in wanted:
+        _set(todo, "X-GOALSYNC-ESTIMATE", spec.duration_minutes)
+    if "priority" in wanted:
+        _set(todo, "PRIORITY", priority_to_ical(spec.priority))
+    if wanted & {"labels", "goal_title"}:
+        _set(todo, "CATEGORIES", [CATEGORY, *spec.labels])
+        _set(todo, "X-GOALSYNC-GOAL", spec.goal_id)
+        _set(todo, "X-GOALSYNC-GOAL-TITLE", spec.goal_title or None)
+    if "recurrence" in wanted:
+        _set(todo, "RRULE", icalendar.vRecur.from_ical(spec.recurrence)
+             if spec.recurrence else None)
+    if wanted & {"parent_key", "milestone_id"}:
+        _set_related(todo, spec)
+    if "milestone_title" in wanted or "milestone_id" in wanted:
+        _set(todo, "X-GOALSYNC-MILESTONE", spec.milestone_id)
+    _set(todo, "DTSTAMP", stamp or _now())
+    _set(todo, "LAST-MODIFIED", stamp or _now())
+    return todo
+
+
+def _set(component: icalendar.cal.Component, name: str, value: Any) -> None:
+    component.pop(name, None)
+    if value is not None and value != "":
+        component.add(name, value)
+
+
+def _set_due(todo: icalendar.Todo, spec: TaskSpec) -> None:
+    due = spec.due if spec.due is not None else spec.deadline
+    _set(todo, "DUE", due)
+    _set(todo, "X-GOALSYNC-DEADLINE", spec.deadline.isoformat() if spec.deadline else None)
+
+
+def _set_related(todo: icalendar.Todo, spec: TaskSpec) -> None:
+    todo.pop("RELATED-TO", None)
+    parent = _related_key(spec)
+    if parent:
+        todo.add("RELATED-TO", task_uid(spec.plan_id, parent), parameters={"RELTYPE": "PARENT"})
+
+
+def todo_ics(todo: icalendar.Todo) -> bytes:
+    """One calendar object resource holding the VTODO (and VTIMEZONEs for its times)."""
+    return _calendar_bytes([todo])
+
+
+def find_todo(cal: icalendar.Calendar) -> icalendar.Todo | None:
+    """The master VTODO of a calendar object (not an overridden occurrence)."""
+    for component in cal.walk("VTODO"):
+        if "RECURRENCE-ID" not in component:
+            return cast(icalendar.Todo, component)
+    return None
+
+
+def task_from_todo(
+    todo: icalendar.cal.Component, remote_id: str, etag: str | None = None
+) -> RemoteTask | None:
+    """The RemoteTask for a goalsync-owned VTODO (task UID and a key), else None.
+
+    Done when STATUS:COMPLETED or a COMPLETED time is present; ``completed_at`` is
+    COMPLETED, else LAST-MODIFIED, else DTSTAMP (clients differ in what they set).
+    """
+    uid = _text(todo, "UID") or ""
+    if todo.name != "VTODO" or not is_task_uid(uid):
+        return None
+    description, marker_key = split_marker(_text(todo, "DESCRIPTION") or "")
+    key = _text(todo, "X-GOALSYNC-KEY") or marker_key
+    if not key:
+        return None
+    completed = (_text(todo, "STATUS") or "").upper() == "COMPLETED" or "COMPLETED" in todo
+    return RemoteTask(
+        key=key,
+        remote_id=remote_id,
+        kind=_kind(_text(todo, "X-GOALSYNC-KIND")),
+        title=_text(todo, "SUMMARY") or "",
+        description=description,
+        due=_due(todo),
+        deadline=_deadline(todo),
+        duration_minutes=_int(_text(todo, "X-GOALSYNC-ESTIMATE")),
+        priority=priority_from_ical(_int(_text(todo, "PRIORITY"))),
+        labels=tuple(c for c in _categories(todo) if c != CATEGORY),
+        completed=completed,
+        completed_at=_completed_at(todo) if completed else None,
+        etag=etag,
+    )
+
+
+def _kind(value: str | None) -> TaskKind:
+    for kind in _TASK_KINDS:
+        if value == kind:
+            return kind
+    return "step"
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _due(todo: icalendar.cal.Component) -> date | datetime | None:
+    if "DUE" not in todo:
+        return None
+    value = todo.decoded("DUE")
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return cast("date | datetime", value)
+
+
+def _deadline(todo: icalendar.cal.Component) -> date | None:
+    text = _text(todo, "X-GOALSYNC-DEADLINE")
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _completed_at(todo: icalendar.cal.Component) -> datetime | None:
+    for name in ("COMPLETED", "LAST-MODIFIED", "DTSTAMP"):
+        if name in todo:
+            value = todo.decoded(name)
+            if isinstance(value, datetime):
+                return _aware(value, UTC)
+    return None
