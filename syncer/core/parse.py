@@ -1,0 +1,639 @@
+"""Parse a YAML plan (text in) into a frozen ``Plan``, or raise one ``PlanError``.
+
+Guarantees:
+
+* Pure: the caller reads the file; this module sees only ``text`` and the ``path`` it
+  uses in messages. No clock, no disk (IANA zone names are checked against the zone data
+  that ``zoneinfo`` ships with), no environment.
+* All or nothing: every problem found is collected as a ``Problem(pos, code, message)``
+  with the 1-based line and column of the offending key or value, and one ``PlanError``
+  carries them all. A half plan is never returned.
+* Stable identity: ids are explicit (``id:``) or the slug of the title, unique within
+  their parent; ``after:`` references are resolved to full step keys
+  (``goal/milestone/step``) and checked for cycles.
+
+The format is described in docs/plan-format.md; a JSON Schema for editors lives in
+docs/goals.schema.json.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zoneinfo
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import PurePath
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from syncer.core.durations import parse_duration
+from syncer.core.model import (
+    GOAL_TYPES,
+    HORIZONS,
+    ID_PATTERN,
+    Goal,
+    Habit,
+    Measurable,
+    Milestone,
+    Plan,
+    Pos,
+    Problem,
+    Step,
+    slugify,
+)
+from syncer.errors import PlanError
+
+PLAN_KEYS = ("vision", "timezone", "id", "weekly_hours", "reflection", "goals")
+GOAL_KEYS = ("id", "title", "specific", "measurable", "achievable", "relevant", "deadline",
+             "priority", "type", "horizon", "labels", "milestones", "habits")
+MEASURABLE_KEYS = ("metric", "target", "unit", "current")
+MILESTONE_KEYS = ("id", "title", "due", "celebrate", "steps")
+STEP_KEYS = ("id", "title", "estimate", "after", "not_before", "due", "notes", "done")
+HABIT_KEYS = ("id", "title", "per_week", "duration")
+MAX_PER_WEEK = 21
+
+_EISENHOWER = {
+    frozenset({"urgent", "important"}): 1,
+    frozenset({"important"}): 2,
+    frozenset({"urgent"}): 3,
+    frozenset({"neither"}): 4,
+}
+
+
+class _TextDates(RoundTripConstructor):
+    """Keeps YAML timestamps as text so a bad date becomes a Problem with its place,
+    not an exception from deep inside the YAML library."""
+
+
+_TextDates.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
+def parse_plan(text: str, path: str) -> Plan:
+    """Return the plan written in ``text`` (from the file ``path``).
+
+    Raises ``PlanError`` holding every problem found, sorted by position.
+    """
+    ctx = _Ctx(path)
+    data = _load_yaml(ctx, text)
+    plan = None if ctx.problems else _plan(ctx, data)
+    if ctx.problems or plan is None:
+        problems = sorted(ctx.problems, key=lambda p: (p.pos.line, p.pos.col))
+        raise PlanError(problems, hint="fix the lines above, then run `goalsync check` again")
+    return plan
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
+class _Ctx:
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, pos: Pos, code: str, message: str) -> None:
+        self.problems.append(Problem(pos, code, message))
+
+    def at(self, line0: int, col0: int) -> Pos:
+        return Pos(self.path, line0 + 1, col0 + 1)
+
+    def node(self, node: Any) -> Pos:
+        lc = getattr(node, "lc", None)
+        if lc is None or lc.line is None:
+            return Pos(self.path, 1, 1)
+        return self.at(lc.line, lc.col)
+
+    def key(self, node: Any, key: str) -> Pos:
+        try:
+            return self.at(*node.lc.key(key))
+        except (AttributeError, KeyError, TypeError):
+            return self.node(node)
+
+    def value(self, node: Any, key: str) -> Pos:
+        try:
+            return self.at(*node.lc.value(key))
+        except (AttributeError, KeyError, TypeError):
+            return self.key(node, key)
+
+    def item(self, seq: Any, index: int) -> Pos:
+        try:
+            return self.at(*seq.lc.item(index))
+        except (AttributeError, KeyError, TypeError, IndexError):
+            return self.node(seq)
+
+
+def _load_yaml(ctx: _Ctx, text: str) -> Any:
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _TextDates
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        pos = ctx.at(mark.line, mark.column) if mark else Pos(ctx.path, 1, 1)
+        code = "yaml-duplicate-key" if "duplicate key" in str(err) else "yaml-syntax"
+        what = (err.problem or err.context or "invalid YAML").strip()
+        ctx.error(pos, code, f"YAML syntax error: {what}")
+        return None
+    except YAMLError as err:
+        ctx.error(Pos(ctx.path, 1, 1), "yaml-syntax", f"YAML syntax error: {err}")
+        return None
+    if data is None:
+        ctx.error(Pos(ctx.path, 1, 1), "empty-plan",
+                  "the plan is empty; start one with `goalsync init`")
+    elif not isinstance(data, CommentedMap):
+        ctx.error(ctx.node(data), "wrong-type",
+                  "the plan must be a mapping with `timezone` and `goals` at the top level")
+    return data
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
+
+
+def _check_keys(ctx: _Ctx, node: CommentedMap, allowed: Sequence[str], where: str) -> None:
+    for key in node:
+        if str(key) not in allowed:
+            ctx.error(ctx.key(node, key), "unknown-key",
+                      f"unknown key `{key}` in {where}{_did_you_mean(str(key), allowed)}"
+                      f" (allowed: {', '.join(allowed)})")
+
+
+def _scalar_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _text(ctx: _Ctx, node: CommentedMap, key: str, where: str, required: bool = False) -> str:
+    value = node.get(key)
+    if value is None:
+        if required:
+            code = "missing-title" if key == "title" else f"missing-{key}"
+            ctx.error(ctx.node(node), code, f"{where} has no `{key}`")
+        return ""
+    text = _scalar_text(value)
+    if text is None:
+        ctx.error(ctx.value(node, key), "wrong-type", f"`{key}` of {where} must be text")
+        return ""
+    if required and not text:
+        ctx.error(ctx.value(node, key), f"missing-{key}", f"`{key}` of {where} is empty")
+    return text
+
+
+def _date(ctx: _Ctx, node: CommentedMap, key: str, where: str) -> date | None:
+    value = node.get(key)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        ctx.error(ctx.value(node, key), "bad-date",
+                  f"`{key}` of {where} is not a valid date: {value!r} (write YYYY-MM-DD)")
+        return None
+
+
+def _number(ctx: _Ctx, node: CommentedMap, key: str, where: str) -> float | None:
+    value = node.get(key)
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    try:
+        return float(str(value).strip().rstrip("%"))
+    except ValueError:
+        ctx.error(ctx.value(node, key), "wrong-type", f"`{key}` of {where} must be a number")
+        return None
+
+
+def _minutes(ctx: _Ctx, node: CommentedMap, key: str, where: str) -> int | None:
+    value = node.get(key)
+    if value is None:
+        return None
+    code = "bad-estimate" if key == "estimate" else "bad-duration"
+    try:
+        minutes = parse_duration(value)
+    except ValueError as err:
+        ctx.error(ctx.value(node, key), code, f"`{key}` of {where}: {err}")
+        return None
+    if minutes <= 0:
+        ctx.error(ctx.value(node, key), code,
+                  f"`{key}` of {where} must be more than zero, got {value!r}")
+        return None
+    return minutes
+
+
+def _text_list(ctx: _Ctx, node: CommentedMap, key: str, where: str) -> tuple[str, ...]:
+    value = node.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value.strip(),)
+    if not isinstance(value, CommentedSeq):
+        ctx.error(ctx.value(node, key), "wrong-type", f"`{key}` of {where} must be a list")
+        return ()
+    out = []
+    for index, item in enumerate(value):
+        text = _scalar_text(item)
+        if text is None:
+            ctx.error(ctx.item(value, index), "wrong-type",
+                      f"each entry of `{key}` in {where} must be text")
+        else:
+            out.append(text)
+    return tuple(out)
+
+
+def _mappings(ctx: _Ctx, node: CommentedMap, key: str, where: str,
+              allow_text: bool = False) -> Iterator[tuple[Any, Pos]]:
+    """Yield each entry of the list ``node[key]`` with its position; report non-mappings."""
+    value = node.get(key)
+    if value is None:
+        return
+    if not isinstance(value, CommentedSeq):
+        ctx.error(ctx.value(node, key), "wrong-type", f"`{key}` of {where} must be a list")
+        return
+    for index, item in enumerate(value):
+        pos = ctx.item(value, index)
+        if isinstance(item, CommentedMap) or (allow_text and isinstance(item, str)):
+            yield item, pos
+        else:
+            kind = "a mapping or a title" if allow_text else "a mapping"
+            ctx.error(pos, "wrong-type", f"each entry of `{key}` in {where} must be {kind}")
+
+
+def _identity(ctx: _Ctx, node: CommentedMap, title: str, kind: str, parent: str,
+              seen: dict[str, Pos]) -> str:
+    """The entry's id (explicit or slug of the title), checked and unique within parent."""
+    raw = node.get("id")
+    if raw is None:
+        ident, pos = slugify(title), ctx.node(node)
+    else:
+        ident, pos = (_scalar_text(raw) or ""), ctx.value(node, "id")
+        if not ID_PATTERN.match(ident):
+            ctx.error(pos, "bad-id",
+                      f"{kind} id {raw!r} may hold only lowercase letters, digits, '-' and '_'"
+                      f", starting with a letter or digit; try `{slugify(str(raw))}`")
+    if ident in seen:
+        first = seen[ident]
+        how = "" if raw is not None else " (taken from its title; give it an explicit `id`)"
+        ctx.error(pos, "duplicate-id",
+                  f"duplicate {kind} id `{ident}` in {parent}{how}; "
+                  f"the first one is at line {first.line}")
+    else:
+        seen[ident] = pos
+    return ident
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def _plan(ctx: _Ctx, data: CommentedMap) -> Plan | None:
+    _check_keys(ctx, data, PLAN_KEYS, "the plan")
+    timezone = _timezone(ctx, data)
+    plan_id = _plan_id(ctx, data)
+    weekly = _weekly_hours(ctx, data)
+    goals: list[Goal] = []
+    raw_after: dict[str, list[tuple[str, Pos]]] = {}
+    seen: dict[str, Pos] = {}
+    for node, pos in _mappings(ctx, data, "goals", "the plan"):
+        goals.append(_goal(ctx, node, pos, seen, raw_after))
+    if not goals and not any(p.code == "wrong-type" for p in ctx.problems):
+        where = ctx.key(data, "goals") if "goals" in data else Pos(ctx.path, 1, 1)
+        ctx.error(where, "no-goals", "the plan has no goals; add at least one under `goals:`")
+    goals = _resolve_after(ctx, goals, raw_after)
+    return Plan(
+        path=ctx.path, timezone=timezone, goals=tuple(goals), id=plan_id,
+        vision=_text(ctx, data, "vision", "the plan"), weekly_hours=weekly,
+        reflection=_text_list(ctx, data, "reflection", "the plan"), pos=Pos(ctx.path, 1, 1),
+    )
+
+
+def _timezone(ctx: _Ctx, data: CommentedMap) -> str:
+    name = _text(ctx, data, "timezone", "the plan")
+    if "timezone" not in data:
+        ctx.error(Pos(ctx.path, 1, 1), "missing-timezone",
+                  "the plan has no `timezone`; add e.g. `timezone: Europe/Berlin` (IANA name)")
+        return "UTC"
+    if not name:
+        return "UTC"
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        hint = _did_you_mean(name, zoneinfo.available_timezones())
+        ctx.error(ctx.value(data, "timezone"), "bad-timezone",
+                  f"unknown timezone {name!r}{hint or '; use an IANA name such as Europe/Berlin'}")
+        return "UTC"
+    return name
+
+
+def _plan_id(ctx: _Ctx, data: CommentedMap) -> str:
+    if "id" not in data:
+        return slugify(PurePath(ctx.path).stem)
+    ident = _scalar_text(data["id"]) or ""
+    if not ID_PATTERN.match(ident):
+        ctx.error(ctx.value(data, "id"), "bad-id",
+                  f"plan id {data['id']!r} may hold only lowercase letters, digits, '-' and '_'")
+    return ident
+
+
+def _weekly_hours(ctx: _Ctx, data: CommentedMap) -> float | None:
+    hours = _number(ctx, data, "weekly_hours", "the plan")
+    if hours is not None and not 0 < hours <= 168:
+        ctx.error(ctx.value(data, "weekly_hours"), "bad-weekly-hours",
+                  f"`weekly_hours` must be between 0 and 168, got {hours:g}")
+        return None
+    return hours
+
+
+# --------------------------------------------------------------------------- goal
+
+
+def _goal(ctx: _Ctx, node: CommentedMap, pos: Pos, seen: dict[str, Pos],
+          raw_after: dict[str, list[tuple[str, Pos]]]) -> Goal:
+    title = _text(ctx, node, "title", f"the goal at line {pos.line}", required=True)
+    gid = _identity(ctx, node, title, "goal", "the plan", seen)
+    where = f"goal `{gid}`"
+    _check_keys(ctx, node, GOAL_KEYS, where)
+    deadline = _date(ctx, node, "deadline", where)
+    milestones: list[Milestone] = []
+    ms_seen: dict[str, Pos] = {}
+    for ms_node, ms_pos in _mappings(ctx, node, "milestones", where):
+        milestones.append(_milestone(ctx, ms_node, ms_pos, gid, deadline, ms_seen, raw_after))
+    habits: list[Habit] = []
+    habit_seen: dict[str, Pos] = {}
+    for h_node, h_pos in _mappings(ctx, node, "habits", where):
+        habits.append(_habit(ctx, h_node, h_pos, gid, habit_seen))
+    return Goal(
+        key=gid, id=gid, title=title,
+        specific=_text(ctx, node, "specific", where),
+        measurable=_measurable(ctx, node, where),
+        achievable=_text(ctx, node, "achievable", where),
+        relevant=_text(ctx, node, "relevant", where),
+        deadline=deadline, priority=_priority(ctx, node, where),
+        type=_choice(ctx, node, "type", where, GOAL_TYPES),
+        horizon=_choice(ctx, node, "horizon", where, HORIZONS),
+        labels=_text_list(ctx, node, "labels", where),
+        milestones=tuple(milestones), habits=tuple(habits), pos=pos,
+    )
+
+
+def _measurable(ctx: _Ctx, node: CommentedMap, where: str) -> Measurable | None:
+    value = node.get("measurable")
+    if value is None:
+        return None
+    if not isinstance(value, CommentedMap):
+        ctx.error(ctx.value(node, "measurable"), "wrong-type",
+                  f"`measurable` of {where} must be a mapping such as "
+                  "{metric: exam score, target: 80, unit: '%'}")
+        return None
+    inner = f"`measurable` of {where}"
+    _check_keys(ctx, value, MEASURABLE_KEYS, inner)
+    metric = _text(ctx, value, "metric", inner, required=True)
+    target = _number(ctx, value, "target", inner)
+    if target is None:
+        if "target" not in value:
+            ctx.error(ctx.node(value), "missing-target", f"{inner} has no `target` number")
+        return None
+    return Measurable(metric=metric, target=target, unit=_text(ctx, value, "unit", inner),
+                      current=_number(ctx, value, "current", inner),
+                      pos=ctx.value(node, "measurable"))
+
+
+def _priority(ctx: _Ctx, node: CommentedMap, where: str) -> int:
+    value = node.get("priority")
+    if value is None:
+        return 2
+    words = _priority_words(value)
+    if len(words) == 1 and re.fullmatch(r"p[1-4]", next(iter(words))):
+        return int(next(iter(words))[1])
+    if frozenset(words) in _EISENHOWER:
+        return _EISENHOWER[frozenset(words)]
+    ctx.error(ctx.value(node, "priority"), "bad-priority",
+              f"`priority` of {where} must be urgent-important, important, urgent, neither, "
+              f"a list such as [urgent, important], or p1..p4; got {value!r}")
+    return 2
+
+
+def _priority_words(value: Any) -> set[str]:
+    items = value if isinstance(value, CommentedSeq) else [value]
+    words: set[str] = set()
+    for item in items:
+        text = _scalar_text(item) or "?"
+        words.update(w for w in re.split(r"[\s,+&/_-]+", text.lower()) if w and w != "and")
+    return words
+
+
+def _choice(ctx: _Ctx, node: CommentedMap, key: str, where: str,
+            choices: Sequence[str]) -> str | None:
+    raw = _text(ctx, node, key, where)
+    if not raw:
+        return None
+    value = re.sub(r"[\s_]+", "-", raw.lower())
+    if value in choices:
+        return value
+    if f"{value}-term" in choices:  # "short" / "long"
+        return f"{value}-term"
+    ctx.error(ctx.value(node, key), f"bad-{key}",
+              f"`{key}` of {where} is {raw!r}{_did_you_mean(value, choices)} "
+              f"(one of: {', '.join(choices)})")
+    return None
+
+
+# --------------------------------------------------------------------------- milestone
+
+
+def _milestone(ctx: _Ctx, node: CommentedMap, pos: Pos, gid: str, deadline: date | None,
+               seen: dict[str, Pos], raw_after: dict[str, list[tuple[str, Pos]]]) -> Milestone:
+    title = _text(ctx, node, "title", f"the milestone at line {pos.line}", required=True)
+    mid = _identity(ctx, node, title, "milestone", f"goal `{gid}`", seen)
+    key = f"{gid}/{mid}"
+    where = f"milestone `{key}`"
+    _check_keys(ctx, node, MILESTONE_KEYS, where)
+    due = _date(ctx, node, "due", where)
+    if due and deadline and due > deadline:
+        ctx.error(ctx.value(node, "due"), "milestone-after-deadline",
+                  f"{where} is due {due}, after its goal's deadline {deadline}")
+    steps: list[Step] = []
+    step_seen: dict[str, Pos] = {}
+    for s_node, s_pos in _mappings(ctx, node, "steps", where, allow_text=True):
+        steps.append(_step(ctx, s_node, s_pos, gid, mid, due or deadline, step_seen, raw_after))
+    return Milestone(key=key, id=mid, title=title, goal_id=gid, due=due,
+                     celebrate=_text(ctx, node, "celebrate", where), steps=tuple(steps), pos=pos)
+
+
+def _step(ctx: _Ctx, node: Any, pos: Pos, gid: str, mid: str, limit: date | None,
+          seen: dict[str, Pos], raw_after: dict[str, list[tuple[str, Pos]]]) -> Step:
+    if isinstance(node, str):
+        node = CommentedMap(title=node)  # a plain string is the step's title
+        node.lc.line, node.lc.col = pos.line - 1, pos.col - 1
+    title = _text(ctx, node, "title", f"the step at line {pos.line}", required=True)
+    sid = _identity(ctx, node, title, "step", f"milestone `{gid}/{mid}`", seen)
+    key = f"{gid}/{mid}/{sid}"
+    where = f"step `{key}`"
+    _check_keys(ctx, node, STEP_KEYS, where)
+    due = _date(ctx, node, "due", where)
+    not_before = _date(ctx, node, "not_before", where)
+    if due and limit and due > limit:
+        ctx.error(ctx.value(node, "due"), "step-after-milestone",
+                  f"{where} is due {due}, after its milestone's due date (or goal deadline) "
+                  f"{limit}")
+    if due and not_before and not_before > due:
+        ctx.error(ctx.value(node, "not_before"), "not-before-after-due",
+                  f"{where} cannot start ({not_before}) after it is due ({due})")
+    raw_after.setdefault(key, []).extend(_after_refs(ctx, node, where))
+    return Step(key=key, id=sid, title=title, goal_id=gid, milestone_id=mid,
+                estimate_minutes=_minutes(ctx, node, "estimate", where),
+                not_before=not_before, due=due, notes=_text(ctx, node, "notes", where),
+                done=_flag(ctx, node, "done", where), pos=pos)
+
+
+def _flag(ctx: _Ctx, node: CommentedMap, key: str, where: str) -> bool:
+    value = node.get(key, False)
+    if not isinstance(value, bool):
+        ctx.error(ctx.value(node, key), "wrong-type", f"`{key}` of {where} must be true or false")
+        return False
+    return value
+
+
+def _after_refs(ctx: _Ctx, node: CommentedMap, where: str) -> list[tuple[str, Pos]]:
+    value = node.get("after")
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [(value.strip(), ctx.value(node, "after"))]
+    if not isinstance(value, CommentedSeq):
+        ctx.error(ctx.value(node, "after"), "wrong-type",
+                  f"`after` of {where} must be a list of step ids")
+        return []
+    refs = []
+    for index, item in enumerate(value):
+        text = _scalar_text(item)
+        if text is None:
+            ctx.error(ctx.item(value, index), "wrong-type", f"`after` of {where} lists a non-id")
+        else:
+            refs.append((text, ctx.item(value, index)))
+    return refs
+
+
+# --------------------------------------------------------------------------- habit
+
+
+def _habit(ctx: _Ctx, node: CommentedMap, pos: Pos, gid: str, seen: dict[str, Pos]) -> Habit:
+    title = _text(ctx, node, "title", f"the habit at line {pos.line}", required=True)
+    hid = _identity(ctx, node, title, "habit", f"goal `{gid}`", seen)
+    where = f"habit `{hid}` of goal `{gid}`"
+    _check_keys(ctx, node, HABIT_KEYS, where)
+    per_week = _per_week(ctx, node, where)
+    duration = _minutes(ctx, node, "duration", where)
+    if "duration" not in node:
+        ctx.error(pos, "missing-duration", f"{where} has no `duration` (e.g. 1h)")
+    return Habit(key=f"{gid}/habit:{hid}", id=hid, title=title, goal_id=gid,
+                 per_week=per_week, duration_minutes=duration or 0, pos=pos)
+
+
+def _per_week(ctx: _Ctx, node: CommentedMap, where: str) -> int:
+    value = node.get("per_week")
+    if value is None:
+        ctx.error(ctx.node(node), "missing-per_week", f"{where} has no `per_week` (1..21)")
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PER_WEEK:
+        ctx.error(ctx.value(node, "per_week"), "bad-per-week",
+                  f"`per_week` of {where} must be a whole number from 1 to {MAX_PER_WEEK}, "
+                  f"got {value!r}")
+        return 1
+    return value
+
+
+# --------------------------------------------------------------------------- after
+
+
+def _resolve_after(ctx: _Ctx, goals: list[Goal],
+                   raw_after: dict[str, list[tuple[str, Pos]]]) -> list[Goal]:
+    """Resolve every ``after`` reference to a full step key, then check for cycles."""
+    keys = {s.key for g in goals for s in g.steps}
+    resolved: dict[str, tuple[str, ...]] = {}
+    first_pos: dict[str, Pos] = {}
+    for key, refs in raw_after.items():
+        out: list[str] = []
+        for ref, pos in refs:
+            target = _resolve_ref(ctx, key, ref, pos, keys)
+            if target and target not in out:
+                out.append(target)
+        resolved[key] = tuple(out)
+        if refs:
+            first_pos[key] = refs[0][1]
+    _report_cycles(ctx, resolved, first_pos)
+    return [_with_after(goal, resolved) for goal in goals]
+
+
+def _resolve_ref(ctx: _Ctx, key: str, ref: str, pos: Pos, keys: set[str]) -> str | None:
+    gid, mid, _ = key.split("/")
+    parts = ref.split("/")
+    if len(parts) == 3:
+        candidates = [ref] if ref in keys else []
+    elif len(parts) == 2:
+        candidates = [f"{gid}/{ref}"] if f"{gid}/{ref}" in keys else []
+    elif f"{gid}/{mid}/{ref}" in keys:
+        candidates = [f"{gid}/{mid}/{ref}"]
+    else:
+        candidates = sorted(k for k in keys if k.startswith(f"{gid}/") and k.endswith(f"/{ref}"))
+    if len(candidates) == 1:
+        return candidates[0]
+    where = f"step `{key}`"
+    if candidates:
+        ctx.error(pos, "ambiguous-after",
+                  f"`after: {ref}` in {where} matches several steps ({', '.join(candidates)}); "
+                  "write it as milestone/step")
+    else:
+        near = [k.split("/", 1)[1] if k.startswith(f"{gid}/") else k for k in sorted(keys)]
+        near += [k.rsplit("/", 1)[1] for k in sorted(keys) if k.startswith(f"{gid}/{mid}/")]
+        ctx.error(pos, "unknown-after",
+                  f"`after: {ref}` in {where} names no step{_did_you_mean(ref, near)}")
+    return None
+
+
+def _report_cycles(ctx: _Ctx, graph: dict[str, tuple[str, ...]], where: dict[str, Pos]) -> None:
+    reported: set[frozenset[str]] = set()
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
+    for start in graph:
+        if state.get(start):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(graph.get(start, ())))]
+        state[start], path = 1, [start]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+            elif state.get(child) == 1:
+                cycle = path[path.index(child):]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    ring = " → ".join([*cycle, child])
+                    ctx.error(where.get(child, Pos(ctx.path, 1, 1)), "cyclic-after",
+                              f"`after` forms a cycle: {ring}")
+            elif not state.get(child):
+                state[child] = 1
+                path.append(child)
+                stack.append((child, iter(graph.get(child, ()))))
+
+
+def _with_after(goal: Goal, resolved: dict[str, tuple[str, ...]]) -> Goal:
+    milestones = tuple(
+        replace(m, steps=tuple(replace(s, after=resolved.get(s.key, ())) for s in m.steps))
+        for m in goal.milestones
+    )
+    return replace(goal, milestones=milestones)

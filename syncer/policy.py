@@ -1,0 +1,78 @@
+"""The shipped policy (rules/*.toml, package ``syncer.rules``) merged with user overrides.
+
+Every rule file is a TOML document named after its area (``scheduling``, ``review``,
+``smart``, ``sync``...). Users override any key from their config (``[rules.scheduling]``
+and so on). Overrides are deep-merged: a nested table is merged key by key, anything else
+replaces the shipped value. A key the shipped file does not have is refused with a
+did-you-mean, except inside a table that ships empty (an open table, for free-form
+entries). Each area's ``XRules.from_mapping`` validates types and ranges afterwards.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+from syncer.errors import ConfigError
+
+RULES_PACKAGE = "syncer.rules"
+
+
+def shipped_rules() -> dict[str, dict[str, Any]]:
+    """Return every shipped rule file as ``{area: table}`` (area = file stem)."""
+    rules: dict[str, dict[str, Any]] = {}
+    for entry in sorted(resources.files(RULES_PACKAGE).iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        area = entry.name.removesuffix(".toml")
+        try:
+            rules[area] = tomllib.loads(entry.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"the shipped rule file {entry.name} is broken: {err}",
+                              hint="reinstall goalsync") from None
+    return rules
+
+
+def load_rules(overrides: Mapping[str, Mapping[str, Any]] | None = None,
+               ) -> dict[str, dict[str, Any]]:
+    """Return the shipped rules with ``overrides`` deep-merged in.
+
+    Raises ConfigError naming the unknown area or key (with a did-you-mean) or a table
+    given where a value belongs (or the reverse).
+    """
+    rules = shipped_rules()
+    for area, table in (overrides or {}).items():
+        if area not in rules:
+            raise ConfigError(f"there are no rules called `{area}`{_did_you_mean(area, rules)}",
+                              hint=f"rule areas are: {', '.join(sorted(rules))}")
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"`rules.{area}` must be a table of settings")
+        rules[area] = _merge(rules[area], table, f"rules.{area}")
+    return rules
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any], where: str) -> dict[str, Any]:
+    merged = dict(base)
+    open_table = not base
+    for key, value in override.items():
+        name = f"{where}.{key}"
+        if key not in base:
+            if open_table:
+                merged[key] = value
+                continue
+            raise ConfigError(f"unknown setting `{name}`{_did_you_mean(key, base)}",
+                              hint=f"settings in `{where}` are: {', '.join(sorted(base))}")
+        shipped = base[key]
+        if isinstance(shipped, Mapping) != isinstance(value, Mapping):
+            kind = "a table" if isinstance(shipped, Mapping) else "a single value"
+            raise ConfigError(f"`{name}` must be {kind}")
+        merged[key] = _merge(shipped, value, name) if isinstance(shipped, Mapping) else value
+    return merged
+
+
+def _did_you_mean(word: str, choices: Mapping[str, Any] | list[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
