@@ -45,6 +45,14 @@ class Pos:
 NOWHERE = Pos("<plan>", 0, 0)
 
 
+def pos_of(item: Step | Milestone | Goal | Plan, name: str) -> Pos:
+    """Where field ``name`` of ``item`` was written; the item's own position if unknown."""
+    for field_name, pos in item.field_pos:
+        if field_name == name:
+            return pos
+    return item.pos
+
+
 def slugify(text: str) -> str:
     """``"Study chapters 1-4!"`` → ``"study-chapters-1-4"`` (ASCII, lowercase, dashes)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -75,6 +83,8 @@ class Step:
     notes: str = ""
     done: bool = False  # marked done in the plan file itself
     pos: Pos = NOWHERE
+    # where each field was written, for messages: ((field name, Pos), ...)
+    field_pos: tuple[tuple[str, Pos], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +97,8 @@ class Milestone:
     celebrate: str = ""
     steps: tuple[Step, ...] = ()
     pos: Pos = NOWHERE
+    # where each field was written, for messages: ((field name, Pos), ...)
+    field_pos: tuple[tuple[str, Pos], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +129,8 @@ class Goal:
     milestones: tuple[Milestone, ...] = ()
     habits: tuple[Habit, ...] = ()
     pos: Pos = NOWHERE
+    # where each field was written, for messages: ((field name, Pos), ...)
+    field_pos: tuple[tuple[str, Pos], ...] = field(default=(), compare=False)
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -133,6 +147,8 @@ class Plan:
     weekly_hours: float | None = None  # capacity for goal work, used by SMART checks
     reflection: tuple[str, ...] = ()  # the user's own review questions
     pos: Pos = NOWHERE
+    # where each field was written, for messages: ((field name, Pos), ...)
+    field_pos: tuple[tuple[str, Pos], ...] = field(default=(), compare=False)
 
     def steps(self) -> Iterator[Step]:
         for goal in self.goals:

@@ -154,6 +154,11 @@ def _load_yaml(ctx: _Ctx, text: str) -> Any:
 # --------------------------------------------------------------------------- readers
 
 
+def _field_pos(ctx: _Ctx, node: CommentedMap) -> tuple[tuple[str, Pos], ...]:
+    """Where each key's value was written (kept on the model for later messages)."""
+    return tuple((str(key), ctx.value(node, key)) for key in node)
+
+
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean `{close[0]}`?" if close else ""
@@ -315,6 +320,7 @@ def _plan(ctx: _Ctx, data: CommentedMap) -> Plan | None:
         path=ctx.path, timezone=timezone, goals=tuple(goals), id=plan_id,
         vision=_text(ctx, data, "vision", "the plan"), weekly_hours=weekly,
         reflection=_text_list(ctx, data, "reflection", "the plan"), pos=Pos(ctx.path, 1, 1),
+        field_pos=_field_pos(ctx, data),
     )
 
 
@@ -384,6 +390,7 @@ def _goal(ctx: _Ctx, node: CommentedMap, pos: Pos, seen: dict[str, Pos],
         horizon=_choice(ctx, node, "horizon", where, HORIZONS),
         labels=_text_list(ctx, node, "labels", where),
         milestones=tuple(milestones), habits=tuple(habits), pos=pos,
+        field_pos=_field_pos(ctx, node),
     )
 
 
@@ -468,7 +475,8 @@ def _milestone(ctx: _Ctx, node: CommentedMap, pos: Pos, gid: str, deadline: date
     for s_node, s_pos in _mappings(ctx, node, "steps", where, allow_text=True):
         steps.append(_step(ctx, s_node, s_pos, gid, mid, due or deadline, step_seen, raw_after))
     return Milestone(key=key, id=mid, title=title, goal_id=gid, due=due,
-                     celebrate=_text(ctx, node, "celebrate", where), steps=tuple(steps), pos=pos)
+                     celebrate=_text(ctx, node, "celebrate", where), steps=tuple(steps), pos=pos,
+                     field_pos=_field_pos(ctx, node))
 
 
 def _step(ctx: _Ctx, node: Any, pos: Pos, gid: str, mid: str, limit: date | None,
@@ -494,7 +502,8 @@ def _step(ctx: _Ctx, node: Any, pos: Pos, gid: str, mid: str, limit: date | None
     return Step(key=key, id=sid, title=title, goal_id=gid, milestone_id=mid,
                 estimate_minutes=_minutes(ctx, node, "estimate", where),
                 not_before=not_before, due=due, notes=_text(ctx, node, "notes", where),
-                done=_flag(ctx, node, "done", where), pos=pos)
+                done=_flag(ctx, node, "done", where), pos=pos,
+                field_pos=_field_pos(ctx, node))
 
 
 def _flag(ctx: _Ctx, node: CommentedMap, key: str, where: str) -> bool:
