@@ -1,0 +1,575 @@
+"""The state store: one SQLite file per user, and every SQL statement goalsync runs.
+
+What it keeps, and why:
+
+* ``links`` — which remote object stands for which plan object (tasks by key, blocks by
+  UID), its ETag, and the values goalsync last pushed: the *base* of the three-way
+  reconcile. ``pinned`` marks a block the user moved; ``gone`` a task the user deleted.
+* ``journal`` — every remote write, recorded as *intended* before the call and
+  *confirmed* or *failed* after it. A run killed in between leaves an intended entry the
+  next run checks against the server (see ``syncer.engine``).
+* ``block_index`` — the next index per key for block UIDs; indexes are never reused.
+* ``completions``, ``planned_blocks``, ``runs``, ``review_journal``, ``metric_values`` —
+  the history progress and review are computed from.
+* ``tokens`` — per backend, the change token (sync token / ctag) and the snapshot of the
+  remote objects seen with it, so an unchanged server is not listed again.
+* ``meta`` — the target binding (which project / calendar the links point into).
+
+Guarantees: the file is created with mode 0600 and a schema version; writes happen in
+transactions (WAL journal), so a killed process leaves the last committed state; an
+unreadable file is moved aside (never silently overwritten) and reported. ``lock()``
+keeps two runs from overlapping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from syncer.core.model import Block
+from syncer.errors import LockedError
+
+SCHEMA_VERSION = 1
+STATE_FILE = "state.sqlite"
+LOCK_FILE = "goalsync.lock"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS links (
+    kind TEXT NOT NULL CHECK (kind IN ('task', 'block')),
+    remote_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    etag TEXT,
+    owned_hash TEXT NOT NULL DEFAULT '',
+    pushed TEXT NOT NULL DEFAULT '{}',
+    pinned INTEGER NOT NULL DEFAULT 0,
+    gone INTEGER NOT NULL DEFAULT 0,
+    start TEXT,
+    end TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (kind, remote_id)
+);
+CREATE INDEX IF NOT EXISTS links_by_key ON links (kind, key);
+CREATE TABLE IF NOT EXISTS journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    remote_id TEXT,
+    action TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('intended', 'confirmed', 'failed')),
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS journal_by_state ON journal (state);
+CREATE TABLE IF NOT EXISTS completions (key TEXT PRIMARY KEY, completed_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    backend TEXT PRIMARY KEY, token TEXT, snapshot TEXT, saved_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS block_index (key TEXT PRIMARY KEY, next INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS planned_blocks (
+    key TEXT NOT NULL, start TEXT NOT NULL, end TEXT NOT NULL, uid TEXT
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    summary TEXT
+);
+CREATE TABLE IF NOT EXISTS review_journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    goal TEXT,
+    milestone TEXT,
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS metric_values (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    goal TEXT NOT NULL,
+    at TEXT NOT NULL,
+    value REAL NOT NULL
+);
+"""
+
+
+# ------------------------------------------------------------------- JSON encoding
+
+
+def encode_value(value: Any) -> Any:
+    """A JSON-ready form of a pushed field value (dates and datetimes tagged)."""
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, tuple | list | frozenset | set):
+        items = sorted(value) if isinstance(value, frozenset | set) else value
+        return [encode_value(v) for v in items]
+    return value
+
+
+def decode_value(value: Any) -> Any:
+    """Inverse of ``encode_value`` (lists come back as tuples)."""
+    if isinstance(value, dict) and len(value) == 1:
+        if "datetime" in value:
+            return datetime.fromisoformat(value["datetime"])
+        if "date" in value:
+            return date.fromisoformat(value["date"])
+    if isinstance(value, list):
+        return tuple(decode_value(v) for v in value)
+    return value
+
+
+def dumps(values: Mapping[str, Any]) -> str:
+    return json.dumps({k: encode_value(v) for k, v in values.items()}, sort_keys=True)
+
+
+def loads(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    return {k: decode_value(v) for k, v in json.loads(text).items()}
+
+
+def _ts(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def _dt(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _utcnow() -> datetime:
+    # Bookkeeping timestamps only; planning never reads this clock.
+    return datetime.now(UTC)
+
+
+# ------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One owned remote object and what goalsync last pushed to it."""
+
+    kind: str  # "task" | "block"
+    remote_id: str  # Todoist id / VTODO UID for tasks, the event UID for blocks
+    key: str
+    backend: str
+    etag: str | None = None
+    pushed: Mapping[str, Any] = field(default_factory=dict)
+    owned_hash: str = ""
+    pinned: bool = False
+    gone: bool = False
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    id: int
+    run_id: int | None
+    kind: str
+    key: str
+    remote_id: str | None
+    action: Mapping[str, Any]
+    state: str
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewAnswer:
+    at: datetime
+    trigger: str
+    goal: str | None
+    milestone: str | None
+    question: str
+    answer: str
+
+
+# -------------------------------------------------------------------------- paths
+
+
+def default_state_dir(configured: str | os.PathLike[str] | None = None) -> Path:
+    """``GOALSYNC_STATE_DIR``, else the configured ``state_dir``, else the user data
+    folder (platformdirs ``user_data_dir("goalsync")``)."""
+    env = os.environ.get("GOALSYNC_STATE_DIR")
+    if env:
+        return Path(env).expanduser()
+    if configured:
+        return Path(configured).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("goalsync"))
+
+
+@contextlib.contextmanager
+def lock(state_dir: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold an exclusive lock on ``state_dir`` for the block; raise LockedError at once
+    if another goalsync run holds it. The OS releases it when a process dies."""
+    directory = Path(state_dir)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockedError(
+                f"another goalsync run is using {directory} right now",
+                hint="wait for it to finish, then run this command again",
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+# -------------------------------------------------------------------------- store
+
+
+class State:
+    """The open state database. Use ``State.open(path)`` as a context manager."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path | None,
+                 notes: Sequence[str] = ()) -> None:
+        self._db = db
+        self.path = path
+        self.notes: list[str] = list(notes)  # sentences for the user (file moved aside…)
+        self.run_id: int | None = None
+        self._in_transaction = False
+
+    # -- opening
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, readonly: bool = False) -> State:
+        """Open (creating if needed, mode 0600) the state file at ``path``.
+
+        ``readonly=True`` copies the file into memory and never touches the disk: every
+        method still works, and nothing is kept (used by dry runs). A file that is not
+        a readable goalsync state is moved aside to ``<name>.corrupt-<time>`` and a fresh
+        one is started; ``notes`` says so.
+        """
+        path = Path(path)
+        if readonly:
+            return cls(_memory_copy(path), None)
+        notes: list[str] = []
+        try:
+            db = _connect(path)
+        except (sqlite3.DatabaseError, _SchemaTooNew) as err:
+            if isinstance(err, _SchemaTooNew):
+                raise
+            aside = _move_aside(path)
+            notes.append(
+                f"the state file {path} could not be read ({err}); it was moved to "
+                f"{aside.name} and goalsync rebuilt its links from the server's markers"
+            )
+            db = _connect(path)
+        return cls(db, path, notes)
+
+    def __enter__(self) -> State:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes: all of them are committed, or none. Nests (inner ones join)."""
+        if self._in_transaction:
+            yield
+            return
+        self._in_transaction = True
+        try:
+            yield
+            self._db.commit()
+        except BaseException:
+            self._db.rollback()
+            raise
+        finally:
+            self._in_transaction = False
+
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        cursor = self._db.execute(sql, params)
+        if not self._in_transaction:
+            self._db.commit()
+        return cursor
+
+    # -- meta (target binding)
+
+    def meta(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, name: str, value: str) -> None:
+        self._write("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, value))
+
+    # -- links
+
+    def links(self, kind: str | None = None) -> list[Link]:
+        sql = "SELECT * FROM links"
+        params: tuple[Any, ...] = ()
+        if kind is not None:
+            sql += " WHERE kind = ?"
+            params = (kind,)
+        return [_link(row) for row in self._db.execute(sql + " ORDER BY kind, key, remote_id",
+                                                        params)]
+
+    def save_link(self, link: Link) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO links (kind, remote_id, key, backend, etag, owned_hash,"
+            " pushed, pinned, gone, start, end, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (link.kind, link.remote_id, link.key, link.backend, link.etag, link.owned_hash,
+             dumps(link.pushed), int(link.pinned), int(link.gone),
+             None if link.start is None else _ts(link.start),
+             None if link.end is None else _ts(link.end), _ts(_utcnow())),
+        )
+
+    def delete_link(self, kind: str, remote_id: str) -> None:
+        self._write("DELETE FROM links WHERE kind = ? AND remote_id = ?", (kind, remote_id))
+
+    def delete_links(self) -> None:
+        """Forget every link (``--rebind``: the target changed)."""
+        self._write("DELETE FROM links")
+
+    # -- journal
+
+    def journal_intent(self, kind: str, key: str, remote_id: str | None,
+                       action: Mapping[str, Any]) -> int:
+        """Record a remote write about to happen; returns the entry id."""
+        now = _ts(_utcnow())
+        cursor = self._write(
+            "INSERT INTO journal (run_id, kind, key, remote_id, action, state, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, 'intended', ?, ?)",
+            (self.run_id, kind, key, remote_id, dumps(action), now, now),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def journal_confirm(self, entry_id: int, remote_id: str | None = None) -> None:
+        self._write(
+            "UPDATE journal SET state = 'confirmed', remote_id = COALESCE(?, remote_id),"
+            " updated_at = ? WHERE id = ?",
+            (remote_id, _ts(_utcnow()), entry_id),
+        )
+
+    def journal_fail(self, entry_id: int, error: str) -> None:
+        self._write(
+            "UPDATE journal SET state = 'failed', error = ?, updated_at = ? WHERE id = ?",
+            (error, _ts(_utcnow()), entry_id),
+        )
+
+    def pending_journal(self) -> list[JournalEntry]:
+        """Intended writes whose outcome was never recorded (the run was killed)."""
+        rows = self._db.execute(
+            "SELECT id, run_id, kind, key, remote_id, action, state, error FROM journal"
+            " WHERE state = 'intended' ORDER BY id"
+        )
+        return [JournalEntry(r[0], r[1], r[2], r[3], r[4], loads(r[5]), r[6], r[7])
+                for r in rows]
+
+    def journal(self, limit: int = 100) -> list[JournalEntry]:
+        rows = self._db.execute(
+            "SELECT id, run_id, kind, key, remote_id, action, state, error FROM journal"
+            " ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [JournalEntry(r[0], r[1], r[2], r[3], r[4], loads(r[5]), r[6], r[7])
+                for r in rows]
+
+    # -- block UIDs
+
+    def allocate_block_index(self, key: str, at_least: int = 0) -> int:
+        """Return a block index for ``key`` that was never handed out before (and is at
+        least ``at_least``), committing the allocation before it is used."""
+        with self.transaction():
+            row = self._db.execute("SELECT next FROM block_index WHERE key = ?",
+                                   (key,)).fetchone()
+            index = max(at_least, 0 if row is None else int(row[0]))
+            self._db.execute("INSERT OR REPLACE INTO block_index (key, next) VALUES (?, ?)",
+                             (key, index + 1))
+        return index
+
+    # -- completions
+
+    def record_completion(self, key: str, completed_at: datetime) -> None:
+        """Keep the first completion time seen for ``key``."""
+        self._write("INSERT OR IGNORE INTO completions (key, completed_at) VALUES (?, ?)",
+                    (key, _ts(completed_at)))
+
+    def forget_completion(self, key: str) -> None:
+        """The task was reopened."""
+        self._write("DELETE FROM completions WHERE key = ?", (key,))
+
+    def completions(self) -> dict[str, datetime]:
+        """Every completed step/milestone key and when it was completed."""
+        rows = self._db.execute("SELECT key, completed_at FROM completions ORDER BY key")
+        return {key: _dt(at) for key, at in rows}
+
+    # -- tokens and snapshots
+
+    def token(self, backend: str) -> tuple[str | None, Any]:
+        """The saved change token and snapshot (decoded JSON) for ``backend``."""
+        row = self._db.execute("SELECT token, snapshot FROM tokens WHERE backend = ?",
+                               (backend,)).fetchone()
+        if row is None:
+            return None, None
+        return row[0], None if row[1] is None else json.loads(row[1])
+
+    def save_token(self, backend: str, token: str | None, snapshot: Any) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO tokens (backend, token, snapshot, saved_at)"
+            " VALUES (?, ?, ?, ?)",
+            (backend, token, None if snapshot is None else json.dumps(snapshot),
+             _ts(_utcnow())),
+        )
+
+    def clear_tokens(self) -> None:
+        self._write("DELETE FROM tokens")
+
+    # -- the schedule baseline
+
+    def save_planned_blocks(self, blocks: Sequence[Block]) -> None:
+        """Replace the baseline with the latest full schedule."""
+        with self.transaction():
+            self._db.execute("DELETE FROM planned_blocks")
+            self._db.executemany(
+                "INSERT INTO planned_blocks (key, start, end, uid) VALUES (?, ?, ?, ?)",
+                [(b.step, _ts(b.start), _ts(b.end), b.uid) for b in blocks],
+            )
+
+    def planned_blocks(self) -> list[Block]:
+        """The last full schedule (every block of the horizon, not only the window)."""
+        rows = self._db.execute(
+            "SELECT key, start, end, uid FROM planned_blocks ORDER BY start, key")
+        return [Block(step=k, start=_dt(s), end=_dt(e), uid=u) for k, s, e, u in rows]
+
+    # -- runs
+
+    def begin_run(self, started_at: datetime) -> int:
+        cursor = self._write("INSERT INTO runs (started_at) VALUES (?)", (_ts(started_at),))
+        self.run_id = int(cursor.lastrowid or 0)
+        return self.run_id
+
+    def end_run(self, ended_at: datetime, summary: Mapping[str, Any]) -> None:
+        self._write("UPDATE runs SET ended_at = ?, summary = ? WHERE id = ?",
+                    (_ts(ended_at), json.dumps(summary, default=str), self.run_id))
+
+    def last_run(self) -> datetime | None:
+        """When the last finished sync ended (None before the first)."""
+        row = self._db.execute(
+            "SELECT ended_at FROM runs WHERE ended_at IS NOT NULL ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else _dt(row[0])
+
+    # -- review journal and metrics
+
+    def record_review_answer(self, at: datetime, trigger: str, goal: str | None,
+                             milestone: str | None, question: str, answer: str) -> None:
+        self._write(
+            "INSERT INTO review_journal (at, trigger, goal, milestone, question, answer)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (_ts(at), trigger, goal, milestone, question, answer),
+        )
+
+    def review_answers(self) -> list[ReviewAnswer]:
+        rows = self._db.execute(
+            "SELECT at, trigger, goal, milestone, question, answer FROM review_journal"
+            " ORDER BY at, id"
+        )
+        return [ReviewAnswer(_dt(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+    def record_metric(self, goal_id: str, value: float, at: datetime) -> None:
+        self._write("INSERT INTO metric_values (goal, at, value) VALUES (?, ?, ?)",
+                    (goal_id, _ts(at), float(value)))
+
+    def metrics(self) -> dict[str, tuple[float, datetime]]:
+        """The latest recorded value per goal: ``{goal_id: (value, at)}``."""
+        rows = self._db.execute("SELECT goal, value, at FROM metric_values ORDER BY at, id")
+        return {goal: (float(value), _dt(at)) for goal, value, at in rows}
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+class _SchemaTooNew(sqlite3.DatabaseError):
+    pass
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        _migrate(db)
+    except sqlite3.DatabaseError:
+        db.close()
+        raise
+    db.isolation_level = "DEFERRED"  # implicit transactions, committed by State
+    return db
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    db.executescript("BEGIN;" + _SCHEMA + "COMMIT;")
+    row = db.execute("SELECT version FROM schema_version").fetchone()
+    if row is None:
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+    elif int(row[0]) > SCHEMA_VERSION:
+        raise _SchemaTooNew(f"the state file was written by a newer goalsync (schema "
+                            f"{row[0]}); upgrade goalsync")
+
+
+def _memory_copy(path: Path) -> sqlite3.Connection:
+    memory = sqlite3.connect(":memory:", isolation_level=None)
+    if path.exists():
+        try:
+            source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                source.backup(memory)
+            finally:
+                source.close()
+        except sqlite3.DatabaseError:
+            memory.close()
+            memory = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        _migrate(memory)
+    except sqlite3.DatabaseError:
+        memory.close()
+        memory = sqlite3.connect(":memory:", isolation_level=None)
+        _migrate(memory)
+    memory.isolation_level = "DEFERRED"
+    return memory
+
+
+def _move_aside(path: Path) -> Path:
+    stamp = _utcnow().strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    path.replace(aside)
+    for suffix in ("-wal", "-shm"):
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            extra.replace(aside.with_name(aside.name + suffix))
+    return aside
+
+
+def _link(row: sqlite3.Row | tuple[Any, ...]) -> Link:
+    (kind, remote_id, key, backend, etag, owned_hash, pushed, pinned, gone, start, end,
+     _updated) = row
+    return Link(
+        kind=kind, remote_id=remote_id, key=key, backend=backend, etag=etag,
+        pushed=loads(pushed), owned_hash=owned_hash, pinned=bool(pinned), gone=bool(gone),
+        start=None if start is None else _dt(start), end=None if end is None else _dt(end),
+    )

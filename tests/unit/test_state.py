@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import stat
+from datetime import UTC, date, datetime
+
+import pytest
+
+from syncer.core.model import Block
+from syncer.errors import LockedError
+from syncer.state import Link, State, lock
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def test_state_file_is_private_and_versioned(tmp_path):
+    path = tmp_path / "s" / "state.sqlite"
+    with State.open(path):
+        pass
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with State.open(path) as state:
+        assert state._db.execute("SELECT version FROM schema_version").fetchone() == (1,)
+
+
+def test_links_round_trip_pushed_values(tmp_path):
+    path = tmp_path / "state.sqlite"
+    pushed = {"title": "Read", "due": T0, "deadline": date(2027, 1, 1), "labels": ("a", "b")}
+    with State.open(path) as state:
+        state.save_link(Link("task", "123", "g/m/s", "todoist", None, pushed))
+        state.save_link(Link("block", "uid-1", "g/m/s", "caldav", '"e"', {"title": "Read"},
+                             pinned=True, start=T0, end=T0))
+    with State.open(path) as state:
+        task, = state.links("task")
+        block, = state.links("block")
+    assert task.pushed == pushed
+    assert block.pinned and block.start == T0 and block.etag == '"e"'
+
+
+def test_block_indexes_are_never_reused(tmp_path):
+    with State.open(tmp_path / "state.sqlite") as state:
+        assert [state.allocate_block_index("k") for _ in range(3)] == [0, 1, 2]
+        assert state.allocate_block_index("k", at_least=10) == 10
+        assert state.allocate_block_index("k") == 11
+        assert state.allocate_block_index("other") == 0
+
+
+def test_journal_lists_only_unfinished_intents(tmp_path):
+    with State.open(tmp_path / "state.sqlite") as state:
+        a = state.journal_intent("block", "k", "uid-a", {"op": "create"})
+        b = state.journal_intent("block", "k", "uid-b", {"op": "create"})
+        c = state.journal_intent("task", "k", None, {"op": "create"})
+        state.journal_confirm(a)
+        state.journal_fail(c, "boom")
+        assert [e.id for e in state.pending_journal()] == [b]
+
+
+def test_progress_and_review_history(tmp_path):
+    with State.open(tmp_path / "state.sqlite") as state:
+        state.record_completion("g/m/s", T0)
+        state.record_completion("g/m/s", datetime(2030, 1, 1, tzinfo=UTC))  # first wins
+        state.save_planned_blocks([Block("g/m/s", T0, T0.replace(hour=10), uid="u")])
+        state.record_review_answer(T0, "weekly", "g", None, "What went well?", "Lots")
+        state.record_metric("g", 42.0, T0)
+        state.begin_run(T0)
+        assert state.last_run() is None
+        state.end_run(T0, {"created": 1})
+        assert state.completions() == {"g/m/s": T0}
+        assert state.planned_blocks()[0].uid == "u"
+        assert state.review_answers()[0].answer == "Lots"
+        assert state.metrics() == {"g": (42.0, T0)}
+        assert state.last_run() == T0
+
+
+def test_corrupted_state_file_is_moved_aside_with_a_note(tmp_path):
+    path = tmp_path / "state.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with State.open(path) as state:
+        assert state.links() == []
+        assert "moved to" in state.notes[0]
+    assert any(p.name.startswith("state.sqlite.corrupt-") for p in tmp_path.iterdir())
+
+
+def test_readonly_state_never_writes_to_disk(tmp_path):
+    path = tmp_path / "state.sqlite"
+    with State.open(path) as state:
+        state.record_completion("a", T0)
+    before = path.read_bytes()
+    with State.open(path, readonly=True) as state:
+        state.record_completion("b", T0)
+        assert set(state.completions()) == {"a", "b"}
+    assert path.read_bytes() == before
+    with State.open(tmp_path / "missing.sqlite", readonly=True) as state:
+        assert state.links() == []
+    assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_transaction_rolls_back_on_error(tmp_path):
+    with State.open(tmp_path / "state.sqlite") as state:
+        with pytest.raises(RuntimeError), state.transaction():
+            state.record_completion("a", T0)
+            raise RuntimeError
+        assert state.completions() == {}
+
+
+def test_second_lock_holder_is_refused_with_a_sentence(tmp_path):
+    with lock(tmp_path), pytest.raises(LockedError, match="another goalsync run"), \
+            lock(tmp_path):
+        pass
+    with lock(tmp_path):  # released afterwards
+        pass
