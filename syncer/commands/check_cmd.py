@@ -1,7 +1,98 @@
-"""CLI commands: check (placeholder until its issue lands)."""
+"""CLI: ``goalsync check PLAN`` validates a plan and shows SMART warnings.
+
+Output lists errors, then warnings, one per line as ``path:line:col: message``
+(warnings say ``warning:`` after the position). Exit 0 when the plan is valid, even with
+warnings; 2 when it has errors (or cannot be read). ``--json`` prints
+``{"errors": [...], "warnings": [...]}``, each entry with path, line, column, code and
+message, whatever the outcome.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
 import click
 
-COMMANDS: list[click.Command] = []
+from syncer.commands.options import json_option, now_option, resolve_now
+from syncer.core.model import Plan, Pos, Problem
+from syncer.core.smart import SmartRules, smart_check
+from syncer.errors import PlanError, UsageError
+from syncer.planfile import load_plan
+from syncer.policy import load_rules
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What ``check_plan`` found; ``plan`` is None when there are errors."""
+
+    plan: Plan | None
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+
+
+def check_plan(path: str, now: datetime | None) -> CheckResult:
+    """Parse the plan at ``path`` and run the SMART checks as of ``now``.
+
+    Raises UsageError when the file cannot be read; plan errors are returned.
+    """
+    try:
+        plan = load_plan(path)
+    except PlanError as error:
+        return CheckResult(None, tuple(_problems(error)), ())
+    rules = SmartRules.from_mapping(load_rules()["smart"])
+    warnings = smart_check(plan, rules, resolve_now(now, plan.timezone))
+    return CheckResult(plan, (), tuple(warnings))
+
+
+def _problems(error: PlanError) -> list[Problem]:
+    return [p for p in error.problems if isinstance(p, Problem)]
+
+
+@click.command("check")
+@click.argument("plan_path", metavar="PLAN", type=click.Path(dir_okay=True, path_type=str))
+@now_option
+@json_option
+@click.pass_context
+def check(ctx: click.Context, plan_path: str, now: datetime | None, as_json: bool) -> None:
+    """Validate the plan file PLAN and show SMART warnings.
+
+    Exit status 0 when the plan is valid (warnings do not fail it), 2 when it has errors.
+    """
+    try:
+        result = check_plan(plan_path, now)
+    except UsageError as error:
+        if not as_json:
+            raise
+        unreadable = Problem(Pos(plan_path, 0, 0), "unreadable", error.message)
+        result = CheckResult(None, (unreadable,), ())
+    if as_json:
+        click.echo(json.dumps({"errors": [p.as_json() for p in result.errors],
+                               "warnings": [p.as_json() for p in result.warnings]}, indent=2))
+    else:
+        _print_human(result)
+    if result.errors:
+        ctx.exit(2)
+
+
+def _print_human(result: CheckResult) -> None:
+    for problem in result.errors:
+        click.echo(f"{problem.pos}: {problem.message}")
+    for problem in result.warnings:
+        click.echo(f"{problem.pos}: warning: {problem.message}")
+    click.echo(_summary(result), err=bool(result.errors))
+
+
+def _summary(result: CheckResult) -> str:
+    warned = f"{len(result.warnings)} warning(s)" if result.warnings else "no warnings"
+    if result.errors:
+        return (f"{len(result.errors)} error(s): the plan was not used. Fix them and run "
+                "`goalsync check` again.")
+    plan = result.plan
+    assert plan is not None
+    steps = sum(1 for _ in plan.steps())
+    return f"{plan.path}: valid, {len(plan.goals)} goal(s), {steps} step(s), {warned}."
+
+
+COMMANDS: list[click.Command] = [check]
