@@ -1,0 +1,349 @@
+"""goalsync's configuration file (``goalsync.toml``): found, read and validated.
+
+A spec table (``SPEC``) lists every setting with its type, default and help; it drives
+validation (an unknown key gets a did-you-mean, a wrong type a sentence naming the file,
+line and key) and the reference in docs/config.md (``render_reference()``).
+
+Where the file is: ``--config FILE``, else ``GOALSYNC_CONFIG``, else
+``<user config folder>/goalsync/goalsync.toml``; no file means every default (the embedded
+CalDAV server for both tasks and calendar). Secrets never live here: a ``password`` or
+``token`` key is refused with a pointer to ``goalsync auth``. ``[rules.<area>]`` tables
+override the shipped rules and are handed to ``syncer.policy.load_rules``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from syncer.errors import ConfigError
+
+CONFIG_NAME = "goalsync.toml"
+SECRET_KEYS = ("password", "token", "api_token", "secret", "api_key")
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One row of the spec table."""
+
+    section: str  # "" for top-level keys
+    key: str
+    type: type | tuple[type, ...]
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> str:
+        return f"{self.section}.{self.key}" if self.section else self.key
+
+
+SPEC: tuple[Setting, ...] = (
+    Setting("", "state_dir", str, None,
+            "Folder for the state database and the embedded server's data. "
+            "GOALSYNC_STATE_DIR overrides it; default: the user data folder."),
+    Setting("tasks", "backend", str, "embedded",
+            "Where tasks go: Todoist, a CalDAV task list, or the embedded CalDAV server.",
+            ("todoist", "caldav", "embedded")),
+    Setting("calendar", "backend", str, "embedded",
+            "Where time blocks go: a CalDAV calendar, the embedded server, or nowhere.",
+            ("caldav", "embedded", "none")),
+    Setting("calendar", "window_days", int, None,
+            "Only blocks in the next this-many days are written; each sync moves the "
+            "window forward (the whole horizon is still planned). Unset: "
+            "`window_days` of rules/sync.toml (14)."),
+    Setting("todoist", "api_url", str, "https://api.todoist.com",
+            "Base URL of the Todoist API (change only for testing)."),
+    Setting("todoist", "layout", str, "projects",
+            "How goals map to Todoist: one project per goal, or sections of one project.",
+            ("projects", "sections")),
+    Setting("todoist", "root_project", str, "Goals",
+            "Name of the parent project that holds goalsync's goals."),
+    Setting("caldav", "url", str, "",
+            "CalDAV server or principal URL (https://...)."),
+    Setting("caldav", "username", str, "", "CalDAV user name."),
+    Setting("caldav", "calendar", str, "Goals",
+            "Display name (or URL) of the calendar that receives time blocks."),
+    Setting("caldav", "task_list", str, "Goals",
+            "Display name (or URL) of the task list (VTODO collection)."),
+    Setting("caldav", "busy_calendars", list, [],
+            "Calendars whose events count as busy time (names or URLs)."),
+    Setting("caldav", "allow_insecure_http", bool, False,
+            "Allow plain http:// to a host other than 127.0.0.1 (passwords travel in "
+            "clear text)."),
+    Setting("caldav", "timeout", (int, float), 30,
+            "Seconds to wait for the CalDAV server."),
+    Setting("sync", "max_delete_share", (int, float), None,
+            "Refuse (without --force) to delete more than this share of goalsync's "
+            "objects in one run. Unset: `max_delete_share` of rules/sync.toml (0.25)."),
+)
+
+SECTIONS = ("tasks", "calendar", "todoist", "caldav", "sync", "rules")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Validated settings: ``values[section][key]`` for every spec row (defaults filled
+    in), ``rules`` for the ``[rules.*]`` overrides, ``path`` of the file (None: none)."""
+
+    values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    path: Path | None = None
+
+    def get(self, section: str, key: str) -> Any:
+        """The value of ``[section] key`` (``section=""`` for top-level keys)."""
+        try:
+            return self.values[section][key]
+        except KeyError:
+            return _spec(section, key).default
+
+    @property
+    def tasks_backend(self) -> str:
+        return str(self.get("tasks", "backend"))
+
+    @property
+    def calendar_backend(self) -> str:
+        return str(self.get("calendar", "backend"))
+
+    @property
+    def window_days(self) -> int | None:
+        """Set in the config, or None (then rules/sync.toml decides)."""
+        value = self.get("calendar", "window_days")
+        return None if value is None else int(value)
+
+    @property
+    def max_delete_share(self) -> float | None:
+        """Set in the config, or None (then rules/sync.toml decides)."""
+        value = self.get("sync", "max_delete_share")
+        return None if value is None else float(value)
+
+    @property
+    def state_dir(self) -> str | None:
+        value = self.get("", "state_dir")
+        return None if value is None else str(value)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """Every setting of one section, defaults included (for adapters' from_settings)."""
+        return {s.key: self.get(name, s.key) for s in SPEC if s.section == name}
+
+
+def defaults() -> Config:
+    return from_mapping({})
+
+
+def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file to read: ``explicit``, else ``GOALSYNC_CONFIG``, else the user
+    config folder's goalsync.toml if it exists. An explicit file that is missing is an
+    error; a missing default file means defaults."""
+    chosen = explicit or os.environ.get("GOALSYNC_CONFIG")
+    if chosen:
+        path = Path(chosen).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"the config file {path} does not exist",
+                              hint="create it (see docs/config.md) or drop --config")
+        return path
+    import platformdirs
+
+    path = Path(platformdirs.user_config_dir("goalsync")) / CONFIG_NAME
+    return path if path.is_file() else None
+
+
+def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
+    """Find, read and validate the config (see ``find_config``)."""
+    path = find_config(explicit)
+    if path is None:
+        return defaults()
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}",
+                          hint="fix the line shown; see docs/config.md") from None
+    return from_mapping(data, path=path, text=text)
+
+
+def from_mapping(data: Mapping[str, Any], *, path: Path | None = None,
+                 text: str = "") -> Config:
+    """Validate a parsed TOML document; raise ConfigError naming the first problem."""
+    where = _Where(path, text)
+    values: dict[str, dict[str, Any]] = {s: {} for s in ("", *SECTIONS)}
+    for name, value in data.items():
+        if name in SECTIONS and name != "rules":
+            _check_section(name, value, values[name], where)
+        elif name == "rules":
+            _check_rules(value, where)
+        else:
+            _check_value("", name, value, values[""], where)
+    for setting in SPEC:
+        values[setting.section].setdefault(setting.key, setting.default)
+    rules = {area: dict(table) for area, table in dict(data.get("rules", {})).items()}
+    return Config(values=values, rules=rules, path=path)
+
+
+# ---------------------------------------------------------------------- validation
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    path: Path | None
+    text: str
+
+    def of(self, section: str, key: str) -> str:
+        """``file:line`` of ``key`` inside ``[section]`` when it can be found."""
+        name = str(self.path) if self.path else "config"
+        line = _find_line(self.text, section, key)
+        return f"{name}:{line}" if line else name
+
+
+def _find_line(text: str, section: str, key: str) -> int | None:
+    current = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        header = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
+        if header:
+            current = header.group(1)
+            continue
+        if current == section and re.match(rf"^{re.escape(key)}\s*=", stripped):
+            return number
+    return None
+
+
+def _spec(section: str, key: str) -> Setting:
+    for setting in SPEC:
+        if setting.section == section and setting.key == key:
+            return setting
+    raise KeyError(f"{section}.{key}")
+
+
+def _check_section(name: str, table: Any, out: dict[str, Any], where: _Where) -> None:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where.of('', name)}: [{name}] must be a table")
+    for key, value in table.items():
+        _check_value(name, key, value, out, where)
+
+
+def _check_value(section: str, key: str, value: Any, out: dict[str, Any],
+                 where: _Where) -> None:
+    label = f"{section}.{key}" if section else key
+    if key.lower() in SECRET_KEYS:
+        raise ConfigError(
+            f"{where.of(section, key)}: `{label}` looks like a secret; goalsync never reads "
+            "secrets from the config file",
+            hint="remove it and run `goalsync auth todoist` or `goalsync auth caldav` "
+                 "(the keyring keeps it)")
+    known = [s.key for s in SPEC if s.section == section]
+    if key not in known:
+        where_text = f"[{section}]" if section else "the top level"
+        raise ConfigError(f"{where.of(section, key)}: unknown setting `{label}` in "
+                          f"{where_text}{_did_you_mean(key, known)}",
+                          hint="see docs/config.md for every setting")
+    setting = _spec(section, key)
+    if not _type_ok(value, setting):
+        raise ConfigError(f"{where.of(section, key)}: `{label}` must be "
+                          f"{_type_name(setting)}, not {value!r}")
+    if setting.choices and value not in setting.choices:
+        choices = ", ".join(f'"{c}"' for c in setting.choices)
+        raise ConfigError(f"{where.of(section, key)}: `{label}` must be one of {choices}, "
+                          f"not {value!r}{_did_you_mean(str(value), list(setting.choices))}")
+    _check_range(setting, value, where)
+    out[key] = value
+
+
+def _check_range(setting: Setting, value: Any, where: _Where) -> None:
+    label = setting.path
+    if setting.path == "sync.max_delete_share" and not 0 <= value <= 1:
+        raise ConfigError(f"{where.of('sync', setting.key)}: `{label}` is a share between "
+                          f"0 and 1 (0.25 means 25 %), not {value!r}")
+    if setting.path in ("calendar.window_days", "caldav.timeout") and value <= 0:
+        raise ConfigError(f"{where.of(setting.section, setting.key)}: `{label}` must be "
+                          f"greater than 0, not {value!r}")
+    if setting.path == "caldav.busy_calendars" and not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where.of('caldav', setting.key)}: `{label}` must be a list of "
+                          "calendar names or URLs")
+
+
+def _check_rules(value: Any, where: _Where) -> None:
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ConfigError(f"{where.of('', 'rules')}: rule overrides go in tables such as "
+                          "[rules.scheduling]")
+
+
+def _type_ok(value: Any, setting: Setting) -> bool:
+    if isinstance(value, bool) and setting.type is not bool:
+        return False
+    return isinstance(value, setting.type)
+
+
+def _type_name(setting: Setting) -> str:
+    names = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
+             list: "a list"}
+    types = setting.type if isinstance(setting.type, tuple) else (setting.type,)
+    if set(types) == {int, float}:
+        return "a number"
+    return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+# ---------------------------------------------------------------------------- docs
+
+
+def render_reference() -> str:
+    """The Markdown reference of every setting (docs/config.md is this text)."""
+    lines = [
+        "# Configuration reference",
+        "",
+        "<!-- Generated from syncer/config.py (SPEC) by `python -m syncer.config`;"
+        " do not edit by hand. -->",
+        "",
+        "goalsync reads `goalsync.toml` from `--config FILE`, else `GOALSYNC_CONFIG`, else",
+        "the user config folder (`~/.config/goalsync/goalsync.toml` on Linux). Without a",
+        "file every default applies: tasks and calendar go to the embedded CalDAV server.",
+        "Secrets (passwords, tokens) never go in this file: run `goalsync auth todoist` or",
+        "`goalsync auth caldav`, or set `GOALSYNC_TODOIST_TOKEN` / `GOALSYNC_CALDAV_PASSWORD`",
+        "for headless runs.",
+        "",
+    ]
+    for section in ("", *SECTIONS[:-1]):
+        rows = [s for s in SPEC if s.section == section]
+        lines += [f"## `[{section}]`" if section else "## Top level", "",
+                  "| key | type | default | meaning |", "|---|---|---|---|"]
+        for s in rows:
+            meaning = s.help + (f" One of: {', '.join(s.choices)}." if s.choices else "")
+            lines.append(f"| `{s.key}` | {_type_name(s)} | `{_toml(s.default)}` | {meaning} |")
+        lines.append("")
+    lines += [
+        "## `[rules.<area>]`", "",
+        "Override any key of the shipped rule files (`rules/scheduling.toml`,",
+        "`rules/review.toml`, `rules/smart.toml`, `rules/sync.toml`). For example:", "",
+        "```toml", "[rules.sync]", "max_delete_share = 0.1", "", "[rules.scheduling]",
+        "# keys as in rules/scheduling.toml", "```", "",
+        "The sync rules (`rules/sync.toml`) hold the field-ownership table: when both the",
+        "plan and the user changed the same field since the last sync, `plan` means the",
+        "plan's value is written, `user` means the user's edit stays. Either way the",
+        "decision is reported.", "",
+    ]
+    return "\n".join(lines)
+
+
+def _toml(value: Any) -> str:
+    if value is None:
+        return "(unset)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+if __name__ == "__main__":
+    print(render_reference(), end="")
