@@ -75,8 +75,10 @@ def is_owned_uid(uid: str) -> bool:
 
 
 def href_name(uid: str) -> str:
-    """The resource name an object is stored under: the UID (already URL-safe) + .ics."""
-    return f"{uid}.ics"
+    """The resource name an object is stored under: the UID with its ``@`` as ``.``,
+    plus ``.ics`` (servers disagree on whether ``@`` and ``%40`` name one resource)."""
+    local, _, domain = uid.rpartition("@")
+    return f"{local}.{domain}.ics" if local else f"{uid}.ics"
 
 
 # ------------------------------------------------------------------------ time helpers

@@ -1,0 +1,193 @@
+"""CalendarBackend over CalDAV: goalsync's time blocks as VEVENTs in one calendar.
+
+* The target calendar is found by display name, or created (MKCALENDAR, VEVENT only).
+* Owned blocks are the events with a goalsync block UID (see ``syncer.ical``); nothing
+  else in the calendar is ever written, moved or deleted.
+* Each block lives at ``<calendar>/<uid>.ics``; writes are conditional (If-None-Match: *
+  to create, If-Match to replace or delete), so another client's edit is never
+  clobbered: the engine gets PreconditionFailed, re-reads and decides.
+* Busy time comes from events, not free-busy queries: iCloud and Google refuse those,
+  and events let goalsync keep all-day events apart and skip its own blocks. Recurring
+  events are expanded on the client (``recurring-ical-events``), which behaves the same
+  on every server.
+* "Nothing changed" is one depth-1 PROPFIND of the calendar home, comparing the ctags
+  (or sync-tokens) of the target and busy calendars.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from syncer.backends.base import BlockSpec, IncompleteListing, RemoteBlock
+from syncer.backends.caldav_common import DEFAULT_TIMEOUT, Collection, DavConnection, DavObject
+from syncer.core.model import BusyTime
+from syncer.errors import ConfigError
+from syncer.ical import blocks_from_ics, busy_from_calendars, event_ics, href_name, parse_ics
+
+DEFAULT_CALENDAR = "Goals"
+
+
+class CalDAVCalendar:
+    """Time blocks on a CalDAV calendar. Connects lazily, on the first call."""
+
+    name = "caldav"
+
+    def __init__(
+        self,
+        url: str,
+        username: str | None,
+        password: str | None,
+        calendar: str = DEFAULT_CALENDAR,
+        busy_calendars: Sequence[str] = (),
+        timeout: float = DEFAULT_TIMEOUT,
+        *,
+        allow_insecure_http: bool = False,
+        floating_tz: tzinfo = UTC,
+    ) -> None:
+        self.dav = DavConnection(url, username, password, timeout=timeout,
+                                 allow_insecure_http=allow_insecure_http)
+        self.calendar_name = calendar
+        self.busy_names = tuple(busy_calendars)
+        self.floating_tz = floating_tz
+        self._target: Collection | None = None
+        self._hrefs: dict[str, str] = {}  # uid → object URL, as last listed
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent so far (for benchmarks and tests)."""
+        return self.dav.requests
+
+    @property
+    def target(self) -> Collection:
+        """The target calendar (found or created on first use)."""
+        if self._target is None:
+            self._target = self.dav.find_or_create_collection(self.calendar_name, "VEVENT")
+        return self._target
+
+    # -- reading
+
+    def list_blocks(self, start: datetime, end: datetime) -> list[RemoteBlock]:
+        """Every owned block overlapping [start, end): one time-range REPORT. Complete
+        or raises IncompleteListing / Unreachable / AuthError."""
+        blocks = []
+        for obj in self.dav.query(self.target.url, "VEVENT", start, end):
+            for block in self._blocks_of(obj):
+                self._hrefs[block.uid] = self.dav.object_url(self.target.url, obj.href)
+                if block.start < end and block.end > start:
+                    blocks.append(block)
+        return sorted(blocks, key=lambda b: (b.start, b.uid))
+
+    def _blocks_of(self, obj: DavObject) -> list[RemoteBlock]:
+        try:
+            return blocks_from_ics(obj.data, obj.etag, self.floating_tz)
+        except ValueError:
+            if obj.href.rsplit("/", 1)[-1].startswith("goalsync-"):
+                raise IncompleteListing(
+                    f"goalsync's event {obj.href} on {self.dav.host} is not valid iCalendar",
+                    hint="delete that event in your calendar app; goalsync will place "
+                    "the block again",
+                ) from None
+            return []  # someone else's broken event: not ours, not busy time we can read
+
+    def busy(self, start: datetime, end: datetime) -> BusyTime:
+        """Busy time in [start, end): events on the busy calendars plus every event in
+        the target calendar that goalsync does not own, recurring ones expanded.
+        Transparent and cancelled events are free. Raises ConfigError for a busy
+        calendar that does not exist."""
+        calendars = []
+        for collection in self._busy_collections():
+            for obj in self.dav.query(collection.url, "VEVENT", start, end):
+                try:
+                    calendars.append(parse_ics(obj.data))
+                except ValueError:
+                    continue  # unreadable foreign event: skipped, not a crash
+        return busy_from_calendars(calendars, start, end, floating_tz=self.floating_tz)
+
+    def _busy_collections(self) -> list[Collection]:
+        if not self.busy_names:
+            return [self.target]
+        available = self.dav.collections()
+        chosen = {self.target.url: self.target}
+        for name in self.busy_names:
+            match = _by_name(available, name)
+            if match is None:
+                names = ", ".join(sorted(c.name for c in available if c.holds("VEVENT")))
+                raise ConfigError(
+                    f"the busy calendar {name!r} does not exist on {self.dav.host}",
+                    hint=f"fix [caldav] busy_calendars; calendars there: {names or 'none'}",
+                )
+            chosen.setdefault(match.url, match)
+        return list(chosen.values())
+
+    def changes_since(self, token: str | None) -> tuple[bool, str | None]:
+        """``(changed, new_token)`` from the ctags / sync-tokens of the target and busy
+        calendars: one PROPFIND (plus one per calendar without either)."""
+        target = self.target
+        by_url = {c.url: c for c in self.dav.collections()}
+        urls = [target.url] + [c.url for n in self.busy_names
+                               if (c := _by_name(list(by_url.values()), n)) is not None]
+        parts = []
+        for url in dict.fromkeys(urls):
+            found = by_url.get(url)
+            state = (found.ctag or found.sync_token) if found else None
+            parts.append(state or self.dav.collection_state(url))
+        now = "|".join(parts)
+        return token != now, now
+
+    # -- writing
+
+    def _url(self, uid: str) -> str:
+        return self._hrefs.get(uid) or self.dav.object_url(self.target.url, href_name(uid))
+
+    def create(self, spec: BlockSpec) -> str:
+        """PUT with If-None-Match: *; returns the ETag. Raises PreconditionFailed if the
+        UID exists already."""
+        url = self._url(spec.uid)
+        etag = self.dav.put(url, event_ics(spec), create=True)
+        self._hrefs[spec.uid] = url
+        return etag
+
+    def update(self, spec: BlockSpec, etag: str | None) -> str:
+        """PUT with If-Match: etag (``*`` when None); returns the new ETag. Raises
+        PreconditionFailed (changed meanwhile), NotFound."""
+        return self.dav.put(self._url(spec.uid), event_ics(spec), etag=etag)
+
+    def delete(self, uid: str, etag: str | None) -> None:
+        """DELETE with If-Match: etag. Raises PreconditionFailed, NotFound."""
+        self.dav.delete(self._url(uid), etag)
+        self._hrefs.pop(uid, None)
+
+
+def _by_name(collections: list[Collection], name: str) -> Collection | None:
+    for collection in collections:
+        if collection.name == name and collection.holds("VEVENT"):
+            return collection
+    for collection in collections:
+        if collection.name.casefold() == name.casefold() and collection.holds("VEVENT"):
+            return collection
+    return None
+
+
+def settings_value(settings: Mapping[str, Any], key: str, default: Any = None) -> Any:
+    value = settings.get(key, default)
+    return default if value is None else value
+
+
+def from_settings(settings: Mapping[str, Any], password: str | None) -> CalDAVCalendar:
+    """Build the adapter from the ``[caldav]`` config section (keys: url, username,
+    calendar, busy_calendars, allow_insecure_http, timeout). Raises ConfigError."""
+    url = settings_value(settings, "url")
+    if not url:
+        raise ConfigError("[caldav] url is not set",
+                          hint="set it in the config file, e.g. url = \"https://dav.example.com/\"")
+    return CalDAVCalendar(
+        url=str(url),
+        username=settings_value(settings, "username"),
+        password=password,
+        calendar=str(settings_value(settings, "calendar", DEFAULT_CALENDAR)),
+        busy_calendars=tuple(settings_value(settings, "busy_calendars", ())),
+        timeout=float(settings_value(settings, "timeout", DEFAULT_TIMEOUT)),
+        allow_insecure_http=bool(settings_value(settings, "allow_insecure_http", False)),
+    )

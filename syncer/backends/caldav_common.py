@@ -1,0 +1,549 @@
+"""The DAV layer both CalDAV adapters share: one connection, plain requests, errors.
+
+Built on the ``caldav`` package's ``DAVClient`` (which speaks niquests): it does the
+principal and calendar-home discovery and the auth negotiation; every object request is
+sent here by hand so the preconditions are exactly ours. ``obj.save()`` in caldav adds
+``If-Match`` only once it has an ETag (and prefers a Schedule-Tag on some servers), so
+goalsync never uses it:
+
+* create: ``PUT`` with ``If-None-Match: *`` (412 → PreconditionFailed);
+* update/delete: ``If-Match: <etag>`` (412 → PreconditionFailed, 404 → NotFound);
+* listings: one ``calendar-query`` REPORT; any per-object failure, truncation (507) or
+  unreadable body raises IncompleteListing, so a partial listing never looks like
+  deletions;
+* "nothing changed": one depth-0 PROPFIND for ``getctag`` and ``sync-token``; a server
+  that has neither gets a digest of every ETag (one depth-1 PROPFIND).
+
+Errors become sentences: 401/403 → AuthError (exit 3), DNS/refused/timeout/TLS →
+Unreachable naming the host, 429/503 → RateLimited. The password never appears in a
+message: URLs are shown without user info.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from xml.sax.saxutils import escape
+
+from syncer.backends.base import (
+    AuthError,
+    BackendError,
+    IncompleteListing,
+    NotFound,
+    PreconditionFailed,
+    RateLimited,
+    Unreachable,
+)
+from syncer.errors import ConfigError
+
+NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav", "cs": "http://calendarserver.org/ns/"}
+DEFAULT_TIMEOUT = 30
+
+_PROPFIND_COLLECTIONS = """<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"
+            xmlns:cs="http://calendarserver.org/ns/">
+  <d:prop><d:resourcetype/><d:displayname/><c:supported-calendar-component-set/>
+    <cs:getctag/><d:sync-token/></d:prop>
+</d:propfind>"""
+
+_PROPFIND_STATE = """<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/">
+  <d:prop><cs:getctag/><d:sync-token/></d:prop>
+</d:propfind>"""
+
+_PROPFIND_ETAGS = """<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>"""
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """A calendar collection on the server."""
+
+    url: str
+    name: str
+    components: frozenset[str]  # empty: the server did not say (treat as "any")
+    ctag: str | None = None
+    sync_token: str | None = None
+
+    def holds(self, component: str) -> bool:
+        return not self.components or component in self.components
+
+
+@dataclass(frozen=True, slots=True)
+class DavObject:
+    """One calendar object resource as listed: where, its ETag, its iCalendar text."""
+
+    href: str
+    etag: str | None
+    data: str
+
+
+# ----------------------------------------------------------------------------- URLs
+
+
+def host_of(url: str) -> str:
+    """``host[:port]`` of a URL, without user info (safe to show)."""
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc = f"{netloc}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, allow_insecure_http: bool) -> str:
+    """The URL, validated: http(s) only, and plain http only on loopback unless
+    allowed. Raises ConfigError."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"the CalDAV URL {without_userinfo(url)!r} is not an http(s) URL",
+            hint="set [caldav] url to your server's address, e.g. https://dav.example.com/",
+        )
+    if parts.scheme == "http" and not is_loopback(url) and not allow_insecure_http:
+        raise ConfigError(
+            f"refusing to send your CalDAV password unencrypted to {host_of(url)} (http://)",
+            hint="use an https:// URL, or set allow_insecure_http = true in [caldav] "
+            "if this server is on a network you trust",
+        )
+    return without_userinfo(url)
+
+
+def _utc_stamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+# --------------------------------------------------------------------------- XML
+
+
+def _prop_text(prop: Any, path: str) -> str | None:
+    node = prop.find(path, NS)
+    if node is None:
+        return None
+    return "".join(node.itertext()).strip() or None
+
+
+def _status_code(text: str | None) -> int:
+    try:
+        return int((text or "").split()[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def _responses(tree: Any) -> list[Any]:
+    if tree is None:
+        return []
+    if tree.tag == "{DAV:}response":
+        return [tree]
+    return list(tree.iterfind("d:response", NS))
+
+
+def _ok_props(response: Any) -> Any | None:
+    """The <prop> of the 200 propstat of a <response>, else None."""
+    for propstat in response.iterfind("d:propstat", NS):
+        if _status_code(_prop_text(propstat, "d:status")) == 200:
+            return propstat.find("d:prop", NS)
+    return None
+
+
+def _href(response: Any) -> str:
+    from urllib.parse import unquote
+
+    return unquote(_prop_text(response, "d:href") or "")
+
+
+def calendar_query(component: str, start: datetime | None, end: datetime | None) -> str:
+    """A calendar-query REPORT body for every ``component`` (in a time range, if given)."""
+    time_range = (
+        f'<c:time-range start="{_utc_stamp(start)}" end="{_utc_stamp(end)}"/>'
+        if start is not None and end is not None else ""
+    )
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+  <d:prop><d:getetag/><c:calendar-data/></d:prop>
+  <c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="{component}">{time_range}
+  </c:comp-filter></c:comp-filter></c:filter>
+</c:calendar-query>"""
+
+
+def calendar_multiget(hrefs: Iterable[str]) -> str:
+    refs = "".join(f"<d:href>{escape(quote(h))}</d:href>" for h in hrefs)
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<c:calendar-multiget xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+  <d:prop><d:getetag/><c:calendar-data/></d:prop>{refs}
+</c:calendar-multiget>"""
+
+
+def _mkcalendar_body(name: str, component: str) -> str:
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<c:mkcalendar xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+  <d:set><d:prop><d:displayname>{escape(name)}</d:displayname>
+    <c:supported-calendar-component-set><c:comp name="{component}"/>
+    </c:supported-calendar-component-set></d:prop></d:set>
+</c:mkcalendar>"""
+
+
+# ----------------------------------------------------------------------- connection
+
+
+class DavConnection:
+    """One authenticated DAV session. ``requests`` counts HTTP requests sent."""
+
+    def __init__(
+        self,
+        url: str,
+        username: str | None,
+        password: str | None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        import caldav
+
+        self.url = check_url(url, allow_insecure_http)
+        self.host = host_of(self.url)
+        self.username = username
+        self.requests = 0
+        # Loopback servers (the embedded Radicale) may not ask for credentials at all,
+        # so send Basic at once there; elsewhere let the server choose the scheme.
+        auth_type = "basic" if is_loopback(self.url) and username else None
+        self.client = caldav.DAVClient(
+            url=self.url,
+            username=username,
+            password=password if password is not None else ("" if username else None),
+            auth_type=auth_type,
+            timeout=int(timeout) if timeout else None,
+            enable_rfc6764=False,
+        )
+        self._count_session_requests()
+        self._home: str | None = None
+
+    def _count_session_requests(self) -> None:
+        session: Any = self.client.session
+        send: Any = session.request
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.requests += 1
+            return send(*args, **kwargs)
+
+        session.request = counted
+
+    # -- errors
+
+    def _translate(self, exc: BaseException) -> BaseException:
+        from caldav.lib import error as caldav_error
+        from caldav.lib.http_sync import requests as http
+
+        if isinstance(exc, caldav_error.RateLimitError):
+            return RateLimited(
+                f"the CalDAV server {self.host} asks goalsync to slow down",
+                retry_after=float(getattr(exc, "retry_after_seconds", 0) or 0),
+                hint="wait a little and run goalsync again",
+            )
+        if isinstance(exc, caldav_error.AuthorizationError):
+            return self._auth_error(_auth_status(exc))
+        if isinstance(exc, http.exceptions.Timeout):
+            return Unreachable(f"the CalDAV server {self.host} did not answer in time",
+                               hint="check your connection, or raise [caldav] timeout")
+        if isinstance(exc, http.exceptions.RequestException | OSError):
+            return Unreachable(
+                f"cannot reach the CalDAV server {self.host} ({type(exc).__name__})",
+                hint="check [caldav] url and your network connection",
+            )
+        return BackendError(f"the CalDAV server {self.host} sent an answer goalsync "
+                            f"cannot read ({type(exc).__name__})")
+
+    def _auth_error(self, status: int | None) -> AuthError:
+        if status == 403:
+            return AuthError(
+                f"the CalDAV server {self.host} refused access for user {self.username!r} "
+                "(403 Forbidden)",
+                hint="check [caldav] username and that this account may use the calendar",
+            )
+        return AuthError(
+            f"the CalDAV server {self.host} rejected the username or password "
+            f"for user {self.username!r}",
+            hint="run `goalsync auth caldav` to store the right password, or set "
+            "GOALSYNC_CALDAV_PASSWORD",
+        )
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        body: str | bytes = "",
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Send one request; returns caldav's DAVResponse (``.status``, ``.headers``,
+        ``.tree``). Raises AuthError, Unreachable, RateLimited, BackendError."""
+        try:
+            response = self.client.request(url, method, body, dict(headers or {}))
+        except Exception as exc:
+            raise self._translate(exc) from None
+        if response.status in (401, 403):
+            raise self._auth_error(response.status)
+        if response.status in (429, 503):
+            raise RateLimited(f"the CalDAV server {self.host} is busy ({response.status})",
+                              hint="wait a little and run goalsync again")
+        return response
+
+    # -- discovery
+
+    def home(self) -> str:
+        """The calendar home URL of the user (discovered once)."""
+        if self._home is None:
+            try:
+                principal = self.client.principal()
+                self._home = str(principal.calendar_home_set.url)
+            except Exception as exc:
+                translated = self._translate(exc)
+                if isinstance(translated, BackendError | AuthError):
+                    if type(translated) is BackendError:
+                        raise ConfigError(
+                            f"no CalDAV calendars found at {self.url}",
+                            hint="set [caldav] url to your server's CalDAV address "
+                            "(often https://host/dav/ or https://host/remote.php/dav/)",
+                        ) from None
+                    raise translated from None
+                raise
+        return self._home
+
+    def collections(self) -> list[Collection]:
+        """Every calendar collection in the user's calendar home (one PROPFIND)."""
+        home = self.home()
+        response = self.request("PROPFIND", home, _PROPFIND_COLLECTIONS,
+                                {"Depth": "1", "Content-Type": "application/xml"})
+        found = []
+        for item in _responses(response.tree):
+            prop = _ok_props(item)
+            if prop is None or prop.find("d:resourcetype/c:calendar", NS) is None:
+                continue
+            comps = frozenset(
+                c.get("name", "").upper()
+                for c in prop.iterfind("c:supported-calendar-component-set/c:comp", NS)
+            )
+            url = urljoin(home, quote(_href(item)))
+            name = _prop_text(prop, "d:displayname") or url.rstrip("/").rsplit("/", 1)[-1]
+            found.append(Collection(url, name, comps, _prop_text(prop, "cs:getctag"),
+                                    _prop_text(prop, "d:sync-token")))
+        return found
+
+    def find_collection(self, name: str, component: str) -> Collection | None:
+        """The collection whose display name is ``name`` (case-sensitive first, then
+        case-insensitive) and that can hold ``component``."""
+        collections = [c for c in self.collections() if c.holds(component)]
+        for match in (lambda c: c.name == name, lambda c: c.name.casefold() == name.casefold()):
+            for collection in collections:
+                if match(collection):
+                    return collection
+        return None
+
+    def find_or_create_collection(self, name: str, component: str) -> Collection:
+        """Find the collection by display name, or create it (MKCALENDAR). Raises
+        ConfigError with the existing names when neither works."""
+        found = self.find_collection(name, component)
+        if found is not None:
+            return found
+        slug = hashlib.sha1(f"{name}\0{component}".encode()).hexdigest()[:16]
+        url = urljoin(self.home(), f"goalsync-{slug}/")
+        response = self.request("MKCALENDAR", url, _mkcalendar_body(name, component),
+                                {"Content-Type": "application/xml"})
+        if response.status not in (200, 201):
+            kind = "calendar" if component == "VEVENT" else "task list"
+            names = ", ".join(sorted(c.name for c in self.collections())) or "none"
+            raise ConfigError(
+                f"the {kind} {name!r} does not exist on {self.host} and goalsync could not "
+                f"create it ({response.status})",
+                hint=f"create it in your calendar app, or set [caldav] to one of: {names}",
+            )
+        found = self.find_collection(name, component)
+        return found or Collection(url, name, frozenset({component}))
+
+    # -- change detection
+
+    def collection_state(self, url: str) -> str:
+        """A token that changes whenever anything in the collection changes: the ctag
+        or sync-token (one PROPFIND), else a digest of every ETag."""
+        response = self.request("PROPFIND", url, _PROPFIND_STATE,
+                                {"Depth": "0", "Content-Type": "application/xml"})
+        for item in _responses(response.tree):
+            prop = _ok_props(item)
+            if prop is None:
+                continue
+            token = _prop_text(prop, "cs:getctag") or _prop_text(prop, "d:sync-token")
+            if token:
+                return token
+        return self._etag_digest(url)
+
+    def _etag_digest(self, url: str) -> str:
+        response = self.request("PROPFIND", url, _PROPFIND_ETAGS,
+                                {"Depth": "1", "Content-Type": "application/xml"})
+        if response.status != 207:
+            raise IncompleteListing(f"the CalDAV server {self.host} did not list {url}")
+        pairs = sorted(
+            (_href(item), _prop_text(prop, "d:getetag") or "")
+            for item in _responses(response.tree)
+            if (prop := _ok_props(item)) is not None
+        )
+        return "etags:" + hashlib.sha256(repr(pairs).encode()).hexdigest()
+
+    # -- objects
+
+    def query(
+        self, url: str, component: str, start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[DavObject]:
+        """Every ``component`` object in the collection (overlapping [start, end) if
+        given), complete or IncompleteListing."""
+        response = self.request("REPORT", url, calendar_query(component, start, end),
+                                {"Depth": "1", "Content-Type": "application/xml"})
+        return self._complete_objects(url, response)
+
+    def fetch(self, url: str, hrefs: Sequence[str]) -> list[DavObject]:
+        """The objects at ``hrefs`` (a calendar-multiget); missing ones are left out."""
+        if not hrefs:
+            return []
+        response = self.request("REPORT", url, calendar_multiget(hrefs),
+                                {"Content-Type": "application/xml"})
+        if response.status != 207:
+            raise IncompleteListing(self._listing_failed(url, response.status))
+        objects = []
+        for item in _responses(response.tree):
+            prop = _ok_props(item)
+            data = _prop_text(prop, "c:calendar-data") if prop is not None else None
+            if prop is not None and data:
+                objects.append(DavObject(_href(item), _prop_text(prop, "d:getetag"), data))
+        return objects
+
+    def _listing_failed(self, url: str, status: int) -> str:
+        return f"the CalDAV server {self.host} could not list {urlsplit(url).path} ({status})"
+
+    def _complete_objects(self, url: str, response: Any) -> list[DavObject]:
+        if response.status == 404:
+            raise IncompleteListing(self._listing_failed(url, 404),
+                                    hint="the calendar may have been deleted; run again to "
+                                    "recreate it")
+        if response.status != 207 or response.tree is None:
+            raise IncompleteListing(self._listing_failed(url, response.status))
+        objects: list[DavObject] = []
+        missing: list[str] = []
+        for item in _responses(response.tree):
+            status = _status_code(_prop_text(item, "d:status"))
+            if status == 507:
+                raise IncompleteListing(f"the CalDAV server {self.host} truncated a listing")
+            prop = _ok_props(item)
+            data = _prop_text(prop, "c:calendar-data") if prop is not None else None
+            href = _href(item)
+            if data:
+                objects.append(DavObject(href, _prop_text(prop, "d:getetag"), data))
+            elif href.rstrip("/") != urlsplit(url).path.rstrip("/"):
+                missing.append(href)
+        if missing:  # some servers list hrefs without bodies: fetch those, all or fail
+            fetched = self.fetch(url, missing)
+            if len(fetched) != len(missing):
+                raise IncompleteListing(f"the CalDAV server {self.host} listed objects it "
+                                        "then could not send")
+            objects.extend(fetched)
+        return objects
+
+    def object_url(self, collection_url: str, name_or_href: str) -> str:
+        return urljoin(collection_url, quote(name_or_href))
+
+    def put(self, url: str, data: bytes, *, etag: str | None = None, create: bool = False) -> str:
+        """PUT a calendar object: ``create`` adds If-None-Match: *, else If-Match: etag
+        (or ``*`` without one: it must exist). Returns the new ETag. Raises
+        PreconditionFailed, NotFound."""
+        headers = {"Content-Type": "text/calendar; charset=utf-8"}
+        if create:
+            headers["If-None-Match"] = "*"
+        else:
+            headers["If-Match"] = etag or "*"
+        response = self.request("PUT", url, data, headers)
+        if response.status in (200, 201, 204):
+            return _etag_header(response) or self.etag_of(url)
+        self._raise_for_object(url, response.status, create)
+        raise AssertionError("unreachable")
+
+    def delete(self, url: str, etag: str | None) -> None:
+        """DELETE with If-Match (when an ETag is known). Raises PreconditionFailed,
+        NotFound."""
+        response = self.request("DELETE", url, "", {"If-Match": etag} if etag else {})
+        if response.status in (200, 204):
+            return
+        self._raise_for_object(url, response.status, False)
+
+    def etag_of(self, url: str) -> str:
+        """The ETag of one object (a depth-0 PROPFIND). Raises NotFound."""
+        response = self.request("PROPFIND", url, _PROPFIND_ETAGS,
+                                {"Depth": "0", "Content-Type": "application/xml"})
+        if response.status == 404:
+            raise NotFound(f"no object at {urlsplit(url).path} on {self.host}")
+        for item in _responses(response.tree):
+            prop = _ok_props(item)
+            etag = _prop_text(prop, "d:getetag") if prop is not None else None
+            if etag:
+                return etag
+        raise BackendError(f"the CalDAV server {self.host} gave no ETag for "
+                           f"{urlsplit(url).path}")
+
+    def exists(self, url: str) -> bool:
+        try:
+            self.etag_of(url)
+        except NotFound:
+            return False
+        return True
+
+    def _raise_for_object(self, url: str, status: int, create: bool) -> None:
+        path = urlsplit(url).path
+        if status == 404:
+            raise NotFound(f"no object at {path} on {self.host}")
+        if status == 412:
+            if not create and not self.exists(url):
+                raise NotFound(f"no object at {path} on {self.host}")
+            what = "exists already" if create else "was changed by someone else"
+            raise PreconditionFailed(f"the object {path} on {self.host} {what}")
+        if status in (403, 409) and create:  # no-uid-conflict: the UID lives elsewhere
+            raise PreconditionFailed(f"an object with the UID of {path} exists already on "
+                                     f"{self.host}")
+        raise BackendError(f"the CalDAV server {self.host} answered {status} for {path}")
+
+
+def _etag_header(response: Any) -> str | None:
+    value = response.headers.get("ETag") if response.headers is not None else None
+    if not value or value.startswith("W/"):  # a weak ETag cannot guard a write
+        return None
+    return str(value)
+
+
+def _auth_status(exc: BaseException) -> int | None:
+    status = getattr(exc, "status", None)
+    try:
+        return int(status) if status is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+__all__ = [
+    "Collection", "DavConnection", "DavObject", "check_url", "host_of", "is_loopback",
+    "without_userinfo",
+]

@@ -1,0 +1,248 @@
+"""TaskBackend over CalDAV: plan objects as VTODOs in one task list.
+
+For Nextcloud Tasks, Apple Reminders, Thunderbird, tasks.org (DAVx⁵) and any other
+CalDAV to-do client. The VTODO mapping lives in ``syncer.ical``: SUMMARY, DESCRIPTION
+(human text + a goalsync marker line), DUE, PRIORITY (1/5/9/0), RELATED-TO the parent
+(milestone or goal) task, CATEGORIES, X-GOALSYNC-*, RRULE for habits.
+
+* ``remote_id`` is the task's UID, deterministic from plan id + key, so a create after a
+  crash finds the object it made before: PUT with If-None-Match: * answers 412, the
+  adapter reads the object back and adopts it (the result is ok).
+* An update reads the current VTODO and rewrites only the fields it was asked to change,
+  with If-Match, so what the user set in their app (completion, alarms, notes in other
+  properties) survives.
+* Completion is read back from STATUS:COMPLETED and COMPLETED.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import icalendar
+
+from syncer.backends.base import (
+    AuthError,
+    BackendError,
+    ChangeResult,
+    CreateTask,
+    DeleteTask,
+    IncompleteListing,
+    NotFound,
+    PreconditionFailed,
+    RemoteTask,
+    TaskChange,
+    TaskSpec,
+    Unreachable,
+    UpdateTask,
+)
+from syncer.backends.caldav_calendar import settings_value
+from syncer.backends.caldav_common import DEFAULT_TIMEOUT, Collection, DavConnection, DavObject
+from syncer.errors import ConfigError
+from syncer.ical import (
+    find_todo,
+    href_name,
+    parse_ics,
+    task_from_todo,
+    task_uid,
+    todo_from_spec,
+    todo_ics,
+    update_todo,
+)
+
+DEFAULT_TASK_LIST = "Goals"
+
+
+class CalDAVTasks:
+    """Tasks as VTODOs on a CalDAV task list. Connects lazily, on the first call."""
+
+    name = "caldav"
+
+    def __init__(
+        self,
+        url: str,
+        username: str | None,
+        password: str | None,
+        task_list: str = DEFAULT_TASK_LIST,
+        timeout: float = DEFAULT_TIMEOUT,
+        *,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        self.dav = DavConnection(url, username, password, timeout=timeout,
+                                 allow_insecure_http=allow_insecure_http)
+        self.task_list_name = task_list
+        self._target: Collection | None = None
+        self._hrefs: dict[str, str] = {}  # uid → object URL, as last listed
+
+    @property
+    def requests(self) -> int:
+        return self.dav.requests
+
+    @property
+    def target(self) -> Collection:
+        """The task list (found or created on first use)."""
+        if self._target is None:
+            self._target = self.dav.find_or_create_collection(self.task_list_name, "VTODO")
+        return self._target
+
+    def _url(self, uid: str) -> str:
+        return self._hrefs.get(uid) or self.dav.object_url(self.target.url, href_name(uid))
+
+    # -- reading
+
+    def list_tasks(self) -> list[RemoteTask]:
+        """Every owned task, open and completed: one REPORT. Complete or raises
+        IncompleteListing / Unreachable / AuthError / RateLimited."""
+        tasks = []
+        for obj in self.dav.query(self.target.url, "VTODO"):
+            task = self._task_of(obj)
+            if task is not None:
+                self._hrefs[task.remote_id] = self.dav.object_url(self.target.url, obj.href)
+                tasks.append(task)
+        return sorted(tasks, key=lambda t: t.key)
+
+    def _task_of(self, obj: DavObject) -> RemoteTask | None:
+        try:
+            todo = find_todo(parse_ics(obj.data))
+        except ValueError:
+            if obj.href.rsplit("/", 1)[-1].startswith("goalsync-"):
+                raise IncompleteListing(
+                    f"goalsync's task {obj.href} on {self.dav.host} is not valid iCalendar",
+                    hint="delete that task in your app; goalsync will create it again",
+                ) from None
+            return None
+        if todo is None:
+            return None
+        return task_from_todo(todo, str(todo.get("UID", "")), obj.etag)
+
+    def get_task(self, remote_id: str) -> RemoteTask:
+        """One task by UID (a calendar-multiget). Raises NotFound."""
+        todo, etag = self._read(remote_id)
+        task = task_from_todo(todo, remote_id, etag)
+        if task is None:
+            raise NotFound(f"the task {remote_id} on {self.dav.host} is not goalsync's")
+        return task
+
+    def _read(self, uid: str) -> tuple[icalendar.Todo, str | None]:
+        url = self._url(uid)
+        objects = self.dav.fetch(self.target.url, [_path(url)])
+        if not objects:
+            raise NotFound(f"no task {uid} on {self.dav.host}")
+        todo = find_todo(parse_ics(objects[0].data))
+        if todo is None:
+            raise NotFound(f"the object for task {uid} on {self.dav.host} holds no VTODO")
+        return todo, objects[0].etag
+
+    def changes_since(self, token: str | None) -> tuple[bool, str | None]:
+        """``(changed, new_token)`` from the task list's ctag / sync-token (one PROPFIND)."""
+        now = self.dav.collection_state(self.target.url)
+        return token != now, now
+
+    # -- writing
+
+    def apply(self, changes: Sequence[TaskChange]) -> list[ChangeResult]:
+        """One result per change, in order. Per-object failures are results; AuthError
+        and Unreachable are raised when they happen before anything was sent, and turn
+        the remaining changes into retryable failures after that."""
+        results: list[ChangeResult] = []
+        for change in changes:
+            try:
+                results.append(self._apply_one(change))
+            except (AuthError, Unreachable) as exc:
+                if not results:
+                    raise
+                results.extend(_failed(c, str(exc)) for c in changes[len(results):])
+                break
+            except BackendError as exc:
+                results.append(_failed(change, str(exc)))
+        return results
+
+    def _apply_one(self, change: TaskChange) -> ChangeResult:
+        if isinstance(change, CreateTask):
+            return self._create(change.spec)
+        if isinstance(change, UpdateTask):
+            return self._update(change)
+        return self._delete(change)
+
+    def _create(self, spec: TaskSpec) -> ChangeResult:
+        uid = task_uid(spec.plan_id, spec.key)
+        url = self._url(uid)
+        try:
+            etag = self.dav.put(url, todo_ics(todo_from_spec(spec)), create=True)
+        except PreconditionFailed:  # made before a crash: adopt what is there
+            existing = self.get_task(uid)
+            return ChangeResult(spec.key, uid, existing.etag)
+        self._hrefs[uid] = url
+        return ChangeResult(spec.key, uid, etag)
+
+    def _update(self, change: UpdateTask) -> ChangeResult:
+        key, uid = change.spec.key, change.remote_id
+        try:
+            todo, etag = self._read(uid)
+        except NotFound:
+            return ChangeResult(key, uid, error="not found", retryable=False)
+        if change.etag is not None and etag is not None and change.etag != etag:
+            return ChangeResult(key, uid, error="changed remotely")
+        update_todo(todo, change.spec, change.fields)
+        try:
+            new_etag = self.dav.put(self._url(uid), todo_ics(todo), etag=etag)
+        except PreconditionFailed:
+            return ChangeResult(key, uid, error="changed remotely")
+        except NotFound:
+            return ChangeResult(key, uid, error="not found", retryable=False)
+        return ChangeResult(key, uid, new_etag)
+
+    def _delete(self, change: DeleteTask) -> ChangeResult:
+        try:
+            self.dav.delete(self._url(change.remote_id), change.etag)
+        except NotFound:
+            return ChangeResult(change.key, change.remote_id, error="not found",
+                                retryable=False)
+        except PreconditionFailed:
+            return ChangeResult(change.key, change.remote_id, error="changed remotely")
+        self._hrefs.pop(change.remote_id, None)
+        return ChangeResult(change.key, change.remote_id)
+
+    # -- what the user does in their app, for tests and demos
+
+    def complete(self, remote_id: str, at: datetime | None = None) -> str:
+        """Mark a task done as a to-do app would (STATUS, COMPLETED, PERCENT-COMPLETE);
+        returns the new ETag."""
+        todo, etag = self._read(remote_id)
+        stamp = (at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+        for name, value in (("STATUS", "COMPLETED"), ("COMPLETED", stamp),
+                            ("PERCENT-COMPLETE", 100), ("LAST-MODIFIED", stamp)):
+            todo.pop(name, None)
+            todo.add(name, value)
+        return self.dav.put(self._url(remote_id), todo_ics(todo), etag=etag)
+
+
+def _failed(change: TaskChange, message: str) -> ChangeResult:
+    if isinstance(change, DeleteTask):
+        return ChangeResult(change.key, change.remote_id, error=message)
+    remote_id = change.remote_id if isinstance(change, UpdateTask) else None
+    return ChangeResult(change.spec.key, remote_id, error=message)
+
+
+def _path(url: str) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    return unquote(urlsplit(url).path)
+
+
+def from_settings(settings: Mapping[str, Any], password: str | None) -> CalDAVTasks:
+    """Build the adapter from the ``[caldav]`` config section (keys: url, username,
+    task_list, allow_insecure_http, timeout). Raises ConfigError."""
+    url = settings_value(settings, "url")
+    if not url:
+        raise ConfigError("[caldav] url is not set",
+                          hint="set it in the config file, e.g. url = \"https://dav.example.com/\"")
+    return CalDAVTasks(
+        url=str(url),
+        username=settings_value(settings, "username"),
+        password=password,
+        task_list=str(settings_value(settings, "task_list", DEFAULT_TASK_LIST)),
+        timeout=float(settings_value(settings, "timeout", DEFAULT_TIMEOUT)),
+        allow_insecure_http=bool(settings_value(settings, "allow_insecure_http", False)),
+    )
