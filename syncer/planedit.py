@@ -1,0 +1,211 @@
+"""Write accepted adjustments back into the plan file, keeping comments and layout.
+
+ruamel.yaml's round-trip mode keeps comments, key order, flow/block style and quoting of
+everything that is not edited. Nodes are found by id (explicit ``id``, else the slug of
+the title), with the parsed plan's line numbers breaking ties. The file is replaced
+atomically (temporary file + rename) with its mode kept, so a crash never leaves half a
+plan.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from syncer.core.adjust import DROP_STEP, MOVE_DEADLINE, SHORTEN_STEP, WEEKLY_HOURS, Adjustment
+from syncer.core.adjust import format_estimate as _estimate
+from syncer.core.model import Plan, Pos, slugify
+from syncer.errors import PlanError, UsageError
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap the user's long lines
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def apply_adjustments(path: str | Path, plan: Plan, adjustments: Sequence[Adjustment]) -> str:
+    """Apply ``adjustments`` to the plan file at ``path`` (parsed as ``plan``) and
+    return the new text. Raises UsageError when an adjustment names something the file
+    does not hold."""
+    target = Path(path)
+    text = target.read_text(encoding="utf-8")
+    new = edit_text(text, plan, adjustments)
+    if new != text:
+        _replace(target, new)
+    return new
+
+
+def edit_text(text: str, plan: Plan, adjustments: Sequence[Adjustment]) -> str:
+    """The plan text with ``adjustments`` applied (pure apart from YAML parsing)."""
+    yaml = _yaml()
+    _detect_indent(yaml, text)
+    root = yaml.load(text)
+    if not isinstance(root, CommentedMap):
+        raise PlanError([], hint="the plan file is not a YAML mapping")
+    for adjustment in adjustments:
+        _apply(root, plan, adjustment)
+    out = io.StringIO()
+    yaml.dump(root, out)
+    return out.getvalue()
+
+
+def _detect_indent(yaml: YAML, text: str) -> None:
+    """Keep the file's own sequence indentation (``- `` under the key or indented)."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines[:-1]):
+        stripped = line.rstrip()
+        if stripped.endswith(":") and not stripped.lstrip().startswith("#"):
+            nxt = lines[i + 1]
+            if nxt.lstrip().startswith("- "):
+                key_indent = len(line) - len(line.lstrip())
+                dash = len(nxt) - len(nxt.lstrip()) - key_indent
+                yaml.indent(mapping=2, sequence=dash + 2, offset=dash)
+                return
+
+
+def _apply(root: CommentedMap, plan: Plan, adjustment: Adjustment) -> None:
+    if adjustment.kind == WEEKLY_HOURS:
+        assert isinstance(adjustment.value, int | float)
+        value = adjustment.value
+        root["weekly_hours"] = int(value) if float(value).is_integer() else value
+        return
+    goal = _find(root.get("goals"), plan.goal(adjustment.goal).id, plan.goal(adjustment.goal).pos,
+                 "goal")
+    if adjustment.kind == MOVE_DEADLINE:
+        assert isinstance(adjustment.value, date)
+        if adjustment.milestone is None:
+            goal["deadline"] = adjustment.value
+        else:
+            model = next(m for m in plan.goal(adjustment.goal).milestones
+                         if m.id == adjustment.milestone)
+            _find(goal.get("milestones"), model.id, model.pos, "milestone")["due"] = \
+                adjustment.value
+        return
+    if adjustment.step is None:
+        raise UsageError(f"adjustment {adjustment.id} names no step")
+    step = plan.step(adjustment.step)
+    milestone = next(m for m in plan.goal(adjustment.goal).milestones
+                     if m.id == step.milestone_id)
+    m_node = _find(goal.get("milestones"), milestone.id, milestone.pos, "milestone")
+    steps = m_node.get("steps")
+    node = _find(steps, step.id, step.pos, "step")
+    if adjustment.kind == SHORTEN_STEP:
+        assert isinstance(adjustment.value, int)
+        node["estimate"] = _estimate(adjustment.value)
+    elif adjustment.kind == DROP_STEP:
+        _drop(root, plan, steps, node, adjustment.step)
+    else:
+        raise UsageError(f"unknown adjustment kind {adjustment.kind!r}")
+
+
+def _find(items: Any, wanted: str, pos: Pos, what: str) -> CommentedMap:
+    if not isinstance(items, CommentedSeq):
+        raise UsageError(f"cannot find the {what} {wanted!r} in the plan file",
+                         hint="was the plan edited since it was read? Run the review again.")
+    matches = [item for item in items if isinstance(item, CommentedMap)
+               and _node_id(item) == wanted]
+    if not matches:
+        raise UsageError(f"cannot find the {what} {wanted!r} in the plan file",
+                         hint="was the plan edited since it was read? Run the review again.")
+    return min(matches, key=lambda item: abs(item.lc.line + 1 - pos.line))
+
+
+def _node_id(node: CommentedMap) -> str:
+    explicit = node.get("id")
+    if explicit is not None:
+        return str(explicit)
+    return slugify(str(node.get("title", "")))
+
+
+def _drop(root: CommentedMap, plan: Plan, steps: CommentedSeq, node: CommentedMap,
+          key: str) -> None:
+    dropped = plan.step(key)
+    inherited = _after_list(node)
+    for other in plan.steps():
+        if key not in other.after:
+            continue
+        other_node = _locate_step(root, plan, other.key)
+        refs = _after_list(other_node)
+        aliases = {dropped.id, dropped.key, f"{dropped.milestone_id}/{dropped.id}"}
+        kept = [r for r in refs if str(r) not in aliases]
+        kept += [r for r in inherited if r not in kept]
+        _set_after(other_node, kept)
+    index = next(i for i, item in enumerate(steps) if item is node)
+    _remove_item(steps, index)
+
+
+def _locate_step(root: CommentedMap, plan: Plan, key: str) -> CommentedMap:
+    step = plan.step(key)
+    goal = plan.goal(step.goal_id)
+    milestone = next(m for m in goal.milestones if m.id == step.milestone_id)
+    g_node = _find(root.get("goals"), goal.id, goal.pos, "goal")
+    m_node = _find(g_node.get("milestones"), milestone.id, milestone.pos, "milestone")
+    return _find(m_node.get("steps"), step.id, step.pos, "step")
+
+
+def _after_list(node: CommentedMap) -> list[Any]:
+    after = node.get("after")
+    if after is None:
+        return []
+    if isinstance(after, str):
+        return [after]
+    return list(after)
+
+
+def _set_after(node: CommentedMap, refs: list[Any]) -> None:
+    current = node.get("after")
+    if not refs:
+        del node["after"]
+    elif isinstance(current, CommentedSeq):
+        current[:] = refs
+    else:
+        node["after"] = refs
+
+
+def _remove_item(seq: CommentedSeq, index: int) -> None:
+    """Delete one item with the comment lines that belong to it.
+
+    ruamel keeps full-line comments that precede an item inside the end-of-line comment
+    of the item before; those lines described the dropped item, so they go. Lines that
+    followed the dropped item describe the next one, so they stay.
+    """
+    entries = seq.ca.items
+    dropped = entries.pop(index, None)
+    previous = entries.get(index - 1) if index > 0 else None
+    if previous and previous[0] is not None:
+        first, _, _ = previous[0].value.partition("\n")
+        previous[0].value = first + "\n"
+    if dropped and dropped[0] is not None and index > 0:
+        _, _, rest = dropped[0].value.partition("\n")
+        if previous and previous[0] is not None:
+            previous[0].value += rest
+        elif rest:
+            entries[index - 1] = [dropped[0], None, None, None]
+    del seq[index]
+    shifted = {(i - 1 if i > index else i): v for i, v in entries.items()}
+    entries.clear()
+    entries.update(shifted)
+
+
+def _replace(target: Path, text: str) -> None:
+    mode = target.stat().st_mode & 0o7777
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

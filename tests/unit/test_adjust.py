@@ -1,0 +1,93 @@
+"""Adjustment proposals for goals at risk, behind or infeasible (numbers by hand)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from syncer.core.adjust import (
+    DROP_STEP,
+    MOVE_DEADLINE,
+    SHORTEN_STEP,
+    WEEKLY_HOURS,
+    Adjustment,
+    propose,
+)
+from syncer.core.model import Plan
+from syncer.core.parse import parse_plan
+from syncer.core.progress import AT_RISK, INFEASIBLE, ON_TRACK, ProgressRules, compute_progress
+
+PLAN = """\
+timezone: UTC
+weekly_hours: 10
+goals:
+  - id: g
+    title: Goal G
+    deadline: 2026-12-31
+    milestones:
+      - id: m1
+        title: M1
+        steps:
+          - {id: a, title: A, estimate: 2h}
+          - {id: b, title: B, estimate: 4h, after: [a]}
+          - {id: c, title: C, estimate: 2h, after: [a]}
+"""
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+
+def plan() -> Plan:
+    return parse_plan(PLAN, "goals.yaml")
+
+
+def by_kind(proposals: list[Adjustment]) -> dict[str, Adjustment]:
+    return {p.kind: p for p in proposals}
+
+
+def test_at_risk_goal_gets_all_four_kinds_of_adjustment() -> None:
+    p = plan()
+    # A (2 h) done Nov 20 → 0.5 h/week; 6 h remain → 12 weeks → Feb 23 > Dec 31.
+    prog = compute_progress(p, {"g/m1/a": datetime(2026, 11, 20, tzinfo=UTC)}, [],
+                            ProgressRules(), NOW)
+    assert prog.goal("g").status == AT_RISK
+    got = by_kind(propose(p, prog))
+    assert got[MOVE_DEADLINE].value == date(2027, 2, 23)
+    assert got[MOVE_DEADLINE].id == "g/move-deadline"
+    # 6 h over 30/7 weeks = 1.4 h/week needed, 0.9 more than the velocity: 10 → 11.
+    assert got[WEEKLY_HOURS].value == 11.0
+    # Shortfall: 360 - 0.5 h/week × 30/7 weeks × 60 = 231.4 → 232 minutes.
+    # B and C are leaves; B (240) is the smallest leaf that covers the shortfall.
+    assert (got[DROP_STEP].step, got[DROP_STEP].id) == ("g/m1/b", "g/m1/b/drop")
+    assert got[SHORTEN_STEP].step == "g/m1/b"
+    assert got[SHORTEN_STEP].value == 15  # 240 - 232 = 8, at least 15 minutes
+
+
+def test_infeasible_goal_moves_deadline_by_missing_hours_at_capacity() -> None:
+    p = plan()
+    prog = compute_progress(p, {}, [], ProgressRules(), NOW, infeasible=["g/m1/b"])
+    assert prog.goal("g").status == INFEASIBLE
+    got = by_kind(propose(p, prog, missing={"g/m1/b": 90}))
+    # No velocity: the plan's 10 h/week; 1.5 h missing → 1 week after the deadline.
+    assert got[MOVE_DEADLINE].value == date(2027, 1, 7)
+    # Shortfall 90: C (120) is the smallest leaf that covers it; B shortened by 90.
+    assert got[DROP_STEP].step == "g/m1/c"
+    assert got[SHORTEN_STEP].value == 150
+
+
+def test_step_others_wait_for_is_not_proposed_for_dropping() -> None:
+    p = plan()
+    prog = compute_progress(p, {}, [], ProgressRules(), NOW, infeasible=["g/m1/a"])
+    got = by_kind(propose(p, prog, missing={"g/m1/a": 500}))
+    assert got[DROP_STEP].step in {"g/m1/b", "g/m1/c"}
+
+
+def test_on_track_goal_gets_no_proposal() -> None:
+    p = plan()
+    completions = {"g/m1/a": datetime(2026, 11, 28, tzinfo=UTC),
+                   "g/m1/b": datetime(2026, 11, 29, tzinfo=UTC)}
+    prog = compute_progress(p, completions, [], ProgressRules(), NOW)
+    assert prog.goal("g").status == ON_TRACK
+    assert propose(p, prog) == []
+
+
+def test_adjustment_json_uses_iso_dates() -> None:
+    adj = Adjustment("g/move-deadline", MOVE_DEADLINE, "g", None, None, date(2027, 1, 7), "x")
+    assert adj.as_json()["value"] == "2027-01-07"
