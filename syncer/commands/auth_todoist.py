@@ -1,11 +1,51 @@
-"""CLI: `goalsync auth todoist` (placeholder until its issue lands)."""
+"""CLI: ``goalsync auth todoist`` verifies a Todoist API token, then keeps it in the
+system keyring. The token is read hidden (or from stdin) and never echoed."""
 
 from __future__ import annotations
 
+import sys
+
 import click
+from todoist_api_python.api import TodoistAPI
+
+from syncer import credentials
+from syncer.backends.todoist_http import DEFAULT_API_URL, Retrier, routed_client
+from syncer.errors import GoalsyncError
+
+
+def verify_token(token: str, api_url: str = DEFAULT_API_URL, max_wait: float = 10) -> None:
+    """One request (the first page of projects); raises AuthError if the token is
+    rejected, Unreachable/BackendError if Todoist cannot be asked."""
+    with routed_client(api_url) as client:
+        api = TodoistAPI(token, client=client)
+        pages = api.get_projects(limit=1)
+        Retrier(max_wait=max_wait).call(lambda: next(pages, None), "checking the token")
 
 
 @click.command("todoist")
-def todoist_auth() -> None:
-    """Store the todoist credential (not implemented yet)."""
-    raise click.ClickException("not implemented yet")
+@click.option("--token-stdin", is_flag=True,
+              help="Read the token from standard input instead of prompting.")
+@click.option("--api-url", default=DEFAULT_API_URL, show_default=True,
+              help="Todoist API origin (for a proxy or a test server).")
+@click.pass_context
+def todoist_auth(ctx: click.Context, token_stdin: bool, api_url: str) -> None:
+    """Verify a Todoist API token and store it in the system keyring.
+
+    Find the token in Todoist under Settings → Integrations → Developer.
+    """
+    if token_stdin:
+        token = sys.stdin.readline().strip()
+    else:
+        token = click.prompt("Todoist API token", hide_input=True).strip()
+    if not token:
+        click.echo("goalsync: no token was given; nothing was stored.", err=True)
+        ctx.exit(2)
+    try:
+        verify_token(token, api_url)
+        credentials.set_secret("todoist", token)
+    except GoalsyncError as error:
+        click.echo(f"goalsync: {error.message}; nothing was stored.", err=True)
+        if error.hint:
+            click.echo(f"hint: {error.hint}", err=True)
+        ctx.exit(error.exit_code)
+    click.echo("Todoist token verified and stored in the system keyring.")

@@ -1,0 +1,571 @@
+"""The Todoist task backend (Todoist API v1, through todoist-api-python 4 and httpx).
+
+Mapping (goal → project, or a section of one root project with ``layout="sections"``;
+milestone → a section of its goal's project plus a milestone task; step/habit/review →
+a task) and the marker format are in ``todoist_mapping``; routing and retries in
+``todoist_http``.
+
+Reads. The adapter keeps the whole account state it read (projects, sections, labels,
+items) with its ``sync_token``:
+* the first read is a full ``POST /api/v1/sync`` plus the completed tasks of the last
+  ``completed_lookback_days`` (``GET /tasks/completed/by_completion_date``, one request
+  per page of ≤ 200 and per window of ≤ 90 days, because a full sync leaves completed
+  tasks out);
+* every later read is one incremental sync from the cached token (incremental syncs do
+  include tasks completed since), so ``changes_since`` followed by ``list_tasks`` does
+  not read everything again.
+A listing either completes or raises; the cache is dropped when a read fails half way.
+Completed tasks older than the lookback and never seen by this process are not listed.
+
+Writes. ``apply`` turns changes into sync commands (creating missing projects, sections
+and labels in the same batch, referenced by ``temp_id``), sends them in batches of at
+most 100, and reads each command's ``sync_status``. Command uuids are deterministic, so
+a batch retried after a dropped connection is not executed twice. A create whose key
+already exists remotely (marker found) adopts the existing task instead of duplicating.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from todoist_api_python.api import TodoistAPI
+from todoist_api_python.models import Task
+
+from syncer.backends.base import (
+    AuthError,
+    BackendError,
+    ChangeResult,
+    CreateTask,
+    DeleteTask,
+    IncompleteListing,
+    RateLimited,
+    RemoteTask,
+    TaskChange,
+    TaskSpec,
+    Unreachable,
+    UpdateTask,
+)
+from syncer.backends.todoist_http import (
+    DEFAULT_API_URL,
+    RequestCounter,
+    Retrier,
+    ServerError,
+    routed_client,
+)
+from syncer.backends.todoist_mapping import (
+    JSON,
+    MappingError,
+    command_uuid,
+    field_args,
+    labels_for,
+    owner_plan,
+    parse_marker,
+    remote_task,
+    temp_id,
+)
+from syncer.errors import ConfigError
+
+Layout = Literal["projects", "sections"]
+SYNC_URL = "https://api.todoist.com/api/v1/sync"  # routed to api_url by the transport
+RESOURCES = ("projects", "sections", "labels", "items")
+BATCH_SIZE = 100
+COMPLETED_WINDOW = timedelta(days=89)  # the API allows windows of up to 3 months
+PAGE_LIMIT = 200
+_MOVE_FIELDS = frozenset({"goal_id", "goal_title", "milestone_id", "milestone_title",
+                          "parent_key"})
+
+
+@dataclass
+class _Cache:
+    """The account as last read: objects by id per resource type, and the token."""
+
+    token: str
+    objects: dict[str, dict[str, JSON]]
+    completed_loaded: bool = False
+
+    @classmethod
+    def from_full(cls, response: JSON) -> _Cache:
+        cache = cls(str(response["sync_token"]), {kind: {} for kind in RESOURCES})
+        cache.apply(response)
+        return cache
+
+    def apply(self, response: JSON) -> None:
+        for kind in RESOURCES:
+            bucket = self.objects[kind]
+            for obj in response.get(kind) or ():
+                if obj.get("is_deleted"):
+                    bucket.pop(str(obj["id"]), None)
+                else:
+                    bucket[str(obj["id"])] = obj
+        self.token = str(response["sync_token"])
+
+    def add_completed(self, items: Sequence[JSON]) -> None:
+        for item in items:
+            self.objects["items"][str(item["id"])] = item
+        self.completed_loaded = True
+
+    @property
+    def items(self) -> dict[str, JSON]:
+        return self.objects["items"]
+
+
+@dataclass
+class _Command:
+    type: str
+    args: JSON
+    uuid: str
+    temp_id: str | None = None
+    change: int | None = None  # index of the change it belongs to
+
+    def wire(self, ids: Mapping[str, str]) -> JSON:
+        args = {k: ids.get(v, v) if k.endswith("id") and isinstance(v, str) else v
+                for k, v in self.args.items()}
+        out: JSON = {"type": self.type, "uuid": self.uuid, "args": args}
+        if self.temp_id:
+            out["temp_id"] = self.temp_id
+        return out
+
+
+@dataclass
+class _Plan:
+    """Commands for one ``apply``, plus what is already known per change."""
+
+    commands: list[_Command] = field(default_factory=list)
+    results: dict[int, ChangeResult] = field(default_factory=dict)
+    create_temp: dict[int, str] = field(default_factory=dict)  # change → item temp id
+    pending: dict[str, str] = field(default_factory=dict)  # container/label/key → temp id
+
+
+class TodoistTasks:
+    """TaskBackend for Todoist. The token is never logged, shown or put in errors."""
+
+    name = "todoist"
+
+    def __init__(self, token: str, api_url: str = DEFAULT_API_URL,
+                 layout: Layout = "projects", root_project: str = "Goals",
+                 max_wait: float = 60, *, plan_id: str | None = None,
+                 completed_lookback_days: int = 178, retry_backoff: float = 0.2) -> None:
+        if layout not in ("projects", "sections"):
+            raise ConfigError(f"todoist layout must be 'projects' or 'sections', not {layout!r}",
+                              hint="fix [todoist] layout in the config")
+        self._token = token
+        self.api_url = api_url
+        self.layout = layout
+        self.root_project = root_project
+        self.plan_id = plan_id
+        self.lookback = timedelta(days=max(1, completed_lookback_days))
+        self._counter = RequestCounter()
+        self._client = routed_client(api_url, self._counter)
+        self._api = TodoistAPI(token, client=self._client)
+        self._retry = Retrier(max_wait=max_wait, backoff=retry_backoff)
+        self._cache: _Cache | None = None
+        self._dirty = False
+
+    def __repr__(self) -> str:
+        return (f"TodoistTasks(api_url={self.api_url!r}, layout={self.layout!r}, "
+                f"root_project={self.root_project!r})")
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> TodoistTasks:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests attempted so far (retries included)."""
+        return self._counter.count
+
+    # ------------------------------------------------------------------ reads
+    def list_tasks(self) -> list[RemoteTask]:
+        """Every owned task, open and completed; complete or raises AuthError,
+        Unreachable, RateLimited or IncompleteListing."""
+        try:
+            cache = self._ensure_cache(fresh=True)
+        except (AuthError, Unreachable, RateLimited):
+            raise
+        except (BackendError, KeyError, TypeError, ValueError) as error:
+            self._cache = None
+            raise IncompleteListing(f"reading Todoist tasks failed part way: {error}",
+                                    hint="rerun; nothing was concluded from it") from None
+        tasks = [t for item in cache.items.values() if self._mine(item)
+                 if (t := remote_task(item)) is not None]
+        return sorted(tasks, key=lambda t: t.key)
+
+    def changes_since(self, token: str | None) -> tuple[bool, str | None]:
+        """One incremental sync read: ``(changed, new_token)``; changed means an owned
+        task changed (or ``token`` is None / was not accepted)."""
+        response = self._read(token)
+        if token is None or response.get("full_sync"):
+            self._cache = _Cache.from_full(response)
+            self._dirty = False
+            return True, self._cache.token
+        changed = any(self._mine(item) or (self._cache is not None and str(item.get(
+            "id")) in self._cache.items) for item in response.get("items") or ())
+        if self._cache is not None and self._cache.token == token:
+            self._cache.apply(response)
+        return changed, str(response["sync_token"])
+
+    def _mine(self, item: JSON) -> bool:
+        plan = owner_plan(item)
+        return plan is not None and (self.plan_id is None or plan == self.plan_id)
+
+    def _ensure_cache(self, fresh: bool) -> _Cache:
+        if self._cache is None:
+            self._cache = _Cache.from_full(self._read(None))
+            self._dirty = False
+        elif fresh or self._dirty:
+            response = self._read(self._cache.token)
+            if response.get("full_sync"):
+                self._cache = _Cache.from_full(response)
+            else:
+                self._cache.apply(response)
+            self._dirty = False
+        if not self._cache.completed_loaded:
+            self._cache.add_completed(self._read_completed())
+        return self._cache
+
+    def _read(self, token: str | None) -> JSON:
+        return self._sync_post({"sync_token": token or "*",
+                                "resource_types": list(RESOURCES)}, "reading changes")
+
+    def _read_completed(self) -> list[JSON]:
+        until = datetime.now(UTC) + timedelta(minutes=1)
+        start = until - self.lookback
+        items: list[JSON] = []
+        while until > start:
+            since = max(start, until - COMPLETED_WINDOW)
+            pages = self._api.get_completed_tasks_by_completion_date(
+                since=since, until=until, limit=PAGE_LIMIT)
+            while (page := self._retry.call(lambda p=pages: next(p, None),  # type: ignore[misc]
+                                            "reading completed tasks")) is not None:
+                items.extend(_task_json(task) for task in page)
+            until = since
+        return items
+
+    def _sync_post(self, data: JSON, what: str) -> JSON:
+        form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
+
+        def post() -> JSON:
+            response = self._client.post(
+                SYNC_URL, data=form, headers={"Authorization": f"Bearer {self._token}"})
+            response.raise_for_status()
+            body = response.json()
+            if not isinstance(body, dict):
+                raise BackendError(f"Todoist sent an unexpected answer while {what}")
+            return body
+
+        return self._retry.call(post, what)
+
+    # ------------------------------------------------------------------ writes
+    def apply(self, changes: Sequence[TaskChange]) -> list[ChangeResult]:
+        """Apply changes through sync batches; one result per change, in order.
+        Raises AuthError / Unreachable / RateLimited only when nothing was sent."""
+        if not changes:
+            return []
+        cache = self._ensure_cache(fresh=False)
+        plan = _Planner(self, cache).plan(changes)
+        statuses, ids = self._send(plan, changes)
+        return self._results(plan, changes, statuses, ids)
+
+    def _send(self, plan: _Plan, changes: Sequence[TaskChange]
+              ) -> tuple[dict[str, Any], dict[str, str]]:
+        statuses: dict[str, Any] = {}
+        ids: dict[str, str] = {}
+        batches = [plan.commands[i:i + BATCH_SIZE]
+                   for i in range(0, len(plan.commands), BATCH_SIZE)]
+        for number, batch in enumerate(batches):
+            wire = [command.wire(ids) for command in batch]
+            try:
+                response = self._sync_post({"commands": wire},
+                                           f"sending {len(wire)} changes")
+            except BackendError as error:
+                if number == 0 and isinstance(error, AuthError | Unreachable | RateLimited):
+                    raise
+                retryable = isinstance(error, Unreachable | RateLimited | ServerError)
+                for command in (c for rest in batches[number:] for c in rest):
+                    statuses.setdefault(command.uuid, _failure(str(error), retryable))
+                if isinstance(error, AuthError | Unreachable | RateLimited):
+                    break
+                continue
+            finally:
+                self._dirty = True
+            statuses.update(response.get("sync_status") or {})
+            ids.update({str(k): str(v) for k, v in (response.get("temp_id_mapping")
+                                                     or {}).items()})
+        return statuses, ids
+
+    def _results(self, plan: _Plan, changes: Sequence[TaskChange],
+                 statuses: Mapping[str, Any], ids: Mapping[str, str]) -> list[ChangeResult]:
+        by_change: dict[int, list[_Command]] = {}
+        for command in plan.commands:
+            if command.change is not None:
+                by_change.setdefault(command.change, []).append(command)
+        results: list[ChangeResult] = []
+        unresolved: list[int] = []
+        for index, change in enumerate(changes):
+            if index in plan.results:
+                results.append(plan.results[index])
+                continue
+            error = _first_error(by_change.get(index, []), statuses)
+            key, remote_id = _identity(change)
+            if index in plan.create_temp:
+                remote_id = ids.get(plan.create_temp[index])
+                if error is None and remote_id is None:
+                    unresolved.append(index)
+            results.append(ChangeResult(key, remote_id) if error is None else ChangeResult(
+                key, remote_id, error=error[0], retryable=error[1]))
+        if unresolved:
+            self._resolve_created(results, unresolved, changes)
+        return results
+
+    def _resolve_created(self, results: list[ChangeResult], unresolved: list[int],
+                         changes: Sequence[TaskChange]) -> None:
+        """A replayed create may come back without its temp id mapping: find it."""
+        try:
+            cache = self._ensure_cache(fresh=True)
+            index = _owned_index(cache)
+        except BackendError as error:
+            index, reason = {}, str(error)
+        else:
+            reason = "Todoist accepted it but the new task was not found"
+        for i in unresolved:
+            spec = changes[i].spec  # type: ignore[union-attr]
+            found = index.get((spec.plan_id, spec.key))
+            results[i] = ChangeResult(spec.key, found) if found else ChangeResult(
+                spec.key, None, error=reason, retryable=True)
+
+    # ------------------------------------------------------------------ config
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], token: str) -> TodoistTasks:
+        return from_settings(settings, token)
+
+
+def from_settings(settings: Mapping[str, Any], token: str) -> TodoistTasks:
+    """A TodoistTasks from the ``[todoist]`` config table (api_url, layout,
+    root_project; optional max_wait, completed_lookback_days, plan_id)."""
+    return TodoistTasks(
+        token,
+        api_url=str(settings.get("api_url") or DEFAULT_API_URL),
+        layout=settings.get("layout") or "projects",
+        root_project=str(settings.get("root_project") or "Goals"),
+        max_wait=float(settings.get("max_wait", 60)),
+        plan_id=settings.get("plan_id"),
+        completed_lookback_days=int(settings.get("completed_lookback_days", 178)),
+    )
+
+
+# ---------------------------------------------------------------------- planning
+
+
+class _Planner:
+    """Turns changes into sync commands against the cached account state."""
+
+    def __init__(self, backend: TodoistTasks, cache: _Cache) -> None:
+        self.backend = backend
+        self.cache = cache
+        self.owned = _owned_index(cache)
+        self.out = _Plan()
+
+    def plan(self, changes: Sequence[TaskChange]) -> _Plan:
+        for index in _parents_first(changes):
+            change = changes[index]
+            try:
+                if isinstance(change, CreateTask):
+                    self._create(index, change.spec)
+                elif isinstance(change, UpdateTask):
+                    self._update(index, change)
+                else:
+                    self._delete(index, change)
+            except MappingError as error:
+                self.out.results[index] = ChangeResult(
+                    _identity(change)[0], _identity(change)[1], error=str(error),
+                    retryable=False)
+        return self.out
+
+    # -- tasks
+    def _create(self, index: int, spec: TaskSpec) -> None:
+        adopted = self.owned.get((spec.plan_id, spec.key))
+        if adopted is not None:
+            self.out.results[index] = ChangeResult(spec.key, adopted)
+            return
+        item_temp = temp_id("item", spec.plan_id, spec.key)
+        self.out.create_temp[index] = item_temp
+        if self.out.pending.get(f"item:{spec.plan_id}:{spec.key}"):
+            return  # the same key twice in one apply: both get the one new task
+        args = {k: v for k, v in field_args(spec).items() if v is not None}
+        args.update(self._placement(spec))
+        self._labels(spec)
+        self.out.pending[f"item:{spec.plan_id}:{spec.key}"] = item_temp
+        self._add("item_add", args, spec.plan_id, spec.key, index, item_temp)
+
+    def _update(self, index: int, change: UpdateTask) -> None:
+        spec = change.spec
+        salt = str(self.cache.items.get(change.remote_id, {}).get("updated_at", ""))
+        args = field_args(spec, change.fields)
+        if args:
+            if "labels" in args:
+                self._labels(spec)
+            self._add("item_update", {"id": change.remote_id, **args}, spec.plan_id,
+                      spec.key, index, salt=salt)
+        if change.fields & _MOVE_FIELDS:
+            self._add("item_move", {"id": change.remote_id, **self._placement(spec)},
+                      spec.plan_id, spec.key, index, salt=salt)
+        if not args and not change.fields & _MOVE_FIELDS:
+            self.out.results[index] = ChangeResult(spec.key, change.remote_id)
+
+    def _delete(self, index: int, change: DeleteTask) -> None:
+        item = self.cache.items.get(change.remote_id, {})
+        plan = owner_plan(item) or self.backend.plan_id or ""
+        self._add("item_delete", {"id": change.remote_id}, plan, change.key, index,
+                  salt=str(item.get("updated_at", "")))
+
+    # -- containers
+    def _placement(self, spec: TaskSpec) -> JSON:
+        parent = self._parent(spec)
+        if parent is not None:
+            return {"parent_id": parent}
+        project, section = self._container(spec)
+        return {"section_id": section} if section else {"project_id": project}
+
+    def _parent(self, spec: TaskSpec) -> str | None:
+        if not spec.parent_key:
+            return None
+        return self.owned.get((spec.plan_id, spec.parent_key)) or self.out.pending.get(
+            f"item:{spec.plan_id}:{spec.parent_key}")
+
+    def _container(self, spec: TaskSpec) -> tuple[str, str | None]:
+        backend = self.backend
+        if backend.layout == "sections" or not spec.goal_title:
+            root = self._project(backend.root_project, spec.plan_id)
+            if not spec.goal_title:
+                return root, None
+            return root, self._section(spec.goal_title, root, spec.plan_id)
+        project = self._project(spec.goal_title, spec.plan_id)
+        if spec.milestone_title:
+            return project, self._section(spec.milestone_title, project, spec.plan_id)
+        return project, None
+
+    def _project(self, name: str, plan_id: str) -> str:
+        for project in self.cache.objects["projects"].values():
+            if (project.get("name") == name and not project.get("inbox_project")
+                    and not project.get("is_archived")):
+                return str(project["id"])
+        return self._pending("project_add", {"name": name}, f"project:{name}", plan_id)
+
+    def _section(self, name: str, project: str, plan_id: str) -> str:
+        for section in self.cache.objects["sections"].values():
+            if (section.get("name") == name and str(section.get("project_id")) == project
+                    and not section.get("is_archived")):
+                return str(section["id"])
+        return self._pending("section_add", {"name": name, "project_id": project},
+                             f"section:{project}:{name}", plan_id)
+
+    def _labels(self, spec: TaskSpec) -> None:
+        known = {str(lab.get("name")) for lab in self.cache.objects["labels"].values()}
+        for name in labels_for(spec):
+            if name not in known:
+                self._pending("label_add", {"name": name}, f"label:{name}", spec.plan_id)
+
+    def _pending(self, kind: str, args: JSON, ident: str, plan_id: str) -> str:
+        if ident not in self.out.pending:
+            self.out.pending[ident] = temp_id(ident)
+            # salted with the sync token: a container the user deleted is made again
+            self._add(kind, args, plan_id, ident, None, self.out.pending[ident],
+                      salt=self.cache.token)
+        return self.out.pending[ident]
+
+    def _add(self, kind: str, args: JSON, plan_id: str, key: str, change: int | None,
+             temp: str | None = None, salt: str = "") -> None:
+        uuid = command_uuid(plan_id, kind, key, args, salt)
+        self.out.commands.append(_Command(kind, args, uuid, temp, change))
+
+
+def _parents_first(changes: Sequence[TaskChange]) -> list[int]:
+    """Change indices with every created parent before its created children."""
+    creates = {c.spec.key: i for i, c in enumerate(changes) if isinstance(c, CreateTask)}
+    order: list[int] = []
+    seen: set[int] = set()
+
+    def visit(index: int, depth: int = 0) -> None:
+        if index in seen:
+            return
+        seen.add(index)
+        change = changes[index]
+        if isinstance(change, CreateTask) and change.spec.parent_key in creates and depth < 50:
+            visit(creates[change.spec.parent_key], depth + 1)
+        order.append(index)
+
+    for index in range(len(changes)):
+        visit(index)
+    return order
+
+
+def _owned_index(cache: _Cache) -> dict[tuple[str, str], str]:
+    index: dict[tuple[str, str], str] = {}
+    for item in cache.items.values():
+        owned = parse_marker(item.get("description"))
+        if owned is not None:
+            index.setdefault((owned[0], owned[2]), str(item["id"]))
+    return index
+
+
+def _identity(change: TaskChange) -> tuple[str, str | None]:
+    if isinstance(change, CreateTask):
+        return change.spec.key, None
+    if isinstance(change, UpdateTask):
+        return change.spec.key, change.remote_id
+    return change.key, change.remote_id
+
+
+def _failure(message: str, retryable: bool) -> JSON:
+    return {"error": message, "http_code": 503 if retryable else 400}
+
+
+def _first_error(commands: Sequence[_Command], statuses: Mapping[str, Any]
+                 ) -> tuple[str, bool] | None:
+    for command in commands:
+        status = statuses.get(command.uuid)
+        if status == "ok":
+            continue
+        if status is None:
+            return "Todoist returned no status for this change", True
+        text = str(status.get("error") or status) if isinstance(status, dict) else str(status)
+        code = int(status.get("http_code") or 400) if isinstance(status, dict) else 400
+        tag = status.get("error_tag") if isinstance(status, dict) else None
+        detail = f" ({tag})" if tag else ""
+        return f"Todoist rejected {command.type}: {text}{detail}", code >= 500 or code == 429
+    return None
+
+
+def _task_json(task: Task) -> JSON:
+    """An SDK Task (from the completed-tasks endpoint) in the sync item shape."""
+    return {
+        "id": task.id, "content": task.content, "description": task.description,
+        "project_id": task.project_id, "section_id": task.section_id,
+        "parent_id": task.parent_id, "labels": list(task.labels or ()),
+        "priority": task.priority,
+        "due": {"date": _iso(task.due.date), "timezone": task.due.timezone,
+                "string": task.due.string, "is_recurring": task.due.is_recurring}
+        if task.due else None,
+        "deadline": {"date": _iso(task.deadline.date)[:10]} if task.deadline else None,
+        "duration": {"amount": task.duration.amount, "unit": task.duration.unit}
+        if task.duration else None,
+        "checked": True,
+        "completed_at": _iso(task.completed_at) if task.completed_at else None,
+        "updated_at": _iso(task.updated_at),
+    }
+
+
+def _iso(value: date | datetime) -> str:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(
+            ".000000Z", "Z")
+    return value.isoformat()
