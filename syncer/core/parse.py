@@ -135,9 +135,15 @@ def _load_yaml(ctx: _Ctx, text: str) -> Any:
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         pos = ctx.at(mark.line, mark.column) if mark else Pos(ctx.path, 1, 1)
-        code = "yaml-duplicate-key" if "duplicate key" in str(err) else "yaml-syntax"
+        duplicate = "duplicate key" in str(err)
         what = (err.problem or err.context or "invalid YAML").strip()
-        ctx.error(pos, code, f"YAML syntax error: {what}")
+        started = err.context_mark if err.problem_mark else None
+        if started and started.line != mark.line and err.context and not duplicate:
+            what += f" ({err.context.strip()} at line {started.line + 1})"
+        if duplicate:
+            ctx.error(pos, "yaml-duplicate-key", f"{what}; each key may appear once")
+        else:
+            ctx.error(pos, "yaml-syntax", f"YAML syntax error: {what}")
         return None
     except YAMLError as err:
         ctx.error(Pos(ctx.path, 1, 1), "yaml-syntax", f"YAML syntax error: {err}")
