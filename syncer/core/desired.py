@@ -1,0 +1,254 @@
+"""What the plan and its schedule want the remote side to look like (pure).
+
+``desired_tasks`` turns a plan into one ``TaskSpec`` per milestone, open step and habit,
+plus one recurring "Weekly review" task. ``desired_blocks`` turns the scheduled blocks
+into ``BlockSpec`` values, but only those inside the rolling window (plus blocks that
+already exist on the calendar, which are kept up to date wherever they are): the whole
+horizon is planned, the calendar only shows the next few weeks.
+
+Every task description carries the SMART context of its goal, so the person sees *why*
+a step matters where they do it. Same input, same output: no clock, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from syncer.core.durations import format_duration
+from syncer.core.model import Block, Goal, Habit, Milestone, Plan, Schedule, Step
+from syncer.core.values import BlockSpec, TaskSpec
+
+REVIEW_KEY = "review:weekly"  # ':' never occurs in plan ids, so it cannot collide
+_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_DAY_NAMES = {name: code for name, code in zip(
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    _DAYS, strict=True)}
+# Spread n sessions a week over the days as evenly as a person would.
+_HABIT_DAYS = {
+    1: ("MO",), 2: ("MO", "TH"), 3: ("MO", "WE", "FR"), 4: ("MO", "TU", "TH", "FR"),
+    5: _DAYS[:5], 6: _DAYS[:6], 7: _DAYS,
+}
+DEFAULT_REVIEW_QUESTIONS = (
+    "Am I meeting the deadlines I set?",
+    "Have my priorities or aspirations changed?",
+    "What new challenges or opportunities should I consider?",
+)
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def desired_tasks(plan: Plan, schedule: Schedule, now: datetime,
+                  review: Mapping[str, Any] | None = None) -> list[TaskSpec]:
+    """Every task the plan wants, in plan order.
+
+    Steps marked done in the plan file get no task (an existing one is left alone).
+    A step's ``due`` is the start of its first block at or after ``now``; without one,
+    its own due date, else its milestone's, else its goal's deadline. Its ``deadline``
+    is its milestone's due date (or its own due date). ``review`` is the ``[weekly]``
+    table of rules/review.toml (day, time, questions).
+    """
+    first_block = _first_future_blocks(schedule.blocks, now)
+    tasks: list[TaskSpec] = []
+    for goal in plan.goals:
+        for milestone in goal.milestones:
+            tasks.append(_milestone_task(plan, goal, milestone))
+            tasks.extend(_step_task(plan, goal, milestone, step, first_block.get(step.key))
+                         for step in milestone.steps if not step.done)
+        tasks.extend(_habit_task(plan, goal, habit) for habit in goal.habits)
+    if plan.goals:
+        tasks.append(_review_task(plan, review or {}))
+    return tasks
+
+
+def plan_keys(plan: Plan) -> frozenset[str]:
+    """Every key the plan knows, done steps included: objects with these keys are never
+    deleted as "removed from the plan"."""
+    keys: set[str] = {REVIEW_KEY} if plan.goals else set()
+    for goal in plan.goals:
+        keys.add(goal.key)
+        keys.update(h.key for h in goal.habits)
+        for milestone in goal.milestones:
+            keys.add(milestone.key)
+            keys.update(s.key for s in milestone.steps)
+    return frozenset(keys)
+
+
+def _first_future_blocks(blocks: Iterable[Block], now: datetime) -> dict[str, datetime]:
+    first: dict[str, datetime] = {}
+    for block in blocks:
+        if block.start >= now and (block.step not in first or block.start < first[block.step]):
+            first[block.step] = block.start
+    return first
+
+
+def _milestone_task(plan: Plan, goal: Goal, milestone: Milestone) -> TaskSpec:
+    lines = [f"Milestone of: {goal.title}"]
+    if milestone.due:
+        lines.append(f"Due: {milestone.due.isoformat()}")
+    if milestone.celebrate:
+        lines.append(f"Celebrate: {milestone.celebrate}")
+    lines += ["", *smart_context(goal)]
+    return TaskSpec(
+        key=milestone.key, kind="milestone", title=milestone.title, goal_id=goal.id,
+        goal_title=goal.title, description="\n".join(lines).strip(),
+        milestone_id=milestone.id, milestone_title=milestone.title,
+        due=milestone.due, deadline=milestone.due, priority=goal.priority,
+        labels=goal.labels, plan_id=plan.id,
+    )
+
+
+def _step_task(plan: Plan, goal: Goal, milestone: Milestone, step: Step,
+               first_block: datetime | None) -> TaskSpec:
+    deadline = step.due or milestone.due
+    due: date | datetime | None = first_block or step.due or milestone.due or goal.deadline
+    return TaskSpec(
+        key=step.key, kind="step", title=step.title, goal_id=goal.id,
+        goal_title=goal.title, description=step_description(goal, milestone, step),
+        milestone_id=milestone.id, milestone_title=milestone.title, due=due,
+        deadline=deadline, duration_minutes=step.estimate_minutes or None,
+        priority=goal.priority, labels=goal.labels, parent_key=milestone.key,
+        plan_id=plan.id,
+    )
+
+
+def _habit_task(plan: Plan, goal: Goal, habit: Habit) -> TaskSpec:
+    days = _HABIT_DAYS[max(1, min(7, habit.per_week))]
+    return TaskSpec(
+        key=habit.key, kind="habit", title=habit.title, goal_id=goal.id,
+        goal_title=goal.title,
+        description="\n".join([f"Habit for: {goal.title}",
+                               f"{habit.per_week}× a week, "
+                               f"{format_duration(habit.duration_minutes)} each", "",
+                               *smart_context(goal)]).strip(),
+        duration_minutes=habit.duration_minutes or None, priority=goal.priority,
+        labels=goal.labels, recurrence="FREQ=WEEKLY;BYDAY=" + ",".join(days),
+        plan_id=plan.id,
+    )
+
+
+def _review_task(plan: Plan, review: Mapping[str, Any]) -> TaskSpec:
+    day = _DAY_NAMES.get(str(review.get("day", "sunday")).lower(), "SU")
+    questions = tuple(review.get("questions", DEFAULT_REVIEW_QUESTIONS)) + plan.reflection
+    lines = ["Run `goalsync review` and answer:", *(f"- {q}" for q in questions)]
+    if plan.vision:
+        lines = [f"Vision: {plan.vision}", "", *lines]
+    return TaskSpec(
+        key=REVIEW_KEY, kind="review", title="Weekly review", goal_id="", goal_title="",
+        description="\n".join(lines), duration_minutes=review.get("duration_minutes"),
+        priority=2, recurrence=f"FREQ=WEEKLY;BYDAY={day}", plan_id=plan.id,
+    )
+
+
+def smart_context(goal: Goal) -> list[str]:
+    """The goal's SMART statement, one line per letter that is filled in."""
+    lines = [f"Goal: {goal.title}"]
+    if goal.specific:
+        lines.append(f"Specific: {goal.specific}")
+    if goal.measurable:
+        m = goal.measurable
+        unit = f" {m.unit}" if m.unit else ""
+        lines.append(f"Measurable: {m.metric}, target {_number(m.target)}{unit}")
+    if goal.achievable:
+        lines.append(f"Achievable: {goal.achievable}")
+    if goal.relevant:
+        lines.append(f"Relevant: {goal.relevant}")
+    if goal.deadline:
+        lines.append(f"Time-bound: by {goal.deadline.isoformat()}")
+    return lines
+
+
+def step_description(goal: Goal, milestone: Milestone, step: Step) -> str:
+    """A step's task text: its notes, the milestone it serves, the goal's SMART context."""
+    lines: list[str] = []
+    if step.notes:
+        lines += [step.notes.strip(), ""]
+    due = f" (due {milestone.due.isoformat()})" if milestone.due else ""
+    lines.append(f"Milestone: {milestone.title}{due}")
+    if step.estimate_minutes:
+        lines.append(f"Estimate: {format_duration(step.estimate_minutes)}")
+    lines += ["", *smart_context(goal)]
+    return "\n".join(lines).strip()
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+# -------------------------------------------------------------------------- blocks
+
+
+def blocks_needing_uids(schedule: Schedule, window_start: datetime,
+                        window_end: datetime) -> list[Block]:
+    """Scheduled blocks inside the window that have no UID yet (the engine allocates
+    one for each, journaled, before ``desired_blocks``)."""
+    return [b for b in schedule.blocks
+            if b.uid is None and _in_window(b, window_start, window_end)]
+
+
+def desired_blocks(plan: Plan, schedule: Schedule, window_start: datetime,
+                   window_end: datetime,
+                   uids: Mapping[tuple[str, datetime], str]) -> list[BlockSpec]:
+    """The blocks to have on the calendar: every scheduled block inside
+    [window_start, window_end), and every block that already has a UID (it exists on
+    the calendar, so it is kept current wherever it is). ``uids`` gives the UID of each
+    new in-window block by ``(step key, start)``; a missing one raises KeyError."""
+    titles = _titles(plan)
+    specs: list[BlockSpec] = []
+    for block in schedule.blocks:
+        if block.uid is None and not _in_window(block, window_start, window_end):
+            continue
+        uid = block.uid or uids[(block.step, block.start)]
+        specs.append(_block_spec(plan, block, uid, titles))
+    return specs
+
+
+def _in_window(block: Block, start: datetime, end: datetime) -> bool:
+    return block.end > start and block.start < end
+
+
+def _titles(plan: Plan) -> dict[str, tuple[str, Goal, Milestone | None]]:
+    found: dict[str, tuple[str, Goal, Milestone | None]] = {}
+    for goal in plan.goals:
+        for milestone in goal.milestones:
+            for step in milestone.steps:
+                found[step.key] = (step.title, goal, milestone)
+        for habit in goal.habits:
+            found[habit.key] = (habit.title, goal, None)
+    return found
+
+
+def _block_spec(plan: Plan, block: Block, uid: str,
+                titles: Mapping[str, tuple[str, Goal, Milestone | None]]) -> BlockSpec:
+    entry = titles.get(block.step)
+    title, goal, milestone = entry if entry else (_fallback_title(block.step), None, None)
+    lines = [f"Goal: {goal.title}"] if goal else []
+    if milestone:
+        lines.append(f"Milestone: {milestone.title}")
+    if block.why:
+        lines.append(block.why)
+    return BlockSpec(
+        uid=uid, key=block.step, title=title, start=block.start, end=block.end,
+        goal_id=goal.id if goal else "", milestone_id=milestone.id if milestone else None,
+        description="\n".join(lines), timezone=plan.timezone, plan_id=plan.id,
+    )
+
+
+def _fallback_title(key: str) -> str:
+    return "Weekly review" if key == REVIEW_KEY else key.rsplit("/", 1)[-1]
+
+
+def block_fields(spec: BlockSpec) -> dict[str, Any]:
+    """The owned values of a block, as pushed (what the base remembers)."""
+    return {"title": spec.title, "start": spec.start, "end": spec.end}
+
+
+def task_fields(spec: TaskSpec) -> dict[str, Any]:
+    """The owned values of a task, as pushed (what the base remembers)."""
+    return {name: getattr(spec, name) for name in TASK_FIELDS}
+
+
+TASK_FIELDS: Sequence[str] = ("title", "description", "due", "deadline",
+                              "duration_minutes", "priority", "labels")

@@ -1,0 +1,551 @@
+"""The three-way reconcile: desired (plan + schedule) vs remote (now) vs base (what
+goalsync last pushed) → the complete list of actions, computed before any is executed.
+
+Guarantees, per owned object and per owned field:
+
+* Nothing changed anywhere → no action at all (not even bookkeeping).
+* Plan changed, remote did not → the plan's value is pushed.
+* Remote changed, plan did not → the user's edit stays: a moved or resized block is
+  pinned where the user put it (``Pin``), a renamed or re-dated task keeps the user's
+  values (``UserEdit``, reported).
+* Both changed → the field-ownership table (``rules/sync.toml`` ``[ownership]``)
+  decides, and a ``Conflict`` reports the decision.
+* Remote already equals desired (for example after a run was killed between the write
+  and the state update) → no write; the base is brought up to date (``Rebase``).
+* A completed task is progress (``RecordCompletion``); it is never updated again. Its
+  step's future blocks are released (deleted) because the scheduler no longer places
+  them; past blocks are history and are never touched.
+* A task the user deleted is not recreated (``UserDeleted``); a block the user deleted
+  is forgotten and its time planned again.
+* A remote listing that failed (``None``) makes no conclusion at all: nothing on that
+  side is created, deleted or forgotten.
+* An object with no base but a remote copy (lost state, or a write whose confirmation
+  was lost) is adopted by its key or UID, never duplicated.
+* Only owned objects are considered (listings return only goalsync's objects); a task
+  whose key the plan still knows (a step marked done in the plan) is never deleted.
+
+The module is pure: values in, values out; ``now`` is a parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from syncer.core.desired import TASK_FIELDS, block_fields, task_fields
+from syncer.core.model import Block
+from syncer.core.values import (
+    BlockSpec,
+    CreateTask,
+    DeleteTask,
+    RemoteBlock,
+    RemoteTask,
+    TaskChange,
+    TaskSpec,
+    UpdateTask,
+)
+
+DEFAULT_OWNERSHIP: Mapping[str, Mapping[str, str]] = {
+    "task": {"title": "user", "description": "plan", "due": "user", "deadline": "plan",
+             "duration_minutes": "plan", "priority": "plan", "labels": "plan"},
+    "block": {"title": "plan", "time": "user"},
+}
+
+
+# ------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True, slots=True)
+class BaseTask:
+    """What goalsync last pushed to one task (from the state's links)."""
+
+    key: str
+    remote_id: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    gone: bool = False  # the user deleted it; do not recreate
+
+
+@dataclass(frozen=True, slots=True)
+class BaseBlock:
+    """What goalsync last pushed to one block (``values``: title, start, end)."""
+
+    uid: str
+    key: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    pinned: bool = False
+
+    @property
+    def start(self) -> datetime:
+        return self.values["start"]
+
+    @property
+    def end(self) -> datetime:
+        return self.values["end"]
+
+
+# ------------------------------------------------------------------------ actions
+
+
+@dataclass(frozen=True, slots=True)
+class PushTask:
+    """Write one task change (create, update or delete); after success the base for
+    this key becomes ``base`` (ignored for deletes)."""
+
+    change: TaskChange
+    reason: str
+    base: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return self.change.key if isinstance(self.change, DeleteTask) else self.change.spec.key
+
+
+@dataclass(frozen=True, slots=True)
+class CreateBlock:
+    spec: BlockSpec
+    reason: str = "new block"
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateBlock:
+    spec: BlockSpec
+    etag: str | None
+    fields: frozenset[str]
+    reason: str = "plan changed"
+    pinned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteBlock:
+    uid: str
+    key: str
+    etag: str | None
+    start: datetime
+    reason: str  # "released" (step done) | "removed" (not in plan) | "not needed"
+
+
+@dataclass(frozen=True, slots=True)
+class Pin:
+    """The user moved or resized a block: it stays there from now on."""
+
+    uid: str
+    key: str
+    start: datetime
+    end: datetime
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCompletion:
+    key: str
+    completed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Reopened:
+    """A task recorded as completed is open again."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rebase:
+    """No write: remember ``values`` as the synced base of an owned object (adoption of
+    an object the state did not know, or convergence after a lost confirmation)."""
+
+    kind: str  # "task" | "block"
+    key: str
+    remote_id: str
+    values: Mapping[str, Any]
+    reason: str = "adopted"
+
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    """No write: the remote object is gone; drop its link."""
+
+    kind: str
+    key: str
+    remote_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserDeleted:
+    """The user deleted an owned task that the plan still wants: it is not recreated."""
+
+    key: str
+    remote_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserEdit:
+    """The user changed owned fields the plan did not: the user's values stay."""
+
+    kind: str
+    key: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Both sides changed ``field``; ``winner`` ("plan" or "user") says which value
+    stays, by the ownership table."""
+
+    kind: str
+    key: str
+    field: str
+    winner: str
+    plan_value: Any
+    user_value: Any
+
+
+Action = (PushTask | CreateBlock | UpdateBlock | DeleteBlock | Pin | RecordCompletion
+          | Reopened | Rebase | Forget | UserDeleted | UserEdit | Conflict)
+WRITES = (PushTask, CreateBlock, UpdateBlock, DeleteBlock)
+
+
+# --------------------------------------------------------------------- reconcile
+
+
+def reconcile(
+    desired_tasks: Sequence[TaskSpec],
+    remote_tasks: Sequence[RemoteTask] | None,
+    base_tasks: Mapping[str, BaseTask],
+    desired_blocks: Sequence[BlockSpec],
+    remote_blocks: Sequence[RemoteBlock] | None,
+    base_blocks: Mapping[str, BaseBlock],
+    rules: Mapping[str, Any] | None = None,
+    *,
+    now: datetime,
+    known_keys: Iterable[str] = (),
+    done_keys: Iterable[str] = (),
+    completed: Mapping[str, datetime] | None = None,
+) -> list[Action]:
+    """Every action that brings the remote side to the plan (see the module docstring).
+
+    ``base_tasks`` is keyed by plan key, ``base_blocks`` by UID. ``rules`` is the
+    ``sync`` rules table (its ``ownership`` sub-table). ``known_keys`` are the plan's
+    keys (never deleted as removed); ``done_keys`` the steps done, whose future blocks
+    are released; ``completed`` the completions already recorded.
+    """
+    ownership = _ownership(rules)
+    actions: list[Action] = []
+    if remote_tasks is not None:
+        actions += _reconcile_tasks(desired_tasks, remote_tasks, base_tasks, ownership["task"],
+                                    frozenset(known_keys), completed or {})
+    if remote_blocks is not None:
+        actions += _reconcile_blocks(desired_blocks, remote_blocks, base_blocks,
+                                     ownership["block"], now, frozenset(known_keys),
+                                     frozenset(done_keys))
+    return actions
+
+
+def _ownership(rules: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
+    table = dict((rules or {}).get("ownership", {}))
+    return {kind: {**DEFAULT_OWNERSHIP[kind], **dict(table.get(kind, {}))}
+            for kind in DEFAULT_OWNERSHIP}
+
+
+# -- tasks
+
+
+def _reconcile_tasks(desired: Sequence[TaskSpec], remote: Sequence[RemoteTask],
+                     base: Mapping[str, BaseTask], owner: Mapping[str, str],
+                     known: frozenset[str], completed: Mapping[str, datetime]) -> list[Action]:
+    wanted = {spec.key: spec for spec in desired}
+    found = _remote_tasks_by_key(remote, base)
+    actions: list[Action] = []
+    for key in sorted(wanted.keys() | found.keys() | base.keys()):
+        actions += _one_task(key, wanted.get(key), found.get(key), base.get(key), owner,
+                             known, completed)
+    return actions
+
+
+def _remote_tasks_by_key(remote: Sequence[RemoteTask],
+                         base: Mapping[str, BaseTask]) -> dict[str, RemoteTask]:
+    """One remote task per key: the linked one if it is there, else the first by id
+    (a user's copy carrying the same marker is left alone)."""
+    found: dict[str, RemoteTask] = {}
+    for task in sorted(remote, key=lambda t: t.remote_id):
+        linked = base.get(task.key)
+        if task.key not in found or (linked and linked.remote_id == task.remote_id):
+            found[task.key] = task
+    return found
+
+
+def _one_task(key: str, want: TaskSpec | None, have: RemoteTask | None,
+              base: BaseTask | None, owner: Mapping[str, str], known: frozenset[str],
+              completed: Mapping[str, datetime]) -> list[Action]:
+    if have is None:
+        return _missing_task(key, want, base)
+    actions: list[Action] = []
+    if base is None or base.remote_id != have.remote_id:
+        actions.append(Rebase("task", key, have.remote_id, _remote_task_values(have)))
+    if have.completed:
+        if key not in completed and have.completed_at is not None:
+            actions.append(RecordCompletion(key, have.completed_at))
+        return actions
+    if key in completed:
+        actions.append(Reopened(key))
+    if want is None:
+        if key not in known:
+            actions = [a for a in actions if not isinstance(a, Rebase)]
+            actions.append(PushTask(DeleteTask(key, have.remote_id, have.etag),
+                                    "removed from the plan"))
+        return actions
+    synced = base.values if base is not None and base.remote_id == have.remote_id else None
+    return _drop_adopt_if_pushed(actions + _task_fields(want, have, synced, owner))
+
+
+def _missing_task(key: str, want: TaskSpec | None, base: BaseTask | None) -> list[Action]:
+    if base is None:
+        return [] if want is None else [PushTask(CreateTask(want), "new in the plan",
+                                                 task_fields(want))]
+    if want is None:
+        return [Forget("task", key, base.remote_id, "deleted and no longer in the plan")]
+    if base.gone:
+        return []
+    return [UserDeleted(key, base.remote_id)]
+
+
+def _task_fields(want: TaskSpec, have: RemoteTask, synced: Mapping[str, Any] | None,
+                 owner: Mapping[str, str]) -> list[Action]:
+    """Per-field three-way merge of one task; ``synced`` None means no base (adopted):
+    the plan's values win."""
+    push: set[str] = set()
+    kept: list[str] = []
+    conflicts: list[Action] = []
+    for name in TASK_FIELDS:
+        mine, theirs = getattr(want, name), getattr(have, name)
+        if same(name, mine, theirs):
+            continue
+        if synced is None or same(name, theirs, synced.get(name)):
+            push.add(name)
+            continue
+        winner = "user" if same(name, mine, synced.get(name)) else owner.get(name, "plan")
+        if winner == "plan":
+            push.add(name)
+        else:
+            kept.append(name)
+        if not same(name, mine, synced.get(name)):
+            conflicts.append(Conflict("task", want.key, name, winner, mine, theirs))
+    reports = list(conflicts)
+    only_user = tuple(n for n in kept if not any(
+        isinstance(c, Conflict) and c.field == n for c in conflicts))
+    if only_user:
+        reports.append(UserEdit("task", want.key, only_user))
+    new_base = {name: (synced or {}).get(name) if name in kept else getattr(want, name)
+                for name in TASK_FIELDS}
+    if push:
+        change = UpdateTask(have.remote_id, want, frozenset(push), have.etag)
+        return [PushTask(change, "plan changed", new_base), *reports]
+    if synced is not None and not _same_values(new_base, synced):
+        reports.append(Rebase("task", want.key, have.remote_id, new_base, "converged"))
+    return reports
+
+
+def _drop_adopt_if_pushed(actions: list[Action]) -> list[Action]:
+    """An adopted task that is also updated needs only the update (it sets the base);
+    an adopted one that is not gets its Rebase with the plan's view of the base."""
+    if any(isinstance(a, PushTask) for a in actions):
+        return [a for a in actions if not isinstance(a, Rebase)]
+    return actions
+
+
+def _remote_task_values(task: RemoteTask) -> dict[str, Any]:
+    return {name: getattr(task, name) for name in TASK_FIELDS}
+
+
+# -- blocks
+
+
+def _reconcile_blocks(desired: Sequence[BlockSpec], remote: Sequence[RemoteBlock],
+                      base: Mapping[str, BaseBlock], owner: Mapping[str, str],
+                      now: datetime, known: frozenset[str],
+                      done: frozenset[str]) -> list[Action]:
+    wanted = {spec.uid: spec for spec in desired}
+    found = {block.uid: block for block in remote}
+    actions: list[Action] = []
+    for uid in sorted(wanted.keys() | found.keys() | base.keys()):
+        want, have, synced = wanted.get(uid), found.get(uid), base.get(uid)
+        if have is None:
+            actions += _missing_block(want, synced)
+        elif want is None:
+            actions += _unwanted_block(have, synced, now, known, done)
+        else:
+            actions += _one_block(want, have, synced, owner, now)
+    return actions
+
+
+def _missing_block(want: BlockSpec | None, synced: BaseBlock | None) -> list[Action]:
+    if synced is not None:
+        reason = "deleted in the calendar" if want is not None else "gone"
+        return [Forget("block", synced.key, synced.uid, reason)]
+    return [] if want is None else [CreateBlock(want)]
+
+
+def _unwanted_block(have: RemoteBlock, synced: BaseBlock | None, now: datetime,
+                    known: frozenset[str], done: frozenset[str]) -> list[Action]:
+    if have.end <= now:  # history: a past block is never changed
+        if synced is None:
+            return [Rebase("block", have.key, have.uid, _remote_block_values(have))]
+        return []
+    if have.key in done:
+        reason = "released"
+    elif have.key not in known:
+        reason = "removed"
+    else:
+        reason = "not needed"
+    return [DeleteBlock(have.uid, have.key, have.etag, have.start, reason)]
+
+
+def _one_block(want: BlockSpec, have: RemoteBlock, synced: BaseBlock | None,
+               owner: Mapping[str, str], now: datetime) -> list[Action]:
+    theirs = _remote_block_values(have)
+    if synced is None:  # adopted: the block is there, the plan decides its values
+        actions: list[Action] = [Rebase("block", want.key, want.uid, theirs)]
+        changed = _block_diff(block_fields(want), theirs)
+        if changed and have.end > now:
+            return [UpdateBlock(want, have.etag, frozenset(changed), "adopted")]
+        return actions
+    if have.end <= now:
+        return []
+    return _block_three_way(want, have, synced, owner)
+
+
+def _block_three_way(want: BlockSpec, have: RemoteBlock, synced: BaseBlock,
+                     owner: Mapping[str, str]) -> list[Action]:
+    mine, theirs, before = block_fields(want), _remote_block_values(have), dict(synced.values)
+    actions: list[Action] = []
+    moved = not _same_time(theirs, before)
+    if moved:
+        actions.append(Pin(have.uid, have.key, have.start, have.end, have.title))
+    push: set[str] = set()
+    for name in ("time", "title"):
+        if _field_same(name, mine, theirs):
+            continue
+        if _field_same(name, theirs, before):
+            push.add(name)
+        elif _field_same(name, mine, before):
+            actions.append(UserEdit("block", want.key, (name,)))
+        else:
+            winner = owner.get(name, "plan")
+            actions.append(Conflict("block", want.key, name, winner, _pick(name, mine),
+                                    _pick(name, theirs)))
+            if winner == "plan":
+                push.add(name)
+    if not push:
+        return actions
+    fields = frozenset({"start", "end"} if "time" in push else set()) | (
+        frozenset({"title"}) if "title" in push else frozenset())
+    spec = want if "time" in push else _keep_time(want, have)
+    spec = spec if "title" in push else _keep_title(spec, have)
+    pinned = synced.pinned or (moved and "time" not in push)
+    return [*[a for a in actions if not isinstance(a, Pin)],
+            UpdateBlock(spec, have.etag, fields, pinned=pinned)]
+
+
+def _keep_time(spec: BlockSpec, have: RemoteBlock) -> BlockSpec:
+    return replace(spec, start=have.start, end=have.end)
+
+
+def _keep_title(spec: BlockSpec, have: RemoteBlock) -> BlockSpec:
+    return replace(spec, title=have.title)
+
+
+def _pick(name: str, values: Mapping[str, Any]) -> Any:
+    return (values["start"], values["end"]) if name == "time" else values.get(name)
+
+
+def _field_same(name: str, a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    if name == "time":
+        return _same_time(a, b)
+    return same(name, a.get(name), b.get(name))
+
+
+def _same_time(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return bool(a.get("start") == b.get("start") and a.get("end") == b.get("end"))
+
+
+def _block_diff(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> set[str]:
+    changed = set() if _same_time(mine, theirs) else {"start", "end"}
+    if not same("title", mine.get("title"), theirs.get("title")):
+        changed.add("title")
+    return changed
+
+
+def _remote_block_values(block: RemoteBlock) -> dict[str, Any]:
+    return {"title": block.title, "start": block.start, "end": block.end}
+
+
+# ----------------------------------------------------------------------- helpers
+
+
+def same(name: str, a: Any, b: Any) -> bool:
+    """Field equality as a person sees it: text ignores surrounding whitespace, labels
+    ignore order, a missing duration equals none, a midnight-less date equals itself."""
+    if name in ("title", "description"):
+        return (a or "").strip() == (b or "").strip()
+    if name == "labels":
+        return sorted(a or ()) == sorted(b or ())
+    if name == "duration_minutes":
+        return (a or None) == (b or None)
+    if isinstance(a, datetime) != isinstance(b, datetime) and (
+            isinstance(a, date) and isinstance(b, date)):
+        return False
+    return bool(a == b)
+
+
+def _same_values(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return all(same(name, a.get(name), b.get(name)) for name in set(a) | set(b))
+
+
+def user_moved(remote_blocks: Iterable[RemoteBlock],
+               base_blocks: Mapping[str, BaseBlock]) -> set[str]:
+    """UIDs of blocks the user moved or resized since goalsync last wrote them, plus
+    those pinned before."""
+    moved = {uid for uid, b in base_blocks.items() if b.pinned}
+    for block in remote_blocks:
+        synced = base_blocks.get(block.uid)
+        if synced and (block.start, block.end) != (synced.start, synced.end):
+            moved.add(block.uid)
+    return moved
+
+
+def existing_blocks(remote_blocks: Iterable[RemoteBlock],
+                    base_blocks: Mapping[str, BaseBlock]) -> list[Block]:
+    """The scheduler's ``existing`` input: every owned block on the calendar, with its
+    UID, pinned where the user moved it."""
+    moved = user_moved(remote_blocks, base_blocks)
+    return [Block(step=b.key, start=b.start, end=b.end, uid=b.uid, pinned=b.uid in moved)
+            for b in sorted(remote_blocks, key=lambda b: (b.start, b.uid))]
+
+
+def writes(actions: Iterable[Action]) -> list[Action]:
+    """Only the actions that write to a server."""
+    return [a for a in actions if isinstance(a, WRITES)]
+
+
+def guarded_deletes(actions: Iterable[Action]) -> list[Action]:
+    """Deletions the max-delete guard counts: everything but blocks released because
+    their step is done (the user's own progress, not a plan mistake)."""
+    return [a for a in actions
+            if (isinstance(a, PushTask) and isinstance(a.change, DeleteTask))
+            or (isinstance(a, DeleteBlock) and a.reason != "released")]
+
+
+def delete_guard(actions: Sequence[Action], owned: int, max_share: float) -> str | None:
+    """A sentence when the deletions exceed ``max_share`` of the ``owned`` objects (or
+    remove every one of them); None when they may go ahead."""
+    deletes = len(guarded_deletes(actions))
+    if deletes == 0 or owned == 0:
+        return None
+    if deletes >= owned:
+        return f"this sync would delete all {owned} of goalsync's objects"
+    if deletes > max_share * owned:
+        return (f"this sync would delete {deletes} of goalsync's {owned} objects "
+                f"({deletes / owned:.0%}, more than the {max_share:.0%} allowed)")
+    return None
