@@ -472,6 +472,11 @@ class State:
         ).fetchone()
         return None if row is None else _dt(row[0])
 
+    def first_run(self) -> datetime | None:
+        """When the first sync started (when progress tracking began; None before)."""
+        row = self._db.execute("SELECT started_at FROM runs ORDER BY id LIMIT 1").fetchone()
+        return None if row is None else _dt(row[0])
+
     # -- review journal and metrics
 
     def record_review_answer(self, at: datetime, trigger: str, goal: str | None,
