@@ -218,7 +218,7 @@ class DavConnection:
         timeout: float = DEFAULT_TIMEOUT,
         allow_insecure_http: bool = False,
     ) -> None:
-        import caldav
+        from caldav.davclient import DAVClient
 
         self.url = check_url(url, allow_insecure_http)
         self.host = host_of(self.url)
@@ -227,7 +227,7 @@ class DavConnection:
         # Loopback servers (the embedded Radicale) may not ask for credentials at all,
         # so send Basic at once there; elsewhere let the server choose the scheme.
         auth_type = "basic" if is_loopback(self.url) and username else None
-        self.client = caldav.DAVClient(
+        self.client = DAVClient(
             url=self.url,
             username=username,
             password=password if password is not None else ("" if username else None),
@@ -297,7 +297,7 @@ class DavConnection:
         """Send one request; returns caldav's DAVResponse (``.status``, ``.headers``,
         ``.tree``). Raises AuthError, Unreachable, RateLimited, BackendError."""
         try:
-            response = self.client.request(url, method, body, dict(headers or {}))
+            response = self.client.request(url, method, body, dict(headers or {}))  # type: ignore[arg-type]  # bytes go to the wire as they are
         except Exception as exc:
             raise self._translate(exc) from None
         if response.status in (401, 403):
