@@ -108,8 +108,8 @@ class CalDAVCalendar:
     def _busy_collections(self) -> list[Collection]:
         if not self.busy_names:
             return [self.target]
+        chosen = {self.target.url: self.target}  # found or created before listing
         available = self.dav.collections()
-        chosen = {self.target.url: self.target}
         for name in self.busy_names:
             match = _by_name(available, name)
             if match is None:

@@ -267,7 +267,7 @@ class DavConnection:
                                hint="check your connection, or raise [caldav] timeout")
         if isinstance(exc, http.exceptions.RequestException | OSError):
             return Unreachable(
-                f"cannot reach the CalDAV server {self.host} ({type(exc).__name__})",
+                f"cannot reach the CalDAV server {self.host}: {_network_reason(exc)}",
                 hint="check [caldav] url and your network connection",
             )
         return BackendError(f"the CalDAV server {self.host} sent an answer goalsync "
@@ -526,6 +526,25 @@ class DavConnection:
             raise PreconditionFailed(f"an object with the UID of {path} exists already on "
                                      f"{self.host}")
         raise BackendError(f"the CalDAV server {self.host} answered {status} for {path}")
+
+
+_REASONS = (
+    (("refused",), "connection refused (is the server running?)"),
+    (("name or service not known", "nodename nor servname", "getaddrinfo", "resolve",
+      "no address associated", "name resolution"), "the host name was not found"),
+    (("timed out", "timeout"), "the connection timed out"),
+    (("ssl", "certificate", "tls"), "the secure (TLS) connection failed"),
+    (("reset", "aborted", "closed", "remote end"), "the server dropped the connection"),
+)
+
+
+def _network_reason(exc: BaseException) -> str:
+    """A short sentence for a network failure (no URL, so nothing secret)."""
+    text = repr(exc).lower()
+    for needles, reason in _REASONS:
+        if any(needle in text for needle in needles):
+            return reason
+    return f"network error ({type(exc).__name__})"
 
 
 def _etag_header(response: Any) -> str | None:
