@@ -17,10 +17,10 @@ CAREER = ROOT / "examples" / "career.yaml"
 EXPECT = re.compile(r"^# expect: (?P<code>[\w-]+) at line (?P<line>\d+)")
 
 
-def run_main(args: list[str]) -> tuple[int, str, str]:
+def run_main(args: list[str], input: str | None = None) -> tuple[int, str, str]:
     """Run the real entry point (with its error handler) and capture its output."""
     runner = CliRunner()
-    with runner.isolation() as streams:
+    with runner.isolation(input=input) as streams:
         try:
             code = int(main(args) or 0)  # the console script does sys.exit(main())
         except SystemExit as done:

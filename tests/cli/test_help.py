@@ -1,0 +1,49 @@
+"""Every command, at every depth, explains itself and answers --help with exit 0."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from syncer.cli import cli
+
+
+def walk(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...],
+                                                                          click.Command]]:
+    for name, command in sorted(group.commands.items()):
+        yield (*path, name), command
+        if isinstance(command, click.Group):
+            yield from walk(command, (*path, name))
+
+
+COMMANDS = list(walk(cli))
+
+
+def test_the_cli_has_its_core_commands() -> None:
+    names = {path[0] for path, _ in COMMANDS}
+    assert {"check", "init"} <= names
+
+
+@pytest.mark.parametrize("path, command", COMMANDS, ids=lambda v: " ".join(v)
+                         if isinstance(v, tuple) else "")
+def test_every_command_has_help_text(path: tuple[str, ...], command: click.Command) -> None:
+    assert (command.help or "").strip(), f"`goalsync {' '.join(path)}` has no help text"
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.hidden:
+            assert (param.help or "").strip(), f"{' '.join(path)} {param.opts[0]} has no help"
+
+
+@pytest.mark.parametrize("path", [()] + [p for p, _ in COMMANDS],
+                         ids=lambda p: " ".join(p) or "goalsync")
+def test_help_exits_zero(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+def test_version_is_printed() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0 and "goalsync" in result.output
