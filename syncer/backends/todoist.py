@@ -202,6 +202,9 @@ class TodoistTasks:
     def changes_since(self, token: str | None) -> tuple[bool, str | None]:
         """One incremental sync read: ``(changed, new_token)``; changed means an owned
         task changed (or ``token`` is None / was not accepted)."""
+        if token is None and self._cache is not None:
+            cache = self._ensure_cache(fresh=True)  # incremental: keeps the cache whole
+            return True, cache.token
         response = self._read(token)
         if token is None or response.get("full_sync"):
             self._cache = _Cache.from_full(response)
