@@ -1,0 +1,108 @@
+"""The embedded Radicale: starts fast on loopback, leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from syncer.backends.caldav_common import DavConnection
+from syncer.embedded import EmbeddedServer, ensure_collections
+
+pytestmark = pytest.mark.integration
+
+
+def _gone(pid: int, within: float = 10.0) -> bool:
+    """True once no process ``pid`` exists (zombies of other parents count as gone)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        if _is_zombie(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_server_answers_on_loopback_and_stops_without_leftovers(tmp_path: Path) -> None:
+    server = EmbeddedServer(tmp_path)
+    with server:
+        assert server.url.startswith("http://127.0.0.1:")
+        assert server.startup_seconds > 0
+        pid = server.pid
+        request = urllib.request.Request(server.url, method="OPTIONS")
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            assert response.status == 200
+    assert pid is not None and _gone(pid)
+    assert not server.running
+    server.stop()  # a second stop is harmless
+
+
+def test_ensure_collections_creates_calendar_and_task_list_once(tmp_path: Path) -> None:
+    with EmbeddedServer(tmp_path) as server:
+        ensure_collections(server.url, "Goals", "Goal tasks")
+        ensure_collections(server.url, "Goals", "Goal tasks")
+        names = sorted(
+            (c.name, sorted(c.components))
+            for c in DavConnection(server.url, "goalsync", "x").collections()
+        )
+        assert names == [("Goal tasks", ["VTODO"]), ("Goals", ["VEVENT"])]
+
+
+def test_storage_survives_a_restart(tmp_path: Path) -> None:
+    with EmbeddedServer(tmp_path) as server:
+        ensure_collections(server.url, "Goals")
+    with EmbeddedServer(tmp_path) as server:
+        found = DavConnection(server.url, "goalsync", "x").find_collection("Goals", "VEVENT")
+        assert found is not None
+
+
+CHILD = textwrap.dedent("""
+    import os, sys, time
+    from syncer.embedded import EmbeddedServer
+    server = EmbeddedServer(sys.argv[1]).start()
+    print(server.pid, flush=True)
+    if sys.argv[2] == "crash":
+        os._exit(9)  # no atexit, no cleanup: the kernel must take the server down
+    with server:
+        time.sleep(60)
+""")
+
+
+def _run_child(tmp_path: Path, mode: str) -> tuple[subprocess.Popen[str], int]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path), mode],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2],
+    )
+    assert child.stdout is not None
+    return child, int(child.stdout.readline())
+
+
+def test_ctrl_c_stops_the_server(tmp_path: Path) -> None:
+    child, server_pid = _run_child(tmp_path, "wait")
+    child.send_signal(signal.SIGINT)
+    child.wait(timeout=20)
+    assert _gone(server_pid)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="parent-death signal is Linux only")
+def test_server_dies_with_a_crashed_parent(tmp_path: Path) -> None:
+    child, server_pid = _run_child(tmp_path, "crash")
+    child.wait(timeout=20)
+    assert _gone(server_pid)
