@@ -1,0 +1,616 @@
+"""Time blocking: turn open steps and habits into calendar blocks, or say why not.
+
+``schedule()`` is pure and deterministic (no clock, no set-order dependence). Guarantees
+of every returned schedule, for the blocks it places itself:
+
+* no block overlaps a busy interval or another block, and ``buffer`` minutes separate
+  it from both; every block lies inside one working window of its local day (windows
+  are local wall-clock times, so a DST day keeps 09:00-17:00); no day holds more than
+  ``daily_cap`` minutes of goal work (pinned blocks count, and may exceed it);
+* blocks are ``min_block``..``max_block`` long (a step needing less than ``min_block``
+  gets one block of exactly its size) and start on the ``align`` grid;
+* a step's blocks add up to its remaining estimate, all end by its deadline (end of the
+  due day in the plan's zone, or the horizon end), start at or after ``now``, its
+  ``not_before`` day, and the end of the last block of every step it comes ``after``;
+* a step that cannot be placed in full gets no new blocks; it is reported as
+  ``Unscheduled`` with a reason and the missing minutes, and so is every step after it;
+* re-running with the previous blocks as ``existing`` gives the identical schedule.
+
+Algorithm. Steps are taken in a topological order that is earliest-(effective)-
+deadline first, then priority, then plan order (a step inherits the earliest deadline
+and best priority of the steps waiting for it). Each is placed as early as possible
+(``asap``) or spread toward its deadline (``spread``) in the free-slot structure of
+``schedule_calendar``. When a step does not fit before its deadline, the Moore-Hodgson
+repair runs, generalised to windows and dependencies: of the steps placed in this run
+and the newcomer, the least important (lowest priority, then longest, then latest in
+the plan) whose blocks lie where the newcomer could use them is taken out, with the
+steps placed after it that depend on it, until the newcomer fits or is itself the one
+left out. Nothing is ever placed late, so lateness cannot cascade. A final pass retries
+every left-out step against the finished calendar (so a re-run finds nothing new to
+place), and reasons are worded against that same final calendar.
+
+Existing blocks: pinned blocks and blocks already under way stay exactly as they are
+and count as placed. Other future blocks stay put while still valid (inside a free
+window, within the cap, before the deadline, after their predecessors, which must be
+fully booked, and not more than the estimate); invalid ones are dropped and their time
+placed again. Past blocks of open steps are ``missed`` and their time is placed again.
+Past habit blocks still count toward their week.
+
+Steps without an estimate use ``default_estimate`` (default 0: no blocks, never
+reported as unscheduled); they still order their dependants. Habits are placed before
+steps: ``per_week`` blocks of ``duration`` per local Monday-to-Sunday week, one per day,
+spread over the week's working days (a partial first or last week gets its share).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from syncer.core.durations import format_duration
+from syncer.core.model import (
+    Block,
+    BusyTime,
+    Goal,
+    Habit,
+    Interval,
+    Plan,
+    Schedule,
+    Step,
+    Unscheduled,
+)
+from syncer.core.schedule_calendar import (
+    Calendar,
+    Span,
+    at_minute,
+    ceil_minute,
+    floor_minute,
+    local_minute,
+)
+from syncer.core.schedule_rules import SchedulingRules
+
+__all__ = ["SchedulingRules", "schedule"]
+
+_OK, _TODO, _DROPPED, _BLOCKED, _CYCLE = "ok", "todo", "dropped", "blocked", "cycle"
+
+
+_NO_BUSY = BusyTime()
+
+
+def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
+             busy: BusyTime = _NO_BUSY, existing: Sequence[Block] = (),
+             done: Collection[str] = (), horizon_end: datetime | None = None) -> Schedule:
+    """Place blocks for every open step with an estimate and every habit; see the module
+    docstring for the guarantees. ``done`` holds keys of completed steps and habits.
+    ``horizon_end`` defaults to ``now`` + ``rules.horizon_weeks``. A naive ``now`` is
+    read in the plan's timezone. Blocks placed here have ``uid=None`` and UTC times;
+    kept blocks are returned unchanged."""
+    return _Planner(plan, rules, now, busy, existing, done, horizon_end).run()
+
+
+@dataclass(eq=False)
+class _Job:
+    """One open step while it is being scheduled."""
+
+    step: Step
+    goal: Goal
+    index: int
+    due: date | None
+    due_end: int | None
+    priority: int
+    preds: tuple[str, ...]
+    need: int  # minutes still to place
+    succs: list[str] = field(default_factory=list)
+    kept: list[Block] = field(default_factory=list)
+    new: list[Span] = field(default_factory=list)
+    state: str = _TODO
+    earliest: int = 0
+    latest: int = 0
+    spread_end: int = 0
+    cause: str = ""
+    rank: tuple[int, int, int] = (0, 0, 0)
+
+    @property
+    def key(self) -> str:
+        return self.step.key
+
+
+@dataclass(eq=False)
+class _HabitJob:
+    habit: Habit
+    goal: Goal
+    index: int
+    end: int
+    kept: list[Block] = field(default_factory=list)
+    counted: dict[date, int] = field(default_factory=dict)  # week → past + kept blocks
+    days: set[date] = field(default_factory=set)  # days that already have a block
+    new: list[tuple[Span, str]] = field(default_factory=list)
+    missing: int = 0
+    first_missing_week: date | None = None
+
+
+class _Planner:
+    def __init__(self, plan: Plan, rules: SchedulingRules, now: datetime, busy: BusyTime,
+                 existing: Sequence[Block], done: Collection[str],
+                 horizon_end: datetime | None, plain_edf: bool = False) -> None:
+        self.plan = plan
+        self.rules = rules
+        self.zone = ZoneInfo(plan.timezone)
+        self.plain_edf = plain_edf  # baseline for benchmarks: no repair, may be late
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=self.zone)
+        self.now = ceil_minute(now)
+        self.start = -(-self.now // rules.align) * rules.align
+        end = horizon_end or now + timedelta(weeks=rules.horizon_weeks)
+        self.horizon = floor_minute(end if end.tzinfo else end.replace(tzinfo=self.zone))
+        self.done = set(done)
+        self.calendar = self._calendar(busy)
+        self.jobs = self._jobs()
+        self.habits = self._habits()
+        self.order = self._order()
+        self.missed: list[Block] = []
+        self._sort_existing(existing)
+
+    # ----------------------------------------------------------------- set-up
+
+    def _local_date(self, minute: int) -> date:
+        return at_minute(minute).astimezone(self.zone).date()
+
+    def _day_end(self, day: date) -> int:
+        return local_minute(day, 24 * 60, self.zone)
+
+    def _calendar(self, busy: BusyTime) -> Calendar:
+        first = self._local_date(self.now)
+        last = self._local_date(max(self.now, self.horizon - 1))
+        spans = []
+        for interval in busy.intervals:
+            s, e = floor_minute(interval.start), ceil_minute(interval.end)
+            if s < e:
+                spans.append((s, e))
+        blocked: list[date] = []
+        if self.rules.all_day_blocks_day:
+            for interval in busy.all_day:
+                blocked.extend(_all_day_dates(interval))
+        return Calendar(self.rules, self.zone, first, last, self.horizon, sorted(spans),
+                        blocked)
+
+    def _jobs(self) -> dict[str, _Job]:
+        jobs: dict[str, _Job] = {}
+        for goal in self.plan.goals:
+            for milestone in goal.milestones:
+                for step in milestone.steps:
+                    if step.done or step.key in self.done:
+                        continue
+                    due = step.due or milestone.due or goal.deadline
+                    estimate = step.estimate_minutes
+                    jobs[step.key] = _Job(
+                        step=step, goal=goal, index=len(jobs), due=due,
+                        due_end=None if due is None else self._day_end(due),
+                        priority=goal.priority, preds=(),
+                        need=self.rules.default_estimate if estimate is None else estimate)
+        for job in jobs.values():
+            job.preds = tuple(dict.fromkeys(k for k in job.step.after if k in jobs))
+            for pred in job.preds:
+                jobs[pred].succs.append(job.key)
+        return jobs
+
+    def _habits(self) -> dict[str, _HabitJob]:
+        habits: dict[str, _HabitJob] = {}
+        for goal in self.plan.goals:
+            end = self.horizon if goal.deadline is None else min(
+                self.horizon, self._day_end(goal.deadline))
+            for habit in goal.habits:
+                if habit.key in self.done or habit.per_week < 1 or habit.duration_minutes < 1:
+                    continue
+                habits[habit.key] = _HabitJob(habit, goal, len(habits), end)
+        return habits
+
+    def _order(self) -> list[_Job]:
+        """Topological, earliest effective deadline, best effective priority, plan order."""
+        jobs = self.jobs
+        plain = _topological(jobs, lambda job: (job.index,))
+        for job in reversed(plain):
+            due = job.due_end if job.due_end is not None else self.horizon
+            prio = job.priority
+            spread_end = min(due, self.horizon)
+            for succ in map(jobs.__getitem__, job.succs):
+                due = min(due, succ.rank[0])
+                prio = min(prio, succ.rank[1])
+                days = math.ceil(succ.need / self.rules.daily_cap)
+                spread_end = min(spread_end, succ.spread_end - days * 24 * 60)
+            job.rank = (due, prio, job.index)
+            job.spread_end = spread_end
+        order = _topological(jobs, lambda job: job.rank)
+        placed = {job.key for job in order}
+        for job in jobs.values():
+            if job.key not in placed:
+                job.state = _CYCLE
+        return order
+
+    def _sort_existing(self, existing: Sequence[Block]) -> None:
+        """Classify existing blocks: missed, fixed (pinned / under way), or candidates."""
+        self.candidates: dict[str, list[Block]] = {}
+        for block in sorted(existing, key=_block_order):
+            job, habit = self.jobs.get(block.step), self.habits.get(block.step)
+            if job is None and habit is None:
+                continue
+            if job is not None and (job.need <= 0 or job.state == _CYCLE):
+                continue
+            start, end = floor_minute(block.start), ceil_minute(block.end)
+            if end <= self.now:
+                if job is not None:
+                    self.missed.append(block)
+                elif habit is not None:
+                    self._count_habit(habit, start)
+            elif block.pinned or start < self.now:
+                self._keep(block, job, habit)
+            else:
+                self.candidates.setdefault(block.step, []).append(block)
+
+    def _keep(self, block: Block, job: _Job | None, habit: _HabitJob | None) -> None:
+        start, end = floor_minute(block.start), ceil_minute(block.end)
+        self.calendar.occupy(start, end)
+        if job is not None:
+            job.kept.append(block)
+            job.need -= end - start
+        elif habit is not None:
+            habit.kept.append(block)
+            self._count_habit(habit, floor_minute(block.start))
+
+    def _count_habit(self, habit: _HabitJob, start: int) -> None:
+        day = self._local_date(start)
+        week = day - timedelta(days=day.weekday())
+        habit.counted[week] = habit.counted.get(week, 0) + 1
+        habit.days.add(day)
+
+    # ------------------------------------------------------------------- run
+
+    def run(self) -> Schedule:
+        self._validate_kept_steps()
+        self._validate_kept_habits()
+        for habit in self.habits.values():
+            self._place_habit(habit)
+        self._place_steps()
+        if not self.plain_edf:
+            self._fill_pass()
+        return Schedule(blocks=self._blocks(), unscheduled=self._unscheduled(),
+                        missed=tuple(self.missed))
+
+    def _validate_kept_steps(self) -> None:
+        for job in self.order:
+            blocks = self.candidates.get(job.key, [])
+            if not blocks:
+                continue
+            if any(self.jobs[p].need > 0 or self.jobs[p].state == _CYCLE for p in job.preds):
+                continue
+            after = max((ceil_minute(b.end) for p in job.preds for b in self.jobs[p].kept),
+                        default=self.now)
+            not_before = self._not_before(job)
+            latest = min(self.horizon, job.due_end if job.due_end is not None else self.horizon)
+            for block in blocks:
+                start, end = floor_minute(block.start), ceil_minute(block.end)
+                if (end - start <= job.need and start >= max(after, not_before)
+                        and end <= latest and self.calendar.fits(start, end)):
+                    self._keep(block, job, None)
+
+    def _validate_kept_habits(self) -> None:
+        for habit in self.habits.values():
+            for block in self.candidates.get(habit.habit.key, []):
+                start, end = floor_minute(block.start), ceil_minute(block.end)
+                day = self._local_date(start)
+                week = day - timedelta(days=day.weekday())
+                if (habit.counted.get(week, 0) < self._week_need(habit, week)
+                        and day not in habit.days and end <= habit.end
+                        and self.calendar.fits(start, end)):
+                    self._keep(block, None, habit)
+
+    # ----------------------------------------------------------------- habits
+
+    def _weeks(self) -> Iterator[date]:
+        first = self.calendar.days[0].date if self.calendar.days else None
+        if first is None:
+            return
+        week = first - timedelta(days=first.weekday())
+        while week <= self.calendar.days[-1].date:
+            yield week
+            week += timedelta(days=7)
+
+    def _habit_days(self, habit: _HabitJob, week: date) -> list[int]:
+        """Indexes of the week's working days that still have time before the habit ends."""
+        out = []
+        for index in range(len(self.calendar.days)):
+            day = self.calendar.days[index]
+            if (week <= day.date < week + timedelta(days=7)
+                    and self.rules.windows[day.date.weekday()]
+                    and day.end > self.start and day.start < habit.end):
+                out.append(index)
+        return out
+
+    def _week_need(self, habit: _HabitJob, week: date) -> int:
+        return habit.habit.per_week if any(self.rules.windows) else 0
+
+    def _whole_week(self, week: date) -> bool:
+        """True when the whole week lies inside the planned days (shortfalls count)."""
+        days = self.calendar.days
+        return days[0].date <= week and week + timedelta(days=6) <= days[-1].date
+
+    def _place_habit(self, habit: _HabitJob) -> None:
+        for week in self._weeks():
+            todo = self._week_need(habit, week) - habit.counted.get(week, 0)
+            if todo <= 0:
+                continue
+            days = [i for i in self._habit_days(habit, week)
+                    if self.calendar.days[i].date not in habit.days]
+            placed = self._place_habit_week(habit, days, todo, week)
+            if placed < todo and self._whole_week(week):
+                habit.missing += todo - placed
+                habit.first_missing_week = habit.first_missing_week or week
+
+    def _place_habit_week(self, habit: _HabitJob, days: list[int], todo: int,
+                          week: date) -> int:
+        duration = habit.habit.duration_minutes
+        used: set[int] = set()
+        placed = 0
+        for n in range(todo):
+            if not days:
+                break
+            ideal = math.floor((n + 0.5) * len(days) / todo)
+            for pos in sorted(range(len(days)), key=lambda p: (abs(p - ideal), p)):
+                if pos in used:
+                    continue
+                day = self.calendar.days[days[pos]]
+                found = self.calendar.find(max(day.start, self.start),
+                                           min(day.end, habit.end), duration, whole=True)
+                if found is None:
+                    continue
+                start = found[0]
+                self.calendar.occupy(start, start + duration)
+                used.add(pos)
+                placed += 1
+                why = (f"habit {habit.counted.get(week, 0) + placed}/"
+                       f"{self._week_need(habit, week)} this week: {habit.habit.per_week}× "
+                       f"{format_duration(duration)} a week, spread over working days")
+                habit.new.append(((start, start + duration), why))
+                break
+        return placed
+
+    # ------------------------------------------------------------------ steps
+
+    def _not_before(self, job: _Job) -> int:
+        nb = job.step.not_before
+        return self.start if nb is None else max(self.start, local_minute(nb, 0, self.zone))
+
+    def _finish(self, job: _Job) -> int:
+        ends = [ceil_minute(b.end) for b in job.kept] + [e for _, e in job.new]
+        return max(ends, default=job.earliest)
+
+    def _prepare(self, job: _Job) -> bool:
+        """Set earliest/latest/cause; False when a predecessor is not scheduled."""
+        if any(self.jobs[p].state != _OK for p in job.preds):
+            job.state = _BLOCKED
+            return False
+        job.earliest, job.cause = self._not_before(job), ""
+        if job.step.not_before is not None and job.earliest > self.start:
+            job.cause = f"not before {_day_text(job.step.not_before)}"
+        for pred in map(self.jobs.__getitem__, job.preds):
+            finish = self._finish(pred)
+            if finish > job.earliest:
+                job.earliest, job.cause = finish, f"after “{pred.step.title}”"
+        due = job.due_end if job.due_end is not None and not self.plain_edf else self.horizon
+        job.latest = min(due, self.horizon)
+        return True
+
+    def _place_steps(self) -> None:
+        victims: list[tuple[int, int, int, str]] = []
+        protected = self._protected()
+        for job in self.order:
+            if not self._prepare(job):
+                continue
+            while True:
+                if self._place(job) == job.need:
+                    job.state = _OK
+                    if job.new and job.key not in protected:
+                        heapq.heappush(victims, (-job.priority, -job.need, -job.index, job.key))
+                    break
+                victim = None if self.plain_edf else self._victim(job, victims)
+                if victim is None:
+                    job.state = _DROPPED
+                    break
+                self._drop(victim, _DROPPED)
+
+    def _protected(self) -> set[str]:
+        """Steps with kept blocks and everything they wait for: never taken out."""
+        out: set[str] = set()
+        stack = [job.key for job in self.jobs.values() if job.kept]
+        while stack:
+            key = stack.pop()
+            if key not in out:
+                out.add(key)
+                stack.extend(self.jobs[key].preds)
+        return out
+
+    def _place(self, job: _Job, commit: bool = True) -> int:
+        """Book all of ``job.need`` inside [earliest, latest) or nothing; return the
+        minutes that could be booked (== need on success). ``commit=False`` only counts."""
+        if job.need <= 0:
+            return job.need
+        need, chunks = job.need, list[Span]()
+        spread = (self.rules.strategy == "spread" and not self.plain_edf
+                  and job.spread_end > job.earliest)
+        parts = math.ceil(need / self.rules.max_block)
+        cursor = job.earliest
+        while need > 0:
+            found = None
+            if spread:
+                target = job.earliest + (job.spread_end - job.earliest) * len(chunks) // parts
+                found = self.calendar.find(max(target, job.earliest), job.latest, need)
+                cursor = job.earliest
+            found = found or self.calendar.find(cursor, job.latest, need)
+            if found is None:
+                break
+            start, length = found
+            self.calendar.occupy(start, start + length)
+            chunks.append((start, start + length))
+            need -= length
+            cursor = start + length
+        if need > 0 or not commit:
+            for span in chunks:
+                self.calendar.release(*span)
+            return job.need - need
+        job.new = sorted(chunks)
+        return job.need
+
+    def _victim(self, job: _Job, heap: list[tuple[int, int, int, str]]) -> _Job | None:
+        """The placed step to take out for ``job`` (Moore-Hodgson), or None for ``job``."""
+        mine = (job.priority, job.need, job.index)
+        skipped: list[tuple[int, int, int, str]] = []
+        found = None
+        while heap:
+            entry = heap[0]
+            other = self.jobs[entry[3]]
+            if other.state != _OK or not other.new:
+                heapq.heappop(heap)
+                continue
+            if (-entry[0], -entry[1], -entry[2]) <= mine:
+                break
+            heapq.heappop(heap)
+            if any(e > job.earliest and s < job.latest for s, e in other.new):
+                found = other
+                break
+            skipped.append(entry)
+        for entry in skipped:
+            heapq.heappush(heap, entry)
+        return found
+
+    def _drop(self, job: _Job, state: str) -> None:
+        for span in job.new:
+            self.calendar.release(*span)
+        job.new, job.state = [], state
+        for succ in map(self.jobs.__getitem__, job.succs):
+            if succ.state == _OK and not succ.kept:
+                self._drop(succ, _BLOCKED)
+
+    def _fill_pass(self) -> None:
+        """Retry every left-out step against the final calendar, in order."""
+        for job in self.order:
+            if job.state in (_DROPPED, _BLOCKED) and self._prepare(job):
+                job.state = _OK if self._place(job) == job.need else _DROPPED
+
+    # ----------------------------------------------------------------- output
+
+    def _blocks(self) -> tuple[Block, ...]:
+        blocks: list[Block] = []
+        for job in self.jobs.values():
+            blocks.extend(job.kept)
+            if job.state == _OK:
+                for n, (s, e) in enumerate(job.new):
+                    blocks.append(Block(job.key, at_minute(s), at_minute(e),
+                                        why=self._why(job, n)))
+        for habit in self.habits.values():
+            blocks.extend(habit.kept)
+            for (s, e), why in habit.new:
+                blocks.append(Block(habit.habit.key, at_minute(s), at_minute(e), why=why))
+        return tuple(sorted(blocks, key=_block_order))
+
+    def _why(self, job: _Job, n: int) -> str:
+        part = f"part {n + 1}/{len(job.new)}, " if len(job.new) > 1 else ""
+        if job.cause:
+            reason = job.cause
+        elif job.due is None:
+            reason = "no deadline, first free slot"
+        elif self.rules.strategy == "spread":
+            reason = "deadline first, spread toward it"
+        else:
+            reason = "deadline first"
+        due = f"due {_day_text(job.due)}" if job.due else "no deadline"
+        return f"{part}{reason} ({due}, P{job.priority})"
+
+    def _unscheduled(self) -> tuple[Unscheduled, ...]:
+        out = []
+        for job in self.jobs.values():
+            if job.state != _OK and job.need > 0:
+                reason, missing = self._reason(job)
+                out.append(Unscheduled(job.key, reason, missing))
+        for habit in self.habits.values():
+            if habit.missing:
+                duration = habit.habit.duration_minutes
+                week = habit.first_missing_week
+                out.append(Unscheduled(
+                    habit.habit.key,
+                    f"{habit.missing} session(s) of {format_duration(duration)} did not fit "
+                    f"inside working hours (first in the week of {_day_text(week)})",
+                    habit.missing * duration))
+        return tuple(out)
+
+    def _reason(self, job: _Job) -> tuple[str, int]:
+        if job.state == _CYCLE:
+            return "its `after` steps wait for each other in a loop", job.need
+        if job.state == _BLOCKED:
+            pred = next(self.jobs[p] for p in job.preds if self.jobs[p].state != _OK)
+            return (f"waits for “{pred.step.title}” ({pred.key}), which could not be "
+                    "scheduled"), job.need
+        if job.due_end is not None and job.due_end <= self.start:
+            return f"its deadline {_day_text(job.due)} has passed", job.need
+        until = (f"before {_day_text(job.due)}" if job.due_end is not None
+                 and job.due_end <= self.horizon else
+                 f"before the planning horizon ends ({_day_text(self._horizon_day())})")
+        if job.earliest > self.start:
+            until = f"between {_day_text(self._local_date(job.earliest))} and " + \
+                until.removeprefix("before ")
+        if job.latest <= job.earliest:
+            return f"needs {format_duration(job.need)} {until}: no time is left", job.need
+        free = self.calendar.capacity(job.earliest, job.latest)
+        placeable = self._place(job, commit=False)
+        missing = max(1, job.need - placeable)
+        text = f"needs {format_duration(job.need)} {until}, only {format_duration(free)} free " \
+               "inside working hours"
+        if free >= job.need:
+            text += (f", and only {format_duration(placeable)} of it is left after "
+                     "earlier-deadline or higher-priority work")
+        return text, missing
+
+    def _horizon_day(self) -> date:
+        return self._local_date(self.horizon - 1)
+
+
+def _topological(jobs: dict[str, _Job],
+                 rank: Callable[[_Job], tuple[int, ...]]) -> list[_Job]:
+    """Kahn's algorithm; among ready steps the smallest ``rank(job)`` goes first.
+    Steps in a dependency loop are left out."""
+    waiting = {job.key: len(job.preds) for job in jobs.values()}
+    ready = [(rank(job), job.key) for job in jobs.values() if not job.preds]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, name = heapq.heappop(ready)
+        job = jobs[name]
+        order.append(job)
+        for succ in job.succs:
+            waiting[succ] -= 1
+            if waiting[succ] == 0:
+                heapq.heappush(ready, (rank(jobs[succ]), succ))
+    return order
+
+
+def _block_order(block: Block) -> tuple[datetime, datetime, str, str]:
+    return (block.start.astimezone(UTC), block.end.astimezone(UTC), block.step,
+            block.uid or "")
+
+
+def _all_day_dates(interval: Interval) -> list[date]:
+    """Dates an all-day busy interval covers, read in its own zone (DATE semantics)."""
+    first, end = interval.start.date(), interval.end.date()
+    if interval.end.timetz().replace(tzinfo=None) != datetime.min.time():
+        end += timedelta(days=1)
+    days = max(1, (end - first).days)
+    return [first + timedelta(days=n) for n in range(days)]
+
+
+def _day_text(day: date | None) -> str:
+    if day is None:
+        return "no deadline"
+    return f"{day:%a} {day.day} {day:%b %Y}"
