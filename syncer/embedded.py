@@ -126,6 +126,13 @@ class EmbeddedServer:
         """The collection home of ``user`` (Radicale: ``/<user>/``)."""
         return f"{self.url}{user}/"
 
+    def settings(self, calendar: str = "Goals", task_list: str = "Goals") -> dict[str, object]:
+        """A ``[caldav]`` settings mapping for the adapters' ``from_settings`` (any
+        password works: the embedded server has no authentication)."""
+        return {"url": self.url, "username": DEFAULT_USER, "calendar": calendar,
+                "task_list": task_list, "busy_calendars": [], "allow_insecure_http": False,
+                "timeout": 30}
+
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None

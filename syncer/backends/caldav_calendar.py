@@ -21,7 +21,13 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from syncer.backends.base import BlockSpec, IncompleteListing, RemoteBlock
-from syncer.backends.caldav_common import DEFAULT_TIMEOUT, Collection, DavConnection, DavObject
+from syncer.backends.caldav_common import (
+    DEFAULT_TIMEOUT,
+    Collection,
+    DavConnection,
+    DavObject,
+    is_collection_url,
+)
 from syncer.core.model import BusyTime
 from syncer.errors import ConfigError
 from syncer.ical import blocks_from_ics, busy_from_calendars, event_ics, href_name, parse_ics
@@ -111,7 +117,7 @@ class CalDAVCalendar:
         chosen = {self.target.url: self.target}  # found or created before listing
         available = self.dav.collections()
         for name in self.busy_names:
-            match = _by_name(available, name)
+            match = self._busy_collection(available, name)
             if match is None:
                 names = ", ".join(sorted(c.name for c in available if c.holds("VEVENT")))
                 raise ConfigError(
@@ -121,13 +127,21 @@ class CalDAVCalendar:
             chosen.setdefault(match.url, match)
         return list(chosen.values())
 
+    def _busy_collection(self, available: list[Collection], name: str) -> Collection | None:
+        if is_collection_url(name):
+            found = self.dav.collection_at(name)
+            return found if found is not None and found.holds("VEVENT") else None
+        return _by_name(available, name)
+
     def changes_since(self, token: str | None) -> tuple[bool, str | None]:
         """``(changed, new_token)`` from the ctags / sync-tokens of the target and busy
-        calendars: one PROPFIND (plus one per calendar without either)."""
+        calendars: one PROPFIND (plus one per calendar without either, or given by URL
+        outside the calendar home)."""
         target = self.target
-        by_url = {c.url: c for c in self.dav.collections()}
+        available = self.dav.collections()
+        by_url = {c.url: c for c in available}
         urls = [target.url] + [c.url for n in self.busy_names
-                               if (c := _by_name(list(by_url.values()), n)) is not None]
+                               if (c := self._busy_collection(available, n)) is not None]
         parts = []
         for url in dict.fromkeys(urls):
             found = by_url.get(url)

@@ -101,6 +101,11 @@ def without_userinfo(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
+def is_collection_url(name: str) -> bool:
+    """Whether a configured calendar "name" is really a URL or an absolute path."""
+    return name.startswith(("http://", "https://", "/"))
+
+
 def is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
@@ -222,6 +227,7 @@ class DavConnection:
 
         self.url = check_url(url, allow_insecure_http)
         self.host = host_of(self.url)
+        username = username or None  # the config's default "" means "none"
         self.username = username
         self.requests = 0
         # Loopback servers (the embedded Radicale) may not ask for credentials at all,
@@ -348,9 +354,34 @@ class DavConnection:
                                     _prop_text(prop, "d:sync-token")))
         return found
 
+    def collection_at(self, url: str) -> Collection | None:
+        """The calendar collection at ``url`` (absolute, or a path on this server), or
+        None when there is none (one depth-0 PROPFIND)."""
+        url = urljoin(self.url, url)
+        response = self.request("PROPFIND", url, _PROPFIND_COLLECTIONS,
+                                {"Depth": "0", "Content-Type": "application/xml"})
+        if response.status != 207:
+            return None
+        for item in _responses(response.tree):
+            prop = _ok_props(item)
+            if prop is None or prop.find("d:resourcetype/c:calendar", NS) is None:
+                continue
+            comps = frozenset(
+                c.get("name", "").upper()
+                for c in prop.iterfind("c:supported-calendar-component-set/c:comp", NS)
+            )
+            name = _prop_text(prop, "d:displayname") or url.rstrip("/").rsplit("/", 1)[-1]
+            return Collection(url, name, comps, _prop_text(prop, "cs:getctag"),
+                              _prop_text(prop, "d:sync-token"))
+        return None
+
     def find_collection(self, name: str, component: str) -> Collection | None:
         """The collection whose display name is ``name`` (case-sensitive first, then
-        case-insensitive) and that can hold ``component``."""
+        case-insensitive) and that can hold ``component``; ``name`` may also be the
+        collection's URL (``https://...`` or a path starting with ``/``)."""
+        if is_collection_url(name):
+            found = self.collection_at(name)
+            return found if found is not None and found.holds(component) else None
         collections = [c for c in self.collections() if c.holds(component)]
         for match in (lambda c: c.name == name, lambda c: c.name.casefold() == name.casefold()):
             for collection in collections:
@@ -364,6 +395,11 @@ class DavConnection:
         found = self.find_collection(name, component)
         if found is not None:
             return found
+        if is_collection_url(name):
+            raise ConfigError(
+                f"there is no calendar collection for {component} at {without_userinfo(name)}",
+                hint="check the URL in the config file, or use the calendar's display name",
+            )
         slug = hashlib.sha1(f"{name}\0{component}".encode()).hexdigest()[:16]
         url = urljoin(self.home(), f"goalsync-{slug}/")
         response = self.request("MKCALENDAR", url, _mkcalendar_body(name, component),

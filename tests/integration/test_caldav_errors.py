@@ -113,3 +113,21 @@ def _window() -> tuple:  # type: ignore[type-arg]
     from datetime import UTC, datetime
 
     return datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 2, 1, tzinfo=UTC)
+
+
+def test_calendars_may_be_named_by_url(radicale_server: EmbeddedServer,
+                                       calendar_name: str) -> None:
+    first = CalDAVCalendar(radicale_server.url, "goalsync", "x", calendar_name)
+    url = first.target.url
+    by_url = CalDAVCalendar(radicale_server.url, "goalsync", "x", url, busy_calendars=[url])
+    assert by_url.target.url == url
+    assert by_url.busy(*_window()).intervals == ()
+    missing = CalDAVCalendar(radicale_server.url, "goalsync", "x", url + "nope/")
+    with pytest.raises(ConfigError):
+        missing.list_blocks(*_window())
+
+
+def test_embedded_settings_build_working_adapters(radicale_server: EmbeddedServer) -> None:
+    settings = radicale_server.settings(calendar=unique_name("C"), task_list=unique_name("T"))
+    assert caldav_tasks.from_settings(settings, "anything").list_tasks() == []
+    assert caldav_calendar.from_settings(settings, "anything").list_blocks(*_window()) == []
