@@ -10,12 +10,15 @@ message, whatever the outcome.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import click
 
-from syncer.commands.options import json_option, now_option, resolve_now
+from syncer.commands.options import config_option, json_option, now_option, resolve_now
+from syncer.config import load_config
 from syncer.core.model import Plan, Pos, Problem
 from syncer.core.smart import SmartRules, smart_check
 from syncer.errors import PlanError, UsageError
@@ -32,16 +35,19 @@ class CheckResult:
     warnings: tuple[Problem, ...]
 
 
-def check_plan(path: str, now: datetime | None) -> CheckResult:
-    """Parse the plan at ``path`` and run the SMART checks as of ``now``.
+def check_plan(path: str, now: datetime | None,
+               rule_overrides: Mapping[str, Mapping[str, Any]] | None = None) -> CheckResult:
+    """Parse the plan at ``path`` and run the SMART checks as of ``now`` with the shipped
+    rules plus ``rule_overrides`` (the config's ``[rules.*]`` tables).
 
-    Raises UsageError when the file cannot be read; plan errors are returned.
+    Raises UsageError when the file cannot be read, ConfigError for bad rule overrides;
+    plan errors are returned.
     """
     try:
         plan = load_plan(path)
     except PlanError as error:
         return CheckResult(None, tuple(_problems(error)), ())
-    rules = SmartRules.from_mapping(load_rules()["smart"])
+    rules = SmartRules.from_mapping(load_rules(rule_overrides)["smart"])
     warnings = smart_check(plan, rules, resolve_now(now, plan.timezone))
     return CheckResult(plan, (), tuple(warnings))
 
@@ -54,14 +60,18 @@ def _problems(error: PlanError) -> list[Problem]:
 @click.argument("plan_path", metavar="PLAN", type=click.Path(dir_okay=True, path_type=str))
 @now_option
 @json_option
+@config_option
 @click.pass_context
-def check(ctx: click.Context, plan_path: str, now: datetime | None, as_json: bool) -> None:
+def check(ctx: click.Context, plan_path: str, now: datetime | None, as_json: bool,
+          config_path: str | None) -> None:
     """Validate the plan file PLAN and show SMART warnings.
 
     Exit status 0 when the plan is valid (warnings do not fail it), 2 when it has errors.
+    SMART rules come from rules/smart.toml and the config's [rules.smart] table.
     """
+    overrides = load_config(config_path).rules
     try:
-        result = check_plan(plan_path, now)
+        result = check_plan(plan_path, now, overrides)
     except UsageError as error:
         if not as_json:
             raise

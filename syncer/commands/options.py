@@ -50,6 +50,15 @@ def json_option(func: F) -> F:
                         help="Print machine-readable JSON instead of text.")(func)
 
 
+def config_option(func: F) -> F:
+    """Add ``--config FILE`` (passed as ``config_path: str | None``); None means
+    ``GOALSYNC_CONFIG``, then the user config folder (see ``syncer.config``)."""
+    return click.option(
+        "--config", "config_path", type=click.Path(dir_okay=False, path_type=str),
+        default=None, help="The config file (default: GOALSYNC_CONFIG, then the user "
+                           "config folder's goalsync.toml).")(func)
+
+
 def resolve_now(now: datetime | None, timezone: str) -> datetime:
     """An aware ``now``: the clock when ``now`` is None; a naive ``now`` gets the plan's
     timezone; an aware one is returned as given."""

@@ -17,6 +17,13 @@ CAREER = ROOT / "examples" / "career.yaml"
 EXPECT = re.compile(r"^# expect: (?P<code>[\w-]+) at line (?P<line>\d+)")
 
 
+@pytest.fixture(autouse=True)
+def no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Keep the developer's own goalsync.toml out of these tests."""
+    monkeypatch.delenv("GOALSYNC_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
 def run_main(args: list[str], input: str | None = None) -> tuple[int, str, str]:
     """Run the real entry point (with its error handler) and capture its output."""
     runner = CliRunner()
@@ -122,3 +129,20 @@ def test_bad_now_value_is_refused_with_a_sentence() -> None:
     result = CliRunner().invoke(cli, ["check", str(CAREER), "--now", "next tuesday"])
     assert result.exit_code == 2
     assert "ISO 8601" in result.output
+
+
+def test_config_rules_can_silence_a_smart_warning(tmp_path: Path) -> None:
+    config = tmp_path / "goalsync.toml"
+    config.write_text('[rules.smart]\nignore = ["smart-deadline-past", '
+                      '"smart-milestone-overdue"]\n')
+    result = CliRunner().invoke(cli, ["check", str(CAREER), "--now", "2027-08-01", "--json",
+                                      "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["warnings"] == []
+
+
+def test_unknown_smart_rule_in_config_is_a_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "goalsync.toml"
+    config.write_text("[rules.smart]\nmin_specific_word = 3\n")
+    code, _, stderr = run_main(["check", str(CAREER), "--config", str(config)])
+    assert code == 2 and "did you mean `min_specific_words`?" in stderr
