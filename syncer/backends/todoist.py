@@ -27,6 +27,7 @@ already exists remotely (marker found) adopts the existing task instead of dupli
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -75,6 +76,7 @@ RESOURCES = ("projects", "sections", "labels", "items")
 BATCH_SIZE = 100
 COMPLETED_WINDOW = timedelta(days=89)  # the API allows windows of up to 3 months
 PAGE_LIMIT = 200
+JUST_CHECKED = 2.0  # seconds a changes_since read counts as "now" for list_tasks
 _MOVE_FIELDS = frozenset({"goal_id", "goal_title", "milestone_id", "milestone_title",
                           "parent_key"})
 
@@ -164,6 +166,7 @@ class TodoistTasks:
         self._retry = Retrier(max_wait=max_wait, backoff=retry_backoff)
         self._cache: _Cache | None = None
         self._dirty = False
+        self._checked_at: float | None = None  # when changes_since left the cache current
 
     def __repr__(self) -> str:
         return (f"TodoistTasks(api_url={self.api_url!r}, layout={self.layout!r}, "
@@ -187,8 +190,11 @@ class TodoistTasks:
     def list_tasks(self) -> list[RemoteTask]:
         """Every owned task, open and completed; complete or raises AuthError,
         Unreachable, RateLimited or IncompleteListing."""
+        just_checked = (self._checked_at is not None
+                        and time.monotonic() - self._checked_at < JUST_CHECKED)
+        self._checked_at = None
         try:
-            cache = self._ensure_cache(fresh=True)
+            cache = self._ensure_cache(fresh=not just_checked)
         except (AuthError, Unreachable, RateLimited):
             raise
         except (BackendError, KeyError, TypeError, ValueError) as error:
@@ -201,19 +207,24 @@ class TodoistTasks:
 
     def changes_since(self, token: str | None) -> tuple[bool, str | None]:
         """One incremental sync read: ``(changed, new_token)``; changed means an owned
-        task changed (or ``token`` is None / was not accepted)."""
+        task changed (or ``token`` is None / was not accepted). When the read brought
+        the cache up to date, a ``list_tasks`` right after it makes no read of its own."""
         if token is None and self._cache is not None:
             cache = self._ensure_cache(fresh=True)  # incremental: keeps the cache whole
+            self._checked_at = time.monotonic()
             return True, cache.token
         response = self._read(token)
         if token is None or response.get("full_sync"):
             self._cache = _Cache.from_full(response)
             self._dirty = False
+            self._checked_at = time.monotonic()
             return True, self._cache.token
         changed = any(self._mine(item) or (self._cache is not None and str(item.get(
             "id")) in self._cache.items) for item in response.get("items") or ())
         if self._cache is not None and self._cache.token == token:
             self._cache.apply(response)
+            self._dirty = False
+            self._checked_at = time.monotonic()
         return changed, str(response["sync_token"])
 
     def _mine(self, item: JSON) -> bool:
@@ -299,7 +310,7 @@ class TodoistTasks:
                     break
                 continue
             finally:
-                self._dirty = True
+                self._dirty, self._checked_at = True, None
             statuses.update(response.get("sync_status") or {})
             ids.update({str(k): str(v) for k, v in (response.get("temp_id_mapping")
                                                      or {}).items()})
