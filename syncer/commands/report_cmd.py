@@ -1,7 +1,35 @@
-"""CLI commands: report (placeholder until its issue lands)."""
+"""CLI: ``goalsync report PLAN --html OUT.html``: a self-contained progress page.
+
+The page (``syncer.report``) holds a burn-up chart per goal, a milestone timeline and the
+review journal; it loads nothing from the network and runs no script.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
-COMMANDS: list[click.Command] = []
+from syncer.commands.options import now_option
+from syncer.commands.status_cmd import config_option, offline_option
+from syncer.config import load_config
+from syncer.report import gather_status, write_report
+
+
+@click.command("report")
+@click.argument("plan_path", metavar="PLAN", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--html", "html_path", required=True,
+              type=click.Path(dir_okay=False, writable=True, path_type=str),
+              help="Write the HTML report to this file.")
+@config_option
+@now_option
+@offline_option
+def report(plan_path: str, html_path: str, config_path: str | None, now: datetime | None,
+           offline: bool) -> None:
+    """Write an HTML progress report for PLAN: burn-up charts, milestones, journal."""
+    snapshot = gather_status(plan_path, load_config(config_path), now, offline=offline)
+    path = write_report(snapshot, html_path)
+    click.echo(f"Wrote {path} ({len(snapshot.progress.goals)} goals).")
+
+
+COMMANDS: list[click.Command] = [report]

@@ -1,7 +1,287 @@
-"""CLI commands: review (placeholder until its issue lands)."""
+"""CLI: ``goalsync review PLAN``: the weekly ritual in one command.
+
+Sync, show the status, walk through the triggered prompts (terminal prompts, or an
+``--answers`` file), record answers and measurable values in the review journal,
+celebrate finished milestones, offer adjustments for goals in trouble, write the accepted
+ones into the plan file (comments kept) and sync again.
+
+``--non-interactive`` asks nothing: the prompts become the description of the "Weekly
+review" task in the user's to-do app; only what an ``--answers`` file says is recorded
+or applied. The answers file format is in docs/review.md.
+"""
 
 from __future__ import annotations
 
-import click
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
-COMMANDS: list[click.Command] = []
+import click
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from syncer.commands.options import now_option, resolve_now
+from syncer.commands.status_cmd import config_option, offline_option, render_status
+from syncer.config import Config, load_config
+from syncer.core.adjust import WEEKLY_HOURS, Adjustment
+from syncer.core.review import MILESTONE_DONE, Prompt
+from syncer.errors import UsageError
+from syncer.planedit import apply_adjustments
+from syncer.planfile import load_plan
+from syncer.report import StatusSnapshot, gather_status, state_path
+from syncer.state import State
+
+REVIEW_MARKER = "review"  # journal trigger of the entry every review run leaves
+
+
+@dataclass(frozen=True)
+class Answers:
+    """A parsed ``--answers`` file (see docs/review.md)."""
+
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    accept: frozenset[str] = frozenset()
+
+    def for_prompt(self, prompt: Prompt) -> list[str | None]:
+        """One answer (or None) per question of ``prompt``; the most specific key wins:
+        ``trigger/goal/milestone``, ``trigger/goal``, ``trigger``."""
+        value = None
+        for key in _prompt_keys(prompt):
+            if key in self.answers:
+                value = self.answers[key]
+                break
+        questions = prompt.questions or (prompt.text,)
+        if value is None:
+            return [None] * len(questions)
+        if isinstance(value, str | int | float):
+            return [str(value)] * len(questions) if len(questions) == 1 else \
+                [str(value)] + [None] * (len(questions) - 1)
+        if isinstance(value, list):
+            return [None if v is None else str(v) for v in value] + \
+                [None] * (len(questions) - len(value))
+        return [_lookup(value, q, i) for i, q in enumerate(questions)]
+
+
+def _lookup(mapping: Mapping[Any, Any], question: str, index: int) -> str | None:
+    for key in (question, index + 1):
+        if key in mapping and mapping[key] is not None:
+            return str(mapping[key])
+    return None
+
+
+def _prompt_keys(prompt: Prompt) -> list[str]:
+    keys = [prompt.trigger]
+    if prompt.goal:
+        keys.insert(0, f"{prompt.trigger}/{prompt.goal}")
+        if prompt.milestone:
+            keys.insert(0, f"{prompt.trigger}/{prompt.goal}/{prompt.milestone}")
+    return keys
+
+
+def load_answers(path: str) -> Answers:
+    """Read and check an answers file; UsageError names the file and the problem."""
+    try:
+        data = YAML(typ="safe").load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, YAMLError) as err:
+        raise UsageError(f"cannot read the answers file {path}: {err}",
+                         hint="see docs/review.md for the format") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"the answers file {path} must be a YAML mapping",
+                         hint="see docs/review.md for the format")
+    unknown = set(data) - {"answers", "metrics", "accept"}
+    if unknown:
+        raise UsageError(f"the answers file {path} has unknown keys: "
+                         f"{', '.join(sorted(map(str, unknown)))}",
+                         hint="use answers, metrics and accept (docs/review.md)")
+    answers, metrics, accept = data.get("answers") or {}, data.get("metrics") or {}, \
+        data.get("accept") or []
+    if not isinstance(answers, dict) or not isinstance(metrics, dict) or \
+            not isinstance(accept, list):
+        raise UsageError(f"the answers file {path}: `answers` and `metrics` must be "
+                         "mappings and `accept` a list of adjustment ids",
+                         hint="see docs/review.md for the format")
+    try:
+        values = {str(k): float(v) for k, v in metrics.items()}
+    except (TypeError, ValueError):
+        raise UsageError(f"the answers file {path}: every metric value must be a number",
+                         hint="write e.g. `metrics: {pmp: 72}`") from None
+    return Answers({str(k): v for k, v in answers.items()}, values,
+                   frozenset(str(a) for a in accept))
+
+
+@dataclass
+class ReviewOutcome:
+    """What a review did (for the summary and tests)."""
+
+    answered: int = 0
+    metrics: dict[str, float] = field(default_factory=dict)
+    applied: list[Adjustment] = field(default_factory=list)
+    celebrated: list[str] = field(default_factory=list)
+
+
+def review_text(snapshot: StatusSnapshot) -> str:
+    """The prompts as plain text: the description of the "Weekly review" task."""
+    lines = [f"goalsync review for {snapshot.progress.today.isoformat()}"]
+    for prompt in snapshot.prompts:
+        lines += ["", prompt.text]
+        lines += [f"- {q}" for q in prompt.questions]
+    for adjustment in snapshot.adjustments:
+        lines.append(f"\nPossible adjustment ({adjustment.id}): {adjustment.summary}")
+    return "\n".join(lines)
+
+
+def run_review(plan_path: str, config: Config, now: datetime | None, *,
+               answers: Answers | None, interactive: bool, offline: bool) -> ReviewOutcome:
+    """The review ritual (see the module docstring). Returns what was recorded."""
+    report = None if offline else _sync(plan_path, config, now, None)
+    snapshot = gather_status(plan_path, config, now, offline=True, report=report)
+    click.echo(render_status(snapshot), nl=False)
+    outcome = ReviewOutcome()
+    with State.open(state_path(config)) as state:
+        for prompt in snapshot.prompts:
+            _walk(state, snapshot, prompt, answers, interactive, outcome)
+        _ask_metrics(state, snapshot, answers, interactive, outcome)
+        state.record_review_answer(snapshot.now, REVIEW_MARKER, None, None,
+                                   "review completed",
+                                   f"{len(snapshot.prompts)} prompts, "
+                                   f"{outcome.answered} answers")
+    accepted = _choose(snapshot.adjustments, answers, interactive)
+    if accepted:
+        apply_adjustments(plan_path, snapshot.plan, accepted)
+        load_plan(plan_path)  # the edited plan must still be valid
+        outcome.applied.extend(accepted)
+        click.echo(f"Updated {plan_path}: " + "; ".join(a.summary for a in accepted))
+    if not offline and (accepted or not interactive):
+        text = None if interactive else review_text(snapshot)
+        _sync(plan_path, config, now, text)
+    return outcome
+
+
+def _sync(plan_path: str, config: Config, now: datetime | None, text: str | None) -> Any:
+    from syncer import engine  # the engine pulls in the backends; load it only here
+
+    moment = now if now is not None and now.tzinfo is not None else \
+        resolve_now(now, load_plan(plan_path).timezone)
+    if text is None:
+        return engine.sync(plan_path, config, now=moment)
+    return engine.sync(plan_path, config, now=moment, review_notes=text)
+
+
+def _walk(state: State, snapshot: StatusSnapshot, prompt: Prompt, answers: Answers | None,
+          interactive: bool, outcome: ReviewOutcome) -> None:
+    click.echo("")
+    click.secho(prompt.text, bold=True)
+    given = answers.for_prompt(prompt) if answers else []
+    questions = prompt.questions or (prompt.text,)
+    for index, question in enumerate(questions):
+        answer = given[index] if index < len(given) else None
+        if answer is None and interactive:
+            answer = click.prompt(f"  {question}", default="", show_default=False)
+        elif answer is not None:
+            click.echo(f"  {question}\n    {answer}")
+        if answer:
+            state.record_review_answer(snapshot.now, prompt.trigger, prompt.goal,
+                                       prompt.milestone, question, answer)
+            outcome.answered += 1
+    if prompt.trigger == MILESTONE_DONE:
+        # Recorded even without an answer, so the milestone is celebrated only once.
+        state.record_review_answer(snapshot.now, prompt.trigger, prompt.goal,
+                                   prompt.milestone, prompt.text, "celebrated")
+        outcome.celebrated.append(f"{prompt.goal}/{prompt.milestone}")
+
+
+def _ask_metrics(state: State, snapshot: StatusSnapshot, answers: Answers | None,
+                 interactive: bool, outcome: ReviewOutcome) -> None:
+    for goal in snapshot.progress.goals:
+        if goal.metric is None:
+            continue
+        value = answers.metrics.get(goal.id) if answers else None
+        if value is None and interactive:
+            value = _prompt_number(f"{goal.title}: current {goal.metric} "
+                                   f"(target {goal.target:g}{goal.unit}; Enter to skip)")
+        if value is not None:
+            state.record_metric(goal.id, value, snapshot.now)
+            outcome.metrics[goal.id] = value
+    unknown = set(answers.metrics) - {g.id for g in snapshot.progress.goals} if answers \
+        else set()
+    for goal_id in sorted(unknown):
+        click.echo(f"warning: the answers file names a metric for {goal_id!r}, which is not "
+                   "a goal of this plan; ignored", err=True)
+
+
+def _prompt_number(text: str) -> float | None:
+    while True:
+        raw = click.prompt(text, default="", show_default=False).strip()
+        if not raw:
+            return None
+        try:
+            return float(raw)
+        except ValueError:
+            click.echo("  Please type a number, or press Enter to skip.")
+
+
+def _choose(proposals: Sequence[Adjustment], answers: Answers | None,
+            interactive: bool) -> list[Adjustment]:
+    if not proposals:
+        return []
+    click.echo("\nPossible adjustments:")
+    for p in proposals:
+        click.echo(f"  {p.id}: {p.summary}")
+    chosen = [p for p in proposals if answers and p.id in answers.accept]
+    if answers:
+        known = {p.id for p in proposals}
+        for missing in sorted(answers.accept - known):
+            click.echo(f"warning: the adjustment {missing!r} is not proposed now; skipped",
+                       err=True)
+    elif interactive:
+        chosen = [p for p in proposals if click.confirm(f"Apply: {p.summary}", default=False)]
+    return _compatible(chosen)
+
+
+def _compatible(chosen: list[Adjustment]) -> list[Adjustment]:
+    """One edit per target: the first accepted wins for a goal's deadline or a step (a
+    step both dropped and shortened is dropped); of several weekly-hours values, the
+    largest (it covers the others)."""
+    kept: dict[tuple[str | None, ...], Adjustment] = {}
+    for adjustment in chosen:
+        if adjustment.kind == WEEKLY_HOURS:
+            old = kept.get((WEEKLY_HOURS,))
+            if old is None or _hours(adjustment) > _hours(old):
+                kept[(WEEKLY_HOURS,)] = adjustment
+            continue
+        target = (adjustment.step,) if adjustment.step else \
+            (adjustment.kind, adjustment.goal, adjustment.milestone)
+        kept.setdefault(target, adjustment)
+    return list(kept.values())
+
+
+def _hours(adjustment: Adjustment) -> float:
+    return float(adjustment.value) if isinstance(adjustment.value, int | float) else 0.0
+
+
+@click.command("review")
+@click.argument("plan_path", metavar="PLAN", type=click.Path(dir_okay=False, path_type=str))
+@config_option
+@now_option
+@click.option("--answers", "answers_path", type=click.Path(dir_okay=False, path_type=str),
+              default=None, help="Take answers, metric values and accepted adjustments "
+                                 "from this YAML file instead of asking (docs/review.md).")
+@click.option("--non-interactive", is_flag=True,
+              help="Ask nothing: the prompts go into the \"Weekly review\" task.")
+@offline_option
+def review(plan_path: str, config_path: str | None, now: datetime | None,
+           answers_path: str | None, non_interactive: bool, offline: bool) -> None:
+    """The weekly review of PLAN: sync, status, questions, adjustments, sync again."""
+    config = load_config(config_path)
+    answers = load_answers(answers_path) if answers_path else None
+    interactive = not non_interactive and answers is None
+    outcome = run_review(plan_path, config, now, answers=answers, interactive=interactive,
+                         offline=offline)
+    click.echo(f"\nReview recorded: {outcome.answered} answers, "
+               f"{len(outcome.metrics)} measurements, {len(outcome.applied)} adjustments "
+               "applied.")
+
+
+COMMANDS: list[click.Command] = [review]

@@ -1,7 +1,153 @@
-"""CLI commands: status (placeholder until its issue lands)."""
+"""CLI: ``goalsync status PLAN``: where every goal and milestone stands.
+
+Online (the default) a dry-run sync reads the backends for fresh completions and a fresh
+schedule, writing nothing; ``--offline`` uses only what the last sync stored. The
+numbers come from ``syncer.core.progress`` and the prompts from ``syncer.core.review``;
+``gather_status`` is shared with ``goalsync review`` and ``goalsync report``.
+
+``--json`` prints exactly::
+
+    {"goals": [{"id", "title", "progress", "expected", "status", "forecast", "deadline",
+                "milestones": [{"id", "title", "progress", "status", "due"}]}],
+     "prompts": [{"trigger", "goal", "milestone", "text"}]}
+
+with progress and expected as 0..1 (expected may be null) and ISO dates (or null).
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from syncer.commands.options import json_option, now_option
+from syncer.config import load_config
+from syncer.core.progress import (
+    AT_RISK,
+    BEHIND,
+    DONE,
+    INFEASIBLE,
+    ON_TRACK,
+    STALLED,
+    GoalProgress,
+    MilestoneProgress,
+)
+from syncer.report import StatusSnapshot, gather_status
+
+
+def config_option(func: Any) -> Any:
+    """``--config FILE`` (or ``GOALSYNC_CONFIG``), passed as ``config_path``."""
+    return click.option(
+        "--config", "config_path", type=click.Path(dir_okay=False, path_type=str),
+        default=None, help="The config file (default: GOALSYNC_CONFIG, then the user "
+                           "config folder's goalsync.toml).")(func)
+
+
+def offline_option(func: Any) -> Any:
+    return click.option("--offline", is_flag=True,
+                        help="Do not contact the backends; use the last synced state.")(func)
+
+
+# ----------------------------------------------------------------------- output
+
+
+def status_json(snapshot: StatusSnapshot) -> dict[str, Any]:
+    """The documented ``--json`` document."""
+    return {
+        "goals": [_goal_json(g) for g in snapshot.progress.goals],
+        "prompts": [p.as_json() for p in snapshot.prompts],
+    }
+
+
+def _goal_json(goal: GoalProgress) -> dict[str, Any]:
+    return {
+        "id": goal.id, "title": goal.title, "progress": round(goal.progress, 4),
+        "expected": None if goal.expected is None else round(goal.expected, 4),
+        "status": goal.status, "forecast": _iso(goal.forecast), "deadline": _iso(goal.deadline),
+        "milestones": [
+            {"id": m.id, "title": m.title, "progress": round(m.progress, 4),
+             "status": m.status, "due": _iso(m.due)}
+            for m in goal.milestones
+        ],
+    }
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+STATUS_COLOURS = {DONE: "green", ON_TRACK: "green", AT_RISK: "yellow", BEHIND: "yellow",
+                  STALLED: "red", INFEASIBLE: "red"}
+
+
+def bar(share: float, width: int = 20) -> str:
+    """A text progress bar: ``[########------------]``."""
+    filled = round(max(0.0, min(1.0, share)) * width)
+    return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
+def render_status(snapshot: StatusSnapshot, colour: bool = True) -> str:
+    """The human status table: one block per goal, one line per milestone."""
+    lines = [f"Status on {snapshot.progress.today.isoformat()}", ""]
+    for goal in snapshot.progress.goals:
+        lines.extend(_goal_lines(goal, colour))
+        lines.append("")
+    if snapshot.prompts:
+        lines.append("To review:")
+        lines.extend(f"  - {p.text}" for p in snapshot.prompts)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _status(status: str, colour: bool) -> str:
+    return click.style(status, fg=STATUS_COLOURS[status]) if colour else status
+
+
+def _goal_lines(goal: GoalProgress, colour: bool) -> list[str]:
+    expected = "-" if goal.expected is None else f"{goal.expected:.0%}"
+    head = (f"{goal.title}  {bar(goal.progress)} {goal.progress:4.0%}  "
+            f"expected {expected}  {_status(goal.status, colour)}")
+    facts = [f"deadline {_iso(goal.deadline) or '-'}",
+             f"forecast {_iso(goal.forecast) or '-'}",
+             f"{goal.velocity_hours_per_week:.1f} h/week"]
+    if goal.metric is not None:
+        current = "?" if goal.current is None else f"{goal.current:g}"
+        facts.append(f"{goal.metric}: {current} / {goal.target:g}{_unit(goal.unit)}")
+    lines = [head, "    " + " · ".join(facts)]
+    lines.extend(_milestone_line(m, colour) for m in goal.milestones)
+    return lines
+
+
+def _unit(unit: str) -> str:
+    if not unit:
+        return ""
+    return unit if unit in ("%",) else f" {unit}"
+
+
+def _milestone_line(m: MilestoneProgress, colour: bool) -> str:
+    return (f"  - {m.title}  {bar(m.progress, 10)} {m.progress:4.0%}  "
+            f"{_status(m.status, colour)}  due {_iso(m.due) or '-'}")
+
+
+@click.command("status")
+@click.argument("plan_path", metavar="PLAN", type=click.Path(dir_okay=False, path_type=str))
+@config_option
+@now_option
+@json_option
+@offline_option
+def status(plan_path: str, config_path: str | None, now: datetime | None, as_json: bool,
+           offline: bool) -> None:
+    """Show progress, expected progress, status and forecast of every goal in PLAN.
+
+    Reads the backends (a dry run: nothing is written), or with --offline the state of
+    the last sync.
+    """
+    snapshot = gather_status(plan_path, load_config(config_path), now, offline=offline)
+    if as_json:
+        click.echo(json.dumps(status_json(snapshot), indent=2))
+    else:
+        click.echo(render_status(snapshot), nl=False)
+
+
+COMMANDS: list[click.Command] = [status]

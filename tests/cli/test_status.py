@@ -1,0 +1,119 @@
+"""``goalsync status``: the table and the documented --json, from the synced state."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from syncer.cli import cli
+from syncer.core.model import Block
+from syncer.state import STATE_FILE, State
+
+PLAN = """\
+# my plan
+timezone: UTC
+goals:
+  - id: g
+    title: Goal G
+    deadline: 2026-12-31
+    milestones:
+      - id: m1
+        title: M1
+        due: 2026-12-15
+        celebrate: Cake
+        steps:
+          - {id: a, title: A, estimate: 2h}
+          - {id: b, title: B, estimate: 1h, after: [a]}
+          - {id: c, title: C}
+      - id: m2
+        title: M2
+        steps:
+          - {id: d, title: D, estimate: 4h, done: true}
+"""
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A plan file and an isolated state folder and config."""
+    monkeypatch.setenv("GOALSYNC_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("GOALSYNC_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    (tmp_path / "goals.yaml").write_text(PLAN, encoding="utf-8")
+    return tmp_path
+
+
+def seed(home: Path, completions: dict[str, datetime], blocks: list[Block]) -> None:
+    with State.open(home / "state" / STATE_FILE) as state:
+        state.begin_run(datetime(2026, 11, 1, tzinfo=UTC))
+        state.end_run(datetime(2026, 11, 1, 0, 1, tzinfo=UTC), {})
+        for key, at in completions.items():
+            state.record_completion(key, at)
+        state.save_planned_blocks(blocks)
+
+
+def run(home: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["status", str(home / "goals.yaml"), "--offline",
+                                      "--now", "2026-12-01T12:00:00+00:00", *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
+def test_status_json_has_exactly_the_documented_shape(home: Path) -> None:
+    seed(home, {"g/m1/a": datetime(2026, 11, 20, tzinfo=UTC)}, [
+        Block("g/m1/a", datetime(2026, 11, 19, 9, tzinfo=UTC),
+              datetime(2026, 11, 19, 11, tzinfo=UTC)),
+        Block("g/m1/b", datetime(2026, 12, 3, 9, tzinfo=UTC),
+              datetime(2026, 12, 3, 10, tzinfo=UTC)),
+    ])
+    code, out = run(home, "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert set(doc) == {"goals", "prompts"}
+    goal = doc["goals"][0]
+    assert set(goal) == {"id", "title", "progress", "expected", "status", "forecast",
+                         "deadline", "milestones"}
+    # a 120 + d 240 of 480 minutes done; expected: a, d, and c (no blocks, not due) 0.
+    assert goal["progress"] == pytest.approx(0.75)
+    assert goal["expected"] == pytest.approx(0.75)
+    assert goal["deadline"] == "2026-12-31"
+    assert goal["forecast"] == "2026-12-29"  # 2 h left at 0.5 h/week
+    assert goal["status"] == "on track"
+    m1, m2 = goal["milestones"]
+    assert set(m1) == {"id", "title", "progress", "status", "due"}
+    assert (m1["id"], m1["progress"], m1["status"], m1["due"]) == ("m1", 0.5, "at risk",
+                                                                   "2026-12-15")
+    assert (m2["status"], m2["due"]) == ("done", "2026-12-31")
+    triggers = {(p["trigger"], p["goal"], p["milestone"]) for p in doc["prompts"]}
+    assert ("weekly", None, None) in triggers
+    assert ("milestone-done", "g", "m2") in triggers
+    assert ("at-risk", "g", "m1") in triggers
+    assert all(set(p) == {"trigger", "goal", "milestone", "text"} for p in doc["prompts"])
+
+
+def test_status_table_shows_bars_status_and_dates(home: Path) -> None:
+    seed(home, {"g/m1/a": datetime(2026, 11, 20, tzinfo=UTC)}, [])
+    code, out = run(home)
+    assert code == 0
+    assert "Goal G  [###############-----]  75%" in out
+    assert "deadline 2026-12-31 · forecast 2026-12-29 · 0.5 h/week" in out
+    # linear since the first run (Nov 1) to Dec 16: 68% expected, 50% done → behind
+    assert "M1  [#####-----]  50%  behind  due 2026-12-15" in out
+    assert "To review:" in out
+
+
+def test_status_without_any_state_is_all_zero(home: Path) -> None:
+    code, out = run(home, "--json")
+    assert code == 0
+    goal = json.loads(out)["goals"][0]
+    assert goal["progress"] == 0.5 and goal["forecast"] is None
+
+
+def test_status_of_a_broken_plan_exits_2(home: Path) -> None:
+    (home / "goals.yaml").write_text("timezone: Mars/Base\ngoals: []\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["status", str(home / "goals.yaml"), "--offline"])
+    assert result.exit_code != 0
