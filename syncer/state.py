@@ -117,6 +117,8 @@ def encode_value(value: Any) -> Any:
     if isinstance(value, tuple | list | frozenset | set):
         items = sorted(value) if isinstance(value, frozenset | set) else value
         return [encode_value(v) for v in items]
+    if isinstance(value, Mapping):
+        return {str(k): encode_value(v) for k, v in value.items()}
     return value
 
 
@@ -129,6 +131,8 @@ def decode_value(value: Any) -> Any:
             return date.fromisoformat(value["date"])
     if isinstance(value, list):
         return tuple(decode_value(v) for v in value)
+    if isinstance(value, dict):
+        return {k: decode_value(v) for k, v in value.items()}
     return value
 
 

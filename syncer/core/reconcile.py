@@ -115,6 +115,7 @@ class UpdateBlock:
     fields: frozenset[str]
     reason: str = "plan changed"
     pinned: bool = False
+    base: Mapping[str, Any] = field(default_factory=dict)  # the new base after success
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,7 +410,8 @@ def _one_block(want: BlockSpec, have: RemoteBlock, synced: BaseBlock | None,
         actions: list[Action] = [Rebase("block", want.key, want.uid, theirs)]
         changed = _block_diff(block_fields(want), theirs)
         if changed and have.end > now:
-            return [UpdateBlock(want, have.etag, frozenset(changed), "adopted")]
+            return [UpdateBlock(want, have.etag, frozenset(changed), "adopted",
+                                base=block_fields(want))]
         return actions
     if have.end <= now:
         return []
@@ -444,8 +446,13 @@ def _block_three_way(want: BlockSpec, have: RemoteBlock, synced: BaseBlock,
     spec = want if "time" in push else _keep_time(want, have)
     spec = spec if "title" in push else _keep_title(spec, have)
     pinned = synced.pinned or (moved and "time" not in push)
+    # The new base: what was pushed; the user's time once acknowledged (the pin keeps
+    # it); the last pushed title while the user's own title stays.
+    new_base = {"start": spec.start, "end": spec.end,
+                "title": want.title if "title" in push or _field_same("title", mine, theirs)
+                else before.get("title")}
     return [*[a for a in actions if not isinstance(a, Pin)],
-            UpdateBlock(spec, have.etag, fields, pinned=pinned)]
+            UpdateBlock(spec, have.etag, fields, pinned=pinned, base=new_base)]
 
 
 def _keep_time(spec: BlockSpec, have: RemoteBlock) -> BlockSpec:
@@ -530,17 +537,25 @@ def writes(actions: Iterable[Action]) -> list[Action]:
 
 
 def guarded_deletes(actions: Iterable[Action]) -> list[Action]:
-    """Deletions the max-delete guard counts: everything but blocks released because
-    their step is done (the user's own progress, not a plan mistake)."""
+    """Deletions the max-delete guard looks at: tasks, and blocks of objects gone from
+    the plan. Blocks released because their step is done (the user's own progress) or
+    no longer needed after rescheduling are not counted: the plan still holds them."""
     return [a for a in actions
             if (isinstance(a, PushTask) and isinstance(a.change, DeleteTask))
-            or (isinstance(a, DeleteBlock) and a.reason != "released")]
+            or (isinstance(a, DeleteBlock) and a.reason == "removed")]
+
+
+def deleted_keys(actions: Iterable[Action]) -> set[str]:
+    """The plan objects (keys) whose task or blocks this sync would delete."""
+    return {a.key for a in guarded_deletes(actions)}  # type: ignore[union-attr]
 
 
 def delete_guard(actions: Sequence[Action], owned: int, max_share: float) -> str | None:
-    """A sentence when the deletions exceed ``max_share`` of the ``owned`` objects (or
-    remove every one of them); None when they may go ahead."""
-    deletes = len(guarded_deletes(actions))
+    """A sentence when the deletions touch more than ``max_share`` of the ``owned``
+    plan objects (distinct keys goalsync has written), or every one of them; None when
+    they may go ahead. Counting objects, not calendar entries, keeps a step with many
+    blocks from looking like a mass deletion."""
+    deletes = len(deleted_keys(actions))
     if deletes == 0 or owned == 0:
         return None
     if deletes >= owned:

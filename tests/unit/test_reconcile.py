@@ -182,9 +182,16 @@ def test_block_deleted_in_the_calendar_is_forgotten():
 
 
 def test_delete_guard_counts_owned_objects_but_not_released_blocks():
-    delete = PushTask(DeleteTask("k", "r"), "removed from the plan")
+    def delete(key):
+        return PushTask(DeleteTask(key, "r"), "removed from the plan")
+
     released = DeleteBlock("u", "k", None, NOW, "released")
-    assert delete_guard([delete], owned=10, max_share=0.25) is None
-    assert "3 of goalsync's 10" in (delete_guard([delete] * 3, 10, 0.25) or "")
-    assert "all 2" in (delete_guard([delete] * 2, 2, 0.25) or "")
+    assert delete_guard([delete("a")], owned=10, max_share=0.25) is None
+    three = [delete("a"), delete("b"), delete("c")]
+    assert "3 of goalsync's 10" in (delete_guard(three, 10, 0.25) or "")
+    assert "all 2" in (delete_guard([delete("a"), delete("b")], 2, 0.25) or "")
+    removed_blocks = [DeleteBlock(f"u{i}", "a", None, NOW, "removed") for i in range(5)]
+    assert delete_guard([delete("a"), *removed_blocks], 5, 0.25) is None
     assert delete_guard([released] * 9, 10, 0.25) is None
+    rescheduled = DeleteBlock("u", "k", None, NOW, "not needed")
+    assert delete_guard([rescheduled] * 9, 10, 0.25) is None

@@ -1,0 +1,212 @@
+"""The engine with in-memory backends: the sync guarantees without servers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from syncer.backends.memory import MemoryCalendarBackend, MemoryTaskBackend
+from syncer.core import reconcile as rc
+from syncer.core.desired import REVIEW_KEY
+from syncer.engine import Backends, SyncReport, run
+from syncer.errors import LockedError, SafetyStop
+from syncer.policy import load_rules
+from syncer.state import State, lock
+from tests.unit.sync_plans import NOW, hours, make_plan, step
+
+RULES = load_rules()
+
+
+@pytest.fixture
+def world(tmp_path):
+    tasks, calendar = MemoryTaskBackend(), MemoryCalendarBackend()
+    return tmp_path, Backends(tasks, calendar, "memory")
+
+
+def sync(world, plan=None, now=NOW, **kw) -> SyncReport:
+    state_dir, backends = world
+    return run(plan or make_plan(), RULES, backends, state_dir, now=now, **kw)
+
+
+def writes(world) -> int:
+    _, b = world
+    return b.tasks.requests + b.calendar.requests
+
+
+def task_by_key(world, key):
+    return next(t for t in world[1].tasks.tasks.values() if t.key == key)
+
+
+def test_first_sync_creates_tasks_and_blocks_in_the_window(world):
+    report = sync(world)
+    _, b = world
+    assert {t.key for t in b.tasks.tasks.values()} == {
+        "pmp/course", "pmp/course/research", "pmp/course/enroll", "pmp/course/study",
+        REVIEW_KEY}
+    assert len(b.calendar.blocks) >= 3
+    assert report.created == 5 + len(b.calendar.blocks) and report.ok
+    assert all(s.start < NOW + hours(24 * 14) for s, _ in b.calendar.blocks.values())
+    research = task_by_key(world, "pmp/course/research")
+    first = min(s.start for s, _ in b.calendar.blocks.values()
+                if s.key == "pmp/course/research")
+    assert research.due == first
+
+
+def test_second_sync_with_nothing_changed_makes_no_write_and_few_requests(world):
+    sync(world)
+    _, b = world
+    before_tasks, before_cal = b.tasks.requests, b.calendar.requests
+    report = sync(world)
+    assert [a for a in report.actions if isinstance(a, rc.WRITES)] == []
+    assert report.actions == ()
+    assert b.tasks.requests - before_tasks == 1  # changes_since only
+    assert b.calendar.requests - before_cal == 2  # changes_since + busy
+
+
+def test_dry_run_writes_nothing_anywhere(world):
+    state_dir, b = world
+    report = sync(world, dry_run=True)
+    assert report.created > 0 and report.dry_run
+    assert b.tasks.tasks == {} and b.calendar.blocks == {}
+    assert not (state_dir / "state.sqlite").exists()
+
+
+def test_block_moved_by_the_user_stays_pinned(world):
+    sync(world)
+    _, b = world
+    uid, (spec, _) = next(iter(sorted(b.calendar.blocks.items())))
+    b.calendar.move(uid, spec.start + hours(24), spec.end + hours(24))
+    report = sync(world)
+    assert report.pinned == 1
+    moved, _ = b.calendar.blocks[uid]
+    assert moved.start == spec.start + hours(24)
+    again = sync(world)
+    assert again.actions == () and b.calendar.blocks[uid][0].start == moved.start
+    with State.open(world[0] / "state.sqlite") as state:
+        assert next(lk for lk in state.links("block") if lk.remote_id == uid).pinned
+
+
+def test_task_completed_in_the_app_is_progress_and_frees_its_blocks(world):
+    sync(world)
+    _, b = world
+    research = task_by_key(world, "pmp/course/research")
+    b.tasks.complete(research.remote_id, NOW + hours(0.5))
+    report = sync(world, now=NOW + hours(0.75))
+    assert report.completed == 1
+    assert report.completions["pmp/course/research"] == NOW + hours(0.5)
+    assert not [s for s, _ in b.calendar.blocks.values() if s.key == "pmp/course/research"]
+
+
+def test_plan_edits_propagate(world):
+    sync(world)
+    plan = make_plan((step("research", "Research PMP course providers", 180),
+                      step("enroll", "Enroll in the course", 30)))
+    report = sync(world, plan=plan)
+    research = task_by_key(world, "pmp/course/research")
+    assert research.title == "Research PMP course providers"
+    assert research.duration_minutes == 180
+    assert "pmp/course/study" not in {t.key for t in world[1].tasks.tasks.values()}
+    assert report.deleted >= 1 and report.ok
+
+
+def test_users_rename_is_kept(world):
+    sync(world)
+    research = task_by_key(world, "pmp/course/research")
+    world[1].tasks.edit(research.remote_id, title="Find a course")
+    report = sync(world)
+    assert task_by_key(world, "pmp/course/research").title == "Find a course"
+    assert rc.UserEdit("task", "pmp/course/research", ("title",)) in report.actions
+
+
+def test_emptied_plan_stops_and_deletes_nothing(world):
+    sync(world)
+    _, b = world
+    count = len(b.tasks.tasks)
+    empty = replace(make_plan(), goals=())
+    with pytest.raises(SafetyStop) as info:
+        sync(world, plan=empty)
+    assert info.value.exit_code == 4 and len(b.tasks.tasks) == count
+
+
+def test_max_delete_guard_needs_force(world):
+    sync(world)
+    plan = make_plan((step("research", "Research PMP courses", 120),))
+    with pytest.raises(SafetyStop, match="would delete"):
+        sync(world, plan=plan)
+    report = sync(world, plan=plan, force=True)
+    assert report.deleted >= 2
+
+
+def test_deleted_state_is_recovered_by_adoption_without_duplicates(world):
+    state_dir, b = world
+    sync(world)
+    tasks, blocks = len(b.tasks.tasks), len(b.calendar.blocks)
+    (state_dir / "state.sqlite").unlink()
+    report = sync(world)
+    assert (len(b.tasks.tasks), len(b.calendar.blocks)) == (tasks, blocks)
+    assert report.created == 0 and report.ok
+
+
+def test_corrupted_state_is_moved_aside_and_adopted(world):
+    state_dir, b = world
+    sync(world)
+    tasks, blocks = len(b.tasks.tasks), len(b.calendar.blocks)
+    for extra in ("state.sqlite-wal", "state.sqlite-shm"):
+        (state_dir / extra).unlink(missing_ok=True)
+    (state_dir / "state.sqlite").write_bytes(b"garbage" * 1000)
+    report = sync(world)
+    assert (len(b.tasks.tasks), len(b.calendar.blocks)) == (tasks, blocks)
+    assert any("moved to" in n for n in report.notes)
+
+
+def test_second_concurrent_run_refuses(world):
+    state_dir, _ = world
+    with lock(state_dir), pytest.raises(LockedError):
+        sync(world)
+
+
+def test_changed_target_asks_for_rebind(world):
+    state_dir, b = world
+    sync(world)
+    other = (state_dir, Backends(MemoryTaskBackend(), MemoryCalendarBackend(), "elsewhere"))
+    with pytest.raises(SafetyStop, match="--rebind"):
+        sync(other)
+    report = sync(other, rebind=True)
+    assert report.created > 0 and len(b.tasks.tasks) == 5  # the old target is untouched
+
+
+def test_failed_listing_concludes_nothing(world):
+    sync(world)
+    _, b = world
+
+    def broken() -> list:
+        from syncer.backends.base import IncompleteListing
+        raise IncompleteListing("listing broke")
+
+    b.tasks.list_tasks = broken  # type: ignore[method-assign]
+    b.tasks.edit(next(iter(b.tasks.tasks)), title="x")  # force a re-list
+    report = sync(world)
+    assert not report.ok and len(b.tasks.tasks) == 5
+    assert not [a for a in report.actions if isinstance(a, rc.PushTask)]
+
+
+def test_block_write_failure_is_reported_and_the_rest_goes_on(world):
+    _, b = world
+    original = b.calendar.create
+    calls = {"n": 0}
+
+    def flaky(spec):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            from syncer.backends.base import Unreachable
+            raise Unreachable("connection dropped")
+        return original(spec)
+
+    b.calendar.create = flaky  # type: ignore[method-assign]
+    report = sync(world)
+    assert len(report.errors) == 1 and "connection dropped" in report.errors[0]
+    assert len(b.calendar.blocks) == calls["n"] - 1
+    b.calendar.create = original  # type: ignore[method-assign]
+    again = sync(world)
+    assert again.ok and again.created == 1
