@@ -73,6 +73,7 @@ from syncer.state import Link, State, decode_value, default_state_dir, encode_va
 ProgressCallback = Callable[[int, int], None]
 CRASH_ENV = "GOALSYNC_TEST_CRASH_AFTER"
 MAX_RATE_WAIT = 120.0  # seconds we are willing to sleep for one Retry-After
+REVIEW_NOTES_META = "review_notes"  # the last review's prompts, for the review task
 
 
 # ------------------------------------------------------------------------ results
@@ -436,6 +437,9 @@ class _Run:
             uids = self._allocate_uids(schedule, window_end, pulled.blocks)
             specs = desired_blocks(self.plan, schedule, self.now, window_end, uids)
         review = dict(self.rules.get("review", {}).get("weekly", {}))
+        notes = self.state.meta(REVIEW_NOTES_META)  # set by `goalsync review`
+        if notes:
+            review["notes"] = notes
         tasks = desired_tasks(self.plan, schedule, self.now, review)
         actions = rc.reconcile(
             tasks, pulled.tasks, base_tasks, specs, pulled.blocks, base_blocks,

@@ -133,6 +133,8 @@ def _review_task(plan: Plan, review: Mapping[str, Any]) -> TaskSpec:
     day = _DAY_NAMES.get(str(review.get("day", "sunday")).lower(), "SU")
     questions = tuple(review.get("questions", DEFAULT_REVIEW_QUESTIONS)) + plan.reflection
     lines = ["Run `goalsync review` and answer:", *(f"- {q}" for q in questions)]
+    if review.get("notes"):  # the prompts of the last `goalsync review --non-interactive`
+        lines = [str(review["notes"])]
     if plan.vision:
         lines = [f"Vision: {plan.vision}", "", *lines]
     return TaskSpec(
