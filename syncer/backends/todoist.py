@@ -1,9 +1,9 @@
 """The Todoist task backend (Todoist API v1, through todoist-api-python 4 and httpx).
 
-Mapping (goal → project, or a section of one root project with ``layout="sections"``;
-milestone → a section of its goal's project plus a milestone task; step/habit/review →
-a task) and the marker format are in ``todoist_mapping``; routing and retries in
-``todoist_http``.
+Mapping: goal → a project under the root project (or, with ``layout="sections"``, a
+section of the root project); milestone → a section of its goal's project plus a
+milestone task; step/habit/review → a task; tasks without a goal go in the root project.
+The marker format is in ``todoist_mapping``; routing and retries in ``todoist_http``.
 
 Reads. The adapter keeps the whole account state it read (projects, sections, labels,
 items) with its ``sync_token``:
@@ -456,23 +456,25 @@ class _Planner:
             f"item:{spec.plan_id}:{spec.parent_key}")
 
     def _container(self, spec: TaskSpec) -> tuple[str, str | None]:
-        backend = self.backend
-        if backend.layout == "sections" or not spec.goal_title:
-            root = self._project(backend.root_project, spec.plan_id)
-            if not spec.goal_title:
-                return root, None
+        """Where a task lives: goal projects are children of the root project
+        (``projects`` layout) or sections of it (``sections`` layout)."""
+        root = self._project(self.backend.root_project, spec.plan_id, None)
+        if not spec.goal_title:
+            return root, None
+        if self.backend.layout == "sections":
             return root, self._section(spec.goal_title, root, spec.plan_id)
-        project = self._project(spec.goal_title, spec.plan_id)
+        project = self._project(spec.goal_title, spec.plan_id, root)
         if spec.milestone_title:
             return project, self._section(spec.milestone_title, project, spec.plan_id)
         return project, None
 
-    def _project(self, name: str, plan_id: str) -> str:
+    def _project(self, name: str, plan_id: str, parent: str | None) -> str:
         for project in self.cache.objects["projects"].values():
-            if (project.get("name") == name and not project.get("inbox_project")
-                    and not project.get("is_archived")):
+            if (project.get("name") == name and (project.get("parent_id") or None) == parent
+                    and not project.get("inbox_project") and not project.get("is_archived")):
                 return str(project["id"])
-        return self._pending("project_add", {"name": name}, f"project:{name}", plan_id)
+        args = {"name": name} if parent is None else {"name": name, "parent_id": parent}
+        return self._pending("project_add", args, f"project:{parent}:{name}", plan_id)
 
     def _section(self, name: str, project: str, plan_id: str) -> str:
         for section in self.cache.objects["sections"].values():

@@ -74,6 +74,8 @@ def test_pushed_step_has_every_field_mapped(todoist: TodoistTasks,
     [project] = [p for p in fake_todoist.projects() if p["id"] == task["project_id"]]
     [section] = [s for s in fake_todoist.sections() if s["id"] == task["section_id"]]
     assert (project["name"], section["name"]) == ("Become a PMP", "Complete a course")
+    [root] = [p for p in fake_todoist.projects() if p["id"] == project["parent_id"]]
+    assert root["name"] == "Goals"
     assert {lab["name"] for lab in fake_todoist.labels()} == {"goalsync", "career"}
 
 
@@ -143,7 +145,7 @@ def test_batches_hold_at_most_100_commands(todoist: TodoistTasks,
     results = todoist.apply([CreateTask(step(n)) for n in range(250)])
     assert all(r.ok for r in results)
     batches = fake_todoist.sync_batches()
-    assert [len(b) for b in batches] == [100, 100, 53]  # 250 tasks + project, section, label
+    assert [len(b) for b in batches] == [100, 100, 54]  # 250 tasks + 2 projects, section, label
     assert len(fake_todoist.tasks()) == 250
     assert todoist.requests <= 6
 
@@ -195,7 +197,7 @@ def test_dropped_connection_mid_push_is_retried_without_duplicates(
     assert len(fake_todoist.tasks()) == 250
     batches = fake_todoist.sync_batches()
     assert batches[1] == batches[2]  # the same batch, same uuids, sent again
-    assert fake_todoist.state.executed_commands == 253
+    assert fake_todoist.state.executed_commands == 254
 
 
 def test_push_that_stays_down_reports_then_rerun_has_no_duplicates(
@@ -205,7 +207,7 @@ def test_push_that_stays_down_reports_then_rerun_has_no_duplicates(
         first.list_tasks()
         fake_todoist.drop_next(50, path=SYNC, skip=1)
         results = first.apply(specs)
-    assert sum(r.ok for r in results) == 97  # the first batch, minus 3 containers
+    assert sum(r.ok for r in results) == 96  # the first batch, minus 4 containers
     assert all(r.retryable for r in results if not r.ok)
     fake_todoist._faults.clear()
     with adapter(fake_todoist) as rerun:  # a new process: state and cache are gone
