@@ -144,6 +144,10 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
     from syncer.policy import load_rules
 
     plan = load_plan(Path(plan_path))
+    if now.tzinfo is None:  # a wall-clock time is read in the plan's timezone
+        from zoneinfo import ZoneInfo
+
+        now = now.replace(tzinfo=ZoneInfo(plan.timezone))
     rules = load_rules(config.rules)
     settings = sync_settings(rules, config)
     state_dir = default_state_dir(config.state_dir)
@@ -335,6 +339,8 @@ class _Run:
     def _pull_tasks(self) -> tuple[list[RemoteTask] | None, str | None]:
         backend = self.backends.tasks
         token, snapshot = self.state.token(_token_name("tasks", backend))
+        if self.dry_run and _target_missing(backend):
+            return [], None  # a dry run must not create the task list to read it
         try:
             changed, new_token = backend.changes_since(token)
             if not changed and snapshot is not None:
@@ -353,6 +359,8 @@ class _Run:
         if calendar is None:
             return None, None, BusyTime()
         token, snapshot = self.state.token(_token_name("calendar", calendar))
+        if self.dry_run and _target_missing(calendar):
+            return [], None, BusyTime()  # a dry run must not create the calendar to read it
         try:
             changed, new_token = calendar.changes_since(token)
             if not changed and snapshot is not None:
@@ -810,6 +818,20 @@ class _Run:
 def _crash_after() -> int | None:
     value = os.environ.get(CRASH_ENV)
     return int(value) if value and value.isdigit() else None
+
+
+def _target_missing(backend: Any) -> bool:
+    """True when a CalDAV adapter's target collection does not exist yet (reading it
+    would create it). Other backends always have their target."""
+    dav = getattr(backend, "dav", None)
+    name = getattr(backend, "calendar_name", None) or getattr(backend, "task_list_name", None)
+    if dav is None or name is None or getattr(backend, "_target", None) is not None:
+        return False
+    component = "VEVENT" if hasattr(backend, "calendar_name") else "VTODO"
+    try:
+        return dav.find_collection(name, component) is None
+    except BackendError:
+        return False  # the real read reports it
 
 
 def _horizon_weeks(rules: Mapping[str, Any]) -> int:

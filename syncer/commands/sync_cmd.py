@@ -1,7 +1,294 @@
-"""CLI commands: sync (placeholder until its issue lands)."""
+"""CLI: ``goalsync plan PLAN`` (dry run) and ``goalsync sync PLAN``.
+
+``plan`` prints the actions a sync would take, grouped by kind, and writes nothing
+anywhere (state included); ``--json`` prints them for scripts. ``sync`` does it and
+prints a summary; ``--json`` prints exactly ``{"created", "updated", "deleted",
+"pinned", "completed", "unscheduled", "errors"}``. Exit codes: 0 done, 1 some objects
+failed (the summary names them; a rerun finishes the job), 2 plan/config error (nothing
+sent), 3 credentials, 4 a guard stopped the run (``--force`` / ``--rebind``).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
 import click
 
-COMMANDS: list[click.Command] = []
+from syncer.commands.options import config_option, json_option, now_option
+from syncer.config import load_config
+from syncer.core import reconcile as rc
+from syncer.core.values import CreateTask, DeleteTask, UpdateTask
+from syncer.engine import SyncReport, sync
+from syncer.errors import PartialFailure
+
+PROGRESS_THRESHOLD = 20  # writes; fewer finish before a bar is worth drawing
+
+
+def force_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--force", is_flag=True,
+                        help="Go ahead even when a safety guard (mass deletion, emptied "
+                             "plan) would stop the sync.")(func)
+
+
+def rebind_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--rebind", is_flag=True,
+                        help="The config points at a new project or calendar: forget the "
+                             "old links and start there (the old target is left as is).")(func)
+
+
+def _plan_argument(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.argument("plan_path", metavar="PLAN",
+                          type=click.Path(dir_okay=False, path_type=str))(func)
+
+
+@click.command("plan")
+@_plan_argument
+@config_option
+@now_option
+@json_option
+@force_option
+@rebind_option
+def plan_command(plan_path: str, config_path: str | None, now: datetime | None,
+                 as_json: bool, force: bool, rebind: bool) -> None:
+    """Show what `goalsync sync PLAN` would do, without changing anything."""
+    config = load_config(config_path)
+    report = sync(plan_path, config, now=now or datetime.now(UTC), dry_run=True,
+                  force=force, rebind=rebind)
+    if as_json:
+        click.echo(json.dumps(plan_json(report), indent=2, default=str))
+    else:
+        click.echo(render_plan(report))
+
+
+@click.command("sync")
+@_plan_argument
+@config_option
+@now_option
+@json_option
+@force_option
+@rebind_option
+def sync_command(plan_path: str, config_path: str | None, now: datetime | None,
+                 as_json: bool, force: bool, rebind: bool) -> None:
+    """Put the plan's steps into your task app and book time blocks on your calendar."""
+    config = load_config(config_path)
+    with _progress(enabled=not as_json and sys.stdout.isatty()) as on_progress:
+        report = sync(plan_path, config, now=now or datetime.now(UTC), force=force,
+                      rebind=rebind, on_progress=on_progress)
+    if as_json:
+        click.echo(json.dumps(report.summary()))
+    else:
+        click.echo(render_summary(report))
+    if report.errors:
+        raise PartialFailure(
+            f"{len(report.errors)} object(s) could not be synced:\n"
+            + "\n".join(f"  {e}" for e in report.errors),
+            hint="run `goalsync sync` again; it finishes what is left")
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    bars: list[Any] = []
+
+    def update(done: int, total: int) -> None:
+        if total < PROGRESS_THRESHOLD:
+            return
+        if not bars:
+            bars.append(click.progressbar(length=total, label="Syncing", file=sys.stderr))
+            bars[0].__enter__()
+        bar = bars[0]
+        bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
+
+
+# ------------------------------------------------------------------------ render
+
+
+def render_summary(report: SyncReport) -> str:
+    """``goalsync sync``'s human summary."""
+    counts = (f"{report.created} created, {report.updated} updated, "
+              f"{report.deleted} deleted, {report.pinned} pinned, "
+              f"{report.completed} completed")
+    lines = [f"Synced {report.plan.path}: {counts}."]
+    if not any((report.created, report.updated, report.deleted, report.pinned,
+                report.completed)):
+        lines = [f"Synced {report.plan.path}: everything was already up to date."]
+    lines += _conflict_lines(report.actions)
+    lines += _unscheduled_lines(report)
+    lines += [f"note: {n}" for n in report.notes]
+    if report.errors:
+        lines.append(f"{len(report.errors)} object(s) failed; see below.")
+    return "\n".join(lines)
+
+
+def render_plan(report: SyncReport) -> str:
+    """``goalsync plan``: the actions grouped by kind, one line each, times in the
+    plan's timezone."""
+    with _in_zone(report.plan.timezone):
+        return _render_plan(report)
+
+
+def _render_plan(report: SyncReport) -> str:
+    head = f"Plan for {report.plan.path}"
+    if report.window:
+        head += f" as of {_when(report.window[0])}; blocks written up to " \
+                f"{_when(report.window[1])}"
+    lines = [head + ":"]
+    groups = _groups(report.actions, report)
+    for title, items in groups:
+        if items:
+            lines += ["", f"{title} ({len(items)}):", *(f"  {i}" for i in items)]
+    if not any(items for _, items in groups):
+        lines += ["", "Nothing to do: everything is up to date."]
+    lines += [f"note: {n}" for n in report.notes]
+    lines += [f"error: {e}" for e in report.errors]
+    return "\n".join(lines)
+
+
+def _groups(actions: Sequence[rc.Action], report: SyncReport,
+            ) -> list[tuple[str, list[str]]]:
+    pushes = [a for a in actions if isinstance(a, rc.PushTask)]
+    return [
+        ("Tasks to create", [f"+ {_task_line(a)}" for a in pushes
+                             if isinstance(a.change, CreateTask)]),
+        ("Tasks to update", [f"~ {_task_line(a)}" for a in pushes
+                             if isinstance(a.change, UpdateTask)]),
+        ("Tasks to delete", [f"- {a.key} ({a.reason})" for a in pushes
+                             if isinstance(a.change, DeleteTask)]),
+        ("Blocks to book", [f"+ {_span(a.spec.start, a.spec.end)}  {a.spec.title}"
+                            for a in sorted((a for a in actions
+                                             if isinstance(a, rc.CreateBlock)),
+                                            key=lambda a: a.spec.start)]),
+        ("Blocks to change", [f"~ {_span(a.spec.start, a.spec.end)}  {a.spec.title} "
+                              f"({', '.join(sorted(a.fields))})"
+                              for a in actions if isinstance(a, rc.UpdateBlock)]),
+        ("Blocks to delete", [f"- {_when(a.start)}  {a.key} ({a.reason})"
+                              for a in actions if isinstance(a, rc.DeleteBlock)]),
+        ("Blocks kept where you moved them", [f"= {_span(a.start, a.end)}  {a.title}"
+                                              for a in actions if isinstance(a, rc.Pin)]),
+        ("Completed since the last sync", [f"✓ {a.key} ({_when(a.completed_at)})"
+                                           for a in actions
+                                           if isinstance(a, rc.RecordCompletion)]),
+        ("Your edits kept", [f"= {a.kind} {a.key}: {', '.join(a.fields)}"
+                             for a in actions if isinstance(a, rc.UserEdit)]),
+        ("Changed on both sides", _conflict_lines(actions, prefix="! ")),
+        ("Deleted by you, not recreated", [f"× {a.key}" for a in actions
+                                           if isinstance(a, rc.UserDeleted)]),
+        ("Unscheduled", [f"? {u.step}: {u.reason}" for u in report.unscheduled]),
+    ]
+
+
+def _task_line(push: rc.PushTask) -> str:
+    change = push.change
+    if isinstance(change, CreateTask):
+        spec = change.spec
+        due = f", due {_when(spec.due)}" if spec.due else ""
+        return f"{spec.key}  \"{spec.title}\"{due}"
+    if isinstance(change, UpdateTask):
+        return f"{change.spec.key}: {', '.join(sorted(change.fields))}"
+    return push.key
+
+
+def _conflict_lines(actions: Sequence[rc.Action], prefix: str = "") -> list[str]:
+    return [f"{prefix}{a.kind} {a.key}: {a.field} changed in the plan and by you; "
+            f"{'the plan' if a.winner == 'plan' else 'your'} value "
+            f"{'was written' if a.winner == 'plan' else 'was kept'}"
+            for a in actions if isinstance(a, rc.Conflict)]
+
+
+def _unscheduled_lines(report: SyncReport) -> list[str]:
+    if not report.unscheduled:
+        return []
+    return [f"{len(report.unscheduled)} step(s) could not be scheduled:",
+            *(f"  {u.step}: {u.reason}" for u in report.unscheduled)]
+
+
+_ZONE: list[tzinfo] = []  # the plan's zone while rendering (set by _in_zone)
+
+
+@contextmanager
+def _in_zone(name: str) -> Iterator[None]:
+    _ZONE.append(ZoneInfo(name))
+    try:
+        yield
+    finally:
+        _ZONE.pop()
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(_ZONE[-1]) if _ZONE else value
+
+
+def _when(value: date | datetime | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return _local(value).strftime("%a %Y-%m-%d %H:%M %Z").strip()
+    return value.isoformat()
+
+
+def _span(start: datetime, end: datetime) -> str:
+    start, end = _local(start), _local(end)
+    return f"{start.strftime('%a %Y-%m-%d %H:%M')}–{end.strftime('%H:%M %Z')}".strip()
+
+
+# -------------------------------------------------------------------------- json
+
+
+def plan_json(report: SyncReport) -> dict[str, Any]:
+    """``goalsync plan --json``: the summary counts plus one object per action."""
+    return {**report.summary(), "dry_run": True,
+            "actions": [action_json(a) for a in report.actions],
+            "notes": list(report.notes)}
+
+
+def action_json(action: rc.Action) -> dict[str, Any]:
+    """One action as plain JSON values (``kind`` names it)."""
+    if isinstance(action, rc.PushTask):
+        change = action.change
+        kind = ("create-task" if isinstance(change, CreateTask) else
+                "delete-task" if isinstance(change, DeleteTask) else "update-task")
+        data: dict[str, Any] = {"kind": kind, "key": action.key, "reason": action.reason}
+        if isinstance(change, UpdateTask):
+            data["fields"] = sorted(change.fields)
+        if not isinstance(change, DeleteTask):
+            data["title"] = change.spec.title
+            data["due"] = _iso(change.spec.due)
+        return data
+    if isinstance(action, rc.CreateBlock | rc.UpdateBlock):
+        kind = "create-block" if isinstance(action, rc.CreateBlock) else "update-block"
+        return {"kind": kind, "key": action.spec.key, "uid": action.spec.uid,
+                "title": action.spec.title, "start": _iso(action.spec.start),
+                "end": _iso(action.spec.end), "reason": action.reason}
+    if isinstance(action, rc.DeleteBlock):
+        return {"kind": "delete-block", "key": action.key, "uid": action.uid,
+                "start": _iso(action.start), "reason": action.reason}
+    name = {rc.Pin: "pin", rc.RecordCompletion: "completed", rc.Reopened: "reopened",
+            rc.Rebase: "adopt", rc.Forget: "forget", rc.UserDeleted: "deleted-by-user",
+            rc.UserEdit: "user-edit", rc.Conflict: "conflict"}[type(action)]
+    fields = {f: _iso(getattr(action, f)) for f in action.__slots__ if f != "values"}
+    return {"kind": name, **fields}
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_iso(v) for v in value]
+    return value
+
+
+COMMANDS: list[click.Command] = [plan_command, sync_command]
