@@ -145,6 +145,10 @@ class FakeTodoist:
         self.state.command_errors.append(
             (match, ApiError(http_code, error, "INVALID_ARGUMENT_VALUE", 20)))
 
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
     def _take_fault(self, path: str) -> Fault | None:
         with self._lock:
             for fault in self._faults:
