@@ -1,7 +1,199 @@
-"""CLI commands: schedule (placeholder until its issue lands)."""
+"""CLI: ``goalsync schedule PLAN`` previews the time blocks, no account needed.
+
+``--busy FILE.ics`` (repeatable) adds busy time from calendar exports; ``--ics OUT.ics``
+writes the blocks as an importable calendar; ``--json`` prints exactly
+``{"blocks": [{"step", "goal", "start", "end", "why"}],
+"unscheduled": [{"step", "reason", "missing_minutes"}]}`` with ISO 8601 times carrying
+the plan zone's UTC offset. Rules come from rules/scheduling.toml plus the user's
+``[rules.scheduling]`` overrides; ``--weeks`` replaces the horizon.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
 import click
 
-COMMANDS: list[click.Command] = []
+from syncer.commands.options import json_option, now_option, resolve_now
+from syncer.config import load_config
+from syncer.core.durations import format_duration
+from syncer.core.model import Block, BusyTime, Interval, Plan, Schedule
+from syncer.core.schedule import SchedulingRules, schedule
+from syncer.core.values import BlockSpec
+from syncer.errors import UsageError
+from syncer.ical import block_uid, busy_from_ics, calendar_ics
+from syncer.planfile import load_plan
+from syncer.policy import load_rules
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A plan and its schedule as of ``now``."""
+
+    plan: Plan
+    schedule: Schedule
+    now: datetime
+
+
+def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | None = None,
+            weeks: int | None = None) -> Preview:
+    """Load the plan, rules and busy calendars and schedule the plan.
+
+    Raises UsageError (unreadable plan or .ics), PlanError, ConfigError.
+    """
+    plan = load_plan(plan_path)
+    rules = SchedulingRules.from_mapping(load_rules(load_config().rules)["scheduling"])
+    if weeks is not None:
+        rules = replace(rules, horizon_weeks=weeks)
+    moment = resolve_now(now, plan.timezone)
+    horizon_end = moment + timedelta(weeks=rules.horizon_weeks)
+    busy = _read_busy(busy_files, moment, horizon_end, ZoneInfo(plan.timezone))
+    result = schedule(plan, rules, now=moment, busy=busy, horizon_end=horizon_end)
+    return Preview(plan, result, moment)
+
+
+def _read_busy(files: tuple[str, ...], start: datetime, end: datetime,
+               zone: ZoneInfo) -> BusyTime:
+    intervals: list[Interval] = []
+    all_day: list[Interval] = []
+    for name in files:
+        try:
+            data = Path(name).read_bytes()
+        except OSError as err:
+            raise UsageError(f"cannot read the busy calendar {name!r}: {err.strerror}",
+                             hint="pass an .ics file exported from your calendar") from None
+        try:
+            busy = busy_from_ics(data, start - timedelta(days=1), end, floating_tz=zone)
+        except ValueError as err:
+            raise UsageError(f"{name!r} is not an iCalendar (.ics) file: {err}",
+                             hint="export the calendar as .ics and pass that file") from None
+        intervals.extend(busy.intervals)
+        all_day.extend(busy.all_day)
+    return BusyTime(tuple(intervals), tuple(all_day))
+
+
+# ------------------------------------------------------------------------ output
+
+
+def _titles(plan: Plan) -> dict[str, tuple[str, str, str | None]]:
+    """key → (title, goal id, milestone id) for every step and habit."""
+    out: dict[str, tuple[str, str, str | None]] = {}
+    for goal in plan.goals:
+        for milestone in goal.milestones:
+            for step in milestone.steps:
+                out[step.key] = (step.title, goal.id, milestone.id)
+        for habit in goal.habits:
+            out[habit.key] = (habit.title, goal.id, None)
+    return out
+
+
+def json_document(result: Preview) -> dict[str, Any]:
+    """The stable ``--json`` document."""
+    zone = ZoneInfo(result.plan.timezone)
+    titles = _titles(result.plan)
+    return {
+        "blocks": [{"step": b.step, "goal": titles[b.step][1],
+                    "start": b.start.astimezone(zone).isoformat(),
+                    "end": b.end.astimezone(zone).isoformat(), "why": b.why}
+                   for b in result.schedule.blocks],
+        "unscheduled": [{"step": u.step, "reason": u.reason,
+                         "missing_minutes": u.missing_minutes}
+                        for u in result.schedule.unscheduled],
+    }
+
+
+def block_specs(plan: Plan, blocks: tuple[Block, ...]) -> list[BlockSpec]:
+    """Calendar specs for ``blocks``: deterministic UIDs numbered per step from 1."""
+    titles = _titles(plan)
+    counts: dict[str, int] = {}
+    specs = []
+    for block in blocks:
+        counts[block.step] = counts.get(block.step, 0) + 1
+        title, goal_id, milestone_id = titles[block.step]
+        specs.append(BlockSpec(
+            uid=block.uid or block_uid(block.step, counts[block.step], plan.id),
+            key=block.step, title=title, start=block.start, end=block.end,
+            goal_id=goal_id, milestone_id=milestone_id, description=block.why,
+            timezone=plan.timezone, plan_id=plan.id))
+    return specs
+
+
+def agenda_lines(result: Preview) -> list[str]:
+    """A week-by-week agenda in the plan's zone, then the unscheduled steps."""
+    zone = ZoneInfo(result.plan.timezone)
+    titles = _titles(result.plan)
+    lines: list[str] = []
+    week: date | None = None
+    for block in result.schedule.blocks:
+        start, end = block.start.astimezone(zone), block.end.astimezone(zone)
+        monday = start.date() - timedelta(days=start.weekday())
+        if monday != week:
+            week = monday
+            lines += [""] if lines else []
+            lines.append(f"Week of {monday:%a} {monday.day} {monday:%b %Y}")
+        title, goal_id, _ = titles[block.step]
+        lines.append(f"  {start:%a} {start.day:>2} {start:%H:%M}–{end:%H:%M}  "
+                     f"{title} ({goal_id})  — {block.why}")
+    lines += _unscheduled_lines(result, titles)
+    return lines
+
+
+def _unscheduled_lines(result: Preview, titles: dict[str, tuple[str, str, str | None]],
+                       ) -> list[str]:
+    lines: list[str] = []
+    booked = sum(b.minutes for b in result.schedule.blocks)
+    steps = len({b.step for b in result.schedule.blocks})
+    if result.schedule.blocks:
+        lines += ["", f"{len(result.schedule.blocks)} blocks, {format_duration(booked)} "
+                  f"for {steps} steps and habits."]
+    else:
+        lines.append("No blocks to book: no open step with an estimate fits.")
+    if result.schedule.unscheduled:
+        lines += ["", f"Unscheduled ({len(result.schedule.unscheduled)}):"]
+        for item in result.schedule.unscheduled:
+            title = titles[item.step][0]
+            lines.append(f"  {title} ({item.step}): {item.reason} "
+                         f"[{format_duration(item.missing_minutes)} missing]")
+    return lines
+
+
+@click.command("schedule")
+@click.argument("plan_path", metavar="PLAN", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--busy", "busy_files", multiple=True, metavar="FILE.ics",
+              type=click.Path(dir_okay=False, path_type=str),
+              help="An .ics export of a calendar whose events are busy time (repeatable).")
+@now_option
+@click.option("--weeks", type=click.IntRange(1, 104), default=None,
+              help="Plan this many weeks ahead (default: `horizon` in the scheduling rules).")
+@click.option("--ics", "ics_out", metavar="OUT.ics",
+              type=click.Path(dir_okay=False, writable=True, path_type=str),
+              help="Also write the blocks as a calendar file any calendar app can import.")
+@json_option
+def schedule_command(plan_path: str, busy_files: tuple[str, ...], now: datetime | None,
+                     weeks: int | None, ics_out: str | None, as_json: bool) -> None:
+    """Preview the time blocks for PLAN: a week-by-week agenda (no account needed).
+
+    Steps that cannot be booked before their deadline are listed with the reason.
+    """
+    result = preview(plan_path, busy_files, now, weeks)
+    if ics_out:
+        data = calendar_ics(block_specs(result.plan, result.schedule.blocks))
+        try:
+            Path(ics_out).write_bytes(data)
+        except OSError as err:
+            raise UsageError(f"cannot write {ics_out!r}: {err.strerror}") from None
+    if as_json:
+        click.echo(json.dumps(json_document(result), indent=2, ensure_ascii=False))
+        return
+    for line in agenda_lines(result):
+        click.echo(line)
+    if ics_out:
+        click.echo(f"\nWrote {len(result.schedule.blocks)} blocks to {ics_out}.")
+
+
+COMMANDS: list[click.Command] = [schedule_command]

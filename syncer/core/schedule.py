@@ -277,6 +277,8 @@ class _Planner:
         self._place_steps()
         if not self.plain_edf:
             self._fill_pass()
+            self._compact()
+            self._fill_pass()
         return Schedule(blocks=self._blocks(), unscheduled=self._unscheduled(),
                         missed=tuple(self.missed))
 
@@ -499,6 +501,32 @@ class _Planner:
         for job in self.order:
             if job.state in (_DROPPED, _BLOCKED) and self._prepare(job):
                 job.state = _OK if self._place(job) == job.need else _DROPPED
+
+    def _compact(self) -> None:
+        """Place the chosen steps again from scratch, in order, so that blocks follow
+        deadline order in time (the repair leaves holes where it took steps out). If any
+        chosen step no longer fits that way, the repaired placement is kept."""
+        chosen = [job for job in self.order if job.state == _OK]
+        saved = {job.key: job.new for job in chosen}
+        for job in chosen:
+            self._unbook(job)
+        for job in chosen:
+            self._prepare(job)
+            if self._place(job) != job.need:
+                for other in chosen:
+                    self._unbook(other)
+                for other in chosen:
+                    other.new = saved[other.key]
+                    for span in other.new:
+                        self.calendar.occupy(*span)
+                for other in chosen:
+                    self._prepare(other)
+                return
+
+    def _unbook(self, job: _Job) -> None:
+        for span in job.new:
+            self.calendar.release(*span)
+        job.new = []
 
     # ----------------------------------------------------------------- output
 

@@ -14,7 +14,7 @@ day, so a placement costs O(days scanned × intervals per day).
 from __future__ import annotations
 
 from bisect import bisect_right, insort
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -192,28 +192,41 @@ class Calendar:
     def find(self, frm: int, until: int, need: int, whole: bool = False) -> Span | None:
         """The earliest block (start, length) for ``need`` minutes in [frm, until).
 
+        On the first day with room, a slot that takes the full next chunk is preferred
+        over an earlier, shorter one (a step is not split when the same day has room).
         With ``whole`` the block must hold all of ``need`` at once (habits).
         """
-        align = self.rules.align
         smallest = need if whole else min(self.rules.min_block, need)
         for index in self._day_range(frm, until):
             day = self.days[index]
             cap_left = self.rules.daily_cap - day.used
             if cap_left < smallest:
                 continue
-            for a, b in day.free():
-                if b <= frm:
-                    continue
-                if a >= until:
-                    break
-                start = -(-max(a, frm) // align) * align
-                room = min(b, until, start + cap_left) - start
-                if room < smallest:
-                    continue
-                length = need if whole else self.chunk_length(need, room)
-                if length:
+            best: Span | None = None
+            full = min(need, cap_left) if whole else min(need, self.rules.max_block, cap_left)
+            for start, room in self._rooms(day, frm, until, cap_left):
+                length = (need if room >= need else 0) if whole else \
+                    self.chunk_length(need, room)
+                if length and best is None:
+                    best = (start, length)
+                if length >= full:
                     return start, length
+            if best is not None:
+                return best
         return None
+
+    def _rooms(self, day: Day, frm: int, until: int, cap_left: int) -> Iterator[Span]:
+        """(aligned start, usable minutes) of each free span of ``day`` in [frm, until)."""
+        align = self.rules.align
+        for a, b in day.free():
+            if b <= frm:
+                continue
+            if a >= until:
+                break
+            start = -(-max(a, frm) // align) * align
+            room = min(b, until, start + cap_left) - start
+            if room > 0:
+                yield start, room
 
     def capacity(self, frm: int, until: int) -> int:
         """Minutes inside working hours and outside busy time in [frm, until), each day
