@@ -495,8 +495,8 @@ class DavConnection:
             elif href.rstrip("/") != urlsplit(url).path.rstrip("/"):
                 missing.append(href)
         if missing:  # some servers list hrefs without bodies: fetch those, all or fail
-            fetched = self.fetch(url, missing)
-            if len(fetched) != len(missing):
+            fetched = [o for o in self.fetch(url, missing) if o.href in set(missing)]
+            if {o.href for o in fetched} != set(missing):
                 raise IncompleteListing(f"the CalDAV server {self.host} listed objects it "
                                         "then could not send")
             objects.extend(fetched)
