@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import warnings
 import zoneinfo
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -131,7 +132,9 @@ def _load_yaml(ctx: _Ctx, text: str) -> Any:
     yaml = YAML(typ="rt")
     yaml.Constructor = _TextDates
     try:
-        data = yaml.load(text)
+        with warnings.catch_warnings():  # e.g. a reused anchor: legal YAML, not our concern
+            warnings.simplefilter("ignore")
+            data = yaml.load(text)
     except MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         pos = ctx.at(mark.line, mark.column) if mark else Pos(ctx.path, 1, 1)
