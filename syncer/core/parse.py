@@ -289,6 +289,8 @@ def _identity(ctx: _Ctx, node: CommentedMap, title: str, kind: str, parent: str,
               seen: dict[str, Pos]) -> str:
     """The entry's id (explicit or slug of the title), checked and unique within parent."""
     raw = node.get("id")
+    if raw is None and not title:  # already reported as missing its title
+        return f"untitled-{ctx.node(node).line}"
     if raw is None:
         ident, pos = slugify(title), ctx.node(node)
     else:
@@ -375,7 +377,7 @@ def _weekly_hours(ctx: _Ctx, data: CommentedMap) -> float | None:
 
 def _goal(ctx: _Ctx, node: CommentedMap, pos: Pos, seen: dict[str, Pos],
           raw_after: dict[str, list[tuple[str, Pos]]]) -> Goal:
-    title = _text(ctx, node, "title", f"the goal at line {pos.line}", required=True)
+    title = _text(ctx, node, "title", "this goal", required=True)
     gid = _identity(ctx, node, title, "goal", "the plan", seen)
     where = f"goal `{gid}`"
     _check_keys(ctx, node, GOAL_KEYS, where)
@@ -470,7 +472,7 @@ def _choice(ctx: _Ctx, node: CommentedMap, key: str, where: str,
 
 def _milestone(ctx: _Ctx, node: CommentedMap, pos: Pos, gid: str, deadline: date | None,
                seen: dict[str, Pos], raw_after: dict[str, list[tuple[str, Pos]]]) -> Milestone:
-    title = _text(ctx, node, "title", f"the milestone at line {pos.line}", required=True)
+    title = _text(ctx, node, "title", "this milestone", required=True)
     mid = _identity(ctx, node, title, "milestone", f"goal `{gid}`", seen)
     key = f"{gid}/{mid}"
     where = f"milestone `{key}`"
@@ -493,7 +495,7 @@ def _step(ctx: _Ctx, node: Any, pos: Pos, gid: str, mid: str, limit: date | None
     if isinstance(node, str):
         node = CommentedMap(title=node)  # a plain string is the step's title
         node.lc.line, node.lc.col = pos.line - 1, pos.col - 1
-    title = _text(ctx, node, "title", f"the step at line {pos.line}", required=True)
+    title = _text(ctx, node, "title", "this step", required=True)
     sid = _identity(ctx, node, title, "step", f"milestone `{gid}/{mid}`", seen)
     key = f"{gid}/{mid}/{sid}"
     where = f"step `{key}`"
@@ -547,7 +549,7 @@ def _after_refs(ctx: _Ctx, node: CommentedMap, where: str) -> list[tuple[str, Po
 
 
 def _habit(ctx: _Ctx, node: CommentedMap, pos: Pos, gid: str, seen: dict[str, Pos]) -> Habit:
-    title = _text(ctx, node, "title", f"the habit at line {pos.line}", required=True)
+    title = _text(ctx, node, "title", "this habit", required=True)
     hid = _identity(ctx, node, title, "habit", f"goal `{gid}`", seen)
     where = f"habit `{hid}` of goal `{gid}`"
     _check_keys(ctx, node, HABIT_KEYS, where)
