@@ -31,6 +31,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import chain
 from typing import Any, Literal
 
 from todoist_api_python.api import TodoistAPI
@@ -77,6 +78,7 @@ BATCH_SIZE = 100
 COMPLETED_WINDOW = timedelta(days=89)  # the API allows windows of up to 3 months
 PAGE_LIMIT = 200
 JUST_CHECKED = 2.0  # seconds a changes_since read counts as "now" for list_tasks
+_FATAL = (AuthError, Unreachable, RateLimited, ServerError)  # later batches would fail too
 _MOVE_FIELDS = frozenset({"goal_id", "goal_title", "milestone_id", "milestone_title",
                           "parent_key"})
 
@@ -193,14 +195,7 @@ class TodoistTasks:
         just_checked = (self._checked_at is not None
                         and time.monotonic() - self._checked_at < JUST_CHECKED)
         self._checked_at = None
-        try:
-            cache = self._ensure_cache(fresh=not just_checked)
-        except (AuthError, Unreachable, RateLimited):
-            raise
-        except (BackendError, KeyError, TypeError, ValueError) as error:
-            self._cache = None
-            raise IncompleteListing(f"reading Todoist tasks failed part way: {error}",
-                                    hint="rerun; nothing was concluded from it") from None
+        cache = self._load(fresh=not just_checked)
         tasks = [t for item in cache.items.values() if self._mine(item)
                  if (t := remote_task(item)) is not None]
         return sorted(tasks, key=lambda t: t.key)
@@ -230,6 +225,18 @@ class TodoistTasks:
     def _mine(self, item: JSON) -> bool:
         plan = owner_plan(item)
         return plan is not None and (self.plan_id is None or plan == self.plan_id)
+
+    def _load(self, fresh: bool) -> _Cache:
+        """The cached account, read or brought up to date; a read that fails part way
+        drops the cache and raises (IncompleteListing unless the cause says more)."""
+        try:
+            return self._ensure_cache(fresh)
+        except (AuthError, Unreachable, RateLimited):
+            raise  # raised before the cache was touched: it stays valid
+        except (BackendError, KeyError, TypeError, ValueError) as error:
+            self._cache = None
+            raise IncompleteListing(f"reading Todoist tasks failed part way: {error}",
+                                    hint="rerun; nothing was concluded from it") from None
 
     def _ensure_cache(self, fresh: bool) -> _Cache:
         if self._cache is None:
@@ -284,7 +291,7 @@ class TodoistTasks:
         Raises AuthError / Unreachable / RateLimited only when nothing was sent."""
         if not changes:
             return []
-        cache = self._ensure_cache(fresh=False)
+        cache = self._load(fresh=False)
         plan = _Planner(self, cache).plan(changes)
         statuses, ids = self._send(plan, changes)
         return self._results(plan, changes, statuses, ids)
@@ -301,12 +308,13 @@ class TodoistTasks:
                 response = self._sync_post({"commands": wire},
                                            f"sending {len(wire)} changes")
             except BackendError as error:
-                if number == 0 and isinstance(error, AuthError | Unreachable | RateLimited):
-                    raise
-                retryable = isinstance(error, Unreachable | RateLimited | ServerError)
-                for command in (c for rest in batches[number:] for c in rest):
-                    statuses.setdefault(command.uuid, _failure(str(error), retryable))
-                if isinstance(error, AuthError | Unreachable | RateLimited):
+                fatal = isinstance(error, _FATAL)
+                if fatal and number == 0:
+                    raise  # nothing was sent (or nothing is known to have been)
+                retryable = isinstance(error, _FATAL) and not isinstance(error, AuthError)
+                for command in chain(*(batches[number:] if fatal else [batch])):
+                    statuses[command.uuid] = _failure(str(error), retryable)
+                if fatal:
                     break
                 continue
             finally:
