@@ -20,7 +20,7 @@ Burn-up chart, in estimated hours against time:
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from importlib import resources
@@ -39,6 +39,7 @@ from syncer.core.progress import (
     ProgressRules,
     StepProgress,
     compute_progress,
+    infeasible_steps,
 )
 from syncer.core.review import (
     MILESTONE_DONE,
@@ -49,6 +50,7 @@ from syncer.core.review import (
     ReviewRules,
     triggers,
 )
+from syncer.core.schedule_rules import SchedulingRules
 from syncer.planfile import load_plan
 from syncer.policy import load_rules
 from syncer.state import STATE_FILE, ReviewAnswer, State, default_state_dir
@@ -86,13 +88,13 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
     unless ``offline``. Reads the state; writes nothing.
     """
     if report is None and not offline:
-        from syncer import engine  # the engine pulls in the backends; load it only here
+        from syncer.engine import sync  # pulls in the backends: load it only here
 
-        report = engine.sync(plan_path, config, now=_aware_now(plan_path, now),
-                             dry_run=True)
+        report = sync(plan_path, config, now=_aware_now(plan_path, now), dry_run=True)
     plan: Plan = report.plan if report is not None else load_plan(plan_path)
     moment = resolve_now(now, plan.timezone)
-    rules = load_rules(config.rules)["review"]
+    rules_all = load_rules(config.rules)
+    rules = rules_all["review"]
     path = state_path(config)
     with State.open(path, readonly=True) as state:
         completions = dict(state.completions())
@@ -104,7 +106,7 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
     if report is not None:
         completions.update(report.completions)
         baseline = _merge_baseline(baseline, report.schedule)
-        missing = {u.step: u.missing_minutes for u in report.unscheduled}
+        missing = infeasible_steps(plan, report.unscheduled, _horizon_end(rules_all, moment))
     progress = compute_progress(plan, completions, baseline,
                                 ProgressRules.from_mapping(rules), moment, missing,
                                 metrics=metrics, since=since)
@@ -123,6 +125,12 @@ def _aware_now(plan_path: str, now: datetime | None) -> datetime:
     if now is not None and now.tzinfo is not None:
         return now
     return resolve_now(now, load_plan(plan_path).timezone)
+
+
+def _horizon_end(rules: Mapping[str, Any], now: datetime) -> date:
+    """The last day the scheduler plans (``horizon`` weeks of rules/scheduling.toml)."""
+    weeks = SchedulingRules.from_mapping(rules.get("scheduling", {})).horizon_weeks
+    return (now + timedelta(weeks=weeks)).date()
 
 
 def _merge_baseline(saved: list[Block], schedule: Any) -> list[Block]:

@@ -10,8 +10,8 @@ from datetime import datetime
 
 import click
 
-from syncer.commands.options import now_option
-from syncer.commands.status_cmd import config_option, offline_option
+from syncer.commands.options import config_option, now_option
+from syncer.commands.status_cmd import offline_option
 from syncer.config import load_config
 from syncer.report import gather_status, write_report
 

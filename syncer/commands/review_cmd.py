@@ -22,18 +22,19 @@ import click
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from syncer.commands.options import now_option, resolve_now
-from syncer.commands.status_cmd import config_option, offline_option, render_status
+from syncer.commands.options import config_option, now_option, resolve_now
+from syncer.commands.status_cmd import offline_option, render_status
 from syncer.config import Config, load_config
 from syncer.core.adjust import WEEKLY_HOURS, Adjustment
 from syncer.core.review import MILESTONE_DONE, Prompt
-from syncer.errors import UsageError
+from syncer.errors import PartialFailure, UsageError
 from syncer.planedit import apply_adjustments
 from syncer.planfile import load_plan
 from syncer.report import StatusSnapshot, gather_status, state_path
 from syncer.state import State
 
 REVIEW_MARKER = "review"  # journal trigger of the entry every review run leaves
+REVIEW_NOTES_META = "review_notes"  # read by the engine for the review task (engine.py)
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def review_text(snapshot: StatusSnapshot) -> str:
 def run_review(plan_path: str, config: Config, now: datetime | None, *,
                answers: Answers | None, interactive: bool, offline: bool) -> ReviewOutcome:
     """The review ritual (see the module docstring). Returns what was recorded."""
-    report = None if offline else _sync(plan_path, config, now, None)
+    report = None if offline else _sync(plan_path, config, now)
     snapshot = gather_status(plan_path, config, now, offline=True, report=report)
     click.echo(render_status(snapshot), nl=False)
     outcome = ReviewOutcome()
@@ -147,26 +148,34 @@ def run_review(plan_path: str, config: Config, now: datetime | None, *,
                                    "review completed",
                                    f"{len(snapshot.prompts)} prompts, "
                                    f"{outcome.answered} answers")
+        # Non-interactive: the prompts wait in the "Weekly review" task; after an
+        # interactive review the task goes back to the standing questions.
+        notes = "" if interactive or not snapshot.prompts else review_text(snapshot)
+        state.set_meta(REVIEW_NOTES_META, notes)
     accepted = _choose(snapshot.adjustments, answers, interactive)
     if accepted:
         apply_adjustments(plan_path, snapshot.plan, accepted)
         load_plan(plan_path)  # the edited plan must still be valid
         outcome.applied.extend(accepted)
         click.echo(f"Updated {plan_path}: " + "; ".join(a.summary for a in accepted))
-    if not offline and (accepted or not interactive):
-        text = None if interactive else review_text(snapshot)
-        _sync(plan_path, config, now, text)
+    if not offline:
+        _sync(plan_path, config, now)
     return outcome
 
 
-def _sync(plan_path: str, config: Config, now: datetime | None, text: str | None) -> Any:
-    from syncer import engine  # the engine pulls in the backends; load it only here
+def _sync(plan_path: str, config: Config, now: datetime | None) -> Any:
+    from syncer.engine import sync  # pulls in the backends: load it only here
 
     moment = now if now is not None and now.tzinfo is not None else \
         resolve_now(now, load_plan(plan_path).timezone)
-    if text is None:
-        return engine.sync(plan_path, config, now=moment)
-    return engine.sync(plan_path, config, now=moment, review_notes=text)
+    report = sync(plan_path, config, now=moment)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    if report.errors:
+        raise PartialFailure(f"the sync left {len(report.errors)} problem(s): "
+                             + "; ".join(report.errors),
+                             hint="run `goalsync review` again; finished parts are kept")
+    return report
 
 
 def _walk(state: State, snapshot: StatusSnapshot, prompt: Prompt, answers: Answers | None,
@@ -181,6 +190,8 @@ def _walk(state: State, snapshot: StatusSnapshot, prompt: Prompt, answers: Answe
             answer = click.prompt(f"  {question}", default="", show_default=False)
         elif answer is not None:
             click.echo(f"  {question}\n    {answer}")
+        else:
+            click.echo(f"  - {question}")
         if answer:
             state.record_review_answer(snapshot.now, prompt.trigger, prompt.goal,
                                        prompt.milestone, question, answer)

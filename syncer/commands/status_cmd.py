@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-from syncer.commands.options import json_option, now_option
+from syncer.commands.options import config_option, json_option, now_option
 from syncer.config import load_config
 from syncer.core.progress import (
     AT_RISK,
@@ -35,14 +35,6 @@ from syncer.core.progress import (
     MilestoneProgress,
 )
 from syncer.report import StatusSnapshot, gather_status
-
-
-def config_option(func: Any) -> Any:
-    """``--config FILE`` (or ``GOALSYNC_CONFIG``), passed as ``config_path``."""
-    return click.option(
-        "--config", "config_path", type=click.Path(dir_okay=False, path_type=str),
-        default=None, help="The config file (default: GOALSYNC_CONFIG, then the user "
-                           "config folder's goalsync.toml).")(func)
 
 
 def offline_option(func: Any) -> Any:
@@ -63,11 +55,11 @@ def status_json(snapshot: StatusSnapshot) -> dict[str, Any]:
 
 def _goal_json(goal: GoalProgress) -> dict[str, Any]:
     return {
-        "id": goal.id, "title": goal.title, "progress": round(goal.progress, 4),
-        "expected": None if goal.expected is None else round(goal.expected, 4),
+        "id": goal.id, "title": goal.title, "progress": goal.progress,
+        "expected": goal.expected,
         "status": goal.status, "forecast": _iso(goal.forecast), "deadline": _iso(goal.deadline),
         "milestones": [
-            {"id": m.id, "title": m.title, "progress": round(m.progress, 4),
+            {"id": m.id, "title": m.title, "progress": m.progress,
              "status": m.status, "due": _iso(m.due)}
             for m in goal.milestones
         ],

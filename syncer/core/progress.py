@@ -34,13 +34,13 @@ Definitions (docs/review.md explains them for users):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from syncer.core.model import Block, Goal, Milestone, Plan, Step
+from syncer.core.model import Block, Goal, Milestone, Plan, Step, Unscheduled
 from syncer.errors import ConfigError
 
 DONE = "done"
@@ -193,6 +193,25 @@ class _Context:
     has_baseline: bool
     infeasible: frozenset[str]
     since: datetime | None
+
+
+def infeasible_steps(plan: Plan, unscheduled: Iterable[Unscheduled],
+                     horizon_end: date) -> dict[str, int]:
+    """The unscheduled steps that prove a deadline cannot be met, with their missing
+    minutes: those due on or before ``horizon_end`` (the last day the scheduler
+    planned). A step due later, or without a due date, may still fit once the horizon
+    moves on, so it is not counted as infeasible."""
+    due: dict[str, date | None] = {}
+    for goal in plan.goals:
+        for milestone in goal.milestones:
+            for step in milestone.steps:
+                due[step.key] = step.due or milestone.due or goal.deadline
+    found = {}
+    for item in unscheduled:
+        day = due.get(item.step)
+        if day is not None and day <= horizon_end and item.missing_minutes > 0:
+            found[item.step] = item.missing_minutes
+    return found
 
 
 def compute_progress(
