@@ -123,12 +123,15 @@ def plain_edf(plan: Plan, busy: BusyTime) -> Schedule:
     return _Planner(plan, RULES, NOW, busy, (), (), HORIZON, plain_edf=True).run()
 
 
-def timed(plan: Plan, busy: BusyTime) -> tuple[float, float, Schedule]:
-    start = time.perf_counter()
-    result = schedule(plan, RULES, now=NOW, busy=busy, horizon_end=HORIZON)
-    seconds = time.perf_counter() - start
+def timed(plan: Plan, busy: BusyTime, rules: SchedulingRules = RULES,
+          ) -> tuple[float, float, Schedule]:
+    seconds = float("inf")
+    for _ in range(3):  # best of three: the machine may be busy with other work
+        start = time.perf_counter()
+        result = schedule(plan, rules, now=NOW, busy=busy, horizon_end=HORIZON)
+        seconds = min(seconds, time.perf_counter() - start)
     tracemalloc.start()
-    schedule(plan, RULES, now=NOW, busy=busy, horizon_end=HORIZON)
+    schedule(plan, rules, now=NOW, busy=busy, horizon_end=HORIZON)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     return seconds, peak, result
@@ -148,6 +151,10 @@ def main() -> None:
         seconds, peak, result = timed(plan, busy)
         print(f"{count:>6} {seconds:>8.3f} {peak:>9.1f} {len(result.blocks):>7} "
               f"{len(result.unscheduled):>12}")
+    plan = make_plan(random.Random(3), 1000, capacity, 0.5, feasible=True)
+    seconds, peak, result = timed(plan, busy, SchedulingRules())
+    print(f"  the same 1000 steps with the shipped rules (weekdays 9-17, 4h cap): "
+          f"{seconds:.3f} s, {peak:.1f} MiB, {len(result.unscheduled)} unscheduled")
     print("\nsteps that meet their deadline (goalsync = EDF + Moore-Hodgson repair)")
     print(f"{'instance':<28} {'steps':>6} {'goalsync':>9} {'plain EDF':>10} {'seconds':>8}")
     for label, count, load, feasible, prioritised in (

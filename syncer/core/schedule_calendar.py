@@ -75,7 +75,7 @@ def subtract(base: Sequence[Span], cuts: Sequence[Span]) -> list[Span]:
 class Day:
     """One local calendar day: its base free time, occupied spans and booked minutes."""
 
-    __slots__ = ("date", "start", "end", "base", "occupied", "used", "_free")
+    __slots__ = ("date", "start", "end", "base", "occupied", "used", "_free", "_widest")
 
     def __init__(self, day: date, start: int, end: int, base: list[Span]) -> None:
         self.date = day
@@ -85,11 +85,18 @@ class Day:
         self.occupied: list[Span] = []
         self.used = 0  # minutes of blocks starting on this day (for the daily cap)
         self._free: list[Span] | None = None
+        self._widest = 0
 
     def free(self) -> list[Span]:
         if self._free is None:
             self._free = subtract(self.base, self.occupied)
+            self._widest = max((b - a for a, b in self._free), default=0)
         return self._free
+
+    def widest(self) -> int:
+        """Length of the longest free span (lets a search skip a day at once)."""
+        self.free()
+        return self._widest
 
     def changed(self) -> None:
         self._free = None
@@ -200,7 +207,7 @@ class Calendar:
         for index in self._day_range(frm, until):
             day = self.days[index]
             cap_left = self.rules.daily_cap - day.used
-            if cap_left < smallest:
+            if cap_left < smallest or day.widest() < smallest:
                 continue
             best: Span | None = None
             full = min(need, cap_left) if whole else min(need, self.rules.max_block, cap_left)
@@ -233,6 +240,10 @@ class Calendar:
         held to the daily cap, ignoring goalsync's own blocks."""
         total = 0
         for index in self._day_range(frm, until):
-            inside = sum(max(0, min(b, until) - max(a, frm)) for a, b in self.days[index].base)
+            day = self.days[index]
+            if frm <= day.start and day.end <= until:
+                inside = sum(b - a for a, b in day.base)
+            else:
+                inside = sum(max(0, min(b, until) - max(a, frm)) for a, b in day.base)
             total += min(inside, self.rules.daily_cap)
         return total
