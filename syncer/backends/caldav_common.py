@@ -532,9 +532,11 @@ class DavConnection:
         """The ETag of one object (a depth-0 PROPFIND). Raises NotFound."""
         response = self.request("PROPFIND", url, _PROPFIND_ETAGS,
                                 {"Depth": "0", "Content-Type": "application/xml"})
-        if response.status == 404:
+        items = _responses(response.tree)
+        gone = all(_status_code(_prop_text(i, "d:status")) == 404 for i in items)
+        if response.status == 404 or (response.status == 207 and items and gone):
             raise NotFound(f"no object at {urlsplit(url).path} on {self.host}")
-        for item in _responses(response.tree):
+        for item in items:
             prop = _ok_props(item)
             etag = _prop_text(prop, "d:getetag") if prop is not None else None
             if etag:
