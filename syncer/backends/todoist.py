@@ -352,8 +352,7 @@ class TodoistTasks:
                          changes: Sequence[TaskChange]) -> None:
         """A replayed create may come back without its temp id mapping: find it."""
         try:
-            cache = self._ensure_cache(fresh=True)
-            index = _owned_index(cache)
+            index = _owned_index(self._load(fresh=True))
         except BackendError as error:
             index, reason = {}, str(error)
         else:
