@@ -44,7 +44,8 @@ def test_any_faults_then_rerun_leave_each_task_once(injected: list[Fault], size:
                 results = first.apply(changes)
             except BackendError:
                 results = []  # nothing could be sent, or not known to be sent
-        for change, result in zip(changes, results, strict=True):
+        assert len(results) in (0, size)
+        for change, result in zip(changes, results, strict=False):
             if result.ok:  # a success is real: the task is there, as asked
                 assert fake.task(result.remote_id or "")["content"] == change.spec.title
         fake.clear_faults()
