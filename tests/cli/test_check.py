@@ -146,3 +146,10 @@ def test_unknown_smart_rule_in_config_is_a_config_error(tmp_path: Path) -> None:
     config.write_text("[rules.smart]\nmin_specific_word = 3\n")
     code, _, stderr = run_main(["check", str(CAREER), "--config", str(config)])
     assert code == 2 and "did you mean `min_specific_words`?" in stderr
+
+
+def test_generated_large_example_is_valid() -> None:
+    result = CliRunner().invoke(cli, ["check", str(ROOT / "examples" / "large.yaml"),
+                                      "--now", "2026-11-22"])
+    assert result.exit_code == 0, result.output
+    assert "50 goal(s), 500 step(s)" in result.output
