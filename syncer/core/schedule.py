@@ -587,10 +587,14 @@ class _Planner:
                  and job.due_end <= self.horizon else
                  f"before the planning horizon ends ({_day_text(self._horizon_day())})")
         if job.earliest > self.start:
-            until = f"between {_day_text(self._local_date(job.earliest))} and " + \
-                until.removeprefix("before ")
+            first = self._local_date(job.earliest)
+            if job.due == first and until == f"before {_day_text(job.due)}":
+                clock = at_minute(job.earliest).astimezone(self.zone)
+                until = f"on {_day_text(first)} after {clock:%H:%M}"
+            else:
+                until = f"between {_day_text(first)} and " + until.removeprefix("before ")
         if job.latest <= job.earliest:
-            return f"needs {format_duration(job.need)} {until}: no time is left", job.need
+            return self._too_late_to_start(job), job.need
         free = self.calendar.capacity(job.earliest, job.latest)
         placeable = self._place(job, commit=False)
         missing = max(1, job.need - placeable)
@@ -600,6 +604,18 @@ class _Planner:
             text += (f", and only {format_duration(placeable)} of it is left after "
                      "earlier-deadline or higher-priority work")
         return text, missing
+
+    def _too_late_to_start(self, job: _Job) -> str:
+        if job.due_end is not None and job.due_end <= self.horizon:
+            limit = f"it is due {_day_text(job.due)}"
+        else:
+            limit = f"the planning horizon ends {_day_text(self._horizon_day())}"
+        start = _day_text(self._local_date(job.earliest))
+        if job.cause.startswith("after "):
+            return f"cannot start until {job.cause[6:]} is done ({start}), and {limit}"
+        if job.cause:
+            return f"may not start before {start}, and {limit}"
+        return f"no time is left: {limit}"
 
     def _horizon_day(self) -> date:
         return self._local_date(self.horizon - 1)

@@ -251,6 +251,23 @@ def test_past_deadline_is_reported() -> None:
     assert result.unscheduled[0].reason == "its deadline Fri 20 Nov 2026 has passed"
 
 
+def test_not_before_after_the_deadline_is_explained() -> None:
+    plan = plan_of(step("a", 60, not_before=date(2026, 12, 1), due=date(2026, 11, 27)))
+    result = schedule(plan, RULES, now=datetime(2026, 11, 23, 8, tzinfo=BERLIN))
+    assert result.unscheduled[0].reason == \
+        "may not start before Tue 1 Dec 2026, and it is due Fri 27 Nov 2026"
+
+
+def test_predecessor_finishing_after_the_deadline_is_explained() -> None:
+    plan = plan_of(step("a", 240), step("b", 60, after=("g/m/a",), due=date(2026, 11, 23)))
+    result = schedule(plan, RULES, now=datetime(2026, 11, 23, 8, tzinfo=BERLIN))
+    [item] = result.unscheduled
+    assert item.step == "g/m/b"
+    assert item.reason == ("needs 1h on Mon 23 Nov 2026 after 15:00, only 2h free inside "
+                           "working hours, and only 0m of it is left after earlier-deadline "
+                           "or higher-priority work")
+
+
 def test_nothing_is_ever_placed_after_the_deadline() -> None:
     steps = tuple(step(f"s{i}", 90, due=date(2026, 11, 25)) for i in range(12))
     result = schedule(plan_of(*steps), RULES, now=datetime(2026, 11, 23, 8, tzinfo=BERLIN))
