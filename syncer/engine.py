@@ -60,13 +60,14 @@ from syncer.backends.base import (
 from syncer.config import Config
 from syncer.core import reconcile as rc
 from syncer.core.desired import (
+    REVIEW_KEY,
     block_fields,
     blocks_needing_uids,
     desired_blocks,
     desired_tasks,
     plan_keys,
 )
-from syncer.core.model import Block, BusyTime, Plan, Schedule, Unscheduled
+from syncer.core.model import Block, BusyTime, Interval, Plan, Schedule, Unscheduled
 from syncer.errors import ConfigError, SafetyStop
 from syncer.state import Link, State, decode_value, default_state_dir, encode_value, lock
 
@@ -438,7 +439,12 @@ class _Run:
         known = plan_keys(self.plan)
         existing = [b for b in rc.existing_blocks(pulled.blocks or (), base_blocks)
                     if b.step in known]
-        schedule = self._schedule(pulled.busy, existing, done)
+        reviews = self._review_blocks(existing) if pulled.blocks is not None else ()
+        existing = [b for b in existing if b.step != REVIEW_KEY]
+        busy = replace(pulled.busy, intervals=pulled.busy.intervals + tuple(
+            Interval(b.start, b.end) for b in reviews if b.end > self.now))
+        schedule = self._schedule(busy, existing, done)
+        schedule = replace(schedule, blocks=schedule.blocks + reviews)
         window_end = self.now + timedelta(days=self.settings.window_days)
         specs = []
         if pulled.blocks is not None:
@@ -484,6 +490,13 @@ class _Run:
         present = {t.key for t in remote}
         done |= {k for k, b in base.items() if b.gone or k not in present}  # user deleted
         return done
+
+    def _review_blocks(self, existing: Sequence[Block]) -> tuple[Block, ...]:
+        """The weekly review slot on the calendar (steps are planned around it)."""
+        from syncer.core.review import ReviewRules, review_blocks
+
+        rules = ReviewRules.from_mapping(self.rules.get("review", {}))
+        return review_blocks(self.plan, rules, self.now, existing)
 
     def _schedule(self, busy: BusyTime, existing: Sequence[Block],
                   done: set[str]) -> Schedule:

@@ -32,7 +32,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from syncer.core.model import Plan
+from syncer.core.desired import REVIEW_KEY
+from syncer.core.model import Block, Plan
 from syncer.core.progress import (
     AT_RISK,
     BEHIND,
@@ -231,6 +232,34 @@ def next_weekly_slot(now: datetime, rules: ReviewRules, zone: ZoneInfo) -> datet
     """The first weekly review slot after ``now`` (where the review block goes)."""
     slot = last_weekly_slot(now, rules, zone)
     return datetime.combine(slot.date() + timedelta(days=7), rules.at, zone)
+
+
+def review_blocks(plan: Plan, rules: ReviewRules, now: datetime,
+                  existing: Sequence[Block]) -> tuple[Block, ...]:
+    """The "Weekly review" time blocks the calendar should hold at ``now``.
+
+    ``existing`` are goalsync's blocks on the calendar (any key; only ``REVIEW_KEY``
+    ones are looked at). Past review blocks stay as they are. In the future: a review
+    block the user moved (pinned) stays where they put it and no other is added; else
+    the block at the next slot (the current one while it runs) is kept, with its UID, or
+    a new one (``uid=None``) is returned for the engine to create. Empty for a plan
+    without goals.
+    """
+    if not plan.goals:
+        return ()
+    zone = ZoneInfo(plan.timezone)
+    length = timedelta(minutes=rules.duration_minutes)
+    current = last_weekly_slot(now, rules, zone)
+    start = current if current + length > now else next_weekly_slot(now, rules, zone)
+    ours = [b for b in existing if b.step == REVIEW_KEY]
+    past = tuple(b for b in ours if b.end <= now)
+    future = [b for b in ours if b.end > now]
+    moved = tuple(b for b in future if b.pinned)
+    if moved:
+        return past + moved
+    same = [b for b in future if b.start == start and b.end == start + length]
+    return past + (same[0] if same else Block(REVIEW_KEY, start, start + length,
+                                                why="the weekly review slot"),)
 
 
 def triggers(

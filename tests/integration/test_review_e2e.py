@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from syncer.backends.base import RemoteBlock
 from syncer.cli import cli
 from syncer.config import load_config
 from syncer.engine import open_backends, sync
@@ -117,6 +118,14 @@ def review_task_description(home: Path, fake: FakeTodoist | None) -> str:
         return task.description
 
 
+def review_calendar_blocks(home: Path) -> list[RemoteBlock]:
+    with open_backends(load_config(None), load_plan(home / "goals.yaml"),
+                       home / "state") as backends:
+        assert backends.calendar is not None
+        listed = backends.calendar.list_blocks(BASE, BASE + timedelta(days=30))
+        return [b for b in listed if b.key == "review:weekly"]
+
+
 def test_scripted_review_records_answers_and_rewrites_plan_keeping_comments(
         setup: tuple[str, Path, FakeTodoist | None]) -> None:
     kind, home, fake = setup
@@ -158,6 +167,10 @@ def test_scripted_review_records_answers_and_rewrites_plan_keeping_comments(
         assert state.metrics()["cert"][0] == 55.0
 
     description = review_task_description(home, fake)
+    if fake is None:  # the embedded calendar holds the review block at the next slot
+        blocks = review_calendar_blocks(home)
+        assert len(blocks) == 1 and blocks[0].start.astimezone(UTC).weekday() == 6
+        assert blocks[0].start.astimezone(UTC).strftime("%H:%M") == "18:00"
     assert "Get certified is infeasible" in description
     assert "Am I meeting the deadlines I set?" in description
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from syncer.core.desired import REVIEW_KEY
 from syncer.core.model import Block, Plan
 from syncer.core.parse import parse_plan
 from syncer.core.progress import (
@@ -30,6 +31,7 @@ from syncer.core.review import (
     WEEKLY,
     ReviewHistory,
     ReviewRules,
+    review_blocks,
     triggers,
 )
 from syncer.errors import ConfigError
@@ -298,3 +300,34 @@ def test_review_slot_in_the_plans_timezone() -> None:
     last = datetime(2026, 11, 28, tzinfo=UTC)
     assert WEEKLY not in fired(plan, progress(plan, now=before), now=before, last_review=last)
     assert WEEKLY in fired(plan, progress(plan, now=after), now=after, last_review=last)
+
+
+# ---------------------------------------------------------------- review block
+
+
+def review_block_at(start: datetime, **kw: object) -> Block:
+    return Block(REVIEW_KEY, start, start + timedelta(minutes=30), **kw)  # type: ignore[arg-type]
+
+
+def test_review_block_goes_to_the_next_slot() -> None:
+    (block,) = review_blocks(parse(), RULES, NOW, [])
+    assert (block.step, block.uid) == (REVIEW_KEY, None)
+    assert block.start == datetime(2026, 12, 6, 18, 0, tzinfo=UTC)
+    assert block.minutes == 30
+
+
+def test_review_block_in_place_is_kept_with_its_uid_and_past_ones_stay() -> None:
+    past = review_block_at(SLOT, uid="old")
+    current = review_block_at(datetime(2026, 12, 6, 18, 0, tzinfo=UTC), uid="u1")
+    assert review_blocks(parse(), RULES, NOW, [past, current]) == (past, current)
+
+
+def test_review_block_the_user_moved_stays_and_no_other_is_added() -> None:
+    moved = review_block_at(datetime(2026, 12, 5, 9, 0, tzinfo=UTC), uid="u1", pinned=True)
+    assert review_blocks(parse(), RULES, NOW, [moved]) == (moved,)
+
+
+def test_review_block_while_the_review_runs_is_the_current_slot() -> None:
+    during = SLOT + timedelta(minutes=10)
+    (block,) = review_blocks(parse(), RULES, during, [])
+    assert block.start == SLOT
