@@ -497,10 +497,25 @@ class _Planner:
                 self._drop(succ, _BLOCKED)
 
     def _fill_pass(self) -> None:
-        """Retry every left-out step against the final calendar, in order."""
-        for job in self.order:
-            if job.state in (_DROPPED, _BLOCKED) and self._prepare(job):
-                job.state = _OK if self._place(job) == job.need else _DROPPED
+        """Retry every left-out step against the finished calendar: the most important,
+        then shortest first (more steps fit), a step only once all it waits for is in.
+        A step that fails here cannot fit later in the pass, as time only fills up."""
+        def ready(job: _Job) -> bool:
+            return job.state in (_DROPPED, _BLOCKED) and all(
+                self.jobs[p].state == _OK for p in job.preds)
+
+        heap = [(job.priority, job.need, job.index, job.key)
+                for job in self.order if ready(job)]
+        heapq.heapify(heap)
+        while heap:
+            job = self.jobs[heapq.heappop(heap)[3]]
+            if not ready(job) or not self._prepare(job):
+                continue
+            job.state = _OK if self._place(job) == job.need else _DROPPED
+            if job.state == _OK:
+                for succ in map(self.jobs.__getitem__, job.succs):
+                    if ready(succ):
+                        heapq.heappush(heap, (succ.priority, succ.need, succ.index, succ.key))
 
     def _compact(self) -> None:
         """Place the chosen steps again from scratch, in order, so that blocks follow
