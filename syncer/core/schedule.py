@@ -25,9 +25,14 @@ repair runs, generalised to windows and dependencies: of the steps placed in thi
 and the newcomer, the least important (lowest priority, then longest, then latest in
 the plan) whose blocks lie where the newcomer could use them is taken out, with the
 steps placed after it that depend on it, until the newcomer fits or is itself the one
-left out. Nothing is ever placed late, so lateness cannot cascade. A final pass retries
-every left-out step against the finished calendar (so a re-run finds nothing new to
-place), and reasons are worded against that same final calendar.
+left out. Nothing is ever placed late, so lateness cannot cascade. The chosen steps are
+then placed once more from scratch in order (the repair leaves holes; if that ever
+fails the repaired placement stays), and a final pass retries every left-out step,
+most important and shortest first, against the finished calendar, so a re-run finds
+nothing new to place. Reasons are worded against that same final calendar.
+
+Within a day, a slot that takes a whole chunk (up to ``max_block``) is preferred over
+an earlier sliver, so a 2h step is not split around lunch when the afternoon is free.
 
 Existing blocks: pinned blocks and blocks already under way stay exactly as they are
 and count as placed. Other future blocks stay put while still valid (inside a free
