@@ -201,3 +201,15 @@ def test_bad_progress_rules_are_refused_with_the_key(table: dict) -> None:
     key = next(iter(table["progress"]))
     with pytest.raises(ConfigError, match=key):
         ProgressRules.from_mapping(table)
+
+
+def test_only_unscheduled_steps_due_inside_the_horizon_are_infeasible() -> None:
+    from syncer.core.model import Unscheduled
+    from syncer.core.progress import infeasible_steps
+
+    unscheduled = [Unscheduled("g/m1/a", "no time", 30),  # due Dec 15
+                   Unscheduled("g/m2/d", "no time", 60),  # due Dec 31 (goal deadline)
+                   Unscheduled("g/m1/b", "nothing missing", 0)]
+    assert infeasible_steps(plan(), unscheduled, date(2026, 12, 20)) == {"g/m1/a": 30}
+    assert infeasible_steps(plan(), unscheduled, date(2026, 12, 31)) == {"g/m1/a": 30,
+                                                                         "g/m2/d": 60}
