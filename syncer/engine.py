@@ -292,6 +292,7 @@ class _Run:
         self.crash_after = _crash_after()
         self.attempted = 0
         self.window: tuple[datetime, datetime] | None = None
+        self.busy_read: tuple[datetime, datetime] | None = None  # range read this run
 
     # -- the steps
 
@@ -362,14 +363,19 @@ class _Run:
         token, snapshot = self.state.token(_token_name("calendar", calendar))
         if self.dry_run and _target_missing(calendar):
             return [], None, BusyTime()  # a dry run must not create the calendar to read it
+        snap = snapshot if isinstance(snapshot, dict) else {}
         try:
             changed, new_token = calendar.changes_since(token)
-            if not changed and snapshot is not None:
-                blocks = [_block_from_json(b) for b in snapshot]
+            busy = None
+            if not changed and "blocks" in snap:
+                blocks = [_block_from_json(b) for b in snap["blocks"]]
                 blocks = [b for b in blocks if b.start < end and b.end > start]
+                busy = _busy_from_json(snap.get("busy"), self.now, end)
             else:
                 blocks = calendar.list_blocks(start, end)
-            busy = calendar.busy(self.now, end)
+            if busy is None:
+                busy = calendar.busy(self.now, end)
+                self.busy_read = (self.now, end)
         except AuthError:
             raise
         except BackendError as error:
@@ -798,8 +804,12 @@ class _Run:
                     blocks = calendar.list_blocks(*pulled.range)
                 except BackendError:
                     token = None  # the next run lists again
+            _, old = self.state.token(_token_name("calendar", calendar))
+            busy = _busy_to_json(pulled.busy, *self.busy_read) if self.busy_read else (
+                old.get("busy") if isinstance(old, dict) else None)
             self.state.save_token(_token_name("calendar", calendar), token,
-                                  [_block_to_json(b) for b in blocks])
+                                  {"blocks": [_block_to_json(b) for b in blocks],
+                                   "busy": busy})
 
     def _calendar_name(self) -> str:
         calendar = self.backends.calendar
@@ -913,6 +923,32 @@ def _block_uid(action: rc.UpdateBlock | rc.DeleteBlock) -> str:
 def _same_block(found: RemoteBlock, values: Mapping[str, Any]) -> bool:
     return bool(found.start == values["start"] and found.end == values["end"]
                 and rc.same("title", found.title, values["title"]))
+
+
+def _busy_to_json(busy: BusyTime, start: datetime, end: datetime) -> dict[str, Any]:
+    """Busy time read for [start, end); our own blocks are never in it, so it stays
+    valid until the calendars' ctags change."""
+    def spans(intervals: Sequence[Interval]) -> list[list[str]]:
+        return [[i.start.isoformat(), i.end.isoformat()] for i in intervals]
+
+    return {"start": start.isoformat(), "end": end.isoformat(),
+            "intervals": spans(busy.intervals), "all_day": spans(busy.all_day)}
+
+
+def _busy_from_json(data: Any, start: datetime, end: datetime) -> BusyTime | None:
+    """Saved busy time for [start, end), or None when it does not cover that range."""
+    if not isinstance(data, dict):
+        return None
+    if datetime.fromisoformat(data["start"]) > start or datetime.fromisoformat(
+            data["end"]) < end:
+        return None
+
+    def spans(items: list[list[str]]) -> tuple[Interval, ...]:
+        found = (Interval(datetime.fromisoformat(a), datetime.fromisoformat(b))
+                 for a, b in items)
+        return tuple(i for i in found if i.end > start and i.start < end)
+
+    return BusyTime(spans(data["intervals"]), spans(data["all_day"]))
 
 
 def _task_to_json(task: RemoteTask) -> dict[str, Any]:
