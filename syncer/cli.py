@@ -1,7 +1,8 @@
 """The goalsync command line: argument plumbing only; behaviour lives in the engine.
 
-One error handler (``main``) turns every ``GoalsyncError`` into a sentence and its exit
-code; tracebacks are shown only with ``--debug``.
+One error handler (``GoalsyncGroup.invoke``) turns every ``GoalsyncError`` into a
+sentence and its exit code, for the console script and for click's test runner alike;
+tracebacks are shown only with ``--debug``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,23 @@ from syncer.commands import (
 from syncer.errors import GoalsyncError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class GoalsyncGroup(click.Group):
+    """A click group whose invoke maps GoalsyncError to a sentence and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GoalsyncError as error:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            _report(error)
+            ctx.exit(error.exit_code)
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=GoalsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="goalsync")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.pass_context
@@ -49,24 +66,6 @@ def _report(error: GoalsyncError) -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point of the console script: run the group, map errors to exit codes."""
+    """Entry point of the console script."""
     args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
-    try:
-        return cli.main(args=args, prog_name="goalsync", standalone_mode=False)
-    except GoalsyncError as error:
-        if debug:
-            raise
-        _report(error)
-        sys.exit(error.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(2 if error.exit_code == 2 else error.exit_code)
+    return cli.main(args=args, prog_name="goalsync")
