@@ -20,7 +20,7 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -123,7 +123,7 @@ class FakeTodoist:
     # ------------------------------------------------------------ faults
     def inject(self, fault: Fault) -> None:
         with self._lock:
-            self._faults.append(fault)
+            self._faults.append(replace(fault))  # counted down here, not in the caller's
 
     def fail_next(self, count: int = 1, status: int = 500, path: str | None = None,
                   skip: int = 0) -> None:
