@@ -1,0 +1,150 @@
+"""``goalsync plan`` and ``goalsync sync``: options, output and exit codes, with the
+engine's backends swapped for the in-memory ones."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from syncer import engine
+from syncer.backends.memory import MemoryCalendarBackend, MemoryTaskBackend
+from syncer.cli import cli, main
+
+NOW = "2026-11-23T08:00:00+00:00"
+PLAN = """\
+timezone: UTC
+goals:
+  - id: pmp
+    title: Become a certified project manager
+    specific: Obtain the PMP certification from the PMI this year
+    measurable: {metric: exam score, target: 80, unit: "%"}
+    achievable: A course plus study sessions
+    relevant: Lets me lead programmes
+    deadline: 2027-06-30
+    milestones:
+      - id: course
+        title: Complete a PMP course
+        due: 2027-03-31
+        steps:
+          - {id: research, title: Research PMP courses, estimate: 2h}
+          - {id: enroll, title: Enroll in the course, estimate: 30m, after: [research]}
+"""
+
+
+@pytest.fixture
+def memory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> engine.Backends:
+    backends = engine.Backends(MemoryTaskBackend(), MemoryCalendarBackend(), "memory")
+
+    @contextlib.contextmanager
+    def fake_open(config: Any, plan: Any, state_dir: Path) -> Iterator[engine.Backends]:
+        yield backends
+
+    monkeypatch.setattr(engine, "open_backends", fake_open)
+    monkeypatch.setenv("GOALSYNC_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("GOALSYNC_CONFIG", raising=False)
+    (tmp_path / "goals.yaml").write_text(PLAN)
+    monkeypatch.chdir(tmp_path)
+    return backends
+
+
+def run_main(*args: str) -> tuple[int, str, str]:
+    """The console script's behaviour: errors become sentences and exit codes."""
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main([*args, "--now", NOW])
+        except SystemExit as done:
+            code = int(done.code or 0)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_plan_shows_grouped_actions_and_writes_nothing(memory: engine.Backends,
+                                                        tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["plan", "goals.yaml", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    assert "Tasks to create (4):" in result.output
+    assert "Blocks to book" in result.output and "Research PMP courses" in result.output
+    assert memory.tasks.tasks == {} and memory.calendar.blocks == {}
+    assert not (tmp_path / "state" / "state.sqlite").exists()
+
+
+def test_plan_json_lists_every_action(memory: engine.Backends) -> None:
+    result = CliRunner().invoke(cli, ["plan", "goals.yaml", "--now", NOW, "--json"])
+    data = json.loads(result.output)
+    assert data["created"] == len([a for a in data["actions"] if a["kind"].startswith("create")])
+    assert {"kind": "create-task", "key": "pmp/course/research"}.items() <= next(
+        a for a in data["actions"] if a.get("key") == "pmp/course/research"
+        and a["kind"] == "create-task").items()
+
+
+def test_sync_json_prints_exactly_the_summary_keys(memory: engine.Backends) -> None:
+    result = CliRunner().invoke(cli, ["sync", "goals.yaml", "--now", NOW, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data) == ["created", "updated", "deleted", "pinned", "completed",
+                          "unscheduled", "errors"]
+    assert data["created"] > 0 and data["errors"] == []
+    again = json.loads(CliRunner().invoke(cli, ["sync", "goals.yaml", "--now", NOW,
+                                                "--json"]).output)
+    assert (again["created"], again["updated"], again["deleted"]) == (0, 0, 0)
+
+
+def test_sync_prints_a_human_summary(memory: engine.Backends) -> None:
+    result = CliRunner().invoke(cli, ["sync", "goals.yaml", "--now", NOW])
+    assert result.exit_code == 0
+    assert "created" in result.output and "0 deleted" in result.output
+    again = CliRunner().invoke(cli, ["sync", "goals.yaml", "--now", NOW])
+    assert "already up to date" in again.output
+
+
+def test_emptied_plan_exits_4_and_names_the_flag(memory: engine.Backends,
+                                                 tmp_path: Path) -> None:
+    assert run_main("sync", "goals.yaml")[0] == 0
+    (tmp_path / "goals.yaml").write_text(PLAN.split("    milestones:")[0])
+    code, _, err = run_main("sync", "goals.yaml")
+    assert code == 4 and "--force" in err
+    assert run_main("sync", "goals.yaml", "--force")[0] == 0
+
+
+def test_bad_plan_exits_2_before_any_request(memory: engine.Backends, tmp_path: Path) -> None:
+    (tmp_path / "goals.yaml").write_text("timezone: UTC\ngoals: [\n")
+    code, _, err = run_main("sync", "goals.yaml")
+    assert code == 2 and "goals.yaml" in err
+    assert memory.tasks.requests == 0 and memory.calendar.requests == 0
+
+
+def test_partial_failure_exits_1_with_a_per_object_summary(memory: engine.Backends) -> None:
+    from syncer.backends.base import Unreachable
+
+    def refuse(spec: Any) -> str:
+        raise Unreachable("connection dropped")
+
+    memory.calendar.create = refuse  # type: ignore[method-assign]
+    code, out, err = run_main("sync", "goals.yaml")
+    assert code == 1
+    assert "could not be synced" in err and "connection dropped" in err
+    assert "goalsync sync" in err  # the hint says to run again
+
+
+def test_config_option_and_env_are_honoured(memory: engine.Backends, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[sync]\nmax_delete_shar = 0.1\n")
+    code, _, err = run_main("sync", "goals.yaml", "--config", str(bad))
+    assert code == 2 and "did you mean `max_delete_share`" in err
+    monkeypatch.setenv("GOALSYNC_CONFIG", str(bad))
+    assert run_main("plan", "goals.yaml")[0] == 2
+
+
+def test_naive_now_is_read_in_the_plans_timezone(memory: engine.Backends) -> None:
+    result = CliRunner().invoke(cli, ["plan", "goals.yaml", "--now", "2026-11-23T08:00"])
+    assert result.exit_code == 0 and "as of Mon 2026-11-23 08:00 UTC" in result.output
