@@ -336,7 +336,22 @@ class _Run:
         start = self.now - timedelta(days=self.settings.lookback_days)
         end = self.now + timedelta(weeks=_horizon_weeks(self.rules), days=60)
         blocks, block_token, busy = self._pull_blocks(start, end)
+        if tasks is not None:
+            tasks = [t for t in tasks if self._this_plan(t.remote_id)]
+        if blocks is not None:
+            blocks = [b for b in blocks if self._this_plan(b.uid)]
         return _Pulled(tasks, task_token, blocks, block_token, busy, (start, end))
+
+    def _this_plan(self, remote_id: str) -> bool:
+        """Whether a goalsync UID belongs to this plan (another plan's objects may share
+        the calendar or task list; they are left alone). Non-UID ids always pass: the
+        adapter filtered them by plan."""
+        from syncer.ical import UID_PREFIX, block_uid, is_owned_uid
+
+        if not is_owned_uid(remote_id):
+            return True
+        prefix = block_uid("k", 0, self.plan.id).split("-k-0@")[0] + "-"
+        return remote_id.startswith(prefix) and remote_id.startswith(UID_PREFIX)
 
     def _pull_tasks(self) -> tuple[list[RemoteTask] | None, str | None]:
         backend = self.backends.tasks

@@ -210,3 +210,14 @@ def test_block_write_failure_is_reported_and_the_rest_goes_on(world):
     b.calendar.create = original  # type: ignore[method-assign]
     again = sync(world)
     assert again.ok and again.created == 1
+
+
+def test_another_plans_blocks_on_the_same_calendar_are_left_alone(world):
+    state_dir, b = world
+    sync(world)
+    blocks = dict(b.calendar.blocks)
+    other = replace(make_plan((step("write", "Write a blog post", 60),)), id="other")
+    other_world = (state_dir / "other", Backends(MemoryTaskBackend(), b.calendar, "other"))
+    report = sync(other_world, plan=other)
+    assert report.ok and report.deleted == 0
+    assert all(uid in b.calendar.blocks for uid in blocks)
