@@ -299,3 +299,34 @@ def test_blocks_from_pinned_and_kept_existing_do_not_break_invariants() -> None:
 
 
 __all__ = ["check_invariants", "Block"]
+
+
+@SETTINGS
+@given(instances(), st.data())
+def test_blocks_the_user_moved_stay_exactly_and_the_rest_fits_around_them(
+        instance: tuple[Plan, SchedulingRules, datetime, BusyTime], data: st.DataObject,
+        ) -> None:
+    plan, rules, now, busy = instance
+    first = schedule(plan, rules, now=now, busy=busy)
+    moved = []
+    for n, block in enumerate(first.blocks):
+        if ":" in block.step or not data.draw(st.booleans()):
+            continue
+        shift = timedelta(minutes=data.draw(st.integers(0, 3 * 1440)))
+        moved.append(replace(block, start=block.start + shift, end=block.end + shift,
+                             uid=f"uid-{n}", pinned=True))
+    second = schedule(plan, rules, now=now, busy=busy, existing=moved)
+    for block in moved:
+        assert block in second.blocks
+    placed = [b for b in second.blocks if not b.pinned]
+    pad = timedelta(minutes=rules.buffer)
+    for block in placed:
+        for other in second.blocks:
+            if other is not block:
+                assert block.end + pad <= other.start or other.end + pad <= block.start
+    unscheduled = {u.step for u in second.unscheduled}
+    for step in plan.steps():
+        total = sum(b.minutes for b in second.blocks if b.step == step.key)
+        if step.estimate_minutes and step.key not in unscheduled:
+            pinned = sum(b.minutes for b in moved if b.step == step.key)
+            assert total == max(step.estimate_minutes, pinned)

@@ -361,3 +361,39 @@ def test_spread_strategy_uses_the_time_up_to_the_deadline() -> None:
     days = sorted({b.start.astimezone(BERLIN).date() for b in result.blocks})
     assert len(days) == 3 and days[-1] > date(2026, 11, 27)
     assert sum(b.minutes for b in result.blocks) == 360
+
+
+def test_adding_a_step_keeps_the_blocks_already_placed() -> None:
+    now = datetime(2026, 11, 23, 8, tzinfo=BERLIN)
+    before = schedule(plan_of(step("a", 180), step("b", 120)), RULES, now=now)
+    after = schedule(plan_of(step("a", 180), step("b", 120), step("new", 60,
+                                                                   due=date(2026, 11, 24))),
+                     RULES, now=now, existing=before.blocks)
+    assert set(before.blocks) <= set(after.blocks)
+    assert [b.step for b in after.blocks if b not in before.blocks] == ["g/m/new"]
+
+
+def test_kept_blocks_are_not_displaced_by_a_new_urgent_step() -> None:
+    """Stability wins: a new step that only fits where kept blocks are is reported."""
+    now = datetime(2026, 11, 23, 8, tzinfo=BERLIN)
+    before = schedule(plan_of(step("a", 240)), RULES, now=now)
+    after = schedule(plan_of(step("a", 240), step("new", 60, due=date(2026, 11, 23))),
+                     RULES, now=now, existing=before.blocks)
+    assert after.blocks == before.blocks
+    assert [u.step for u in after.unscheduled] == ["g/m/new"]
+
+
+def test_longer_estimate_books_only_the_extra_time() -> None:
+    now = datetime(2026, 11, 23, 8, tzinfo=BERLIN)
+    before = schedule(plan_of(step("a", 60)), RULES, now=now)
+    after = schedule(plan_of(step("a", 150)), RULES, now=now, existing=before.blocks)
+    assert before.blocks[0] in after.blocks
+    assert sum(b.minutes for b in after.blocks) == 150
+
+
+def test_shorter_estimate_drops_the_extra_blocks() -> None:
+    now = datetime(2026, 11, 23, 8, tzinfo=BERLIN)
+    before = schedule(plan_of(step("a", 240)), RULES, now=now)
+    after = schedule(plan_of(step("a", 120)), RULES, now=now, existing=before.blocks)
+    assert sum(b.minutes for b in after.blocks) == 120
+    assert set(after.blocks) <= set(before.blocks)
