@@ -437,7 +437,7 @@ class _Planner:
             self._add("item_update", {"id": change.remote_id, **args}, spec.plan_id,
                       spec.key, index, salt=salt)
         if change.fields & _MOVE_FIELDS:
-            self._add("item_move", {"id": change.remote_id, **self._placement(spec)},
+            self._add("item_move", {"id": change.remote_id, **self._destination(spec)},
                       spec.plan_id, spec.key, index, salt=salt)
         if not args and not change.fields & _MOVE_FIELDS:
             self.out.results[index] = ChangeResult(spec.key, change.remote_id)
@@ -450,11 +450,24 @@ class _Planner:
 
     # -- containers
     def _placement(self, spec: TaskSpec) -> JSON:
+        """Where a new task goes: its project always, its section and parent if any
+        (the parent's place wins on the server if they differ)."""
+        project, section = self._container(spec)
+        args: JSON = {"project_id": project}
+        if section:
+            args["section_id"] = section
         parent = self._parent(spec)
         if parent is not None:
-            return {"parent_id": parent}
-        project, section = self._container(spec)
-        return {"section_id": section} if section else {"project_id": project}
+            args["parent_id"] = parent
+        return args
+
+    def _destination(self, spec: TaskSpec) -> JSON:
+        """``item_move`` takes exactly one of parent, section, project."""
+        place = self._placement(spec)
+        for name in ("parent_id", "section_id", "project_id"):
+            if name in place:
+                return {name: place[name]}
+        raise AssertionError("a placement always names a project")
 
     def _parent(self, spec: TaskSpec) -> str | None:
         if not spec.parent_key:
