@@ -79,7 +79,7 @@ def propose(
     missing = missing or {}
     proposals: list[Adjustment] = []
     for goal in progress.goals:
-        if goal.status in TROUBLED:
+        if set(goal.conditions) & set(TROUBLED):
             proposals.extend(_for_goal(plan, progress, goal, missing))
         else:
             proposals.extend(_milestone_moves(goal))
@@ -99,7 +99,7 @@ def _for_goal(plan: Plan, progress: PlanProgress, goal: GoalProgress,
 
 def _shortfall(goal: GoalProgress, today: date, missing: Mapping[str, int]) -> int:
     unplaced = sum(missing.get(s.key, 0) for s in goal.open_steps)
-    if goal.status == INFEASIBLE and unplaced > 0:
+    if INFEASIBLE in goal.conditions and unplaced > 0:
         return unplaced
     if goal.deadline is None:
         return 0
@@ -178,7 +178,7 @@ def _shorten(plan: Plan, goal: GoalProgress, shortfall: int) -> Adjustment | Non
 def _milestone_moves(goal: GoalProgress) -> list[Adjustment]:
     proposals = []
     for m in goal.milestones:
-        if m.status not in TROUBLED or m.forecast is None or m.due is None:
+        if not set(m.conditions) & set(TROUBLED) or m.forecast is None or m.due is None:
             continue
         if m.forecast <= m.due or (goal.deadline and m.forecast > goal.deadline):
             continue

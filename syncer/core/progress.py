@@ -8,7 +8,9 @@ Definitions (docs/review.md explains them for users):
 * **Weight.** Each step weighs its estimate in minutes; a step without an estimate weighs
   ``default_estimate_minutes`` (rules/review.toml, 60 by default).
 * **Done.** A step is done when it is marked ``done: true`` in the plan or its task was
-  completed at or before ``now`` (``completions``).
+  completed (``completions``). A completion stamped later than ``now`` (the app's clock
+  ahead, or ``--now`` in the past) still counts, as if it happened at ``now``: the task
+  *is* done.
 * **Progress** of a milestone or goal = weight of its done steps / weight of all its steps
   (0..1). A goal or milestone with no steps has progress 0 (1 when its measurable target
   is reached).
@@ -24,8 +26,10 @@ Definitions (docs/review.md explains them for users):
 * **Forecast** = ``now`` + remaining hours / velocity (a date in the plan's timezone);
   for a milestone, its own remaining hours at its goal's velocity. ``None`` when work
   remains and the velocity is zero; the date of the last completion when all is done.
-* **Status**, first match wins: ``done`` (nothing remains) · ``infeasible`` (an open
-  step is in ``infeasible``: the scheduler could not fit it before its deadline) ·
+* **Status**, first match wins (``conditions`` keeps every one that matches, so a
+  stalled goal that is also behind raises both review prompts):
+  ``done`` (nothing remains) · ``infeasible`` (an open step is in ``infeasible``: the
+  scheduler could not fit it before its deadline) ·
   ``stalled`` (work remains and nothing was completed for ``stalled_days`` since the
   latest of: the last completion, ``since``, the first planned block) · ``behind``
   (expected − progress > ``behind_threshold``) · ``at risk`` (forecast later than the due
@@ -126,6 +130,7 @@ class MilestoneProgress:
     total_minutes: int
     remaining_minutes: int
     steps: tuple[StepProgress, ...]
+    conditions: tuple[str, ...] = ()  # every problem status that holds, worst first
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +154,7 @@ class GoalProgress:
     unit: str = ""
     current: float | None = None  # the latest value recorded in a review (or the plan's)
     current_at: datetime | None = None
+    conditions: tuple[str, ...] = ()  # every problem status that holds, worst first
 
     @property
     def steps(self) -> tuple[StepProgress, ...]:
@@ -227,7 +233,7 @@ def compute_progress(
 ) -> PlanProgress:
     """Progress of every goal and milestone of ``plan`` at ``now`` (see module docstring).
 
-    ``completions`` maps step keys to completion times (later than ``now`` ignored);
+    ``completions`` maps step keys to completion times (later ones count as ``now``);
     ``baseline`` is the last full schedule; ``infeasible`` holds step keys the scheduler
     could not fit; ``metrics`` maps goal ids to the latest recorded value of their
     measurable target; ``since`` is when tracking began. ``now`` must be aware.
@@ -243,7 +249,7 @@ def compute_progress(
         now=now,
         today=now.astimezone(zone).date(),
         rules=rules,
-        completions={k: t for k, t in completions.items() if t <= now},
+        completions={k: min(t, now) for k, t in completions.items()},
         blocks={k: tuple(v) for k, v in blocks.items()},
         has_baseline=bool(blocks),
         infeasible=frozenset(infeasible),
@@ -263,11 +269,14 @@ def _goal(goal: Goal, ctx: _Context, metric: tuple[float, datetime] | None) -> G
     progress = _share(steps, target_met)
     expected = _expected(steps, goal.deadline, ctx)
     forecast = _forecast(steps, remaining, velocity, ctx)
-    status = _status(steps, progress, expected, forecast, goal.deadline, target_met, ctx)
+    conditions = _conditions(steps, progress, expected, forecast, goal.deadline,
+                             target_met, ctx)
+    status = conditions[0] if conditions else ON_TRACK
     completed = [s.completed_at for s in steps if s.completed_at is not None]
     return GoalProgress(
         key=goal.key, id=goal.id, title=goal.title, deadline=goal.deadline,
         progress=progress, expected=expected, status=status, forecast=forecast,
+        conditions=tuple(c for c in conditions if c != DONE),
         velocity_hours_per_week=velocity, last_completion=max(completed, default=None),
         total_minutes=total, remaining_minutes=remaining, milestones=milestones,
         has_habits=bool(goal.habits),
@@ -288,7 +297,8 @@ def _milestone(
     progress = _share(steps, False)
     expected = _expected(steps, due, ctx)
     forecast = _forecast(steps, remaining, velocity, ctx)
-    status = _status(steps, progress, expected, forecast, due, False, ctx)
+    conditions = _conditions(steps, progress, expected, forecast, due, False, ctx)
+    status = conditions[0] if conditions else ON_TRACK
     done_times = [s.completed_at for s in steps if s.completed_at is not None]
     return MilestoneProgress(
         key=milestone.key, id=milestone.id, title=milestone.title, goal=goal.id, due=due,
@@ -296,6 +306,7 @@ def _milestone(
         forecast=forecast,
         done_at=max(done_times, default=None) if status == DONE else None,
         total_minutes=total, remaining_minutes=remaining, steps=tuple(steps),
+        conditions=tuple(c for c in conditions if c != DONE),
     )
 
 
@@ -371,23 +382,26 @@ def _forecast(
     return (ctx.now + timedelta(weeks=weeks)).astimezone(ctx.zone).date()
 
 
-def _status(
+def _conditions(
     steps: Sequence[StepProgress], progress: float, expected: float | None,
     forecast: date | None, due: date | None, target_met: bool, ctx: _Context,
-) -> str:
+) -> tuple[str, ...]:
+    """``(DONE,)``, or every problem status that holds, in precedence order (the first
+    is the status); empty means on track."""
     remaining = [s for s in steps if not s.done]
     if (steps and not remaining) or (not steps and target_met):
-        return DONE
+        return (DONE,)
+    found = []
     if any(s.infeasible for s in remaining):
-        return INFEASIBLE
+        found.append(INFEASIBLE)
     if remaining and _stalled(steps, ctx):
-        return STALLED
+        found.append(STALLED)
     if expected is not None and expected - progress > ctx.rules.behind_threshold:
-        return BEHIND
+        found.append(BEHIND)
     grace = timedelta(days=ctx.rules.at_risk_grace_days)
     if forecast is not None and due is not None and forecast > due + grace:
-        return AT_RISK
-    return ON_TRACK
+        found.append(AT_RISK)
+    return tuple(found)
 
 
 def _stalled(steps: Sequence[StepProgress], ctx: _Context) -> bool:

@@ -11,8 +11,9 @@ in plan order). Each trigger fires exactly when its rule says:
 * ``monthly``: enabled, a weekly slot has passed since the month began, no monthly or
   quarterly check-in was recorded this month, and the quarterly one does not fire now.
 * ``milestone-done``: a milestone is done and was not celebrated in an earlier review.
-* ``infeasible`` / ``stalled`` / ``behind`` / ``at-risk``: a goal has that status; a
-  milestone has it while its goal has a different status.
+* ``infeasible`` / ``stalled`` / ``behind`` / ``at-risk``: that condition holds for a
+  goal (whether or not it is the goal's status: a stalled goal can be behind too), or
+  for a milestone while it does not hold for its goal.
 * ``overdue``: a goal has open steps whose due date has passed (one prompt per goal).
 * ``missed``: a goal has open steps whose planned blocks passed ``missed_times`` times or
   more (one prompt per goal); a ``missed_counts`` entry from history overrides the
@@ -342,14 +343,13 @@ _STATUS_QUESTIONS = {
 
 
 def _status_prompts(goal: GoalProgress) -> list[Prompt]:
-    prompts = []
-    if goal.status in STATUS_TRIGGERS:
-        prompts.append(_status_prompt(goal.status, goal.id, None, goal.title, goal.progress,
-                                      goal.expected, goal.forecast, goal.deadline))
+    prompts = [_status_prompt(c, goal.id, None, goal.title, goal.progress, goal.expected,
+                              goal.forecast, goal.deadline)
+               for c in goal.conditions if c in STATUS_TRIGGERS]
     for m in goal.milestones:
-        if m.status in STATUS_TRIGGERS and m.status != goal.status:
-            prompts.append(_status_prompt(m.status, goal.id, m.id, m.title, m.progress,
-                                          m.expected, m.forecast, m.due))
+        prompts += [_status_prompt(c, goal.id, m.id, m.title, m.progress, m.expected,
+                                   m.forecast, m.due)
+                    for c in m.conditions if c in STATUS_TRIGGERS and c not in goal.conditions]
     return prompts
 
 

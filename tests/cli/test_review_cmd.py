@@ -47,7 +47,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         state.begin_run(datetime(2026, 11, 1, tzinfo=UTC))
         state.end_run(datetime(2026, 11, 1, 0, 1, tzinfo=UTC), {})
         # A (2 h) done: M1 done. Expected (linear from Nov 1 to Dec 31) 50 %, actual
-        # 2/22 = 9 %: the goal is behind; M2 saw no completion for 30 days: stalled.
+        # 2/22 = 9 %: the goal is behind; 20 h at 0.5 h/week is far after Dec 31: at
+        # risk too; M2 saw no completion for 30 days: stalled.
         state.record_completion("g/m1/a", datetime(2026, 11, 20, tzinfo=UTC))
     return tmp_path
 
@@ -66,7 +67,9 @@ def journal(home: Path) -> list[tuple[str, str | None, str, str]]:
 
 
 def test_interactive_walkthrough(home: Path) -> None:
-    questions = 4 + 5 + 1 + 2 + 2  # weekly, quarterly, milestone-done, behind, stalled
+    # weekly, quarterly, milestone-done, behind, at risk (forecast after the deadline),
+    # M2 stalled
+    questions = 4 + 5 + 1 + 2 + 1 + 2
     # then the metric, then one confirmation per adjustment (deadline first).
     answers = ["Mostly"] + [""] * (questions - 1) + ["72", "y", "n", "n", "n"]
     result = review(home, input="\n".join(answers) + "\n")

@@ -73,9 +73,12 @@ def test_unestimated_step_weighs_the_rules_default() -> None:
     assert result.goal("g").progress == pytest.approx((180 + 240) / (120 + 60 + 180 + 240))
 
 
-def test_completion_later_than_now_is_ignored() -> None:
+def test_completion_stamped_after_now_counts_as_done_now() -> None:
     result = compute_progress(plan(), {"g/m1/a": at(2, month=12)}, [], RULES, NOW)
-    assert result.goal("g").progress == pytest.approx(240 / 480)
+    goal = result.goal("g")
+    assert goal.progress == pytest.approx(360 / 480)
+    assert goal.last_completion == NOW
+    assert goal.velocity_hours_per_week == pytest.approx(0.5)
 
 
 def test_expected_is_share_of_planned_minutes_whose_blocks_ended() -> None:

@@ -85,7 +85,8 @@ def fired(plan: Plan, prog: PlanProgress, *, now: datetime = NOW,
 
 
 def with_goal_status(prog: PlanProgress, status: str) -> PlanProgress:
-    goal = replace(prog.goals[0], status=status)
+    conditions = () if status == ON_TRACK else (status,)
+    goal = replace(prog.goals[0], status=status, conditions=conditions)
     return replace(prog, goals=(goal,))
 
 
@@ -191,13 +192,22 @@ def test_milestone_status_fires_only_when_it_differs_from_its_goal() -> None:
     plan = parse()
     base = progress(plan)
     goal = base.goals[0]
-    m1 = replace(goal.milestones[0], status=AT_RISK)
-    goal = replace(goal, status=ON_TRACK, milestones=(m1, goal.milestones[1]))
+    m1 = replace(goal.milestones[0], status=AT_RISK, conditions=(AT_RISK,))
+    goal = replace(goal, status=ON_TRACK, conditions=(), milestones=(m1, goal.milestones[1]))
     prog = replace(base, goals=(goal,))
     prompts = fired(plan, prog)["at-risk"]
     assert [(p.goal, p.milestone) for p in prompts] == [("g", "m1")]
     same = with_goal_status(prog, AT_RISK)
     assert [(p.goal, p.milestone) for p in fired(plan, same)["at-risk"]] == [("g", None)]
+
+
+def test_every_condition_that_holds_fires_not_only_the_status() -> None:
+    plan = parse()
+    base = progress(plan)
+    goal = replace(base.goals[0], status=STALLED, conditions=(STALLED, BEHIND, AT_RISK))
+    got = fired(plan, replace(base, goals=(goal,)))
+    assert {"stalled", "behind", "at-risk"} <= set(got)
+    assert "infeasible" not in got
 
 
 def test_overdue_fires_for_open_steps_past_their_due_date() -> None:
