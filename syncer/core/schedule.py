@@ -618,12 +618,13 @@ class _Planner:
         free = self.calendar.capacity(job.earliest, job.latest)
         placeable = self._place(job, commit=False)
         missing = max(1, job.need - placeable)
-        text = f"needs {format_duration(job.need)} {until}, only {format_duration(free)} free " \
-               "inside working hours"
-        if free >= job.need:
-            text += (f", and only {format_duration(placeable)} of it is left after "
-                     "earlier-deadline or higher-priority work")
-        return text, missing
+        need = format_duration(job.need)
+        if free < job.need:
+            return (f"needs {need} {until}, only {format_duration(free)} free inside "
+                    "working hours"), missing
+        return (f"needs {need} {until}; of the {format_duration(free)} free inside working "
+                f"hours only {format_duration(placeable)} is left after goal work booked "
+                "first (earlier deadline, higher priority or already on the calendar)"), missing
 
     def _too_late_to_start(self, job: _Job) -> str:
         if job.due_end is not None and job.due_end <= self.horizon:

@@ -218,7 +218,7 @@ def test_overload_drops_the_long_step_so_the_short_ones_finish_on_time() -> None
     result = schedule(plan, RULES, now=datetime(2026, 11, 23, 8, tzinfo=BERLIN))
     assert [u.step for u in result.unscheduled] == ["g/m/long"]
     assert {b.step for b in result.blocks} == {"g/m/a", "g/m/b", "g/m/c"}
-    assert "earlier-deadline or higher-priority work" in result.unscheduled[0].reason
+    assert "is left after goal work booked first" in result.unscheduled[0].reason
 
 
 def test_overload_keeps_the_more_important_goal() -> None:
@@ -263,9 +263,9 @@ def test_predecessor_finishing_after_the_deadline_is_explained() -> None:
     result = schedule(plan, RULES, now=datetime(2026, 11, 23, 8, tzinfo=BERLIN))
     [item] = result.unscheduled
     assert item.step == "g/m/b"
-    assert item.reason == ("needs 1h on Mon 23 Nov 2026 after 15:00, only 2h free inside "
-                           "working hours, and only 0m of it is left after earlier-deadline "
-                           "or higher-priority work")
+    assert item.reason == ("needs 1h on Mon 23 Nov 2026 after 15:00; of the 2h free inside "
+                           "working hours only 0m is left after goal work booked first "
+                           "(earlier deadline, higher priority or already on the calendar)")
 
 
 def test_nothing_is_ever_placed_after_the_deadline() -> None:
