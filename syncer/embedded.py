@@ -55,6 +55,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def _config_text(port: int, storage: Path, htpasswd: Path | None) -> str:
     auth = (
         f"type = htpasswd\nhtpasswd_filename = {htpasswd}\nhtpasswd_encryption = plain\n"
@@ -102,6 +111,7 @@ class EmbeddedServer:
         storage: Path | str | None = None,
         *,
         htpasswd: Path | str | None = None,
+        port: int | None = None,
         startup_timeout: float = 20.0,
         stop_timeout: float = 5.0,
     ) -> None:
@@ -109,6 +119,7 @@ class EmbeddedServer:
         self.htpasswd = Path(htpasswd) if htpasswd is not None else None
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
+        self.requested_port = port  # None: any free port
         self.port = 0
         self.startup_seconds = 0.0
         self._process: subprocess.Popen[bytes] | None = None
@@ -158,6 +169,10 @@ class EmbeddedServer:
         if self.running:
             return self
         self.storage.mkdir(parents=True, exist_ok=True)
+        if self.requested_port is not None and not _port_free(self.requested_port):
+            raise EmbeddedServerError(
+                f"port {self.requested_port} on 127.0.0.1 is in use",
+                hint="stop the program using it, or choose another with --port")
         began = time.monotonic()
         for _ in range(3):  # a port taken between probe and bind: try another
             if self._try_start():
@@ -170,7 +185,7 @@ class EmbeddedServer:
         )
 
     def _try_start(self) -> bool:
-        self.port = free_port()
+        self.port = self.requested_port or free_port()
         self._config_dir = tempfile.TemporaryDirectory(prefix="goalsync-radicale-")
         config = Path(self._config_dir.name) / "config"
         config.write_text(_config_text(self.port, self.storage, self.htpasswd))

@@ -21,6 +21,7 @@ import click
 
 from syncer.commands.options import json_option, now_option, resolve_now
 from syncer.config import load_config
+from syncer.core.desired import REVIEW_KEY
 from syncer.core.durations import format_duration
 from syncer.core.model import Block, BusyTime, Interval, Plan, Schedule
 from syncer.core.schedule import SchedulingRules, schedule
@@ -81,8 +82,9 @@ def _read_busy(files: tuple[str, ...], start: datetime, end: datetime,
 
 
 def _titles(plan: Plan) -> dict[str, tuple[str, str, str | None]]:
-    """key → (title, goal id, milestone id) for every step and habit."""
-    out: dict[str, tuple[str, str, str | None]] = {}
+    """key → (title, goal id, milestone id) for every step and habit, and the weekly
+    review block the sync engine adds."""
+    out: dict[str, tuple[str, str, str | None]] = {REVIEW_KEY: ("Weekly review", "", None)}
     for goal in plan.goals:
         for milestone in goal.milestones:
             for step in milestone.steps:
@@ -136,9 +138,10 @@ def agenda_lines(result: Preview) -> list[str]:
             week = monday
             lines += [""] if lines else []
             lines.append(f"Week of {monday:%a} {monday.day} {monday:%b %Y}")
-        title, goal_id, _ = titles[block.step]
+        title, goal_id, _ = titles.get(block.step, (block.step, "", None))
+        owner = f" ({goal_id})" if goal_id else ""
         lines.append(f"  {start:%a} {start.day:>2} {start:%H:%M}–{end:%H:%M}  "
-                     f"{title} ({goal_id})  — {block.why}")
+                     f"{title}{owner}  — {block.why}")
     lines += _unscheduled_lines(result, titles)
     return lines
 

@@ -1,0 +1,1 @@
+"""Example plans; career.yaml ships inside the package as ``syncer.examples``."""
