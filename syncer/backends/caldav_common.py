@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
@@ -305,7 +305,13 @@ class DavConnection:
         try:
             response = self.client.request(url, method, body, dict(headers or {}))  # type: ignore[arg-type]  # bytes go to the wire as they are
         except Exception as exc:
+            if method in _WRITES and _auth_status(exc) == 403:
+                # A refused write is about that object or collection (read-only
+                # calendar, UID taken elsewhere), not about the credentials.
+                return _Refused(403, list(getattr(exc, "preconditions", []) or []))
             raise self._translate(exc) from None
+        if response.status == 403 and method in _WRITES:
+            return _Refused(403, [])
         if response.status in (401, 403):
             raise self._auth_error(response.status)
         if response.status in (429, 503):
@@ -517,7 +523,7 @@ class DavConnection:
         response = self.request("PUT", url, data, headers)
         if response.status in (200, 201, 204):
             return _etag_header(response) or self.etag_of(url)
-        self._raise_for_object(url, response.status, create)
+        self._raise_for_object(url, response.status, create, _preconditions(response))
         raise AssertionError("unreachable")
 
     def delete(self, url: str, etag: str | None) -> None:
@@ -526,7 +532,7 @@ class DavConnection:
         response = self.request("DELETE", url, "", {"If-Match": etag} if etag else {})
         if response.status in (200, 204):
             return
-        self._raise_for_object(url, response.status, False)
+        self._raise_for_object(url, response.status, False, _preconditions(response))
 
     def etag_of(self, url: str) -> str:
         """The ETag of one object (a depth-0 PROPFIND). Raises NotFound."""
@@ -551,8 +557,15 @@ class DavConnection:
             return False
         return True
 
-    def _raise_for_object(self, url: str, status: int, create: bool) -> None:
+    def _raise_for_object(self, url: str, status: int, create: bool,
+                          preconditions: Sequence[str] = ()) -> None:
         path = urlsplit(url).path
+        if status == 403 and not any("no-uid-conflict" in p for p in preconditions):
+            raise BackendError(
+                f"the CalDAV server {self.host} refused to change {path} (403 Forbidden)",
+                hint="the calendar may be read-only for this account; choose another in "
+                "[caldav]",
+            )
         if status == 404:
             raise NotFound(f"no object at {path} on {self.host}")
         if status == 412:
@@ -564,6 +577,27 @@ class DavConnection:
             raise PreconditionFailed(f"an object with the UID of {path} exists already on "
                                      f"{self.host}")
         raise BackendError(f"the CalDAV server {self.host} answered {status} for {path}")
+
+
+_WRITES = frozenset({"PUT", "DELETE", "MKCALENDAR"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    """A 403 answer to a write, standing in for caldav's response object."""
+
+    status: int
+    preconditions: list[str]
+    headers: Mapping[str, str] = field(default_factory=dict)
+    tree: Any = None
+
+
+def _preconditions(response: Any) -> list[str]:
+    if isinstance(response, _Refused):
+        return response.preconditions
+    if response.tree is not None and response.tree.tag == "{DAV:}error":
+        return [child.tag for child in response.tree if isinstance(child.tag, str)]
+    return []
 
 
 _REASONS = (

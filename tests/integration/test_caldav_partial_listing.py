@@ -1,5 +1,6 @@
 """A listing that fails part way raises IncompleteListing: it never looks like
-deletions. A canned DAV server on 127.0.0.1 plays the misbehaving server."""
+deletions; a refused write is about the object, not the password. A canned DAV server
+on 127.0.0.1 plays the misbehaving server."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from syncer.backends.base import IncompleteListing
+from syncer.backends.base import BackendError, IncompleteListing, PreconditionFailed
 from syncer.backends.caldav_common import DavConnection
 
 pytestmark = pytest.mark.integration
@@ -57,6 +58,18 @@ class _Canned(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_PUT(self) -> None:  # noqa: N802 - the HTTP method's name
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = (b'<?xml version="1.0"?><d:error xmlns:d="DAV:" '
+                b'xmlns:c="urn:ietf:params:xml:ns:caldav"><c:no-uid-conflict>'
+                b"<d:href>/cal/elsewhere.ics</d:href></c:no-uid-conflict></d:error>"
+                if "uid-taken" in self.path else b"")
+        self.send_response(403)
+        self.send_header("Content-Type", "application/xml; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, *args: object) -> None:
         pass
 
@@ -90,3 +103,16 @@ def test_complete_listing_returns_every_object(canned: str) -> None:
     objects = dav.query(f"{canned}/complete/", "VEVENT")
     assert [o.href for o in objects] == ["/cal/a.ics", "/cal/b.ics"]
     assert all("goalsync-p-a-1@goalsync" in o.data for o in objects)
+
+
+def test_a_create_whose_uid_is_taken_elsewhere_is_a_precondition_failure(canned: str) -> None:
+    dav = DavConnection(canned, "me", "pw")
+    with pytest.raises(PreconditionFailed):
+        dav.put(f"{canned}/cal/uid-taken.ics", b"BEGIN:VCALENDAR", create=True)
+
+
+def test_a_refused_write_is_a_backend_error_not_a_credential_error(canned: str) -> None:
+    dav = DavConnection(canned, "me", "pw")
+    with pytest.raises(BackendError) as caught:
+        dav.put(f"{canned}/cal/read-only.ics", b"BEGIN:VCALENDAR", etag='"1"')
+    assert caught.value.exit_code == 1 and "read-only" in (caught.value.hint or "")
