@@ -493,8 +493,8 @@ class _Run:
                                               link.gone)
             elif link.start is not None and link.end is not None and (
                     link.start < listed[1] and link.end > listed[0]):
-                values = {"title": link.pushed.get("title", ""), "start": link.start,
-                          "end": link.end}
+                values = {**link.pushed, "title": link.pushed.get("title", ""),
+                          "start": link.start, "end": link.end}
                 blocks[link.remote_id] = rc.BaseBlock(link.remote_id, link.key, values,
                                                       link.pinned)
         return tasks, blocks

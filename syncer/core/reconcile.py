@@ -315,37 +315,63 @@ def _missing_task(key: str, want: TaskSpec | None, base: BaseTask | None) -> lis
 def _task_fields(want: TaskSpec, have: RemoteTask, synced: Mapping[str, Any] | None,
                  owner: Mapping[str, str]) -> list[Action]:
     """Per-field three-way merge of one task; ``synced`` None means no base (adopted):
-    the plan's values win."""
+    the plan's values win. A user's value that stays is reported once: the base
+    remembers it as seen (``SEEN``), so later syncs with nothing new stay silent."""
     push: set[str] = set()
-    kept: list[str] = []
-    conflicts: list[Action] = []
-    for name in TASK_FIELDS:
+    kept: dict[str, Any] = {}
+    reports: list[Action] = []
+    seen = dict((synced or {}).get(SEEN) or {})
+    for name in _owned_task_fields(want):
         mine, theirs = getattr(want, name), getattr(have, name)
         if same(name, mine, theirs):
             continue
-        if synced is None or same(name, theirs, synced.get(name)):
+        before = (synced or {}).get(name)
+        if synced is None or same(name, theirs, before):
             push.add(name)
             continue
-        winner = "user" if same(name, mine, synced.get(name)) else owner.get(name, "plan")
+        plan_changed = not same(name, mine, before)
+        winner = owner.get(name, "plan") if plan_changed else "user"
         if winner == "plan":
             push.add(name)
         else:
-            kept.append(name)
-        if not same(name, mine, synced.get(name)):
-            conflicts.append(Conflict("task", want.key, name, winner, mine, theirs))
-    reports = list(conflicts)
-    only_user = tuple(n for n in kept if not any(
-        isinstance(c, Conflict) and c.field == n for c in conflicts))
-    if only_user:
-        reports.append(UserEdit("task", want.key, only_user))
-    new_base = {name: (synced or {}).get(name) if name in kept else getattr(want, name)
-                for name in TASK_FIELDS}
+            kept[name] = theirs
+        if name in seen and same(name, theirs, seen[name]) and winner == "user":
+            continue  # reported before; nothing new
+        if plan_changed:
+            reports.append(Conflict("task", want.key, name, winner, mine, theirs))
+        else:
+            reports.append(UserEdit("task", want.key, (name,)))
+    reports = _merge_user_edits(reports)
+    new_base: dict[str, Any] = {
+        name: (synced or {}).get(name) if name in kept else getattr(want, name)
+        for name in TASK_FIELDS}
+    if kept:
+        new_base[SEEN] = kept
     if push:
         change = UpdateTask(have.remote_id, want, frozenset(push), have.etag)
         return [PushTask(change, "plan changed", new_base), *reports]
     if synced is not None and not _same_values(new_base, synced):
         reports.append(Rebase("task", want.key, have.remote_id, new_base, "converged"))
     return reports
+
+
+SEEN = "_user_values_seen"  # base entry: the user's kept values, already reported
+
+
+def _owned_task_fields(want: TaskSpec) -> tuple[str, ...]:
+    """A recurring task's due date moves on as the user completes occurrences: the
+    recurrence owns it, not goalsync."""
+    return tuple(f for f in TASK_FIELDS if not (want.recurrence and f == "due"))
+
+
+def _merge_user_edits(reports: list[Action]) -> list[Action]:
+    """One UserEdit per task listing every field, after the conflicts."""
+    edits = [r for r in reports if isinstance(r, UserEdit)]
+    rest: list[Action] = [r for r in reports if not isinstance(r, UserEdit)]
+    if not edits:
+        return rest
+    fields = tuple(f for e in edits for f in e.fields)
+    return [*rest, UserEdit(edits[0].kind, edits[0].key, fields)]
 
 
 def _drop_adopt_if_pushed(actions: list[Action]) -> list[Action]:
@@ -432,7 +458,10 @@ def _block_three_way(want: BlockSpec, have: RemoteBlock, synced: BaseBlock,
         if _field_same(name, theirs, before):
             push.add(name)
         elif _field_same(name, mine, before):
-            actions.append(UserEdit("block", want.key, (name,)))
+            if name == "title" and not moved:
+                actions += _seen_block_title(want, have, before)
+            else:
+                actions.append(UserEdit("block", want.key, (name,)))
         else:
             winner = owner.get(name, "plan")
             actions.append(Conflict("block", want.key, name, winner, _pick(name, mine),
@@ -453,6 +482,17 @@ def _block_three_way(want: BlockSpec, have: RemoteBlock, synced: BaseBlock,
                 else before.get("title")}
     return [*[a for a in actions if not isinstance(a, Pin)],
             UpdateBlock(spec, have.etag, fields, pinned=pinned, base=new_base)]
+
+
+def _seen_block_title(want: BlockSpec, have: RemoteBlock,
+                      before: Mapping[str, Any]) -> list[Action]:
+    """The user retitled a block: report it once, then remember it as seen."""
+    seen = dict(before.get(SEEN) or {})
+    if same("title", have.title, seen.get("title")):
+        return []
+    values = {**before, SEEN: {**seen, "title": have.title}}
+    return [UserEdit("block", want.key, ("title",)),
+            Rebase("block", want.key, want.uid, values, "user values seen")]
 
 
 def _keep_time(spec: BlockSpec, have: RemoteBlock) -> BlockSpec:
@@ -507,7 +547,8 @@ def same(name: str, a: Any, b: Any) -> bool:
 
 
 def _same_values(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    return all(same(name, a.get(name), b.get(name)) for name in set(a) | set(b))
+    return all(_same_values(a.get(name) or {}, b.get(name) or {}) if name == SEEN
+               else same(name, a.get(name), b.get(name)) for name in set(a) | set(b))
 
 
 def user_moved(remote_blocks: Iterable[RemoteBlock],

@@ -88,8 +88,18 @@ def test_plan_change_is_pushed_when_the_remote_did_not_change():
 
 def test_users_rename_and_redate_are_kept_when_the_plan_did_not_change():
     remote = remote_of(SPEC, title="Read the book", due=date(2027, 1, 9))
-    actions = run([SPEC], [remote], base_task())
-    assert actions == [UserEdit("task", "g/m/s", ("title", "due"))]
+    edit, rebase = run([SPEC], [remote], base_task())
+    assert edit == UserEdit("task", "g/m/s", ("title", "due"))
+    assert isinstance(rebase, Rebase) and rebase.values["title"] == "Read"
+    # the edit was reported once; the next sync with nothing new says nothing
+    seen = {SPEC.key: BaseTask(SPEC.key, "r1", rebase.values)}
+    assert run([SPEC], [remote], seen) == []
+
+
+def test_recurring_tasks_due_date_belongs_to_the_recurrence():
+    habit = replace(SPEC, recurrence="FREQ=WEEKLY;BYDAY=MO", due=None)
+    moved_on = remote_of(habit, due=date(2027, 1, 11))
+    assert run([habit], [moved_on], base_task(habit)) == []
 
 
 def test_both_changed_the_ownership_table_decides_and_reports():
@@ -195,3 +205,11 @@ def test_delete_guard_counts_owned_objects_but_not_released_blocks():
     assert delete_guard([released] * 9, 10, 0.25) is None
     rescheduled = DeleteBlock("u", "k", None, NOW, "not needed")
     assert delete_guard([rescheduled] * 9, 10, 0.25) is None
+
+
+def test_users_block_title_is_kept_and_reported_once():
+    retitled = remote_block(BLOCK, title="Deep work")
+    edit, rebase = run(blocks=[BLOCK], rblocks=[retitled], bblocks=base_block())
+    assert edit == UserEdit("block", "g/m/s", ("title",)) and isinstance(rebase, Rebase)
+    seen = {BLOCK.uid: BaseBlock(BLOCK.uid, BLOCK.key, rebase.values)}
+    assert run(blocks=[BLOCK], rblocks=[retitled], bblocks=seen) == []
