@@ -34,6 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import chain
 from typing import Any, Literal
 
+import httpx
 from todoist_api_python.api import TodoistAPI
 from todoist_api_python.models import Task
 
@@ -169,6 +170,8 @@ class TodoistTasks:
         self._cache: _Cache | None = None
         self._dirty = False
         self._checked_at: float | None = None  # when changes_since left the cache current
+        self._encoding = "form"  # of POST /sync bodies; see _sync_post
+        self._encoding_known = False
 
     def __repr__(self) -> str:
         return (f"TodoistTasks(api_url={self.api_url!r}, layout={self.layout!r}, "
@@ -272,12 +275,26 @@ class TodoistTasks:
         return items
 
     def _sync_post(self, data: JSON, what: str) -> JSON:
-        form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
+        """``POST /api/v1/sync``, form-encoded as documented; a server that answers
+        400/415 to the first body gets it once as JSON (nothing ran on a 400), and the
+        encoding that worked is kept."""
+        auth = {"Authorization": f"Bearer {self._token}"}
+
+        def send(encoding: str) -> httpx.Response:
+            if encoding == "json":
+                return self._client.post(SYNC_URL, json=data, headers=auth)
+            form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
+            return self._client.post(SYNC_URL, data=form, headers=auth)
 
         def post() -> JSON:
-            response = self._client.post(
-                SYNC_URL, data=form, headers={"Authorization": f"Bearer {self._token}"})
+            response = send(self._encoding)
+            if response.status_code in (400, 415) and not self._encoding_known:
+                other = "json" if self._encoding == "form" else "form"
+                retried = send(other)
+                if retried.is_success:
+                    self._encoding, response = other, retried
             response.raise_for_status()
+            self._encoding_known = True
             body = response.json()
             if not isinstance(body, dict):
                 raise BackendError(f"Todoist sent an unexpected answer while {what}")

@@ -65,8 +65,13 @@ class FakeTodoist:
     """A stateful fake Todoist account served on 127.0.0.1 (a free port)."""
 
     def __init__(self, token: str = "fake-token-0123456789",
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 sync_encodings: tuple[str, ...] = ("form", "json")) -> None:
+        """``sync_encodings``: the bodies ``POST /sync`` understands (``form``:
+        application/x-www-form-urlencoded with JSON-encoded values; ``json``); a body in
+        another encoding reads as empty (400, argument missing)."""
         self.token = token
+        self.sync_encodings = sync_encodings
         self.state = TodoistState(clock)
         self.requests: list[RecordedRequest] = []
         self.counts: Counter[tuple[str, str]] = Counter()
@@ -277,10 +282,13 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "drop_before":
             self._record(method, path, query, None, None)
             return self._drop()
-        body = self._read_body()
+        body, encoding = self._read_body()
+        routed = body
+        if path == f"{API}/sync" and encoding not in fake.sync_encodings:
+            routed = {}
         status: int | None
         try:
-            status, payload, headers = self._answer(method, path, query, body, fault)
+            status, payload, headers = self._answer(method, path, query, routed, fault)
         except _Drop:
             self._record(method, path, query, body, None)
             return self._drop()
@@ -308,11 +316,12 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Drop
         return status, payload, {}
 
-    def _read_body(self) -> Any:
+    def _read_body(self) -> tuple[Any, str | None]:
+        """The parsed body and its encoding (``form``, ``json`` or None)."""
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         if not raw:
-            return None
+            return None, None
         kind = self.headers.get("Content-Type", "")
         if kind.startswith("application/x-www-form-urlencoded"):
             form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
@@ -322,11 +331,11 @@ class _Handler(BaseHTTPRequestHandler):
                         form[key] = json.loads(form[key])
                     except json.JSONDecodeError:
                         form[key] = ValueError(key)
-            return form
+            return form, "form"
         try:
-            return json.loads(raw)
+            return json.loads(raw), "json"
         except json.JSONDecodeError:
-            return ValueError("body")
+            return ValueError("body"), "json"
 
     def _record(self, method: str, path: str, query: dict[str, str], body: Any,
                 status: int | None) -> None:

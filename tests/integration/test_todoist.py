@@ -364,3 +364,16 @@ def test_default_api_url_is_the_real_service() -> None:
     backend = TodoistTasks("t")
     assert backend.api_url == "https://api.todoist.com"
     backend.close()
+
+
+@pytest.mark.parametrize("encodings", [("json",), ("form",)])
+def test_sync_bodies_fall_back_to_the_encoding_the_server_reads(
+        encodings: tuple[str, ...]) -> None:
+    with FakeTodoist(token=FAKE_TOKEN, sync_encodings=encodings) as fake:
+        with adapter(fake) as backend:
+            assert backend.apply([CreateTask(step(1))])[0].ok
+            _, token = backend.changes_since(None)
+            before = backend.requests
+            assert backend.changes_since(token) == (False, token)
+            assert backend.requests - before == 1
+        assert contents(fake) == ["Step 1"]
