@@ -23,7 +23,7 @@ from syncer.commands.options import json_option, now_option, resolve_now
 from syncer.config import load_config
 from syncer.core.desired import REVIEW_KEY
 from syncer.core.durations import format_duration
-from syncer.core.model import Block, BusyTime, Interval, Plan, Schedule
+from syncer.core.model import Block, BusyTime, Interval, Plan, Schedule, Unscheduled
 from syncer.core.schedule import SchedulingRules, schedule
 from syncer.core.values import BlockSpec
 from syncer.errors import UsageError
@@ -39,6 +39,7 @@ class Preview:
     plan: Plan
     schedule: Schedule
     now: datetime
+    horizon_end: datetime
 
 
 def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | None = None,
@@ -55,7 +56,7 @@ def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | No
     horizon_end = moment + timedelta(weeks=rules.horizon_weeks)
     busy = _read_busy(busy_files, moment, horizon_end, ZoneInfo(plan.timezone))
     result = schedule(plan, rules, now=moment, busy=busy, horizon_end=horizon_end)
-    return Preview(plan, result, moment)
+    return Preview(plan, result, moment, horizon_end)
 
 
 def _read_busy(files: tuple[str, ...], start: datetime, end: datetime,
@@ -156,13 +157,39 @@ def _unscheduled_lines(result: Preview, titles: dict[str, tuple[str, str, str | 
                   f"for {steps} steps and habits."]
     else:
         lines.append("No blocks to book: no open step with an estimate fits.")
-    if result.schedule.unscheduled:
-        lines += ["", f"Unscheduled ({len(result.schedule.unscheduled)}):"]
-        for item in result.schedule.unscheduled:
-            title = titles[item.step][0]
-            lines.append(f"  {title} ({item.step}): {item.reason} "
-                         f"[{format_duration(item.missing_minutes)} missing]")
+    late, later = _split_by_horizon(result)
+    if late:
+        lines += ["", f"Cannot be booked before their deadline ({len(late)}):"]
+        lines += [_unscheduled_line(item, titles) for item in late]
+    if later:
+        weeks = round((result.horizon_end - result.now) / timedelta(weeks=1))
+        lines += ["", f"Not booked within the {weeks}-week horizon ({len(later)}); they are "
+                  "planned as the horizon moves on:"]
+        lines += [_unscheduled_line(item, titles) for item in later]
     return lines
+
+
+def _split_by_horizon(result: Preview) -> tuple[list[Unscheduled], list[Unscheduled]]:
+    """Unscheduled items due inside the horizon (a real problem) and the rest."""
+    last_day = (result.horizon_end - timedelta(microseconds=1)).astimezone(
+        ZoneInfo(result.plan.timezone)).date()
+    due: dict[str, date | None] = {}
+    for goal in result.plan.goals:
+        for milestone in goal.milestones:
+            for step in milestone.steps:
+                due[step.key] = step.due or milestone.due or goal.deadline
+    late: list[Unscheduled] = []
+    later: list[Unscheduled] = []
+    for item in result.schedule.unscheduled:
+        day = due.get(item.step, last_day)  # habits: their week is inside the horizon
+        (late if day is not None and day <= last_day else later).append(item)
+    return late, later
+
+
+def _unscheduled_line(item: Unscheduled, titles: dict[str, tuple[str, str, str | None]],
+                      ) -> str:
+    return (f"  {titles[item.step][0]} ({item.step}): {item.reason} "
+            f"[{format_duration(item.missing_minutes)} missing]")
 
 
 @click.command("schedule")

@@ -603,16 +603,17 @@ class _Planner:
                     "scheduled"), job.need
         if job.due_end is not None and job.due_end <= self.start:
             return f"its deadline {_day_text(job.due)} has passed", job.need
-        until = (f"before {_day_text(job.due)}" if job.due_end is not None
-                 and job.due_end <= self.horizon else
-                 f"before the planning horizon ends ({_day_text(self._horizon_day())})")
+        within = job.due_end is not None and job.due_end <= self.horizon
+        label = _day_text(job.due) if within else \
+            f"the end of the planning horizon ({_day_text(self._horizon_day())})"
+        until = f"before {label}"
         if job.earliest > self.start:
             first = self._local_date(job.earliest)
-            if job.due == first and until == f"before {_day_text(job.due)}":
+            if within and job.due == first:
                 clock = at_minute(job.earliest).astimezone(self.zone)
-                until = f"on {_day_text(first)} after {clock:%H:%M}"
+                until = f"on {label} after {clock:%H:%M}"
             else:
-                until = f"between {_day_text(first)} and " + until.removeprefix("before ")
+                until = f"between {_day_text(first)} and {label}"
         if job.latest <= job.earliest:
             return self._too_late_to_start(job), job.need
         free = self.calendar.capacity(job.earliest, job.latest)

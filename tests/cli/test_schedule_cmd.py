@@ -105,7 +105,7 @@ def test_human_agenda_is_week_by_week(plan: Path) -> None:
     assert "Week of Mon 30 Nov 2026" in lines
     assert any(line.startswith("  Mon 23 13:00–15:00  Research PMP courses (pmp)  — ")
                for line in lines), result.output
-    assert "Unscheduled (1):" in lines
+    assert "Cannot be booked before their deadline (1):" in lines
     assert any("Read everything (pmp/course/huge): needs 40h" in line for line in lines)
 
 
@@ -125,6 +125,12 @@ def test_the_shipped_example_schedules(tmp_path: Path) -> None:
     result = run(str(CAREER), "--now", "2026-11-23T08:00", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["blocks"]
+
+
+def test_steps_beyond_the_horizon_are_listed_apart(tmp_path: Path) -> None:
+    result = run(str(CAREER), "--now", "2026-11-23T08:00", "--weeks", "4")
+    assert result.exit_code == 0, result.output
+    assert "Not booked within the 4-week horizon (" in result.output
 
 
 def test_unreadable_busy_file_is_a_usage_error(plan: Path, tmp_path: Path) -> None:
