@@ -30,7 +30,14 @@ from syncer.backends.caldav_common import (
 )
 from syncer.core.model import BusyTime
 from syncer.errors import ConfigError
-from syncer.ical import blocks_from_ics, busy_from_calendars, event_ics, href_name, parse_ics
+from syncer.ical import (
+    UID_PREFIX,
+    blocks_from_ics,
+    busy_from_calendars,
+    event_ics,
+    href_name,
+    parse_ics,
+)
 
 DEFAULT_CALENDAR = "Goals"
 
@@ -86,6 +93,8 @@ class CalDAVCalendar:
         return sorted(blocks, key=lambda b: (b.start, b.uid))
 
     def _blocks_of(self, obj: DavObject) -> list[RemoteBlock]:
+        if UID_PREFIX not in obj.data:  # someone else's event: no need to parse it
+            return []
         try:
             return blocks_from_ics(obj.data, obj.etag, self.floating_tz)
         except ValueError:

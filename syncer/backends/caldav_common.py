@@ -26,7 +26,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
@@ -238,7 +238,7 @@ class DavConnection:
             username=username,
             password=password if password is not None else ("" if username else None),
             auth_type=auth_type,
-            timeout=int(timeout) if timeout else None,
+            timeout=cast(Any, timeout) or None,  # niquests takes float seconds
             enable_rfc6764=False,
         )
         self._count_session_requests()

@@ -41,6 +41,7 @@ from syncer.backends.caldav_calendar import settings_value
 from syncer.backends.caldav_common import DEFAULT_TIMEOUT, Collection, DavConnection, DavObject
 from syncer.errors import ConfigError
 from syncer.ical import (
+    UID_PREFIX,
     find_todo,
     href_name,
     parse_ics,
@@ -103,6 +104,8 @@ class CalDAVTasks:
         return sorted(tasks, key=lambda t: t.key)
 
     def _task_of(self, obj: DavObject) -> RemoteTask | None:
+        if UID_PREFIX not in obj.data:  # someone else's to-do: no need to parse it
+            return None
         try:
             todo = find_todo(parse_ics(obj.data))
         except ValueError:
