@@ -99,14 +99,19 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
     with State.open(path, readonly=True) as state:
         completions = dict(state.completions())
         baseline = list(state.planned_blocks())
+        on_calendar = [Block(link.key, link.start, link.end, uid=link.remote_id)
+                       for link in state.links("block")
+                       if link.start is not None and link.end is not None]
         metrics = state.metrics()
         journal = tuple(state.review_answers())
         since = state.first_run()
     missing: dict[str, int] = {}
     if report is not None:
         completions.update(report.completions)
-        baseline = _merge_baseline(baseline, report.schedule)
+        baseline = baseline or list(report.schedule.blocks)
+        on_calendar += report.schedule.missed
         missing = infeasible_steps(plan, report.unscheduled, _horizon_end(rules_all, moment))
+    baseline = _merge_baseline(baseline, on_calendar)
     progress = compute_progress(plan, completions, baseline,
                                 ProgressRules.from_mapping(rules), moment, missing,
                                 metrics=metrics, since=since)
@@ -133,11 +138,12 @@ def _horizon_end(rules: Mapping[str, Any], now: datetime) -> date:
     return (now + timedelta(weeks=weeks)).date()
 
 
-def _merge_baseline(saved: list[Block], schedule: Any) -> list[Block]:
-    """The saved baseline, else the fresh schedule; missed blocks always count."""
-    blocks = saved or list(schedule.blocks)
-    seen = {(b.step, b.start, b.end) for b in blocks}
-    return blocks + [b for b in schedule.missed if (b.step, b.start, b.end) not in seen]
+def _merge_baseline(planned: list[Block], on_calendar: list[Block]) -> list[Block]:
+    """The baseline: the last full schedule, plus the blocks on the calendar (past ones
+    the schedule no longer holds show what was due to be done by now)."""
+    seen = {(b.step, b.start, b.end) for b in planned}
+    extra = [b for b in on_calendar if (b.step, b.start, b.end) not in seen]
+    return planned + list({(b.step, b.start, b.end): b for b in extra}.values())
 
 
 def history(journal: Sequence[ReviewAnswer]) -> ReviewHistory:
@@ -308,10 +314,12 @@ def _expected(steps: Sequence[StepProgress], blocks: dict[str, list[Block]],
               start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[datetime, float]]:
     events: list[tuple[datetime, float]] = []  # (moment, hours that become expected)
     for step in steps:
-        planned = sum(b.minutes for b in blocks[step.key])
-        if planned:
-            events += [(b.end, step.weight_minutes * b.minutes / planned / 60)
-                       for b in blocks[step.key]]
+        if blocks[step.key]:
+            left = step.weight_minutes  # a step is never expected beyond its weight
+            for b in sorted(blocks[step.key], key=lambda b: b.end):
+                share = min(b.minutes, left)
+                left -= share
+                events.append((b.end, share / 60))
         elif step.done:
             events.append((start, step.weight_minutes / 60))
         elif step.due is not None:

@@ -15,7 +15,8 @@ Definitions (docs/review.md explains them for users):
   (0..1). A goal or milestone with no steps has progress 0 (1 when its measurable target
   is reached).
 * **Expected** (what should be done by ``now``), per step, from the baseline schedule:
-  the share of the step's planned block minutes whose blocks *ended* by ``now``; a step
+  the minutes of its blocks that *ended* by ``now`` over its weight (at most 1; when
+  blocks cover the whole estimate, the share of its planned minutes that passed); a step
   without blocks counts as expected done when it is done or its due date has passed, and
   not expected otherwise. A milestone's or goal's expected progress is the weighted mean.
   Without any baseline (no schedule yet) it is linear in time from ``since`` (when
@@ -317,12 +318,13 @@ def _step(step: Step, goal: Goal, milestone: Milestone, ctx: _Context) -> StepPr
     overdue = not done and due is not None and due < ctx.today
     blocks = ctx.blocks.get(step.key, ())
     ended = [b for b in blocks if b.end <= ctx.now]
-    planned = sum(b.minutes for b in blocks)
-    if planned > 0:
-        expected = min(1.0, sum(b.minutes for b in ended) / planned)
+    weight = step.estimate_minutes or ctx.rules.default_estimate_minutes
+    if blocks:
+        # Against the step's weight, not its planned minutes: a missed block and the
+        # block that replaced it must not halve what is expected.
+        expected = min(1.0, sum(b.minutes for b in ended) / weight)
     else:
         expected = 1.0 if done or overdue else 0.0
-    weight = step.estimate_minutes or ctx.rules.default_estimate_minutes
     return StepProgress(
         key=step.key, title=step.title, goal=goal.id, milestone=milestone.id,
         weight_minutes=weight, done=done, completed_at=completed_at, expected=expected,

@@ -94,6 +94,14 @@ def test_expected_is_share_of_planned_minutes_whose_blocks_ended() -> None:
     assert goal.milestones[0].expected == pytest.approx(180 / 240)
 
 
+def test_missed_block_and_its_replacement_do_not_halve_what_is_expected() -> None:
+    baseline = [block("m1/a", at(25, 10), at(25, 12)),  # missed
+                block("m1/a", at(3, 10, 12), at(3, 12, 12))]  # placed again, future
+    goal = compute_progress(plan(), {}, baseline, RULES, NOW).goal("g")
+    step = next(s for s in goal.steps if s.key == "g/m1/a")
+    assert step.expected == 1.0 and step.missed == 1
+
+
 def test_block_still_running_at_now_is_not_expected_yet() -> None:
     baseline = [block("m1/a", at(1, 11, 12), at(1, 13, 12))]
     goal = compute_progress(plan(), {}, baseline, RULES, NOW).goal("g")
