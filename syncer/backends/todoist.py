@@ -206,21 +206,32 @@ class TodoistTasks:
     def changes_since(self, token: str | None) -> tuple[bool, str | None]:
         """One incremental sync read: ``(changed, new_token)``; changed means an owned
         task changed (or ``token`` is None / was not accepted). When the read brought
-        the cache up to date, a ``list_tasks`` right after it makes no read of its own."""
+        the cache up to date, a ``list_tasks`` right after it makes no read of its own.
+        Raises AuthError, Unreachable, RateLimited, BackendError."""
         if token is None and self._cache is not None:
-            cache = self._ensure_cache(fresh=True)  # incremental: keeps the cache whole
+            cache = self._load(fresh=True)  # incremental: keeps the cache whole
             self._checked_at = time.monotonic()
             return True, cache.token
         response = self._read(token)
+        try:
+            return self._take_changes(token, response)
+        except (KeyError, TypeError, ValueError) as error:
+            self._cache = None
+            raise BackendError(f"Todoist sent an unexpected sync answer ({error!r})",
+                               hint="rerun; if it persists, please report it") from None
+
+    def _take_changes(self, token: str | None, response: JSON) -> tuple[bool, str]:
         if token is None or response.get("full_sync"):
             self._cache = _Cache.from_full(response)
             self._dirty = False
             self._checked_at = time.monotonic()
             return True, self._cache.token
-        changed = any(self._mine(item) or (self._cache is not None and str(item.get(
-            "id")) in self._cache.items) for item in response.get("items") or ())
-        if self._cache is not None and self._cache.token == token:
-            self._cache.apply(response)
+        cache = self._cache
+        changed = any(self._mine(item) or (cache is not None and str(item.get("id"))
+                                           in cache.items)
+                      for item in response.get("items") or ())
+        if cache is not None and cache.token == token:
+            cache.apply(response)
             self._dirty = False
             self._checked_at = time.monotonic()
         return changed, str(response["sync_token"])
