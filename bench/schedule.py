@@ -119,6 +119,17 @@ def on_time(plan: Plan, result: Schedule) -> int:
     return count
 
 
+def by_priority(plan: Plan, result: Schedule) -> str:
+    """``P1 a/b, P2 ...``: steps on time out of all steps, per goal priority."""
+    parts = []
+    for priority in range(1, 5):
+        goals = tuple(g for g in plan.goals if g.priority == priority)
+        sub = Plan(plan.path, plan.timezone, goals)
+        total = sum(1 for _ in sub.steps())
+        parts.append(f"P{priority} {on_time(sub, result)}/{total}")
+    return ", ".join(parts)
+
+
 def plain_edf(plan: Plan, busy: BusyTime) -> Schedule:
     return _Planner(plan, RULES, NOW, busy, (), (), HORIZON, plain_edf=True).run()
 
@@ -169,6 +180,8 @@ def main() -> None:
         baseline = plain_edf(plan, busy)
         print(f"{label:<28} {count:>6} {on_time(plan, result):>9} "
               f"{on_time(plan, baseline):>10} {seconds:>8.3f}")
+        if prioritised:
+            print(f"{'':<28} on time by priority: {by_priority(plan, result)}")
 
 
 if __name__ == "__main__":
