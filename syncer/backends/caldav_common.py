@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -43,6 +44,7 @@ from syncer.errors import ConfigError
 
 NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav", "cs": "http://calendarserver.org/ns/"}
 DEFAULT_TIMEOUT = 30
+RATE_LIMIT_TRIES = 3
 
 _PROPFIND_COLLECTIONS = """<?xml version="1.0" encoding="utf-8"?>
 <d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"
@@ -243,6 +245,8 @@ class DavConnection:
         )
         self._count_session_requests()
         self._home: str | None = None
+        self.max_rate_limit_wait = 60.0
+        self.sleep: Callable[[float], None] = time.sleep
 
     def _count_session_requests(self) -> None:
         session: Any = self.client.session
@@ -301,7 +305,25 @@ class DavConnection:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send one request; returns caldav's DAVResponse (``.status``, ``.headers``,
-        ``.tree``). Raises AuthError, Unreachable, RateLimited, BackendError."""
+        ``.tree``). A 429/503 answer (the server did not act on the request, so any
+        method may be repeated) is retried up to ``RATE_LIMIT_TRIES`` times, waiting as
+        the server's Retry-After says (capped by ``max_rate_limit_wait`` seconds in all).
+        Raises AuthError, Unreachable, RateLimited, BackendError."""
+        waited = 0.0
+        for attempt in range(1, RATE_LIMIT_TRIES + 1):
+            try:
+                return self._request_once(method, url, body, headers)
+            except RateLimited as limited:
+                pause = limited.retry_after or float(2 ** attempt)
+                if attempt == RATE_LIMIT_TRIES or waited + pause > self.max_rate_limit_wait:
+                    raise
+                self.sleep(pause)
+                waited += pause
+        raise AssertionError("unreachable")
+
+    def _request_once(
+        self, method: str, url: str, body: str | bytes, headers: Mapping[str, str] | None,
+    ) -> Any:
         try:
             response = self.client.request(url, method, body, dict(headers or {}))  # type: ignore[arg-type]  # bytes go to the wire as they are
         except Exception as exc:
@@ -314,7 +336,7 @@ class DavConnection:
             return _Refused(403, [])
         if response.status in (401, 403):
             raise self._auth_error(response.status)
-        if response.status in (429, 503):
+        if response.status == 429:
             raise RateLimited(f"the CalDAV server {self.host} is busy ({response.status})",
                               hint="wait a little and run goalsync again")
         return response

@@ -7,10 +7,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
-from syncer.backends.base import BackendError, IncompleteListing, PreconditionFailed
+from syncer.backends.base import (
+    BackendError,
+    IncompleteListing,
+    PreconditionFailed,
+    RateLimited,
+)
 from syncer.backends.caldav_common import DavConnection
 
 pytestmark = pytest.mark.integration
@@ -46,13 +52,18 @@ COMPLETE = _multistatus(_ok("/cal/a.ics"), _ok("/cal/b.ics"))
 
 
 class _Canned(BaseHTTPRequestHandler):
-    answers: dict[str, tuple[int, str]] = {}
+    answers: dict[str, Any] = {}
 
     def do_REPORT(self) -> None:  # noqa: N802 - the HTTP method's name
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        status, body = self.answers[self.path]
+        answer = self.answers[self.path]
+        if isinstance(answer, list):  # a sequence of answers, the last one repeats
+            answer = answer.pop(0) if len(answer) > 1 else answer[0]
+        status, body = answer
         data = body.encode()
         self.send_response(status)
+        if status == 429:
+            self.send_header("Retry-After", "0")
         self.send_header("Content-Type", "application/xml; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -81,6 +92,8 @@ def canned() -> Iterator[str]:
         "/missing/": (207, BODY_MISSING),
         "/complete/": (207, COMPLETE),
         "/error/": (500, ""),
+        "/limited-once/": [(429, ""), (207, COMPLETE)],
+        "/limited/": [(429, "")],
     }
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Canned)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -116,3 +129,21 @@ def test_a_refused_write_is_a_backend_error_not_a_credential_error(canned: str) 
     with pytest.raises(BackendError) as caught:
         dav.put(f"{canned}/cal/read-only.ics", b"BEGIN:VCALENDAR", etag='"1"')
     assert caught.value.exit_code == 1 and "read-only" in (caught.value.hint or "")
+
+
+def test_a_rate_limited_request_is_retried_as_the_server_asks(canned: str) -> None:
+    dav = DavConnection(canned, "me", "pw")
+    pauses: list[float] = []
+    dav.sleep = pauses.append
+    assert len(dav.query(f"{canned}/limited-once/", "VEVENT")) == 2
+    assert len(pauses) == 1
+
+
+def test_rate_limiting_that_persists_is_reported_after_bounded_tries(canned: str) -> None:
+    dav = DavConnection(canned, "me", "pw")
+    pauses: list[float] = []
+    dav.sleep = pauses.append
+    before = dav.requests
+    with pytest.raises(RateLimited):
+        dav.query(f"{canned}/limited/", "VEVENT")
+    assert dav.requests - before == 3 and len(pauses) == 2
