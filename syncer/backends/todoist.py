@@ -229,7 +229,8 @@ class TodoistTasks:
         cache = self._cache
         changed = any(self._mine(item) or (cache is not None and str(item.get("id"))
                                            in cache.items)
-                      for item in response.get("items") or ())
+                      or (item.get("is_deleted") and "description" not in item)
+                      for item in response.get("items") or ())  # a bare tombstone may be ours
         if cache is not None and cache.token == token:
             cache.apply(response)
             self._dirty = False
