@@ -24,6 +24,7 @@ from syncer.backends.base import AuthError, BackendError, RateLimited, Unreachab
 
 T = TypeVar("T")
 DEFAULT_API_URL = "https://api.todoist.com"
+API_PATH = "/api/v1"
 AUTH_HINT = "run `goalsync auth todoist` (or set GOALSYNC_TODOIST_TOKEN) with a valid token"
 
 
@@ -37,12 +38,14 @@ class OriginTransport(httpx.HTTPTransport):
     def __init__(self, api_url: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._base = httpx.URL(api_url.rstrip("/"))
+        # requests already carry /api/v1/...; accept an api_url that names it too
+        self._prefix = self._base.path.rstrip("/").removesuffix(API_PATH)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         base = self._base
         request.url = request.url.copy_with(
             scheme=base.scheme, host=base.host, port=base.port,
-            path=base.path.rstrip("/") + request.url.path)
+            path=self._prefix + request.url.path)
         request.headers["Host"] = base.netloc.decode("ascii")
         return super().handle_request(request)
 

@@ -377,3 +377,10 @@ def test_sync_bodies_fall_back_to_the_encoding_the_server_reads(
             assert backend.changes_since(token) == (False, token)
             assert backend.requests - before == 1
         assert contents(fake) == ["Step 1"]
+
+
+@pytest.mark.parametrize("suffix", ["", "/", "/api/v1", "/api/v1/"])
+def test_api_url_may_name_the_api_path(fake_todoist: FakeTodoist, suffix: str) -> None:
+    with TodoistTasks(FAKE_TOKEN, api_url=fake_todoist.url + suffix) as backend:
+        assert backend.apply([CreateTask(step(1))])[0].ok
+        assert [t.key for t in backend.list_tasks()] == ["pmp/course/s1"]
