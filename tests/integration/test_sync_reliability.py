@@ -332,3 +332,19 @@ def test_dry_run_sends_no_write_and_keeps_no_state(world: World) -> None:
     assert not (world.state_dir / "state.sqlite").exists()
     assert world.blocks() == []
 
+
+
+@pytest.mark.parametrize("crash_after", [2, 5])
+def test_killed_while_pushing_plan_edits_then_rerun_converges(world: World,
+                                                              crash_after: int) -> None:
+    ok(world.sync())
+    world.write_plan(
+        "          - {id: research, title: Research v2, estimate: 3h}\n"
+        "          - {id: study, title: Study, estimate: 4h, after: [research]}\n")
+    killed = world.sync(GOALSYNC_TEST_CRASH_AFTER=str(crash_after))
+    assert killed.returncode == -signal.SIGKILL
+    ok(world.sync())
+    assert_no_duplicates(world)
+    assert world.task("pmp/course/research")["content"] == "Research v2"
+    assert "pmp/course/enroll" not in world.task_keys()
+    assert_converged(world)
