@@ -205,7 +205,7 @@ class FakeTodoist:
 
     def complete(self, task_id: str, at: datetime | None = None) -> None:
         with self.state.lock:
-            self.state.close_item(task_id, at or self.state.now())
+            self.state.close_item(task_id, at)
 
     def reopen(self, task_id: str) -> None:
         with self.state.lock:

@@ -316,10 +316,13 @@ class TodoistState:
         return self.touch("items", item)
 
     def close_item(self, item_id: str, at: datetime | None = None) -> JSON:
+        """Complete a task (and its subtasks); a recurring one moves to its next day
+        instead, as in the app (the fake does not evaluate the recurrence itself)."""
         item = self.get("items", item_id, "Item")
         due = item.get("due")
-        if due and due.get("is_recurring") and at is None:
-            due["date"] = (date.fromisoformat(due["date"][:10]) + timedelta(days=1)).isoformat()
+        if due and due.get("is_recurring"):
+            day = date.fromisoformat(due["date"][:10]) + timedelta(days=1)
+            due["date"] = day.isoformat() + due["date"][10:]
             return self.touch("items", item)
         item.update(checked=True, completed_at=stamp(at or self.now()))
         self.touch("items", item)

@@ -202,3 +202,12 @@ def test_injected_command_errors_fail_only_those_commands(fake_todoist: FakeTodo
     assert body["sync_status"]["a"] == "ok"
     assert body["sync_status"]["b"]["http_code"] == 400
     assert [t["content"] for t in fake_todoist.tasks()] == ["good"]
+
+
+def test_completing_a_recurring_task_moves_it_on(fake_todoist: FakeTodoist) -> None:
+    task = fake_todoist.add_task("study", due={"string": "every mon, wed, fri",
+                                               "date": "2026-11-23"})
+    fake_todoist.complete(task["id"])
+    seen = fake_todoist.task(task["id"])
+    assert not seen["checked"] and seen["due"]["date"] == "2026-11-24"
+    assert seen["due"]["is_recurring"]
