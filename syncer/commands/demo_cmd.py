@@ -59,7 +59,7 @@ def week_agenda(report: SyncReport, now: datetime) -> list[str]:
     week_end = now + timedelta(days=7)
     blocks = tuple(b for b in report.schedule.blocks if b.end > now and b.start < week_end)
     week = replace(report.schedule, blocks=blocks, unscheduled=())
-    return agenda_lines(Preview(report.plan, week, now))
+    return agenda_lines(Preview(report.plan, week, now, week_end))
 
 
 @click.command("demo")
