@@ -125,6 +125,7 @@ class EmbeddedServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._config_dir: tempfile.TemporaryDirectory[str] | None = None
         self._log_path: Path | None = None
+        self._last_log = ""
 
     @property
     def url(self) -> str:
@@ -168,7 +169,14 @@ class EmbeddedServer:
         """Start the server and wait until it answers. Raises EmbeddedServerError."""
         if self.running:
             return self
-        self.storage.mkdir(parents=True, exist_ok=True)
+        try:
+            self.storage.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise EmbeddedServerError(
+                f"cannot use {self.storage} for the embedded CalDAV server's data "
+                f"({exc.strerror or type(exc).__name__})",
+                hint="set state_dir in the config file to a folder goalsync may write",
+            ) from None
         if self.requested_port is not None and not _port_free(self.requested_port):
             raise EmbeddedServerError(
                 f"port {self.requested_port} on 127.0.0.1 is in use",
@@ -179,9 +187,11 @@ class EmbeddedServer:
                 self.startup_seconds = time.monotonic() - began
                 atexit.register(self.stop)
                 return self
+            if "in use" not in self._last_log or self.requested_port is not None:
+                break  # any other failure would only happen again
         raise EmbeddedServerError(
             "the embedded CalDAV server (Radicale) did not start",
-            hint=f"its log says: {self._log_tail() or 'nothing'}",
+            hint=f"its log says: {self._last_log or 'nothing'}",
         )
 
     def _try_start(self) -> bool:
@@ -200,7 +210,7 @@ class EmbeddedServer:
             )
         if self._wait_until_answering():
             return True
-        self._cleanup_process()
+        self._cleanup_process()  # stops the process, so its log is complete
         return False
 
     def _wait_until_answering(self) -> bool:
@@ -247,6 +257,7 @@ class EmbeddedServer:
                 process.kill()
                 process.wait()
         if self._config_dir is not None:
+            self._last_log = self._log_tail()
             self._config_dir.cleanup()
             self._config_dir = None
 

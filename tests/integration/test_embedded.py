@@ -106,3 +106,24 @@ def test_server_dies_with_a_crashed_parent(tmp_path: Path) -> None:
     child, server_pid = _run_child(tmp_path, "crash")
     child.wait(timeout=20)
     assert _gone(server_pid)
+
+
+def test_an_unusable_storage_folder_is_a_sentence(tmp_path: Path) -> None:
+    from syncer.embedded import EmbeddedServerError
+
+    storage = tmp_path / "not-a-folder"
+    storage.write_text("a file where the collections should be")
+    with pytest.raises(EmbeddedServerError) as caught:
+        EmbeddedServer(storage).start()
+    assert str(storage) in str(caught.value)
+
+
+def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
+    from syncer.embedded import EmbeddedServerError
+
+    server = EmbeddedServer(tmp_path, htpasswd=tmp_path / "missing-users-file",
+                            startup_timeout=10)
+    with pytest.raises(EmbeddedServerError) as caught:
+        server.start()
+    assert caught.value.hint and caught.value.hint != "its log says: nothing"
+    assert not server.running
