@@ -462,6 +462,7 @@ class _Run:
                     if b.step in known]
         reviews = self._review_blocks(existing) if pulled.blocks is not None else ()
         existing = [b for b in existing if b.step != REVIEW_KEY]
+        existing += self._planned_beyond_calendar(known, done)
         busy = replace(pulled.busy, intervals=pulled.busy.intervals + tuple(
             Interval(b.start, b.end) for b in reviews if b.end > self.now))
         schedule = self._schedule(busy, existing, done)
@@ -471,6 +472,9 @@ class _Run:
         if pulled.blocks is not None:
             uids = self._allocate_uids(schedule, window_end, pulled.blocks)
             specs = desired_blocks(self.plan, schedule, self.now, window_end, uids)
+            schedule = replace(schedule, blocks=tuple(
+                replace(b, uid=uids.get((b.step, b.start))) if b.uid is None else b
+                for b in schedule.blocks))
         review = dict(self.rules.get("review", {}).get("weekly", {}))
         notes = self.state.meta(REVIEW_NOTES_META)  # set by `goalsync review`
         if notes:
@@ -482,6 +486,15 @@ class _Run:
             completed=self.state.completions())
         self.window = (self.now, window_end)
         return schedule, actions
+
+    def _planned_beyond_calendar(self, known: frozenset[str],
+                                 done: set[str]) -> list[Block]:
+        """Future blocks of the last schedule that are not on the calendar yet (beyond
+        the window): given to the scheduler as existing, so the plan beyond the window
+        stays put from run to run instead of being re-placed (and re-dated) each time."""
+        return [b for b in self.state.planned_blocks()
+                if b.uid is None and b.start >= self.now and b.step in known
+                and b.step not in done and b.step != REVIEW_KEY]
 
     def _bases(self, listed: tuple[datetime, datetime],
                ) -> tuple[dict[str, rc.BaseTask], dict[str, rc.BaseBlock]]:
@@ -647,9 +660,7 @@ class _Run:
 
     def _save_task_link(self, key: str, remote_id: str, etag: str | None,
                         values: Mapping[str, Any]) -> None:
-        for old in self.state.links("task"):
-            if old.key == key and old.remote_id != remote_id:
-                self.state.delete_link("task", old.remote_id)
+        self.state.delete_other_links("task", key, remote_id)
         self.state.save_link(Link("task", remote_id, key, self.backends.tasks.name, etag,
                                   dict(values)))
 

@@ -344,6 +344,11 @@ class State:
     def delete_link(self, kind: str, remote_id: str) -> None:
         self._write("DELETE FROM links WHERE kind = ? AND remote_id = ?", (kind, remote_id))
 
+    def delete_other_links(self, kind: str, key: str, remote_id: str) -> None:
+        """Forget every ``kind`` link of ``key`` except the one to ``remote_id``."""
+        self._write("DELETE FROM links WHERE kind = ? AND key = ? AND remote_id != ?",
+                    (kind, key, remote_id))
+
     def delete_links(self) -> None:
         """Forget every link (``--rebind``: the target changed)."""
         self._write("DELETE FROM links")
