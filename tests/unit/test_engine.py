@@ -221,3 +221,14 @@ def test_another_plans_blocks_on_the_same_calendar_are_left_alone(world):
     report = sync(other_world, plan=other)
     assert report.ok and report.deleted == 0
     assert all(uid in b.calendar.blocks for uid in blocks)
+
+
+def test_plan_beyond_the_window_stays_put_between_syncs(world):
+    plan = make_plan((step("research", "Research", 120),
+                      step("study", "Study", 60 * 60, after=("pmp/course/research",)),
+                      step("exam", "Mock exam", 180, after=("pmp/course/study",))))
+    first = sync(world, plan=plan)
+    assert max(b.start for b in first.schedule.blocks) > NOW + hours(24 * 14)  # beyond
+    assert sync(world, plan=plan).actions == ()
+    later = sync(world, plan=plan, now=NOW + hours(1))
+    assert [a for a in later.actions if isinstance(a, rc.PushTask)] == []
