@@ -56,9 +56,8 @@ class Answers:
         questions = prompt.questions or (prompt.text,)
         if value is None:
             return [None] * len(questions)
-        if isinstance(value, str | int | float):
-            return [str(value)] * len(questions) if len(questions) == 1 else \
-                [str(value)] + [None] * (len(questions) - 1)
+        if isinstance(value, str | int | float):  # answers the first question
+            return [str(value)] + [None] * (len(questions) - 1)
         if isinstance(value, list):
             return [None if v is None else str(v) for v in value] + \
                 [None] * (len(questions) - len(value))
