@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -40,6 +41,8 @@ from syncer.ical import (
 )
 
 DEFAULT_CALENDAR = "Goals"
+# An unfolded "UID:goalsync-...@goalsync" line; a folded one is simply parsed.
+_OWNED_UID_LINE = re.compile(r"^UID:goalsync-[^\r\n]*@goalsync\r?$", re.MULTILINE)
 
 
 class CalDAVCalendar:
@@ -114,6 +117,8 @@ class CalDAVCalendar:
         calendars = []
         for collection in self._busy_collections():
             for obj in self.dav.query(collection.url, "VEVENT", start, end):
+                if _OWNED_UID_LINE.search(obj.data):
+                    continue  # goalsync's own block is never busy time: skip the parse
                 try:
                     calendars.append(parse_ics(obj.data))
                 except ValueError:
