@@ -153,7 +153,7 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
     settings = sync_settings(rules, config)
     state_dir = default_state_dir(config.state_dir)
     guard = contextlib.nullcontext() if dry_run else lock(state_dir)
-    with guard, open_backends(config, plan, state_dir) as backends:
+    with guard, open_backends(config, plan, state_dir, dry_run=dry_run) as backends:
         return run(plan, rules, backends, state_dir, now=now, settings=settings,
                    dry_run=dry_run, force=force, rebind=rebind, on_progress=on_progress,
                    locked=True)
@@ -184,15 +184,26 @@ def sync_settings(rules: Mapping[str, Any], config: Config) -> SyncSettings:
 
 
 @contextlib.contextmanager
-def open_backends(config: Config, plan: Plan, state_dir: Path) -> Iterator[Backends]:
+def open_backends(config: Config, plan: Plan, state_dir: Path, *,
+                  dry_run: bool = False) -> Iterator[Backends]:
     """Build the configured adapters (starting the embedded server when one of them is
-    "embedded"); stop everything on exit. Raises CredentialError, ConfigError."""
+    "embedded"); stop everything on exit. Raises CredentialError, ConfigError.
+
+    A dry run whose embedded server has no data yet does not start it (that would
+    create its storage): the embedded side is known to be empty, so an empty in-memory
+    backend stands in for it.
+    """
     with contextlib.ExitStack() as stack:
         server_url: str | None = None
-        if "embedded" in (config.tasks_backend, config.calendar_backend):
+        storage = state_dir / "radicale"
+        uses_embedded = "embedded" in (config.tasks_backend, config.calendar_backend)
+        if uses_embedded and dry_run and not storage.exists():
+            yield _empty_embedded(config, plan)
+            return
+        if uses_embedded:
             from syncer.embedded import EmbeddedServer
 
-            server = stack.enter_context(EmbeddedServer(state_dir / "radicale"))
+            server = stack.enter_context(EmbeddedServer(storage))
             server_url = server.url
         tasks = _task_backend(config, plan, server_url)
         close = getattr(tasks, "close", None)
@@ -200,6 +211,17 @@ def open_backends(config: Config, plan: Plan, state_dir: Path) -> Iterator[Backe
             stack.callback(close)
         calendar = _calendar_backend(config, server_url)
         yield Backends(tasks, calendar, _binding(config))
+
+
+def _empty_embedded(config: Config, plan: Plan) -> Backends:
+    from syncer.backends.memory import MemoryCalendarBackend, MemoryTaskBackend
+
+    tasks: TaskBackend = (MemoryTaskBackend() if config.tasks_backend == "embedded"
+                          else _task_backend(config, plan, None))
+    calendar: CalendarBackend | None = (
+        MemoryCalendarBackend() if config.calendar_backend == "embedded"
+        else _calendar_backend(config, None))
+    return Backends(tasks, calendar, _binding(config))
 
 
 def _caldav_settings(config: Config, server_url: str | None) -> tuple[dict[str, Any], str]:

@@ -43,7 +43,8 @@ def memory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> engine.Backends:
     backends = engine.Backends(MemoryTaskBackend(), MemoryCalendarBackend(), "memory")
 
     @contextlib.contextmanager
-    def fake_open(config: Any, plan: Any, state_dir: Path) -> Iterator[engine.Backends]:
+    def fake_open(config: Any, plan: Any, state_dir: Path,
+                  **kw: Any) -> Iterator[engine.Backends]:
         yield backends
 
     monkeypatch.setattr(engine, "open_backends", fake_open)
@@ -148,3 +149,17 @@ def test_config_option_and_env_are_honoured(memory: engine.Backends, tmp_path: P
 def test_naive_now_is_read_in_the_plans_timezone(memory: engine.Backends) -> None:
     result = CliRunner().invoke(cli, ["plan", "goals.yaml", "--now", "2026-11-23T08:00"])
     assert result.exit_code == 0 and "as of Mon 2026-11-23 08:00 UTC" in result.output
+
+
+def test_plan_on_a_fresh_machine_starts_no_server_and_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    monkeypatch.setenv("GOALSYNC_STATE_DIR", str(state))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("GOALSYNC_CONFIG", raising=False)
+    (tmp_path / "goals.yaml").write_text(PLAN)
+    result = CliRunner().invoke(cli, ["plan", str(tmp_path / "goals.yaml"), "--now", NOW])
+    assert result.exit_code == 0, result.output
+    assert "Tasks to create (4):" in result.output
+    assert list(state.iterdir()) == []
