@@ -32,7 +32,6 @@ from syncer.core.progress import (
     ON_TRACK,
     STALLED,
     GoalProgress,
-    MilestoneProgress,
 )
 from syncer.report import StatusSnapshot, gather_status
 
@@ -80,46 +79,53 @@ def bar(share: float, width: int = 20) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + "]"
 
 
+TITLE_WIDTH = 38
+HEADER = (f"{'Goal / milestone':<{TITLE_WIDTH}}  {'Progress':<28}  {'Expected':>8}  "
+          f"{'Status':<10}  {'Forecast':<10}  Due")
+
+
 def render_status(snapshot: StatusSnapshot, colour: bool = True) -> str:
-    """The human status table: one block per goal, one line per milestone."""
-    lines = [f"Status on {snapshot.progress.today.isoformat()}", ""]
+    """The human status table: a row per goal with its milestones indented under it,
+    then a line of facts (velocity, measurable target), then the prompts."""
+    lines = [f"Status on {snapshot.progress.today.isoformat()}", "", HEADER]
     for goal in snapshot.progress.goals:
-        lines.extend(_goal_lines(goal, colour))
-        lines.append("")
+        lines.append(_row(goal.title, goal.progress, goal.expected, goal.status,
+                          goal.forecast, goal.deadline, colour))
+        lines.extend(_row("  " + m.title, m.progress, m.expected, m.status, m.forecast,
+                          m.due, colour) for m in goal.milestones)
+        lines += ["  " + _facts(goal), ""]
     if snapshot.prompts:
         lines.append("To review:")
         lines.extend(f"  - {p.text}" for p in snapshot.prompts)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _status(status: str, colour: bool) -> str:
-    return click.style(status, fg=STATUS_COLOURS[status]) if colour else status
+def _row(title: str, progress: float, expected: float | None, status: str,
+         forecast: date | None, due: date | None, colour: bool) -> str:
+    if len(title) > TITLE_WIDTH:
+        title = title[:TITLE_WIDTH - 1] + "…"
+    shown = "-" if expected is None else f"{expected:.0%}"
+    label = _status(status, colour) + " " * (10 - len(status))
+    return (f"{title:<{TITLE_WIDTH}}  {bar(progress)} {progress:>5.0%}  {shown:>8}  "
+            f"{label}  {_iso(forecast) or '-':<10}  {_iso(due) or '-'}")
 
 
-def _goal_lines(goal: GoalProgress, colour: bool) -> list[str]:
-    expected = "-" if goal.expected is None else f"{goal.expected:.0%}"
-    head = (f"{goal.title}  {bar(goal.progress)} {goal.progress:4.0%}  "
-            f"expected {expected}  {_status(goal.status, colour)}")
-    facts = [f"deadline {_iso(goal.deadline) or '-'}",
-             f"forecast {_iso(goal.forecast) or '-'}",
-             f"{goal.velocity_hours_per_week:.1f} h/week"]
+def _facts(goal: GoalProgress) -> str:
+    facts = [f"velocity {goal.velocity_hours_per_week:.1f} h/week"]
     if goal.metric is not None:
         current = "?" if goal.current is None else f"{goal.current:g}"
         facts.append(f"{goal.metric}: {current} / {goal.target:g}{_unit(goal.unit)}")
-    lines = [head, "    " + " · ".join(facts)]
-    lines.extend(_milestone_line(m, colour) for m in goal.milestones)
-    return lines
+    return "· " + " · ".join(facts)
+
+
+def _status(status: str, colour: bool) -> str:
+    return click.style(status, fg=STATUS_COLOURS[status]) if colour else status
 
 
 def _unit(unit: str) -> str:
     if not unit:
         return ""
     return unit if unit in ("%",) else f" {unit}"
-
-
-def _milestone_line(m: MilestoneProgress, colour: bool) -> str:
-    return (f"  - {m.title}  {bar(m.progress, 10)} {m.progress:4.0%}  "
-            f"{_status(m.status, colour)}  due {_iso(m.due) or '-'}")
 
 
 @click.command("status")
