@@ -298,15 +298,28 @@ def busy_from_calendars(
     timed: set[Interval] = set()
     all_day: set[Interval] = set()
     for cal in calendars:
-        for event in recurring_ical_events.of(cal).between(start, end):
+        for event in _occurrences(cal, start, end):
             if not _counts_as_busy(event, skip_owned):
                 continue
-            span_start, span_end = _event_span(event, floating_tz)
-            if not (span_start < end and span_end > start):
-                continue
-            is_all_day = not isinstance(event.decoded("DTSTART"), datetime)
-            (all_day if is_all_day else timed).add(Interval(span_start, span_end))
+            try:
+                span_start, span_end = _event_span(event, floating_tz)
+                is_all_day = not isinstance(event.decoded("DTSTART"), datetime)
+            except (KeyError, ValueError, TypeError):
+                continue  # a broken foreign event cannot be read as busy time
+            if span_start < end and span_end > start:
+                (all_day if is_all_day else timed).add(Interval(span_start, span_end))
     return BusyTime(_sorted(timed), _sorted(all_day))
+
+
+def _occurrences(
+    cal: icalendar.Calendar, start: datetime, end: datetime
+) -> list[icalendar.cal.Component]:
+    """Every VEVENT occurrence in [start, end); a calendar whose recurrence cannot be
+    expanded at all contributes its plain events instead of failing the whole sync."""
+    try:
+        return list(recurring_ical_events.of(cal, skip_bad_series=True).between(start, end))
+    except Exception:  # the library's error classes vary by version
+        return [e for e in cal.walk("VEVENT") if "RRULE" not in e and "DTSTART" in e]
 
 
 def _counts_as_busy(event: icalendar.cal.Component, skip_owned: bool) -> bool:

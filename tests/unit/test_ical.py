@@ -255,3 +255,34 @@ def test_dtstamp_defaults_to_now() -> None:
     before = datetime.now(UTC) - timedelta(seconds=2)
     event = parse_ics(event_ics(spec())).walk("VEVENT")[0]
     assert event.decoded("DTSTAMP") >= before
+
+
+BROKEN = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//test//EN
+BEGIN:VEVENT
+UID:bad-rule@example.org
+DTSTAMP:20270101T000000Z
+DTSTART:20270301T100000Z
+DTEND:20270301T110000Z
+RRULE:FREQ=SOMETIMES
+END:VEVENT
+BEGIN:VEVENT
+UID:no-start@example.org
+DTSTAMP:20270101T000000Z
+SUMMARY:No start
+END:VEVENT
+BEGIN:VEVENT
+UID:fine@example.org
+DTSTAMP:20270101T000000Z
+DTSTART:20270302T100000Z
+DTEND:20270302T110000Z
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_broken_foreign_events_do_not_stop_busy_time() -> None:
+    busy = busy_from_ics(BROKEN.encode(), datetime(2027, 3, 1, tzinfo=UTC),
+                         datetime(2027, 3, 8, tzinfo=UTC))
+    assert datetime(2027, 3, 2, 10, tzinfo=UTC) in [i.start for i in busy.intervals]
