@@ -180,7 +180,7 @@ def render_report(snapshot: StatusSnapshot) -> str:
         title=_e(f"goalsync progress report: {Path(plan.path).name}"),
         today=_e(snapshot.progress.today.isoformat()), plan_path=_e(plan.path),
         vision=vision, prompts=_prompts(snapshot), goals=goals,
-        journal=_journal(snapshot.journal),
+        journal=_journal(snapshot.journal, zone),
     )
 
 
@@ -236,12 +236,13 @@ def _milestone_table(goal: GoalProgress) -> str:
             f"<th>Due</th><th>Forecast</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
-def _journal(journal: Sequence[ReviewAnswer]) -> str:
-    entries = [a for a in journal if a.answer and a.trigger != "review"]
+def _journal(journal: Sequence[ReviewAnswer], zone: ZoneInfo) -> str:
+    entries = [a for a in journal
+               if a.answer and a.trigger != "review" and a.answer != "raised"]
     if not entries:
         return '<p class="muted">No review answers recorded yet.</p>'
     rows = "".join(
-        f"<tr><td>{_e(a.at.date().isoformat())}</td><td>{_e(a.trigger)}</td>"
+        f"<tr><td>{_e(a.at.astimezone(zone).date().isoformat())}</td><td>{_e(a.trigger)}</td>"
         f"<td>{_e('/'.join(x for x in (a.goal, a.milestone) if x) or '–')}</td>"
         f"<td>{_e(a.question)}</td><td>{_e(a.answer)}</td></tr>"
         for a in reversed(entries))

@@ -26,7 +26,7 @@ from syncer.commands.options import config_option, now_option, resolve_now
 from syncer.commands.status_cmd import offline_option, render_status
 from syncer.config import Config, load_config
 from syncer.core.adjust import WEEKLY_HOURS, Adjustment
-from syncer.core.review import MILESTONE_DONE, Prompt
+from syncer.core.review import MILESTONE_DONE, MONTHLY, QUARTERLY, Prompt
 from syncer.errors import PartialFailure, UsageError
 from syncer.planedit import apply_adjustments
 from syncer.planfile import load_plan
@@ -200,6 +200,10 @@ def _walk(state: State, snapshot: StatusSnapshot, prompt: Prompt, answers: Answe
         state.record_review_answer(snapshot.now, prompt.trigger, prompt.goal,
                                    prompt.milestone, prompt.text, "celebrated")
         outcome.celebrated.append(f"{prompt.goal}/{prompt.milestone}")
+    elif prompt.trigger in (MONTHLY, QUARTERLY):
+        # Recorded even without answers, so a check-in is raised once per month/quarter.
+        state.record_review_answer(snapshot.now, prompt.trigger, None, None, prompt.text,
+                                   "raised")
 
 
 def _ask_metrics(state: State, snapshot: StatusSnapshot, answers: Answers | None,

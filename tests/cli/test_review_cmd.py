@@ -90,6 +90,7 @@ def test_second_review_the_same_week_does_not_repeat_weekly_or_celebration(
     assert review(home, "--non-interactive").exit_code == 0
     second = review(home, "--non-interactive")
     assert "Weekly review:" not in second.output.split("To review:")[-1]
+    assert "Quarterly check-in" not in second.output
     assert "Milestone done" not in second.output
 
 
