@@ -48,10 +48,12 @@ _SPEC_TO_TASK_FIELDS = {
 
 @dataclass
 class MemoryTaskBackend:
-    """Tasks in a dict. ``foreign`` counts non-owned tasks, which are never listed."""
+    """Tasks in a dict. ``foreign`` holds non-owned tasks (id → title), which are never
+    listed and never touched."""
 
     name: str = "memory"
     tasks: dict[str, RemoteTask] = field(default_factory=dict)  # by remote_id
+    foreign: dict[str, str] = field(default_factory=dict)
     requests: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _version: int = 0

@@ -33,3 +33,10 @@ class TestMemoryTasks(TaskBackendContract):
 
     def complete_remotely(self, backend: Any, remote_id: str) -> None:
         backend.complete(remote_id, datetime.now(UTC))
+
+    def add_foreign_task(self, backend: Any, title: str) -> str:
+        backend.foreign["foreign-1"] = title
+        return "foreign-1"
+
+    def foreign_task_exists(self, backend: Any, foreign_id: str) -> bool:
+        return foreign_id in backend.foreign
