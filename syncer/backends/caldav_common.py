@@ -418,8 +418,10 @@ class DavConnection:
         return None
 
     def find_or_create_collection(self, name: str, component: str) -> Collection:
-        """Find the collection by display name, or create it (MKCALENDAR). Raises
-        ConfigError with the existing names when neither works."""
+        """Find the collection by display name, or create it (MKCALENDAR) at a URL
+        derived from the name. A collection goalsync made for this name and the user
+        renamed later is found at that URL and kept. Raises ConfigError with the
+        existing names when nothing works."""
         found = self.find_collection(name, component)
         if found is not None:
             return found
@@ -430,6 +432,9 @@ class DavConnection:
             )
         slug = hashlib.sha1(f"{name}\0{component}".encode()).hexdigest()[:16]
         url = urljoin(self.home(), f"goalsync-{slug}/")
+        renamed = self.collection_at(url)
+        if renamed is not None and renamed.holds(component):
+            return renamed
         response = self.request("MKCALENDAR", url, _mkcalendar_body(name, component),
                                 {"Content-Type": "application/xml"})
         if response.status not in (200, 201):

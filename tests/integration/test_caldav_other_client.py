@@ -99,3 +99,18 @@ def test_changes_by_another_client_are_detected_cheaply(
                      dtend=START + timedelta(hours=4), summary="Lunch")
     changed, _ = caldav_calendar.changes_since(token)
     assert changed
+
+
+def test_a_calendar_renamed_by_the_user_is_still_goalsyncs(
+    caldav_calendar: Any, other_client: Any, calendar_name: str,
+) -> None:
+    from caldav.elements import dav
+
+    from syncer.backends.caldav_calendar import CalDAVCalendar
+
+    caldav_calendar.create(spec())
+    theirs = other_client.calendar(url=caldav_calendar.target.url)
+    theirs.set_properties([dav.DisplayName("My career")])
+    again = CalDAVCalendar(caldav_calendar.dav.url, "goalsync", "x", calendar_name)
+    assert [b.uid for b in again.list_blocks(*WINDOW)] == [spec().uid]
+    assert again.target.name == "My career"
