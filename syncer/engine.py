@@ -73,6 +73,7 @@ from syncer.state import Link, State, decode_value, default_state_dir, encode_va
 
 ProgressCallback = Callable[[int, int], None]
 CRASH_ENV = "GOALSYNC_TEST_CRASH_AFTER"
+JOURNAL_DAYS = 30  # settled journal entries are kept this long, for inspection
 MAX_RATE_WAIT = 120.0  # seconds we are willing to sleep for one Retry-After
 REVIEW_NOTES_META = "review_notes"  # the last review's prompts, for the review task
 
@@ -331,7 +332,9 @@ class _Run:
             self.state.save_planned_blocks(schedule.blocks)
         report = self._report(schedule, actions, counts)
         if not self.dry_run:
-            self.state.end_run(datetime.now(self.now.tzinfo), report.summary())
+            ended = datetime.now(self.now.tzinfo)
+            self.state.prune_journal(ended - timedelta(days=JOURNAL_DAYS))
+            self.state.end_run(ended, report.summary())
         return report
 
     def _check_binding(self) -> None:

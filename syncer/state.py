@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from syncer.core.model import Block
-from syncer.errors import LockedError
+from syncer.errors import GoalsyncError, LockedError
 
 SCHEMA_VERSION = 1
 STATE_FILE = "state.sqlite"
@@ -268,9 +268,10 @@ class State:
         notes: list[str] = []
         try:
             db = _connect(path)
-        except (sqlite3.DatabaseError, _SchemaTooNew) as err:
-            if isinstance(err, _SchemaTooNew):
-                raise
+        except _SchemaTooNew as err:
+            raise StateTooNew(f"the state file {path} {err}",
+                              hint="upgrade goalsync (`pip install -U goalsync`)") from None
+        except sqlite3.DatabaseError as err:
             aside = _move_aside(path)
             notes.append(
                 f"the state file {path} could not be read ({err}); it was moved to "
@@ -378,6 +379,12 @@ class State:
             "UPDATE journal SET state = 'failed', error = ?, updated_at = ? WHERE id = ?",
             (error, _ts(_utcnow()), entry_id),
         )
+
+    def prune_journal(self, before: datetime) -> None:
+        """Drop settled journal entries older than ``before`` (intended ones stay until
+        a run settles them)."""
+        self._write("DELETE FROM journal WHERE state != 'intended' AND updated_at < ?",
+                    (_ts(before),))
 
     def pending_journal(self) -> list[JournalEntry]:
         """Intended writes whose outcome was never recorded (the run was killed)."""
@@ -520,6 +527,12 @@ class _SchemaTooNew(sqlite3.DatabaseError):
     pass
 
 
+class StateTooNew(GoalsyncError):
+    """The state file was written by a newer goalsync; it is left untouched."""
+
+    exit_code = 2
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not path.exists():
@@ -542,8 +555,8 @@ def _migrate(db: sqlite3.Connection) -> None:
     if row is None:
         db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
     elif int(row[0]) > SCHEMA_VERSION:
-        raise _SchemaTooNew(f"the state file was written by a newer goalsync (schema "
-                            f"{row[0]}); upgrade goalsync")
+        raise _SchemaTooNew(f"was written by a newer goalsync (schema {row[0]}, this one "
+                            f"knows {SCHEMA_VERSION})")
 
 
 def _memory_copy(path: Path) -> sqlite3.Connection:

@@ -107,3 +107,24 @@ def test_second_lock_holder_is_refused_with_a_sentence(tmp_path):
         pass
     with lock(tmp_path):  # released afterwards
         pass
+
+
+def test_state_from_a_newer_goalsync_is_refused_untouched(tmp_path):
+    from syncer.state import StateTooNew
+
+    path = tmp_path / "state.sqlite"
+    with State.open(path) as state:
+        state._db.execute("UPDATE schema_version SET version = 99")
+        state._db.commit()
+    with pytest.raises(StateTooNew, match="newer goalsync"):
+        State.open(path)
+    assert path.exists()
+
+
+def test_settled_journal_entries_are_pruned(tmp_path):
+    with State.open(tmp_path / "state.sqlite") as state:
+        done = state.journal_intent("task", "k", None, {"op": "create"})
+        state.journal_confirm(done)
+        pending = state.journal_intent("task", "k", None, {"op": "create"})
+        state.prune_journal(datetime(2100, 1, 1, tzinfo=UTC))
+        assert [e.id for e in state.journal()] == [pending]
