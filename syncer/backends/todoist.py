@@ -351,7 +351,25 @@ class TodoistTasks:
             statuses.update(response.get("sync_status") or {})
             ids.update({str(k): str(v) for k, v in (response.get("temp_id_mapping")
                                                      or {}).items()})
+            unmapped = [c for c in batch if c.temp_id and c.temp_id not in ids
+                        and statuses.get(c.uuid) == "ok"]
+            if unmapped and number + 1 < len(batches):
+                self._recover_ids(unmapped, ids)
         return statuses, ids
+
+    def _recover_ids(self, commands: Sequence[_Command], ids: dict[str, str]) -> None:
+        """API v1 resolves a ``temp_id`` only inside its own request, and a replayed
+        command (same uuid, not run again) may come back "ok" without its mapping: find
+        what it made with one incremental read, so later batches name the real ids."""
+        try:
+            cache = self._load(fresh=True)
+        except BackendError:
+            return  # the commands that needed them fail and are reported per change
+        owned = _owned_index(cache)
+        for command in commands:
+            found = _created_by(cache, owned, command.type, command.wire(ids)["args"])
+            if found is not None and command.temp_id:
+                ids[command.temp_id] = found
 
     def _results(self, plan: _Plan, changes: Sequence[TaskChange],
                  statuses: Mapping[str, Any], ids: Mapping[str, str]) -> list[ChangeResult]:
@@ -580,6 +598,25 @@ def _owned_index(cache: _Cache) -> dict[tuple[str, str], str]:
         if owned is not None:
             index.setdefault((owned[0], owned[2]), str(item["id"]))
     return index
+
+
+def _created_by(cache: _Cache, owned: Mapping[tuple[str, str], str], kind: str,
+                args: JSON) -> str | None:
+    """The id of the object an ``*_add`` command with ``args`` made, if it is there."""
+    if kind == "item_add":
+        marked = parse_marker(args.get("description"))
+        return owned.get((marked[0], marked[2])) if marked else None
+    wanted = {"project_add": ("projects", ("name", "parent_id")),
+              "section_add": ("sections", ("name", "project_id")),
+              "label_add": ("labels", ("name",))}.get(kind)
+    if wanted is None:
+        return None
+    resource, keys = wanted
+    for obj in cache.objects[resource].values():
+        if not obj.get("is_archived") and all(
+                (obj.get(k) or None) == (args.get(k) or None) for k in keys):
+            return str(obj["id"])
+    return None
 
 
 def _identity(change: TaskChange) -> tuple[str, str | None]:

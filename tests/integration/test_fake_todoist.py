@@ -211,3 +211,25 @@ def test_completing_a_recurring_task_moves_it_on(fake_todoist: FakeTodoist) -> N
     seen = fake_todoist.task(task["id"])
     assert not seen["checked"] and seen["due"]["date"] == "2026-11-24"
     assert seen["due"]["is_recurring"]
+
+
+def test_temp_ids_resolve_only_inside_their_own_request(fake_todoist: FakeTodoist) -> None:
+    """API v1 "Temporary resource ID": the server resolves a temp_id inside one request."""
+    first = sync(fake_todoist, commands=[
+        {"type": "project_add", "uuid": "p1", "temp_id": "tp", "args": {"name": "Career"}},
+        add("a1", "same request", project_id="tp")]).json()
+    assert first["sync_status"] == {"p1": "ok", "a1": "ok"}
+    later = sync(fake_todoist, commands=[add("a2", "next request", project_id="tp")]).json()
+    assert later["sync_status"]["a2"]["error_tag"] == "PROJECT_NOT_FOUND"
+    real = first["temp_id_mapping"]["tp"]
+    assert sync(fake_todoist, commands=[add("a3", "real id", project_id=real)]).json()[
+        "sync_status"]["a3"] == "ok"
+
+
+def test_replay_can_be_answered_without_the_mapping(fake_todoist: FakeTodoist) -> None:
+    sync(fake_todoist, commands=[add("same", "once", "t")])
+    fake_todoist.state.replay_mapping = False
+    again = sync(fake_todoist, commands=[add("same", "once", "t")]).json()
+    assert again["sync_status"] == {"same": "ok"} and again["temp_id_mapping"] == {}
+    assert len(fake_todoist.tasks()) == 1
+

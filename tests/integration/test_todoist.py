@@ -384,3 +384,22 @@ def test_api_url_may_name_the_api_path(fake_todoist: FakeTodoist, suffix: str) -
     with TodoistTasks(FAKE_TOKEN, api_url=fake_todoist.url + suffix) as backend:
         assert backend.apply([CreateTask(step(1))])[0].ok
         assert [t.key for t in backend.list_tasks()] == ["pmp/course/s1"]
+
+
+def test_replay_without_temp_id_mapping_still_places_later_batches(
+        todoist: TodoistTasks, fake_todoist: FakeTodoist) -> None:
+    """API v1 resolves a temp_id only inside its own request, and does not promise the
+    mapping of a replayed command: the ids are found before the next batch uses them."""
+    todoist.list_tasks()
+    fake_todoist.state.replay_mapping = False
+    fake_todoist.drop_next(1, path=SYNC)  # the first batch runs, its answer is lost
+    milestone = step("m", kind="milestone", key="pmp/course")
+    subs = [CreateTask(step(n, parent_key="pmp/course")) for n in range(150)]
+    results = todoist.apply([CreateTask(milestone), *subs])
+    assert all(r.ok and r.remote_id for r in results), [r.error for r in results if not r.ok]
+    tasks = fake_todoist.tasks()
+    assert len(tasks) == 151
+    parent = next(t for t in tasks if t["content"] == "Step m")
+    assert all(t["parent_id"] == parent["id"] for t in tasks if t is not parent)
+    assert len({t["project_id"] for t in tasks}) == 1
+    assert len(fake_todoist.projects()) == 3  # Inbox, Goals, the goal's project
