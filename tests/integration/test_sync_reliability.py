@@ -348,3 +348,19 @@ def test_killed_while_pushing_plan_edits_then_rerun_converges(world: World,
     assert world.task("pmp/course/research")["content"] == "Research v2"
     assert "pmp/course/enroll" not in world.task_keys()
     assert_converged(world)
+
+
+def test_changed_target_calendar_asks_for_rebind_and_deletes_nothing(world: World) -> None:
+    ok(world.sync())
+    blocks = len(world.blocks())
+    config = world.root / "goalsync.toml"
+    new_name = unique_name("cal")
+    config.write_text(config.read_text().replace(world.calendar_name, new_name))
+    stopped = world.sync()
+    assert stopped.returncode == 4 and "--rebind" in stopped.stderr
+    assert len(world.blocks()) == blocks
+    rebound = ok(world.sync("--rebind"))
+    assert rebound["deleted"] == 0 and len(world.blocks()) == blocks  # old one untouched
+    world.calendar_name = new_name
+    assert len(world.blocks()) > 0
+    assert_no_duplicates(world)
