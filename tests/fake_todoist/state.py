@@ -75,12 +75,14 @@ _WEEKDAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", "day", "week", "mo
 
 
 def normalize_due(value: Any, today: date) -> JSON | None:
-    """A due object from command input (``date``/``datetime``/``string``), or None."""
+    """A due object from command input (``date`` and/or ``string``, optional
+    ``timezone``/``lang``), or None. API v1 "Due dates" has no ``datetime`` field: a
+    time goes in ``date`` (``...THH:MM:SS`` floating, ``...THH:MM:SSZ`` fixed, in UTC)."""
     if value is None:
         return None
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) or "datetime" in value:
         raise invalid("due")
-    text = value.get("datetime") or value.get("date")
+    text = value.get("date")
     string = value.get("string")
     recurring = bool(string and string.strip().lower().startswith("every"))
     if recurring and not set(re.findall(r"[a-z]+", string.lower()[5:])) <= _WEEKDAYS | {
@@ -104,14 +106,19 @@ def normalize_due(value: Any, today: date) -> JSON | None:
     }
 
 
+_DUE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z?")
+
+
 def _check_due_date(text: str) -> str:
+    """``YYYY-MM-DD``, or a time with optional microseconds (the docs show both
+    ``...T05:00:00Z`` and ``...T05:00:00.000000Z``), floating or ending in Z."""
     try:
         if len(text) == 10:
             date.fromisoformat(text)
-        elif text.endswith("Z"):
-            datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+        elif _DUE_TIME.fullmatch(text):
+            datetime.fromisoformat(text.removesuffix("Z"))
         else:
-            datetime.strptime(text, "%Y-%m-%dT%H:%M:%S")
+            raise ValueError(text)
     except ValueError:
         raise invalid("due") from None
     return text
@@ -312,11 +319,28 @@ class TodoistState:
         return self.touch("items", item)
 
     def move_item(self, item_id: str, args: JSON) -> JSON:
+        """API v1 "Move a task": only one of ``parent_id``, ``section_id`` or
+        ``project_id`` may be set (``null`` parent/section: to the root of the
+        task's section/project)."""
         item = self.get("items", item_id, "Item")
-        if not any(args.get(k) for k in ("project_id", "section_id", "parent_id")):
+        named = [k for k in ("parent_id", "section_id", "project_id") if k in args]
+        if not named:
             raise missing("project_id")
-        project_id, section_id, parent_id = self._placement(args)
-        item.update(project_id=project_id, section_id=section_id, parent_id=parent_id)
+        if len(named) > 1:
+            raise invalid(named[1])
+        key, value = named[0], args[named[0]]
+        place: tuple[str, str | None, str | None]
+        if value is None and key == "parent_id":
+            place = (item["project_id"], item["section_id"], None)
+        elif value is None and key == "section_id":
+            place = (item["project_id"], None, None)
+        elif not isinstance(value, str) or not value:
+            raise invalid(key)
+        else:
+            place = self._placement({key: value})
+        if place[2] == item["id"]:
+            raise invalid("parent_id")
+        item.update(project_id=place[0], section_id=place[1], parent_id=place[2])
         return self.touch("items", item)
 
     def close_item(self, item_id: str, at: datetime | None = None) -> JSON:

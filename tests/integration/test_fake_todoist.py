@@ -233,3 +233,40 @@ def test_replay_can_be_answered_without_the_mapping(fake_todoist: FakeTodoist) -
     assert again["sync_status"] == {"same": "ok"} and again["temp_id_mapping"] == {}
     assert len(fake_todoist.tasks()) == 1
 
+
+def test_move_takes_exactly_one_destination(fake_todoist: FakeTodoist) -> None:
+    """API v1 "Move a task": only one of parent_id, section_id or project_id."""
+    project = fake_todoist.state.add_project("Career")["id"]
+    section = fake_todoist.state.add_section("Course", project)["id"]
+    task = fake_todoist.add_task("move me")["id"]
+
+    def move(uuid: str, **where: object) -> object:
+        command = {"type": "item_move", "uuid": uuid, "args": {"id": task, **where}}
+        return sync(fake_todoist, commands=[command]).json()["sync_status"][uuid]
+
+    assert move("two", project_id=project, section_id=section)["error_tag"] == (
+        "INVALID_ARGUMENT_VALUE")
+    assert move("none")["error_tag"] == "ARGUMENT_MISSING"
+    assert move("section", section_id=section) == "ok"
+    assert (fake_todoist.task(task)["project_id"], fake_todoist.task(task)["section_id"]) == (
+        project, section)
+    assert move("out", section_id=None) == "ok"
+    assert fake_todoist.task(task)["section_id"] is None
+
+
+@pytest.mark.parametrize("due", [
+    {"date": "2026-11-23"}, {"date": "2026-11-23T09:00:00Z"},
+    {"date": "2026-11-23T09:00:00.000000Z"}, {"date": "2026-11-23T09:00:00"},
+    {"string": "every mon, wed", "lang": "en"}])
+def test_due_input_forms_from_the_docs_are_accepted(fake_todoist: FakeTodoist,
+                                                    due: dict) -> None:
+    status = sync(fake_todoist, commands=[add("d", "due", due=due)]).json()["sync_status"]
+    assert status["d"] == "ok"
+
+
+@pytest.mark.parametrize("due", [{"datetime": "2026-11-23T09:00:00Z"},
+                                 {"date": "2026-11-23 09:00"}, {"date": "23/11/2026"}])
+def test_due_shapes_not_in_the_docs_are_refused(fake_todoist: FakeTodoist, due: dict) -> None:
+    """API v1 "Due dates": a time goes in ``date``; there is no ``datetime`` input."""
+    status = sync(fake_todoist, commands=[add("d", "due", due=due)]).json()["sync_status"]
+    assert status["d"]["error_tag"] == "INVALID_ARGUMENT_VALUE"
