@@ -36,10 +36,10 @@ an earlier sliver, so a 2h step is not split around lunch when the afternoon is 
 
 Existing blocks: pinned blocks and blocks already under way stay exactly as they are
 and count as placed. Other future blocks stay put while still valid (inside a free
-window, within the cap, before the deadline, after their predecessors, which must be
-fully booked, and not more than the estimate); invalid ones are dropped and their time
-placed again. Past blocks of open steps are ``missed`` and their time is placed again.
-Past habit blocks still count toward their week.
+window, within the cap and min/max block length, before the deadline, after their
+predecessors, which must be fully booked, and not more than the estimate); invalid ones
+are dropped and their time placed again. Past blocks of open steps are ``missed`` and
+their time is placed again. Past habit blocks still count toward their week.
 
 Steps without an estimate use ``default_estimate`` (default 0: no blocks, never
 reported as unscheduled); they still order their dependants. Habits are placed before
@@ -298,9 +298,11 @@ class _Planner:
                         default=self.now)
             not_before = self._not_before(job)
             latest = min(self.horizon, job.due_end if job.due_end is not None else self.horizon)
+            shortest = min(self.rules.min_block, job.need)
             for block in blocks:
                 start, end = floor_minute(block.start), ceil_minute(block.end)
-                if (end - start <= job.need and start >= max(after, not_before)
+                if (shortest <= end - start <= min(job.need, self.rules.max_block)
+                        and start >= max(after, not_before)
                         and end <= latest and self.calendar.fits(start, end)):
                     self._keep(block, job, None)
 
@@ -597,8 +599,8 @@ class _Planner:
     def _reason(self, job: _Job) -> tuple[str, int]:
         if job.state == _CYCLE:
             return "its `after` steps wait for each other in a loop", job.need
-        if job.state == _BLOCKED:
-            pred = next(self.jobs[p] for p in job.preds if self.jobs[p].state != _OK)
+        pred = next((self.jobs[p] for p in job.preds if self.jobs[p].state != _OK), None)
+        if pred is not None:  # whatever stopped this step first, this is why now
             return (f"waits for “{pred.step.title}” ({pred.key}), which could not be "
                     "scheduled"), job.need
         if job.due_end is not None and job.due_end <= self.start:

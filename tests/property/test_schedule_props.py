@@ -125,8 +125,9 @@ def _deadline_end(plan: Plan, key: str) -> datetime | None:
 
 
 def check_invariants(plan: Plan, rules: SchedulingRules, now: datetime, busy: BusyTime,
-                     result: Schedule) -> None:
-    """The independent checks the issue asks for, block by block."""
+                     result: Schedule, fresh: bool = True) -> None:
+    """The independent checks the issue asks for, block by block. ``fresh``: no block
+    came from ``existing`` (kept blocks keep their uid and need not be on the grid)."""
     zone = ZoneInfo(plan.timezone)
     blocks = result.blocks
     assert list(blocks) == sorted(blocks, key=lambda b: (b.start, b.end, b.step))
@@ -139,13 +140,14 @@ def check_invariants(plan: Plan, rules: SchedulingRules, now: datetime, busy: Bu
     per_day: dict[date, int] = defaultdict(int)
     minutes: dict[str, int] = defaultdict(int)
     for block in blocks:
-        assert block.start >= now and block.end > block.start and block.uid is None
+        assert block.start >= now and block.end > block.start
+        assert block.uid is None or not fresh
         for iv in busy.intervals:
             assert block.end + pad <= iv.start or iv.end + pad <= block.start, (block, iv)
         start, end = block.start.astimezone(zone), block.end.astimezone(zone)
         assert start.date() not in blocked_days
         _assert_inside_window(rules, start, end)
-        assert (start.hour * 60 + start.minute) % rules.align == 0
+        assert (start.hour * 60 + start.minute) % rules.align == 0 or block.uid
         per_day[start.date()] += block.minutes
         minutes[block.step] += block.minutes
         if ":" not in block.step:
@@ -330,3 +332,28 @@ def test_blocks_the_user_moved_stay_exactly_and_the_rest_fits_around_them(
         if step.estimate_minutes and step.key not in unscheduled:
             pinned = sum(b.minutes for b in moved if b.step == step.key)
             assert total == max(step.estimate_minutes, pinned)
+
+
+@SETTINGS
+@given(instances(), st.data())
+def test_leftover_blocks_from_an_older_plan_are_kept_only_when_valid(
+        instance: tuple[Plan, SchedulingRules, datetime, BusyTime], data: st.DataObject,
+        ) -> None:
+    """Random blocks (as after a plan or rules change): whatever is kept or added still
+    satisfies every invariant."""
+    plan, rules, now, busy = instance
+    keys = [s.key for s in plan.steps()] + [h.key for h in plan.habits()]
+    existing = []
+    for n in range(data.draw(st.integers(0, 12)) if keys else 0):
+        # past (missed) or future; a block under way is kept as it is, so none here
+        offset = data.draw(st.integers(-2 * 1440, 14 * 1440))
+        start = now + timedelta(minutes=offset if offset >= 0 else offset - 180)
+        length = timedelta(minutes=data.draw(st.integers(5, 180)))
+        existing.append(Block(data.draw(st.sampled_from(keys)), start, start + length,
+                              uid=f"uid-{n}"))
+    result = schedule(plan, rules, now=now, busy=busy, existing=existing)
+    check_invariants(plan, rules, now, busy, result, fresh=False)
+    assert set(result.missed) <= set(existing)
+    history = tuple(b for b in existing if b.end <= now)  # still on the calendar
+    again = schedule(plan, rules, now=now, busy=busy, existing=result.blocks + history)
+    assert again.blocks == result.blocks
