@@ -1,4 +1,5 @@
-"""The Todoist task backend (Todoist API v1, through todoist-api-python 4 and httpx).
+"""The Todoist task backend (Todoist API v1 over httpx; the sync and completed-task
+endpoints are read as plain JSON, see ``_read_completed``).
 
 Mapping: goal → a project under the root project (or, with ``layout="sections"``, a
 section of the root project); milestone → a section of its goal's project plus a
@@ -9,7 +10,7 @@ Reads. The adapter keeps the whole account state it read (projects, sections, la
 items) with its ``sync_token``:
 * the first read is a full ``POST /api/v1/sync`` plus the completed tasks of the last
   ``completed_lookback_days`` (``GET /tasks/completed/by_completion_date``, one request
-  per page of ≤ 200 and per window of ≤ 90 days, because a full sync leaves completed
+  per page of ≤ 200 and per window of ≤ 89 days, because a full sync leaves completed
   tasks out);
 * every later read is one incremental sync from the cached token (incremental syncs do
   include tasks completed since), so ``changes_since`` followed by ``list_tasks`` does
@@ -30,13 +31,11 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import Any, Literal
 
 import httpx
-from todoist_api_python.api import TodoistAPI
-from todoist_api_python.models import Task
 
 from syncer.backends.base import (
     AuthError,
@@ -74,6 +73,7 @@ from syncer.errors import ConfigError
 
 Layout = Literal["projects", "sections"]
 SYNC_URL = "https://api.todoist.com/api/v1/sync"  # routed to api_url by the transport
+COMPLETED_URL = "https://api.todoist.com/api/v1/tasks/completed/by_completion_date"
 RESOURCES = ("projects", "sections", "labels", "items")
 BATCH_SIZE = 100
 COMPLETED_WINDOW = timedelta(days=89)  # the API allows windows of up to 3 months
@@ -165,7 +165,6 @@ class TodoistTasks:
         self.lookback = timedelta(days=max(1, completed_lookback_days))
         self._counter = RequestCounter()
         self._client = routed_client(api_url, self._counter)
-        self._api = TodoistAPI(token, client=self._client)
         self._retry = Retrier(max_wait=max_wait, backoff=retry_backoff)
         self._cache: _Cache | None = None
         self._dirty = False
@@ -273,18 +272,40 @@ class TodoistTasks:
                                 "resource_types": list(RESOURCES)}, "reading changes")
 
     def _read_completed(self) -> list[JSON]:
-        until = datetime.now(UTC) + timedelta(minutes=1)
+        """Tasks completed within the lookback, in windows of ≤ 89 days (the API allows
+        "up to 3 months"; ``since`` inclusive, ``until`` exclusive, so windows meet
+        without overlap) and pages of 200. Read as plain JSON rather than SDK models:
+        the items are task objects like the sync ones, and one field the SDK model
+        insists on but goalsync does not need must not fail the whole listing."""
+        until = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
         start = until - self.lookback
         items: list[JSON] = []
         while until > start:
             since = max(start, until - COMPLETED_WINDOW)
-            pages = self._api.get_completed_tasks_by_completion_date(
-                since=since, until=until, limit=PAGE_LIMIT)
-            while (page := self._retry.call(lambda p=pages: next(p, None),  # type: ignore[misc]
-                                            "reading completed tasks")) is not None:
-                items.extend(_task_json(task) for task in page)
+            params: dict[str, Any] = {"since": _stamp(since), "until": _stamp(until),
+                                      "limit": PAGE_LIMIT}
+            while True:
+                page = self._retry.call(lambda p=params: self._get_json(  # type: ignore[misc]
+                    COMPLETED_URL, p), "reading completed tasks")
+                found = page.get("items")
+                if not isinstance(found, list):
+                    raise BackendError("Todoist sent an unexpected list of completed tasks")
+                # the endpoint lists completed tasks only (its sample shows checked false)
+                items.extend({**item, "checked": True} for item in found)
+                if not page.get("next_cursor"):
+                    break
+                params = {**params, "cursor": page["next_cursor"]}
             until = since
         return items
+
+    def _get_json(self, url: str, params: Mapping[str, Any]) -> JSON:
+        response = self._client.get(url, params=dict(params),
+                                    headers={"Authorization": f"Bearer {self._token}"})
+        response.raise_for_status()
+        body = response.json()
+        if not isinstance(body, dict):
+            raise BackendError("Todoist sent an unexpected answer (not a JSON object)")
+        return body
 
     def _sync_post(self, data: JSON, what: str) -> JSON:
         """``POST /api/v1/sync``, form-encoded as documented; a server that answers
@@ -647,27 +668,5 @@ def _first_error(commands: Sequence[_Command], statuses: Mapping[str, Any]
     return None
 
 
-def _task_json(task: Task) -> JSON:
-    """An SDK Task (from the completed-tasks endpoint) in the sync item shape."""
-    return {
-        "id": task.id, "content": task.content, "description": task.description,
-        "project_id": task.project_id, "section_id": task.section_id,
-        "parent_id": task.parent_id, "labels": list(task.labels or ()),
-        "priority": task.priority,
-        "due": {"date": _iso(task.due.date), "timezone": task.due.timezone,
-                "string": task.due.string, "is_recurring": task.due.is_recurring}
-        if task.due else None,
-        "deadline": {"date": _iso(task.deadline.date)[:10]} if task.deadline else None,
-        "duration": {"amount": task.duration.amount, "unit": task.duration.unit}
-        if task.duration else None,
-        "checked": True,
-        "completed_at": _iso(task.completed_at) if task.completed_at else None,
-        "updated_at": _iso(task.updated_at),
-    }
-
-
-def _iso(value: date | datetime) -> str:
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(
-            ".000000Z", "Z")
-    return value.isoformat()
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

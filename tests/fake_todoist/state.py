@@ -500,9 +500,11 @@ class TodoistState:
 
     # ---------------------------------------------------------------- listings
     def completed_between(self, since: datetime, until: datetime) -> list[JSON]:
+        """API v1 "Tasks Completed By Completion Date": ``since`` inclusive, ``until``
+        exclusive."""
         with self.lock:
             done = [o for o in self.live("items") if o["checked"] and o["completed_at"]
-                    and since <= parse_stamp(o["completed_at"]) <= until]
+                    and since <= parse_stamp(o["completed_at"]) < until]
             return sorted(done, key=lambda o: o["completed_at"], reverse=True)
 
 

@@ -89,6 +89,9 @@ def test_completed_by_completion_date_honours_the_window(api: TodoistAPI,
         since=now - timedelta(days=25), until=now + timedelta(minutes=1), limit=2))
     found = [t.id for page in pages for t in page]
     assert found == ids[:3] and all(len(page) <= 2 for page in pages)
+    at_until = list(api.get_completed_tasks_by_completion_date(  # until is exclusive
+        since=now - timedelta(days=15), until=now - timedelta(days=10)))
+    assert [t.id for page in at_until for t in page] == []
     with pytest.raises(httpx.HTTPStatusError):
         next(api.get_completed_tasks_by_completion_date(
             since=now - timedelta(days=120), until=now))

@@ -403,3 +403,17 @@ def test_replay_without_temp_id_mapping_still_places_later_batches(
     assert all(t["parent_id"] == parent["id"] for t in tasks if t is not parent)
     assert len({t["project_id"] for t in tasks}) == 1
     assert len(fake_todoist.projects()) == 3  # Inbox, Goals, the goal's project
+
+
+def test_completed_task_missing_optional_fields_is_still_listed(
+        fake_todoist: FakeTodoist) -> None:
+    """Completed tasks are read as JSON: a field goalsync does not use (here the ones
+    the SDK model requires) missing from the answer does not fail the listing."""
+    with adapter(fake_todoist) as first:
+        done_id = first.apply([CreateTask(step(1))])[0].remote_id or ""
+    fake_todoist.complete(done_id, at=datetime.now(UTC) - timedelta(days=3))
+    for name in ("child_order", "added_by_uid", "is_collapsed", "updated_at"):
+        fake_todoist.state.objects["items"][done_id].pop(name)
+    with adapter(fake_todoist) as fresh:
+        (task,) = fresh.list_tasks()
+    assert task.completed and task.completed_at is not None and task.title == "Step 1"
