@@ -364,3 +364,37 @@ def test_changed_target_calendar_asks_for_rebind_and_deletes_nothing(world: Worl
     world.calendar_name = new_name
     assert len(world.blocks()) > 0
     assert_no_duplicates(world)
+
+
+# ------------------------------------------------------- CalDAV tasks (the default)
+
+
+@pytest.fixture
+def caldav_world(world: World) -> tuple[World, str]:
+    task_list = unique_name("tasks")
+    config = world.root / "goalsync.toml"
+    config.write_text(config.read_text().replace('backend = "todoist"', 'backend = "caldav"')
+                      + f'task_list = "{task_list}"\n')
+    return world, task_list
+
+
+def test_caldav_todo_completed_in_another_app_releases_its_blocks(
+        caldav_world: tuple[World, str]) -> None:
+    from syncer.backends.caldav_tasks import CalDAVTasks
+    from tests.fixtures.radicale import other_client_for
+
+    world, task_list = caldav_world
+    ok(world.sync())
+    tasks = CalDAVTasks(world.radicale.url, RADICALE_USER, "unused", task_list=task_list)
+    research = next(t for t in tasks.list_tasks() if t.key == "pmp/course/research")
+    client = other_client_for(world.radicale)
+    try:
+        client.calendar(url=tasks.target.url).todo_by_uid(research.remote_id).complete()
+    finally:
+        client.close()
+    summary = ok(world.sync())
+    assert summary["completed"] == 1
+    assert not [b for b in world.blocks() if b.key == "pmp/course/research"]
+    keys = Counter(t.key for t in tasks.list_tasks())
+    assert set(keys.values()) == {1} and len(keys) == 5
+    assert_converged(world)
