@@ -361,19 +361,23 @@ def marker_line(key: str) -> str:
 
 
 def description_with_marker(text: str, key: str) -> str:
-    """The human text, a blank line, and the marker line that names the plan key."""
-    text = text.rstrip()
+    """The human text, a blank line, and the marker line that names the plan key.
+    :func:`split_marker` gives ``text`` back exactly."""
     return f"{text}\n\n{marker_line(key)}" if text else marker_line(key)
 
 
 def split_marker(description: str) -> tuple[str, str | None]:
-    """``(human text, key)``; key is None when no marker line is present."""
-    lines = description.rstrip().split("\n")
+    """``(human text, key)``; key is None when no marker line is present. Lines a user
+    added below the marker stay in the human text."""
+    lines = description.split("\n")
     for i in range(len(lines) - 1, -1, -1):
         line = lines[i].strip()
         if line.startswith(MARKER_PREFIX):
             key = line[len(MARKER_PREFIX):].replace(MARKER_NOTE, "").strip()
-            human = "\n".join(lines[:i] + lines[i + 1:]).rstrip()
+            before = "\n".join(lines[:i])
+            before = before[:-1] if before.endswith("\n") else before  # the blank line
+            after = "\n".join(lines[i + 1:])
+            human = f"{before}\n{after}" if before and after else before or after
             return human, key or None
     return description, None
 
@@ -449,9 +453,13 @@ def _set(component: icalendar.cal.Component, name: str, value: Any) -> None:
 
 
 def _set_due(todo: icalendar.Todo, spec: TaskSpec) -> None:
-    due = spec.due if spec.due is not None else spec.deadline
-    _set(todo, "DUE", due)
+    """DUE is the task's due date, else its deadline (VTODO has no deadline, and a
+    to-do app should still show when it must be done); X-GOALSYNC-DUE-FROM says so,
+    so that reading it back gives ``due=None`` again."""
+    from_deadline = spec.due is None and spec.deadline is not None
+    _set(todo, "DUE", spec.deadline if from_deadline else spec.due)
     _set(todo, "X-GOALSYNC-DEADLINE", spec.deadline.isoformat() if spec.deadline else None)
+    _set(todo, "X-GOALSYNC-DUE-FROM", "deadline" if from_deadline else None)
 
 
 def _set_related(todo: icalendar.Todo, spec: TaskSpec) -> None:
@@ -496,7 +504,7 @@ def task_from_todo(
         kind=_kind(_text(todo, "X-GOALSYNC-KIND")),
         title=_text(todo, "SUMMARY") or "",
         description=description,
-        due=_due(todo),
+        due=_own_due(todo),
         deadline=_deadline(todo),
         duration_minutes=_int(_text(todo, "X-GOALSYNC-ESTIMATE")),
         priority=priority_from_ical(_int(_text(todo, "PRIORITY"))),
@@ -528,6 +536,14 @@ def _due(todo: icalendar.cal.Component) -> date | datetime | None:
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return cast("date | datetime", value)
+
+
+def _own_due(todo: icalendar.cal.Component) -> date | datetime | None:
+    """DUE, or None when goalsync wrote the deadline there and nobody changed it."""
+    due = _due(todo)
+    if _text(todo, "X-GOALSYNC-DUE-FROM") == "deadline" and due == _deadline(todo):
+        return None
+    return due
 
 
 def _deadline(todo: icalendar.cal.Component) -> date | None:

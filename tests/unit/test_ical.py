@@ -286,3 +286,14 @@ def test_broken_foreign_events_do_not_stop_busy_time() -> None:
     busy = busy_from_ics(BROKEN.encode(), datetime(2027, 3, 1, tzinfo=UTC),
                          datetime(2027, 3, 8, tzinfo=UTC))
     assert datetime(2027, 3, 2, 10, tzinfo=UTC) in [i.start for i in busy.intervals]
+
+
+def test_a_deadline_shown_as_due_reads_back_as_no_due_date() -> None:
+    todo = todo_from_spec(task(due=None, deadline=date(2027, 3, 31)))
+    assert todo.decoded("DUE") == date(2027, 3, 31)  # the app shows when it must be done
+    remote = task_from_todo(todo, "r1")
+    assert remote is not None and remote.due is None and remote.deadline == date(2027, 3, 31)
+    todo.pop("DUE")
+    todo.add("DUE", date(2027, 3, 20))  # the user picked a day in their app
+    remote = task_from_todo(todo, "r1")
+    assert remote is not None and remote.due == date(2027, 3, 20)

@@ -59,7 +59,7 @@ def test_task_round_trips(key: str, title: str, description: str, priority: int,
     task = task_from_todo(todo, "id")
     assert task is not None
     assert (task.key, task.title, task.priority, task.due) == (key, title, priority, due)
-    assert task.description == description.rstrip()
+    assert task.description == description
     assert task.labels == tuple(labels)
 
 
