@@ -80,6 +80,8 @@ COMPLETED_WINDOW = timedelta(days=89)  # the API allows windows of up to 3 month
 PAGE_LIMIT = 200
 JUST_CHECKED = 2.0  # seconds a changes_since read counts as "now" for list_tasks
 _FATAL = (AuthError, Unreachable, RateLimited, ServerError)  # later batches would fail too
+_ON_ITEM = frozenset({"item_update", "item_move", "item_delete"})
+NOT_FOUND = "not found"  # the ChangeResult error the engine reads as "already gone"
 _MOVE_FIELDS = frozenset({"goal_id", "goal_title", "milestone_id", "milestone_title",
                           "parent_key"})
 
@@ -464,7 +466,7 @@ class _Planner:
         self.out = _Plan()
 
     def plan(self, changes: Sequence[TaskChange]) -> _Plan:
-        for index in _parents_first(changes):
+        for index in self._children_deleted_first(changes, _parents_first(changes)):
             change = changes[index]
             try:
                 if isinstance(change, CreateTask):
@@ -478,6 +480,27 @@ class _Planner:
                     _identity(change)[0], _identity(change)[1], error=str(error),
                     retryable=False)
         return self.out
+
+    def _children_deleted_first(self, changes: Sequence[TaskChange],
+                                order: list[int]) -> list[int]:
+        """``order`` with its deletes re-sorted deepest first: ``item_delete`` removes a
+        task with its subtasks (API v1 "Delete tasks"), so a child deleted after its
+        parent would fail as not found."""
+        deletes = [i for i in order if isinstance(changes[i], DeleteTask)]
+        if len(deletes) < 2:
+            return order
+        deepest = iter(sorted(deletes, key=lambda i: -self._depth(
+            changes[i].remote_id)))  # type: ignore[union-attr]
+        return [next(deepest) if isinstance(changes[i], DeleteTask) else i for i in order]
+
+    def _depth(self, item_id: str) -> int:
+        depth, seen = 0, {item_id}
+        parent = self.cache.items.get(item_id, {}).get("parent_id")
+        while parent and str(parent) not in seen and depth < 50:
+            seen.add(str(parent))
+            depth += 1
+            parent = self.cache.items.get(str(parent), {}).get("parent_id")
+        return depth
 
     # -- tasks
     def _create(self, index: int, spec: TaskSpec) -> None:
@@ -660,12 +683,28 @@ def _first_error(commands: Sequence[_Command], statuses: Mapping[str, Any]
             continue
         if status is None:
             return "Todoist returned no status for this change", True
+        if _item_missing(command, status):
+            return NOT_FOUND, False  # the engine forgets a task the user deleted
         text = str(status.get("error") or status) if isinstance(status, dict) else str(status)
         code = int(status.get("http_code") or 400) if isinstance(status, dict) else 400
         tag = status.get("error_tag") if isinstance(status, dict) else None
         detail = f" ({tag})" if tag else ""
         return f"Todoist rejected {command.type}: {text}{detail}", code >= 500 or code == 429
     return None
+
+
+def _item_missing(command: _Command, status: Any) -> bool:
+    """The error says the task the command names is gone (API v1 error objects carry
+    ``error_tag``/``error_code``/``http_code``; older answers only code 22, "Item not
+    found")."""
+    if command.type not in _ON_ITEM or not isinstance(status, dict):
+        return False
+    tag = str(status.get("error_tag") or "")
+    if tag:
+        return tag in ("ITEM_NOT_FOUND", "TASK_NOT_FOUND")
+    text = str(status.get("error") or "").lower()
+    return status.get("error_code") == 22 or (
+        status.get("http_code") == 404 and ("item" in text or "task" in text))
 
 
 def _stamp(moment: datetime) -> str:

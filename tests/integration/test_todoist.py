@@ -417,3 +417,26 @@ def test_completed_task_missing_optional_fields_is_still_listed(
     with adapter(fake_todoist) as fresh:
         (task,) = fresh.list_tasks()
     assert task.completed and task.completed_at is not None and task.title == "Step 1"
+
+
+def test_deleting_a_parent_with_its_subtasks_reports_no_errors(
+        todoist: TodoistTasks, fake_todoist: FakeTodoist) -> None:
+    """API v1 "Delete tasks": item_delete removes the subtasks too, so subtasks go
+    first and none fails as not found."""
+    milestone = step("m", kind="milestone", key="pmp/course")
+    made = todoist.apply([CreateTask(milestone),
+                          *(CreateTask(step(n, parent_key="pmp/course")) for n in range(3))])
+    ids = {r.key: r.remote_id or "" for r in made}
+    results = todoist.apply([DeleteTask(k, v) for k, v in ids.items()])
+    assert all(r.ok for r in results), [r.error for r in results]
+    assert fake_todoist.tasks() == []
+
+
+def test_change_to_a_task_deleted_in_the_app_is_not_found(
+        todoist: TodoistTasks, fake_todoist: FakeTodoist) -> None:
+    [created] = todoist.apply([CreateTask(step(1))])
+    fake_todoist.delete_task(created.remote_id or "")
+    results = todoist.apply([UpdateTask(created.remote_id or "", step(1, title="New"),
+                                        frozenset({"title"})),
+                             DeleteTask("pmp/course/s1", created.remote_id or "")])
+    assert [(r.error, r.retryable) for r in results] == [("not found", False)] * 2
