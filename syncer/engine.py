@@ -451,8 +451,9 @@ class _Run:
             return
         values = {"title": action["title"], "start": action["start"], "end": action["end"]}
         if found is not None and _same_block(found, values):
+            base = dict(action.get("base") or values)
             self.state.save_link(Link("block", uid, action["key"], self._calendar_name(),
-                                      found.etag, values, pinned=bool(action.get("pinned")),
+                                      found.etag, base, pinned=bool(action.get("pinned")),
                                       start=found.start, end=found.end))
             self.state.journal_confirm(entry_id)
         else:
@@ -958,9 +959,11 @@ def _block_journal(action: rc.CreateBlock | rc.UpdateBlock | rc.DeleteBlock,
         return {"op": "delete", "uid": action.uid, "key": action.key}
     op = "create" if isinstance(action, rc.CreateBlock) else "update"
     pinned = isinstance(action, rc.UpdateBlock) and action.pinned
+    base = action.base if isinstance(action, rc.UpdateBlock) and action.base else None
     return {"op": op, "uid": action.spec.uid, "key": action.spec.key,
             "title": action.spec.title, "start": action.spec.start,
-            "end": action.spec.end, "pinned": pinned}
+            "end": action.spec.end, "pinned": pinned,
+            "base": dict(base or block_fields(action.spec))}
 
 
 def _block_key(action: rc.UpdateBlock | rc.DeleteBlock) -> str:

@@ -1,6 +1,7 @@
-"""Hypothesis: random user edits, plan edits, time passing, lost state and failing
-writes (before or after the server applied them) never duplicate an object, and once
-the faults stop, the sync converges: the next run writes nothing."""
+"""Hypothesis: random user edits, plan edits, time passing, lost state, failing writes
+(before or after the server applied them) and runs killed right after a write never
+duplicate an object, and once the faults stop, the sync converges: the next run writes
+nothing."""
 
 from __future__ import annotations
 
@@ -25,15 +26,27 @@ from tests.unit.sync_plans import NOW, make_plan, step, without_step
 RULES = load_rules()
 
 
+class Killed(BaseException):
+    """Stands in for SIGKILL: nothing in the engine catches it, nothing after the
+    write is recorded (open transactions roll back, as a killed process's do)."""
+
+
 @dataclass
 class FlakyCalendar(MemoryCalendarBackend):
     """Fails the next ``fail`` writes; ``after`` ones are applied first (the answer was
-    lost), the others never reach the server."""
+    lost), the others never reach the server. ``kill`` > 0 kills the run right after
+    that many more writes were applied."""
 
     fail: int = 0
     after: bool = False
+    kill: int = 0
 
     def _flaky(self, call: Any, *args: Any) -> Any:
+        if self.kill > 0:
+            self.kill -= 1
+            if self.kill == 0:
+                call(*args)
+                raise Killed
         if self.fail <= 0:
             return call(*args)
         self.fail -= 1
@@ -55,8 +68,13 @@ class FlakyCalendar(MemoryCalendarBackend):
 class FlakyTasks(MemoryTaskBackend):
     fail: int = 0
     after: bool = False
+    kill: bool = False
 
     def apply(self, changes: Any) -> Any:
+        if self.kill:
+            self.kill = False
+            super().apply(changes)
+            raise Killed
         if self.fail <= 0:
             return super().apply(changes)
         self.fail -= 1
@@ -77,7 +95,7 @@ class World:
         try:
             return run(self.plan, RULES, Backends(self.tasks, self.calendar, "memory"),
                        self.state_dir, now=self.now, force=True)
-        except SafetyStop:
+        except (SafetyStop, Killed):
             return None
 
     def check_no_duplicates(self) -> None:
@@ -97,6 +115,8 @@ OPS = st.one_of(
     st.tuples(st.just("plan_edit"), st.sampled_from(["retitle", "estimate", "drop", "add"])),
     st.tuples(st.just("advance"), st.integers(1, 30)),
     st.tuples(st.just("lose_state")),
+    st.tuples(st.just("kill_blocks"), st.integers(1, 6)),
+    st.tuples(st.just("kill_tasks")),
 )
 
 
@@ -131,6 +151,10 @@ def apply_op(world: World, op: tuple[Any, ...]) -> None:
         world.plan = edit_plan(world.plan, op[1])
     elif kind == "advance":
         world.now = world.now + timedelta(hours=op[1])
+    elif kind == "kill_blocks":
+        world.calendar.kill = op[1]
+    elif kind == "kill_tasks":
+        world.tasks.kill = True
     elif kind == "lose_state":
         for name in ("state.sqlite", "state.sqlite-wal", "state.sqlite-shm"):
             (world.state_dir / name).unlink(missing_ok=True)
@@ -161,7 +185,8 @@ def test_faults_never_duplicate_and_the_sync_converges(ops: list[tuple[Any, ...]
         world = World(Path(folder))
         for op in ops:
             apply_op(world, op)
-        world.tasks.fail = world.calendar.fail = 0
+        world.tasks.fail = world.calendar.fail = world.calendar.kill = 0
+        world.tasks.kill = False
         first = world.sync()
         assert first is not None and first.ok, first and first.errors
         world.check_no_duplicates()
