@@ -239,12 +239,16 @@ def block_from_event(
 def blocks_from_ics(
     data: bytes | str, etag: str | None = None, floating_tz: tzinfo = UTC
 ) -> list[RemoteBlock]:
-    """Every owned block in one calendar object (the master event; overrides skipped)."""
+    """Every owned block in one calendar object (the master event; overrides skipped).
+    Raises ValueError when the object cannot be read (bad iCalendar, bad times)."""
     out = []
     for component in parse_ics(data).walk("VEVENT"):
         if "RECURRENCE-ID" in component:
             continue
-        block = block_from_event(component, etag, floating_tz)
+        try:
+            block = block_from_event(component, etag, floating_tz)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"unreadable event ({type(exc).__name__})") from exc
         if block is not None:
             out.append(block)
     return out
@@ -252,7 +256,12 @@ def blocks_from_ics(
 
 def parse_ics(data: bytes | str) -> icalendar.Calendar:
     """Parse one VCALENDAR. Raises ValueError on text that is not iCalendar."""
-    return icalendar.Calendar.from_ical(data)
+    try:
+        return icalendar.Calendar.from_ical(data)
+    except ValueError:
+        raise
+    except Exception as exc:  # the parser raises several kinds on broken input
+        raise ValueError(f"not iCalendar data ({type(exc).__name__})") from exc
 
 
 def object_uid(data: bytes | str) -> str | None:

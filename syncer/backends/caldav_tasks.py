@@ -117,7 +117,13 @@ class CalDAVTasks:
             return None
         if todo is None:
             return None
-        return task_from_todo(todo, str(todo.get("UID", "")), obj.etag)
+        try:
+            return task_from_todo(todo, str(todo.get("UID", "")), obj.etag)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise IncompleteListing(
+                f"the task {obj.href} on {self.dav.host} has values goalsync cannot read",
+                hint="fix or delete that task in your app; goalsync creates it again",
+            ) from None
 
     def get_task(self, remote_id: str) -> RemoteTask:
         """One task by UID (a calendar-multiget). Raises NotFound."""

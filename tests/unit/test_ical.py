@@ -297,3 +297,12 @@ def test_a_deadline_shown_as_due_reads_back_as_no_due_date() -> None:
     todo.add("DUE", date(2027, 3, 20))  # the user picked a day in their app
     remote = task_from_todo(todo, "r1")
     assert remote is not None and remote.due == date(2027, 3, 20)
+
+
+def test_an_unreadable_goalsync_event_is_an_error_not_a_missing_block() -> None:
+    broken = event_ics(spec()).replace(b"DTSTART;TZID=Europe/Berlin:20270301T090000",
+                                       b"DTSTART;TZID=Europe/Berlin:tomorrow-ish")
+    with pytest.raises(ValueError):
+        blocks_from_ics(broken)
+    with pytest.raises(ValueError):
+        parse_ics(b"garbage")
