@@ -152,12 +152,21 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
         now = now.replace(tzinfo=ZoneInfo(plan.timezone))
     rules = load_rules(config.rules)
     settings = sync_settings(rules, config)
+    _check_rules(rules)  # every rule error is a ConfigError before any request
     state_dir = default_state_dir(config.state_dir)
     guard = contextlib.nullcontext() if dry_run else lock(state_dir)
     with guard, open_backends(config, plan, state_dir, dry_run=dry_run) as backends:
         return run(plan, rules, backends, state_dir, now=now, settings=settings,
                    dry_run=dry_run, force=force, rebind=rebind, on_progress=on_progress,
                    locked=True)
+
+
+def _check_rules(rules: Mapping[str, Any]) -> None:
+    from syncer.core.review import ReviewRules
+    from syncer.core.schedule_rules import SchedulingRules
+
+    SchedulingRules.from_mapping(rules.get("scheduling", {}))
+    ReviewRules.from_mapping(rules.get("review", {}))
 
 
 def sync_settings(rules: Mapping[str, Any], config: Config) -> SyncSettings:

@@ -163,3 +163,12 @@ def test_plan_on_a_fresh_machine_starts_no_server_and_writes_nothing(
     assert result.exit_code == 0, result.output
     assert "Tasks to create (4):" in result.output
     assert list(state.iterdir()) == []
+
+
+def test_bad_rule_override_exits_2_before_any_request(memory: engine.Backends,
+                                                      tmp_path: Path) -> None:
+    config = tmp_path / "g.toml"
+    config.write_text("[rules.scheduling]\nmin_block = \"soon\"\n")
+    code, _, err = run_main("sync", "goals.yaml", "--config", str(config))
+    assert code == 2 and "min_block" in err, err
+    assert memory.tasks.requests == 0 and memory.calendar.requests == 0
