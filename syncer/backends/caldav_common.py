@@ -290,6 +290,12 @@ class DavConnection:
                 "(403 Forbidden)",
                 hint="check [caldav] username and that this account may use the calendar",
             )
+        if self.username is None:
+            return AuthError(
+                f"the CalDAV server {self.host} asks for a username and password",
+                hint="set [caldav] username in the config file, then run "
+                "`goalsync auth caldav`",
+            )
         return AuthError(
             f"the CalDAV server {self.host} rejected the username or password "
             f"for user {self.username!r}",

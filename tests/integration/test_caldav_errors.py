@@ -131,3 +131,12 @@ def test_embedded_settings_build_working_adapters(radicale_server: EmbeddedServe
     settings = radicale_server.settings(calendar=unique_name("C"), task_list=unique_name("T"))
     assert caldav_tasks.from_settings(settings, "anything").list_tasks() == []
     assert caldav_calendar.from_settings(settings, "anything").list_blocks(*_window()) == []
+
+
+def test_a_server_that_wants_a_login_but_has_no_username_says_so(
+    radicale_auth_server: EmbeddedServer,
+) -> None:
+    calendar = CalDAVCalendar(radicale_auth_server.url, "", "", "Goals")
+    with pytest.raises(AuthError) as caught:
+        calendar.changes_since(None)
+    assert "username" in str(caught.value) and "[caldav] username" in (caught.value.hint or "")
