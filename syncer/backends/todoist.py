@@ -20,9 +20,11 @@ Completed tasks older than the lookback and never seen by this process are not l
 
 Writes. ``apply`` turns changes into sync commands (creating missing projects, sections
 and labels in the same batch, referenced by ``temp_id``), sends them in batches of at
-most 100, and reads each command's ``sync_status``. Command uuids are deterministic, so
-a batch retried after a dropped connection is not executed twice. A create whose key
-already exists remotely (marker found) adopts the existing task instead of duplicating.
+most 100, and reads each command's ``sync_status``. Command uuids are deterministic (plan
+id, operation, key, payload, and the sync token or ``updated_at`` the command was planned
+from), so a batch retried after a dropped connection is not executed twice, while the
+same change made again later is. A create whose key already exists remotely (marker
+found) adopts the existing task instead of duplicating.
 """
 
 from __future__ import annotations
@@ -516,7 +518,11 @@ class _Planner:
         args.update(self._placement(spec))
         self._labels(spec)
         self.out.pending[f"item:{spec.plan_id}:{spec.key}"] = item_temp
-        self._add("item_add", args, spec.plan_id, spec.key, index, item_temp)
+        # salted with the sync token the plan was made from: the server never runs a
+        # uuid twice, so a step deleted and later created again needs a new one; a
+        # resend of this very batch keeps its uuids, and a rerun adopts by marker
+        self._add("item_add", args, spec.plan_id, spec.key, index, item_temp,
+                  salt=self.cache.token)
 
     def _update(self, index: int, change: UpdateTask) -> None:
         spec = change.spec

@@ -440,3 +440,18 @@ def test_change_to_a_task_deleted_in_the_app_is_not_found(
                                         frozenset({"title"})),
                              DeleteTask("pmp/course/s1", created.remote_id or "")])
     assert [(r.error, r.retryable) for r in results] == [("not found", False)] * 2
+
+
+def test_a_deleted_task_created_again_is_really_created(
+        todoist: TodoistTasks, fake_todoist: FakeTodoist) -> None:
+    """API v1 "Command UUID": the server never runs a uuid twice, so creating the same
+    step again after it was deleted must not reuse the first create's uuid."""
+    todoist.apply([CreateTask(step(0))])  # the project, section and label exist now
+    [first] = todoist.apply([CreateTask(step(1))])
+    [gone] = todoist.apply([DeleteTask("pmp/course/s1", first.remote_id or "")])
+    assert gone.ok and len(fake_todoist.tasks()) == 1
+    with adapter(fake_todoist) as fresh:  # e.g. the step came back into the plan
+        [again] = fresh.apply([CreateTask(step(1))])
+    assert again.ok and again.remote_id not in (None, first.remote_id)
+    assert again.remote_id in {t["id"] for t in fake_todoist.tasks()}
+    assert len(fake_todoist.tasks()) == 2
