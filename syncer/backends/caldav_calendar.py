@@ -75,6 +75,10 @@ class CalDAVCalendar:
         """HTTP requests sent so far (for benchmarks and tests)."""
         return self.dav.requests
 
+    def close(self) -> None:
+        """Close the HTTP session; the adapter must not be used afterwards."""
+        self.dav.close()
+
     @property
     def target(self) -> Collection:
         """The target calendar (found or created on first use)."""

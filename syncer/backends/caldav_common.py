@@ -248,6 +248,10 @@ class DavConnection:
         self.max_rate_limit_wait = 60.0
         self.sleep: Callable[[float], None] = time.sleep
 
+    def close(self) -> None:
+        """Close the HTTP session (its pooled connections)."""
+        self.client.close()
+
     def _count_session_requests(self) -> None:
         session: Any = self.client.session
         send: Any = session.request

@@ -80,6 +80,10 @@ class CalDAVTasks:
     def requests(self) -> int:
         return self.dav.requests
 
+    def close(self) -> None:
+        """Close the HTTP session; the adapter must not be used afterwards."""
+        self.dav.close()
+
     @property
     def target(self) -> Collection:
         """The task list (found or created on first use)."""
