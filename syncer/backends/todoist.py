@@ -33,7 +33,7 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import chain
 from typing import Any, Literal
 
@@ -70,6 +70,7 @@ from syncer.backends.todoist_mapping import (
     parse_marker,
     remote_task,
     temp_id,
+    zone_named,
 )
 from syncer.errors import ConfigError
 
@@ -95,6 +96,7 @@ class _Cache:
     token: str
     objects: dict[str, dict[str, JSON]]
     completed_loaded: bool = False
+    zone: tzinfo = UTC  # the user's (``user.tz_info``): floating due times are in it
 
     @classmethod
     def from_full(cls, response: JSON) -> _Cache:
@@ -110,6 +112,9 @@ class _Cache:
                     bucket.pop(str(obj["id"]), None)
                 else:
                     bucket[str(obj["id"])] = obj
+        user = response.get("user")
+        if isinstance(user, dict) and isinstance(user.get("tz_info"), dict):
+            self.zone = zone_named(user["tz_info"].get("timezone"), self.zone)
         self.token = str(response["sync_token"])
 
     def add_completed(self, items: Sequence[JSON]) -> None:
@@ -203,7 +208,7 @@ class TodoistTasks:
         self._checked_at = None
         cache = self._load(fresh=not just_checked)
         tasks = [t for item in cache.items.values() if self._mine(item)
-                 if (t := remote_task(item)) is not None]
+                 if (t := remote_task(item, cache.zone)) is not None]
         return sorted(tasks, key=lambda t: t.key)
 
     def changes_since(self, token: str | None) -> tuple[bool, str | None]:
@@ -272,8 +277,9 @@ class TodoistTasks:
         return self._cache
 
     def _read(self, token: str | None) -> JSON:
+        # the user only for tz_info (incremental syncs send it when it changed)
         return self._sync_post({"sync_token": token or "*",
-                                "resource_types": list(RESOURCES)}, "reading changes")
+                                "resource_types": [*RESOURCES, "user"]}, "reading changes")
 
     def _read_completed(self) -> list[JSON]:
         """Tasks completed within the lookback, in windows of ≤ 89 days (the API allows

@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -161,7 +161,10 @@ def temp_id(*parts: str) -> str:
 # --------------------------------------------------------------------- values in
 
 
-def parse_due(due: JSON | None) -> date | datetime | None:
+def parse_due(due: JSON | None, local: tzinfo = UTC) -> date | datetime | None:
+    """A due object as a date or an aware datetime. API v1 "Due dates": a fixed time
+    ends in Z (UTC); a floating one has no zone (``timezone`` null) and means that wall
+    time wherever the user is, read here in ``local`` (the user's zone)."""
     if not due:
         return None
     text = str(due.get("datetime") or due.get("date") or "")
@@ -171,17 +174,18 @@ def parse_due(due: JSON | None) -> date | datetime | None:
         return date.fromisoformat(text)
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_zone(due.get("timezone")))
+        moment = moment.replace(tzinfo=zone_named(due.get("timezone"), local))
     return moment
 
 
-def _zone(name: Any) -> Any:
+def zone_named(name: Any, default: tzinfo = UTC) -> tzinfo:
+    """The IANA zone ``name`` (e.g. a user's ``tz_info.timezone``), else ``default``."""
     if isinstance(name, str) and name:
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    return UTC
+    return default
 
 
 def parse_stamp(text: Any) -> datetime | None:
@@ -191,8 +195,9 @@ def parse_stamp(text: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def remote_task(item: JSON) -> RemoteTask | None:
-    """The owned task an item JSON describes, or None if goalsync does not own it."""
+def remote_task(item: JSON, local: tzinfo = UTC) -> RemoteTask | None:
+    """The owned task an item JSON describes, or None if goalsync does not own it;
+    floating due times are read in ``local``."""
     owned = parse_marker(item.get("description"))
     if owned is None:
         return None
@@ -210,7 +215,7 @@ def remote_task(item: JSON) -> RemoteTask | None:
         kind=kind,
         title=str(item.get("content", "")),
         description=human,
-        due=parse_due(item.get("due")),
+        due=parse_due(item.get("due"), local),
         deadline=date.fromisoformat(deadline["date"][:10]) if deadline else None,
         duration_minutes=minutes,
         priority=5 - int(item.get("priority") or 1),

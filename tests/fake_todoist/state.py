@@ -178,6 +178,7 @@ class TodoistState:
         # the docs do not say whether a replayed command's temp_id_mapping is sent
         # again; tests turn this off to check clients cope when it is not
         self.replay_mapping = True
+        self.user_timezone = "UTC"  # the user's tz_info.timezone
         self.executed_commands = 0  # commands actually executed (replays not counted)
         self.command_errors: list[tuple[Callable[[JSON], bool], ApiError]] = []
         self._ids = itertools.count(1)
@@ -394,7 +395,7 @@ class TodoistState:
             if "user" in (resource_types or []) or "all" in (resource_types or []):
                 response["user"] = {"id": USER_ID, "full_name": "Fake User",
                                     "email": "user@example.invalid", "tz_info": {
-                                        "timezone": "UTC"}}
+                                        "timezone": self.user_timezone}}
             response["sync_token"] = self.token()
             response["full_sync"] = since is None
             if since is None:

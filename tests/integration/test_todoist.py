@@ -455,3 +455,15 @@ def test_a_deleted_task_created_again_is_really_created(
     assert again.ok and again.remote_id not in (None, first.remote_id)
     assert again.remote_id in {t["id"] for t in fake_todoist.tasks()}
     assert len(fake_todoist.tasks()) == 2
+
+
+def test_floating_time_set_in_the_app_is_read_in_the_users_zone(
+        todoist: TodoistTasks, fake_todoist: FakeTodoist) -> None:
+    """API v1 "Due dates": a time set in the app is floating by default (no Z,
+    timezone null) and means that wall time in the user's zone (user.tz_info)."""
+    fake_todoist.state.user_timezone = "Europe/Berlin"
+    [made] = todoist.apply([CreateTask(step(1))])
+    fake_todoist.edit(made.remote_id or "", due={"date": "2026-11-23T10:00:00"})
+    with adapter(fake_todoist) as fresh:
+        (task,) = fresh.list_tasks()
+    assert task.due == datetime(2026, 11, 23, 9, tzinfo=UTC)

@@ -72,8 +72,14 @@ def test_dates_and_times_go_out_as_date_or_utc() -> None:
 def test_due_reads_back_dates_utc_and_floating_times() -> None:
     assert parse_due({"date": "2026-11-23"}) == date(2026, 11, 23)
     assert parse_due({"date": "2026-11-23T09:00:00Z"}) == datetime(2026, 11, 23, 9, tzinfo=UTC)
-    floating = parse_due({"date": "2026-11-23T10:00:00", "timezone": "Europe/Berlin"})
+    fixed = parse_due({"date": "2026-11-23T09:00:00.000000Z", "timezone": "Europe/Berlin"})
+    assert fixed == datetime(2026, 11, 23, 9, tzinfo=UTC)
+    # floating: "timezone" is null and the wall time is the user's, wherever they are
+    floating = parse_due({"date": "2026-11-23T10:00:00", "timezone": None},
+                         ZoneInfo("Europe/Berlin"))
     assert floating == datetime(2026, 11, 23, 9, tzinfo=UTC)
+    assert parse_due({"date": "2026-11-23T10:00:00"}) == datetime(2026, 11, 23, 10,
+                                                                 tzinfo=UTC)
     assert parse_due(None) is None
 
 
