@@ -37,7 +37,7 @@ CATEGORY = "goalsync"
 MARKER_PREFIX = "goalsync:"
 MARKER_NOTE = "(managed by goalsync; keep this line)"
 
-_UNSAFE = re.compile(r"[/:+\s@]")
+_UNSAFE = re.compile(r"[/:+~\s@]")  # "~" is kept for task_uid generations
 _TASK_KINDS: tuple[TaskKind, ...] = ("goal", "milestone", "step", "habit", "review")
 
 
@@ -57,9 +57,15 @@ def block_uid(step_key: str, index: int, plan_id: str) -> str:
     return f"{UID_PREFIX}{_uid_part(plan_id)}-{_uid_part(step_key)}-{index}{BLOCK_UID_SUFFIX}"
 
 
-def task_uid(plan_id: str, key: str) -> str:
-    """The deterministic VTODO UID of a plan object (distinct from every block UID)."""
-    return f"{UID_PREFIX}{_uid_part(plan_id)}-{_uid_part(key)}{TASK_UID_SUFFIX}"
+def task_uid(plan_id: str, key: str, generation: int = 1) -> str:
+    """The deterministic VTODO UID of a plan object (distinct from every block UID).
+
+    ``generation`` > 1 gives the next UIDs to try when a server refuses to re-create a
+    deleted UID (Nextcloud's trash bin): ``...~2@goalsync-task``. Still deterministic,
+    so a create replayed after a crash finds the object it made.
+    """
+    again = f"~{generation}" if generation > 1 else ""
+    return f"{UID_PREFIX}{_uid_part(plan_id)}-{_uid_part(key)}{again}{TASK_UID_SUFFIX}"
 
 
 def is_block_uid(uid: str) -> bool:
@@ -408,10 +414,13 @@ TODO_FIELDS = frozenset({
 })
 
 
-def todo_from_spec(spec: TaskSpec, stamp: datetime | None = None) -> icalendar.Todo:
-    """A fresh VTODO for a task: UID from plan id + key, NEEDS-ACTION, every field."""
+def todo_from_spec(
+    spec: TaskSpec, stamp: datetime | None = None, uid: str | None = None
+) -> icalendar.Todo:
+    """A fresh VTODO for a task: UID (default: from plan id + key), NEEDS-ACTION, every
+    field."""
     todo = icalendar.Todo()
-    todo.add("UID", task_uid(spec.plan_id, spec.key))
+    todo.add("UID", uid or task_uid(spec.plan_id, spec.key))
     todo.add("DTSTAMP", stamp or _now())
     todo.add("STATUS", "NEEDS-ACTION")
     todo.add("X-GOALSYNC-KEY", spec.key)

@@ -62,6 +62,15 @@ _PROPFIND_ETAGS = """<?xml version="1.0" encoding="utf-8"?>
 <d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>"""
 
 
+class WriteRefused(BackendError):
+    """The server refused a PUT or DELETE for a reason other than a precondition;
+    ``status`` is its HTTP status."""
+
+    def __init__(self, message: str, status: int, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.status = status
+
+
 @dataclass(frozen=True, slots=True)
 class Collection:
     """A calendar collection on the server."""
@@ -598,8 +607,9 @@ class DavConnection:
                           preconditions: Sequence[str] = ()) -> None:
         path = urlsplit(url).path
         if status == 403 and not any("no-uid-conflict" in p for p in preconditions):
-            raise BackendError(
+            raise WriteRefused(
                 f"the CalDAV server {self.host} refused to change {path} (403 Forbidden)",
+                status,
                 hint="the calendar may be read-only for this account; choose another in "
                 "[caldav]",
             )
@@ -613,7 +623,8 @@ class DavConnection:
         if status in (403, 409) and create:  # no-uid-conflict: the UID lives elsewhere
             raise PreconditionFailed(f"an object with the UID of {path} exists already on "
                                      f"{self.host}")
-        raise BackendError(f"the CalDAV server {self.host} answered {status} for {path}")
+        raise WriteRefused(f"the CalDAV server {self.host} answered {status} for {path}",
+                           status)
 
 
 _WRITES = frozenset({"PUT", "DELETE", "MKCALENDAR"})

@@ -38,7 +38,13 @@ from syncer.backends.base import (
     UpdateTask,
 )
 from syncer.backends.caldav_calendar import settings_value
-from syncer.backends.caldav_common import DEFAULT_TIMEOUT, Collection, DavConnection, DavObject
+from syncer.backends.caldav_common import (
+    DEFAULT_TIMEOUT,
+    Collection,
+    DavConnection,
+    DavObject,
+    WriteRefused,
+)
 from syncer.errors import ConfigError
 from syncer.ical import (
     UID_PREFIX,
@@ -53,6 +59,7 @@ from syncer.ical import (
 )
 
 DEFAULT_TASK_LIST = "Goals"
+UID_GENERATIONS = 3
 
 
 class CalDAVTasks:
@@ -179,15 +186,29 @@ class CalDAVTasks:
         return self._delete(change)
 
     def _create(self, spec: TaskSpec) -> ChangeResult:
-        uid = task_uid(spec.plan_id, spec.key)
-        url = self._url(uid)
-        try:
-            etag = self.dav.put(url, todo_ics(todo_from_spec(spec)), create=True)
-        except PreconditionFailed:  # made before a crash: adopt what is there
-            existing = self.get_task(uid)
-            return ChangeResult(spec.key, uid, existing.etag)
-        self._hrefs[uid] = url
-        return ChangeResult(spec.key, uid, etag)
+        """PUT with If-None-Match: *. An existing object with this UID (made before a
+        crash) is adopted. A UID the server will not take again (Nextcloud answers 400
+        while a deleted object with that UID is in its trash bin) moves on to the next
+        generation of the UID, up to UID_GENERATIONS."""
+        for generation in range(1, UID_GENERATIONS + 1):
+            uid = task_uid(spec.plan_id, spec.key, generation)
+            url = self._url(uid)
+            try:
+                etag = self.dav.put(url, todo_ics(todo_from_spec(spec, uid=uid)), create=True)
+            except PreconditionFailed:
+                try:
+                    return ChangeResult(spec.key, uid, self.get_task(uid).etag)  # adopt
+                except NotFound:
+                    continue  # the UID is taken where goalsync cannot see it
+            except WriteRefused as refused:
+                if refused.status != 400:
+                    raise
+                continue
+            self._hrefs[uid] = url
+            return ChangeResult(spec.key, uid, etag)
+        return ChangeResult(spec.key, None, retryable=False,
+                            error=f"the server on {self.dav.host} refused every UID goalsync "
+                            f"tried for {spec.key}")
 
     def _update(self, change: UpdateTask) -> ChangeResult:
         key, uid = change.spec.key, change.remote_id

@@ -306,3 +306,10 @@ def test_an_unreadable_goalsync_event_is_an_error_not_a_missing_block() -> None:
         blocks_from_ics(broken)
     with pytest.raises(ValueError):
         parse_ics(b"garbage")
+
+
+def test_task_uid_generations_are_distinct_and_deterministic() -> None:
+    uids = [task_uid("plan", "pmp/course~x", g) for g in (1, 2, 3)]
+    assert len(set(uids)) == 3 and uids == [task_uid("plan", "pmp/course~x", g)
+                                             for g in (1, 2, 3)]
+    assert uids[1] == "goalsync-plan-pmp.course.x~2@goalsync-task"
