@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from itertools import chain
 from typing import Any, Literal
+from urllib.parse import quote
 
 import httpx
 
@@ -78,7 +79,8 @@ Layout = Literal["projects", "sections"]
 SYNC_URL = "https://api.todoist.com/api/v1/sync"  # routed to api_url by the transport
 COMPLETED_URL = "https://api.todoist.com/api/v1/tasks/completed/by_completion_date"
 RESOURCES = ("projects", "sections", "labels", "items")
-BATCH_SIZE = 100
+BATCH_SIZE = 100  # API v1 "Request limits": at most 100 commands per request
+MAX_BODY = 900_000  # bytes; the same section: POST bodies are limited to 1 MiB
 COMPLETED_WINDOW = timedelta(days=89)  # the API allows windows of up to 3 months
 PAGE_LIMIT = 200
 JUST_CHECKED = 2.0  # seconds a changes_since read counts as "now" for list_tasks
@@ -360,8 +362,7 @@ class TodoistTasks:
               ) -> tuple[dict[str, Any], dict[str, str]]:
         statuses: dict[str, Any] = {}
         ids: dict[str, str] = {}
-        batches = [plan.commands[i:i + BATCH_SIZE]
-                   for i in range(0, len(plan.commands), BATCH_SIZE)]
+        batches = _batches(plan.commands)
         for number, batch in enumerate(batches):
             wire = [command.wire(ids) for command in batch]
             try:
@@ -625,6 +626,22 @@ class _Planner:
              temp: str | None = None, salt: str = "") -> None:
         uuid = command_uuid(plan_id, kind, key, args, salt)
         self.out.commands.append(_Command(kind, args, uuid, temp, change))
+
+
+def _batches(commands: Sequence[_Command]) -> list[list[_Command]]:
+    """Commands in order, cut into requests of at most 100 commands and ~900 kB of
+    form-encoded body (long descriptions could pass 1 MiB well before 100)."""
+    batches: list[list[_Command]] = []
+    size = 0
+    for command in commands:
+        # percent-encoding at most triples the JSON; ids resolved later are as short
+        cost = len(quote(json.dumps(command.wire({})), safe="")) + 3
+        if not batches or len(batches[-1]) >= BATCH_SIZE or size + cost > MAX_BODY:
+            batches.append([])
+            size = 0
+        batches[-1].append(command)
+        size += cost
+    return batches
 
 
 def _parents_first(changes: Sequence[TaskChange]) -> list[int]:

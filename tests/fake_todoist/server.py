@@ -33,6 +33,7 @@ from tests.fake_todoist.state import JSON, ApiError, TodoistState, invalid, miss
 API = "/api/v1"
 MAX_LIMIT = 200
 MAX_COMPLETED_WINDOW = timedelta(days=92)
+MAX_BODY = 1 << 20  # API v1 "Request limits": 1 MiB POST bodies (the status is a guess)
 
 
 @dataclass
@@ -283,6 +284,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._record(method, path, query, None, None)
             return self._drop()
         body, encoding = self._read_body()
+        if int(self.headers.get("Content-Length") or 0) > MAX_BODY:
+            error = ApiError(413, "Request body too large", "REQUEST_TOO_LARGE", 413)
+            self._record(method, path, query, None, 413)
+            return self._send(413, error.body, {})
         routed = body
         if path == f"{API}/sync" and encoding not in fake.sync_encodings:
             routed = {}

@@ -273,3 +273,10 @@ def test_due_shapes_not_in_the_docs_are_refused(fake_todoist: FakeTodoist, due: 
     """API v1 "Due dates": a time goes in ``date``; there is no ``datetime`` input."""
     status = sync(fake_todoist, commands=[add("d", "due", due=due)]).json()["sync_status"]
     assert status["d"]["error_tag"] == "INVALID_ARGUMENT_VALUE"
+
+
+def test_bodies_over_one_mib_are_refused(fake_todoist: FakeTodoist) -> None:
+    """API v1 "Request limits": 1 MiB HTTP request body limit on POST requests."""
+    big = [add(f"u{n}", "x", description="y" * 20_000) for n in range(60)]
+    assert sync(fake_todoist, commands=big).status_code == 413
+    assert fake_todoist.tasks() == []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -467,3 +469,14 @@ def test_floating_time_set_in_the_app_is_read_in_the_users_zone(
     with adapter(fake_todoist) as fresh:
         (task,) = fresh.list_tasks()
     assert task.due == datetime(2026, 11, 23, 9, tzinfo=UTC)
+
+
+def test_batches_stay_under_the_body_size_limit(todoist: TodoistTasks,
+                                                fake_todoist: FakeTodoist) -> None:
+    """API v1 "Request limits": POST bodies are limited to 1 MiB."""
+    long_text = "Why this matters: " + "ü & more " * 2000  # ~20 kB, ~60 kB encoded
+    results = todoist.apply([CreateTask(step(n, description=long_text)) for n in range(40)])
+    assert all(r.ok for r in results)
+    sizes = [len(urlencode({"commands": json.dumps(batch)})) for batch in
+             fake_todoist.sync_batches()]
+    assert len(sizes) > 1 and max(sizes) < 1 << 20
