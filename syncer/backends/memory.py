@@ -53,10 +53,10 @@ class MemoryTaskBackend:
 
     name: str = "memory"
     tasks: dict[str, RemoteTask] = field(default_factory=dict)  # by remote_id
-    foreign: dict[str, str] = field(default_factory=dict)
     requests: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _version: int = 0
+    foreign: dict[str, str] = field(default_factory=dict)  # last: positional args keep
 
     def _etag(self) -> str:
         self._version += 1
