@@ -313,3 +313,12 @@ def test_task_uid_generations_are_distinct_and_deterministic() -> None:
     assert len(set(uids)) == 3 and uids == [task_uid("plan", "pmp/course~x", g)
                                              for g in (1, 2, 3)]
     assert uids[1] == "goalsync-plan-pmp.course.x~2@goalsync-task"
+
+
+def test_recurring_busy_time_keeps_its_wall_time_across_daylight_saving() -> None:
+    weekly = FOREIGN.replace("20270301T", "20270322T").replace("COUNT=4", "COUNT=3")
+    weekly = weekly.replace("EXDATE;TZID=Europe/Berlin:20270308T100000\n", "")
+    busy = busy_from_ics(weekly.encode(), datetime(2027, 3, 21, tzinfo=UTC),
+                         datetime(2027, 4, 6, tzinfo=UTC))
+    meetings = [i.start for i in busy.intervals if i.start.astimezone(BERLIN).hour == 10]
+    assert [m.astimezone(UTC).hour for m in meetings] == [9, 8, 8]  # CET, then CEST
