@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from syncer import credentials
 from syncer.cli import cli
+from syncer.commands.auth_todoist import verify_token
 from tests.fake_todoist import FakeTodoist
 from tests.fixtures.todoist import FAKE_TOKEN
 
@@ -45,3 +46,11 @@ def test_bad_token_exits_3_and_stores_nothing(fake_todoist: FakeTodoist,
     assert "Todoist rejected the API token" in result.output
     assert "not-my-token" not in result.output
     assert stored == {}
+
+
+def test_token_is_verified_even_if_a_project_does_not_parse(
+        fake_todoist: FakeTodoist) -> None:
+    """The check is the HTTP status; the SDK model's field list is not the API's."""
+    inbox = fake_todoist.state.inbox_id
+    fake_todoist.state.objects["projects"][inbox].pop("view_style")
+    verify_token(FAKE_TOKEN, fake_todoist.url)
