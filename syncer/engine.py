@@ -347,6 +347,7 @@ class _Run:
         return report
 
     def _check_binding(self) -> None:
+        self._check_plan_id()
         binding = self.backends.binding
         saved = self.state.meta("binding")
         if saved is not None and saved != binding and self.state.links():
@@ -362,6 +363,27 @@ class _Run:
             self.notes.append("rebound to the new target; the old one was left as it was")
         if saved != binding:
             self.state.set_meta("binding", binding)
+
+    def _check_plan_id(self) -> None:
+        """Remote objects carry the plan id (the file name unless the plan sets `id:`);
+        syncing another id from the same state would start a second set of objects."""
+        saved = self.state.meta("plan_id")
+        if saved is not None and saved != self.plan.id and self.state.links():
+            if not self.rebind:
+                raise SafetyStop(
+                    f"the state in {self.state.path.parent if self.state.path else 'memory'}"
+                    f" belongs to plan id `{saved}`, but {self.plan.path} has plan id "
+                    f"`{self.plan.id}` (its file name); syncing it would create a second "
+                    "set of tasks and blocks",
+                    hint=f"add `id: {saved}` at the top of the plan to keep its objects, use "
+                         "another GOALSYNC_STATE_DIR for a second plan, or run with "
+                         "--rebind to start over")
+            self.state.delete_links()
+            self.state.clear_tokens()
+            self.notes.append(f"started over for plan id `{self.plan.id}`; the objects of "
+                              f"`{saved}` were left as they were")
+        if saved != self.plan.id:
+            self.state.set_meta("plan_id", self.plan.id)
 
     # -- pull
 

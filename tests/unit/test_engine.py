@@ -233,3 +233,12 @@ def test_plan_beyond_the_window_stays_put_between_syncs(world):
     first = sync(world, plan=plan)
     assert max(b.start for b in first.schedule.blocks) > NOW + hours(24 * 14)  # beyond
     assert sync(world, plan=plan).actions == ()  # nothing re-placed, nothing re-dated
+
+
+def test_a_renamed_plan_file_is_not_synced_as_a_second_plan(world):
+    sync(world)
+    renamed = replace(make_plan(), id="career-2026")
+    with pytest.raises(SafetyStop, match="plan id `career`") as stop:
+        sync(world, plan=renamed)
+    assert "id: career" in (stop.value.hint or "")
+    assert len(world[1].tasks.tasks) == 5
