@@ -74,7 +74,7 @@ _WEEKDAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", "day", "week", "mo
              "friday", "saturday", "sunday"}
 
 
-def normalize_due(value: Any, today: date) -> JSON | None:
+def normalize_due(value: Any, today: date, user_zone: str = "UTC") -> JSON | None:
     """A due object from command input (``date`` and/or ``string``, optional
     ``timezone``/``lang``), or None. API v1 "Due dates" has no ``datetime`` field: a
     time goes in ``date`` (``...THH:MM:SS`` floating, ``...THH:MM:SSZ`` fixed, in UTC)."""
@@ -96,7 +96,7 @@ def normalize_due(value: Any, today: date) -> JSON | None:
     text = _check_due_date(str(text))
     timezone = value.get("timezone")
     if text.endswith("Z") and timezone is None:
-        timezone = "UTC"
+        timezone = user_zone  # "optionally ... overwrite the default timezone of the user"
     return {
         "date": text,
         "timezone": timezone,
@@ -267,7 +267,7 @@ class TodoistState:
             "description": str(args.get("description") or ""),
             "priority": check_priority(args.get("priority", 1)),
             "labels": check_labels(args.get("labels", [])),
-            "due": normalize_due(args.get("due"), self.now().date()),
+            "due": normalize_due(args.get("due"), self.now().date(), self.user_timezone),
             "deadline": normalize_deadline(args.get("deadline")),
             "duration": normalize_duration(args.get("duration")),
             "checked": False, "is_deleted": False, "is_collapsed": False,
@@ -314,6 +314,9 @@ class TodoistState:
             convert = self._EDITABLE.get(name)
             if convert is None:
                 raise invalid(name)
+            if name == "due":
+                changes[name] = normalize_due(value, self.now().date(), self.user_timezone)
+                continue
             changes["is_collapsed" if name == "collapsed" else name] = convert(
                 value, self.now().date())
         item.update(changes)

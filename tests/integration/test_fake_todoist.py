@@ -280,3 +280,14 @@ def test_bodies_over_one_mib_are_refused(fake_todoist: FakeTodoist) -> None:
     big = [add(f"u{n}", "x", description="y" * 20_000) for n in range(60)]
     assert sync(fake_todoist, commands=big).status_code == 413
     assert fake_todoist.tasks() == []
+
+
+def test_fixed_due_without_timezone_takes_the_users(fake_todoist: FakeTodoist) -> None:
+    """API v1 "Due dates": a ...Z date may name a timezone "to overwrite the default
+    timezone of the user"; without one, the user's is used."""
+    fake_todoist.state.user_timezone = "Asia/Jakarta"
+    task = fake_todoist.add_task("fixed", due={"date": "2018-10-14T05:00:00Z"})
+    assert (task["due"]["date"], task["due"]["timezone"]) == (
+        "2018-10-14T05:00:00Z", "Asia/Jakarta")
+    fake_todoist.edit(task["id"], due={"date": "2018-10-15T05:00:00Z", "timezone": "UTC"})
+    assert fake_todoist.task(task["id"])["due"]["timezone"] == "UTC"
