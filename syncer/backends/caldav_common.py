@@ -183,9 +183,13 @@ def _ok_props(response: Any) -> Any | None:
 
 
 def _href(response: Any) -> str:
+    """The response's href as an unquoted path (some servers send absolute URLs)."""
     from urllib.parse import unquote
 
-    return unquote(_prop_text(response, "d:href") or "")
+    text = _prop_text(response, "d:href") or ""
+    if "://" in text:
+        text = urlsplit(text).path
+    return unquote(text)
 
 
 def calendar_query(component: str, start: datetime | None, end: datetime | None) -> str:

@@ -48,7 +48,7 @@ BODY_MISSING = _multistatus(
     "<d:response><d:href>/cal/b.ics</d:href><d:propstat><d:prop><c:calendar-data/>"
     "</d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat></d:response>",
 )
-COMPLETE = _multistatus(_ok("/cal/a.ics"), _ok("/cal/b.ics"))
+COMPLETE = _multistatus(_ok("/cal/a.ics"), _ok("http://127.0.0.1:1/cal/b%20c.ics"))
 
 
 class _Canned(BaseHTTPRequestHandler):
@@ -114,7 +114,7 @@ def test_partial_or_failed_listing_raises(canned: str, path: str) -> None:
 def test_complete_listing_returns_every_object(canned: str) -> None:
     dav = DavConnection(canned, "me", "pw")
     objects = dav.query(f"{canned}/complete/", "VEVENT")
-    assert [o.href for o in objects] == ["/cal/a.ics", "/cal/b.ics"]
+    assert [o.href for o in objects] == ["/cal/a.ics", "/cal/b c.ics"]  # paths, unquoted
     assert all("goalsync-p-a-1@goalsync" in o.data for o in objects)
 
 
