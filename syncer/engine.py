@@ -912,8 +912,8 @@ class _Run:
             created=counts["created"], updated=counts["updated"],
             deleted=counts["deleted"], pinned=pins, completed=len(completed),
             unscheduled=schedule.unscheduled, errors=tuple(self.errors),
-            completions=({a.key: a.completed_at for a in completed} if self.dry_run
-                         else self.state.completions()),
+            completions={**self.state.completions(),
+                         **{a.key: a.completed_at for a in completed}},
             dry_run=self.dry_run, notes=tuple(self.notes), window=self.window,
         )
 
