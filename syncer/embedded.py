@@ -270,9 +270,12 @@ def ensure_collections(
     from syncer.backends.caldav_common import DavConnection
 
     connection = DavConnection(url, username, "goalsync", allow_insecure_http=False)
-    connection.find_or_create_collection(calendar, "VEVENT")
-    if task_list:
-        connection.find_or_create_collection(task_list, "VTODO")
+    try:
+        connection.find_or_create_collection(calendar, "VEVENT")
+        if task_list:
+            connection.find_or_create_collection(task_list, "VTODO")
+    finally:
+        connection.close()
 
 
 def main() -> None:  # pragma: no cover - manual use: python -m syncer.embedded
