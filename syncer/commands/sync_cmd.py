@@ -75,7 +75,13 @@ def plan_command(plan_path: str, config_path: str | None, now: datetime | None,
 @rebind_option
 def sync_command(plan_path: str, config_path: str | None, now: datetime | None,
                  as_json: bool, force: bool, rebind: bool) -> None:
-    """Put the plan's steps into your task app and book time blocks on your calendar."""
+    """Put the plan's steps into your task app and book time blocks on your calendar.
+
+    Exit status: 0 done; 1 some objects failed (run again to finish), a server could
+    not be read, or another run is going on; 2 plan or config error (nothing sent);
+    3 credentials missing or rejected; 4 a safety guard stopped the sync (see --force
+    and --rebind).
+    """
     config = load_config(config_path)
     with _progress(enabled=not as_json and sys.stdout.isatty()) as on_progress:
         report = sync(plan_path, config, now=now or datetime.now(UTC), force=force,
