@@ -25,17 +25,22 @@ faults = st.lists(st.builds(
 
 
 def specs(n: int) -> list[CreateTask]:
+    """Steps in two milestones; every tenth is a parent the next nine are subtasks of
+    (so later batches name tasks, projects and sections made by earlier ones)."""
     return [CreateTask(TaskSpec(
         key=f"g/m/s{i}", kind="step", title=f"Step {i}", goal_id="g", goal_title="Goal",
-        milestone_id="m", milestone_title=f"Milestone {i % 2}", plan_id="p"))
+        milestone_id="m", milestone_title=f"Milestone {i // 10 % 2}", plan_id="p",
+        parent_key=None if i % 10 == 0 else f"g/m/s{i - i % 10}"))
         for i in range(n)]
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(injected=faults, size=st.integers(1, 230))
-def test_any_faults_then_rerun_leave_each_task_once(injected: list[Fault], size: int) -> None:
+@given(injected=faults, size=st.integers(1, 230), replay_mapping=st.booleans())
+def test_any_faults_then_rerun_leave_each_task_once(injected: list[Fault], size: int,
+                                                    replay_mapping: bool) -> None:
     changes = specs(size)
     with FakeTodoist(token=FAKE_TOKEN) as fake:
+        fake.state.replay_mapping = replay_mapping  # the docs do not say which
         for fault in injected:
             fake.inject(fault)
         with TodoistTasks(FAKE_TOKEN, api_url=fake.url, max_wait=1,
@@ -59,3 +64,9 @@ def test_any_faults_then_rerun_leave_each_task_once(injected: list[Fault], size:
         assert len({p["name"] for p in fake.projects()}) == len(fake.projects())
         assert len({(s["project_id"], s["name"]) for s in fake.sections()}) == len(
             fake.sections())
+        by_title = {t["content"]: t for t in fake.tasks()}
+        for change in changes:  # subtasks sit under their parent, wherever it was made
+            parent = change.spec.parent_key
+            if parent:
+                parent_title = f"Step {parent.rsplit('s', 1)[1]}"
+                assert by_title[change.spec.title]["parent_id"] == by_title[parent_title]["id"]
