@@ -314,10 +314,7 @@ class TodoistTasks:
         response = self._client.get(url, params=dict(params),
                                     headers={"Authorization": f"Bearer {self._token}"})
         response.raise_for_status()
-        body = response.json()
-        if not isinstance(body, dict):
-            raise BackendError("Todoist sent an unexpected answer (not a JSON object)")
-        return body
+        return _json_object(response, "reading completed tasks")
 
     def _sync_post(self, data: JSON, what: str) -> JSON:
         """``POST /api/v1/sync``, form-encoded as documented; a server that answers
@@ -340,10 +337,7 @@ class TodoistTasks:
                     self._encoding, response = other, retried
             response.raise_for_status()
             self._encoding_known = True
-            body = response.json()
-            if not isinstance(body, dict):
-                raise BackendError(f"Todoist sent an unexpected answer while {what}")
-            return body
+            return _json_object(response, what)
 
         return self._retry.call(post, what)
 
@@ -734,6 +728,18 @@ def _item_missing(command: _Command, status: Any) -> bool:
     text = str(status.get("error") or "").lower()
     return status.get("error_code") == 22 or (
         status.get("http_code") == 404 and ("item" in text or "task" in text))
+
+
+def _json_object(response: httpx.Response, what: str) -> JSON:
+    """The JSON object a 2xx answer carries, else BackendError (e.g. a proxy's page)."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise BackendError(f"Todoist sent an answer that is not a JSON object while {what}",
+                           hint="check api_url in the config; rerun later")
+    return body
 
 
 def _stamp(moment: datetime) -> str:

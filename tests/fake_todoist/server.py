@@ -42,7 +42,8 @@ class Fault:
 
     kind: ``status`` (HTTP ``status`` with an error body), ``rate_limit`` (429 with
     Retry-After), ``drop_before`` (socket closed before the request is processed),
-    ``drop_after`` (the request is processed, then the socket is closed unanswered).
+    ``drop_after`` (the request is processed, then the socket is closed unanswered),
+    ``not_json`` (200 with an HTML page, as a captive portal or proxy may send).
     """
 
     kind: str
@@ -292,6 +293,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path == f"{API}/sync" and encoding not in fake.sync_encodings:
             routed = {}
         status: int | None
+        if fault is not None and fault.kind == "not_json":
+            self._record(method, path, query, body, 200)
+            return self._send_raw(200, b"<html>Sign in to the network</html>", "text/html")
         try:
             status, payload, headers = self._answer(method, path, query, routed, fault)
         except _Drop:
@@ -355,6 +359,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json")
         for name, value in headers.items():
             self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_raw(self, status: int, data: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

@@ -22,7 +22,7 @@ from syncer.backends.base import (
     UpdateTask,
 )
 from syncer.backends.todoist import TodoistTasks, from_settings
-from tests.fake_todoist import FakeTodoist
+from tests.fake_todoist import FakeTodoist, Fault
 from tests.fixtures.todoist import FAKE_TOKEN
 
 pytestmark = pytest.mark.integration
@@ -480,3 +480,9 @@ def test_batches_stay_under_the_body_size_limit(todoist: TodoistTasks,
     sizes = [len(urlencode({"commands": json.dumps(batch)})) for batch in
              fake_todoist.sync_batches()]
     assert len(sizes) > 1 and max(sizes) < 1 << 20
+
+
+def test_an_answer_that_is_not_json_is_a_backend_error(fake_todoist: FakeTodoist) -> None:
+    fake_todoist.inject(Fault("not_json", path=SYNC))
+    with adapter(fake_todoist) as backend, pytest.raises(IncompleteListing):
+        backend.list_tasks()
