@@ -109,6 +109,7 @@ class _Job:
     priority: int
     preds: tuple[str, ...]
     need: int  # minutes still to place
+    estimate: int = 0  # minutes in all
     succs: list[str] = field(default_factory=list)
     kept: list[Block] = field(default_factory=list)
     new: list[Span] = field(default_factory=list)
@@ -197,6 +198,7 @@ class _Planner:
                         due_end=None if due is None else self._day_end(due),
                         priority=goal.priority, preds=(),
                         need=self.rules.default_estimate if estimate is None else estimate)
+                    jobs[step.key].estimate = jobs[step.key].need
         for job in jobs.values():
             job.preds = tuple(dict.fromkeys(k for k in job.step.after if k in jobs))
             for pred in job.preds:
@@ -298,13 +300,19 @@ class _Planner:
                         default=self.now)
             not_before = self._not_before(job)
             latest = min(self.horizon, job.due_end if job.due_end is not None else self.horizon)
-            shortest = min(self.rules.min_block, job.need)
             for block in blocks:
                 start, end = floor_minute(block.start), ceil_minute(block.end)
-                if (shortest <= end - start <= min(job.need, self.rules.max_block)
-                        and start >= max(after, not_before)
+                if (self._fair_length(job, end - start) and start >= max(after, not_before)
                         and end <= latest and self.calendar.fits(start, end)):
                     self._keep(block, job, None)
+
+    def _fair_length(self, job: _Job, length: int) -> bool:
+        """A kept block obeys the chunk rules: min_block..max_block (shorter only for a
+        step shorter than min_block), and leaves no rest shorter than min_block."""
+        rules = self.rules
+        rest = job.need - length
+        return (min(rules.min_block, job.need) <= length <= rules.max_block
+                and (rest == 0 or rest >= rules.min_block))
 
     def _validate_kept_habits(self) -> None:
         for habit in self.habits.values():

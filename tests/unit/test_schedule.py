@@ -397,3 +397,12 @@ def test_shorter_estimate_drops_the_extra_blocks() -> None:
     after = schedule(plan_of(step("a", 120)), RULES, now=now, existing=before.blocks)
     assert sum(b.minutes for b in after.blocks) == 120
     assert set(after.blocks) <= set(before.blocks)
+
+
+def test_rest_left_by_a_pinned_block_is_stable() -> None:
+    now = datetime(2026, 11, 23, 8, tzinfo=BERLIN)
+    pinned = Block("g/m/a", datetime(2026, 11, 24, 9, tzinfo=BERLIN),
+                   datetime(2026, 11, 24, 10, 40, tzinfo=BERLIN), uid="u", pinned=True)
+    first = schedule(plan_of(step("a", 120)), RULES, now=now, existing=(pinned,))
+    assert sorted(b.minutes for b in first.blocks) == [20, 100]
+    assert schedule(plan_of(step("a", 120)), RULES, now=now, existing=first.blocks) == first
