@@ -112,7 +112,7 @@ class FakeTodoist:
         """The origin to use instead of https://api.todoist.com."""
         assert self._server is not None, "the fake is not started"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def client(self) -> httpx.Client:
         """An httpx client for the real SDK whose requests land on this fake."""
@@ -333,7 +333,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None, None
         kind = self.headers.get("Content-Type", "")
         if kind.startswith("application/x-www-form-urlencoded"):
-            form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+            form: dict[str, Any] = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
             for key in ("commands", "resource_types"):
                 if key in form:
                     try:

@@ -84,8 +84,10 @@ def normalize_due(value: Any, today: date, user_zone: str = "UTC") -> JSON | Non
         raise invalid("due")
     text = value.get("date")
     string = value.get("string")
+    if string is not None and not isinstance(string, str):
+        raise invalid("due")
     recurring = bool(string and string.strip().lower().startswith("every"))
-    if recurring and not set(re.findall(r"[a-z]+", string.lower()[5:])) <= _WEEKDAYS | {
+    if string and recurring and not set(re.findall(r"[a-z]+", string.lower()[5:])) <= _WEEKDAYS | {
         "other", "and", "starting", "at"
     }:
         raise invalid("due")
@@ -213,7 +215,7 @@ class TodoistState:
             return [o for o in self.objects[kind].values() if not o.get("is_deleted")]
 
     # ---------------------------------------------------------------- creators
-    def add_project(self, name: str, *, parent_id: str | None = None,
+    def add_project(self, name: Any, *, parent_id: str | None = None,
                     inbox: bool = False, description: str = "") -> JSON:
         if not isinstance(name, str) or not name.strip():
             raise missing("name")
@@ -231,7 +233,7 @@ class TodoistState:
         }
         return self.touch("projects", project)
 
-    def add_section(self, name: str, project_id: str) -> JSON:
+    def add_section(self, name: Any, project_id: Any) -> JSON:
         if not isinstance(name, str) or not name.strip():
             raise missing("name")
         project = self.get("projects", project_id, "Project")
@@ -243,7 +245,7 @@ class TodoistState:
         }
         return self.touch("sections", section)
 
-    def add_label(self, name: str) -> JSON:
+    def add_label(self, name: Any) -> JSON:
         if not isinstance(name, str) or not name.strip():
             raise missing("name")
         if any(lab["name"] == name for lab in self.live("labels")):
@@ -307,7 +309,7 @@ class TodoistState:
 
     def update_item(self, item_id: str, args: JSON) -> JSON:
         item = self.get("items", item_id, "Item")
-        changes = {}
+        changes: JSON = {}
         for name, value in args.items():
             if name in ("id", "child_order", "day_order"):
                 continue
