@@ -628,7 +628,8 @@ def _batches(commands: Sequence[_Command]) -> list[list[_Command]]:
     batches: list[list[_Command]] = []
     size = 0
     for command in commands:
-        # percent-encoding at most triples the JSON; ids resolved later are as short
+        # measured percent-encoded (a form body); the real ids wired in later are
+        # shorter than the temp ids measured here
         cost = len(quote(json.dumps(command.wire({})), safe="")) + 3
         if not batches or len(batches[-1]) >= BATCH_SIZE or size + cost > MAX_BODY:
             batches.append([])
