@@ -486,3 +486,26 @@ def test_an_answer_that_is_not_json_is_a_backend_error(fake_todoist: FakeTodoist
     fake_todoist.inject(Fault("not_json", path=SYNC))
     with adapter(fake_todoist) as backend, pytest.raises(IncompleteListing):
         backend.list_tasks()
+
+
+def test_rate_limit_and_lost_answer_in_one_push_leave_each_task_once(
+        todoist: TodoistTasks, fake_todoist: FakeTodoist) -> None:
+    """What an outside checker does: a 429 on one batch, a dropped connection after
+    another ran, replays answered without temp_id_mapping; then a rerun."""
+    todoist.list_tasks()
+    fake_todoist.state.replay_mapping = False
+    fake_todoist.rate_limit_next(1, retry_after=0, path=SYNC, skip=1)
+    fake_todoist.drop_next(1, path=SYNC, skip=2)
+    milestone = CreateTask(step("m", kind="milestone", key="pmp/course"))
+    specs = [milestone, *(CreateTask(step(n, parent_key="pmp/course")) for n in range(299))]
+    results = todoist.apply(specs)
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok][:3]
+    batches = fake_todoist.sync_batches()
+    uuids = [c["uuid"] for batch in batches for c in batch]
+    resent = [i for i in range(1, len(batches)) if batches[i] == batches[i - 1]]
+    assert len(resent) == 2  # the refused batch and the lost one, resent as they were
+    assert len(set(uuids)) == fake_todoist.state.executed_commands
+    with adapter(fake_todoist) as rerun:
+        assert all(r.ok for r in rerun.apply(specs))
+    assert len(fake_todoist.tasks()) == 300
+    assert len({t["content"] for t in fake_todoist.tasks()}) == 300
