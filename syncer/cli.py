@@ -7,28 +7,46 @@ tracebacks are shown only with ``--debug``.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
 import click
 
 from syncer import __version__
-from syncer.commands import (
-    auth_cmd,
-    check_cmd,
-    demo_cmd,
-    init_cmd,
-    report_cmd,
-    review_cmd,
-    schedule_cmd,
-    status_cmd,
-    sync_cmd,
-)
 from syncer.errors import GoalsyncError
+
+# command name → the module that defines it (in its COMMANDS list). Modules are imported
+# only when their command runs, so `goalsync check` does not pay for the Todoist SDK,
+# caldav and the embedded server's imports.
+COMMAND_MODULES = {
+    "check": "syncer.commands.check_cmd",
+    "init": "syncer.commands.init_cmd",
+    "schedule": "syncer.commands.schedule_cmd",
+    "auth": "syncer.commands.auth_cmd",
+    "plan": "syncer.commands.sync_cmd",
+    "sync": "syncer.commands.sync_cmd",
+    "demo": "syncer.commands.demo_cmd",
+    "serve": "syncer.commands.demo_cmd",
+    "status": "syncer.commands.status_cmd",
+    "review": "syncer.commands.review_cmd",
+    "report": "syncer.commands.report_cmd",
+}
 
 
 class GoalsyncGroup(click.Group):
-    """A click group whose invoke maps GoalsyncError to a sentence and an exit code."""
+    """A click group that loads its commands lazily and maps GoalsyncError to a
+    sentence and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_MODULES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMAND_MODULES.get(cmd_name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(module_name)
+        return next(c for c in module.COMMANDS if c.name == cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -51,12 +69,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """goalsync: your career plan, in the to-do app and calendar you already use."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-
-
-for module in (check_cmd, init_cmd, schedule_cmd, auth_cmd, sync_cmd, demo_cmd, status_cmd,
-               review_cmd, report_cmd):
-    for command in module.COMMANDS:
-        cli.add_command(command)
 
 
 def _report(error: GoalsyncError) -> None:
