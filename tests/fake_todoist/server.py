@@ -157,18 +157,21 @@ class FakeTodoist:
             self._faults.clear()
 
     def _take_fault(self, path: str) -> Fault | None:
+        """The first due fault for this request; every matching fault still skipping
+        counts this request (so each fault's ``skip`` counts on its own)."""
         with self._lock:
-            for fault in self._faults:
+            chosen: Fault | None = None
+            for fault in list(self._faults):
                 if fault.path is not None and not path.startswith(fault.path):
                     continue
                 if fault.skip > 0:
                     fault.skip -= 1
-                    return None
-                fault.count -= 1
-                if fault.count <= 0:
-                    self._faults.remove(fault)
-                return fault
-            return None
+                elif chosen is None:
+                    chosen = fault
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self._faults.remove(fault)
+            return chosen
 
     # ------------------------------------------------------------ counters
     def count(self, method: str | None = None, path: str | None = None) -> int:

@@ -291,3 +291,10 @@ def test_fixed_due_without_timezone_takes_the_users(fake_todoist: FakeTodoist) -
         "2018-10-14T05:00:00Z", "Asia/Jakarta")
     fake_todoist.edit(task["id"], due={"date": "2018-10-15T05:00:00Z", "timezone": "UTC"})
     assert fake_todoist.task(task["id"])["due"]["timezone"] == "UTC"
+
+
+def test_each_fault_counts_its_own_skip(fake_todoist: FakeTodoist) -> None:
+    fake_todoist.fail_next(1, status=502, skip=1)
+    fake_todoist.fail_next(1, status=503, skip=2)
+    codes = [sync(fake_todoist, resource_types=["items"]).status_code for _ in range(4)]
+    assert codes == [200, 502, 503, 200]
