@@ -56,6 +56,7 @@ from syncer.backends.base import (
 )
 from syncer.backends.todoist_http import (
     DEFAULT_API_URL,
+    Refused,
     RequestCounter,
     Retrier,
     ServerError,
@@ -180,6 +181,7 @@ class TodoistTasks:
         self._cache: _Cache | None = None
         self._dirty = False
         self._checked_at: float | None = None  # when changes_since left the cache current
+        self._ask_user = True  # for tz_info; see _read
         self._encoding = "form"  # of POST /sync bodies; see _sync_post
         self._encoding_known = False
 
@@ -279,9 +281,17 @@ class TodoistTasks:
         return self._cache
 
     def _read(self, token: str | None) -> JSON:
-        # the user only for tz_info (incremental syncs send it when it changed)
-        return self._sync_post({"sync_token": token or "*",
-                                "resource_types": [*RESOURCES, "user"]}, "reading changes")
+        """One sync read. The user resource is asked for its tz_info only; a server that
+        refuses it (400) is asked without it from then on (floating times read as UTC)."""
+        types = [*RESOURCES, "user"] if self._ask_user else list(RESOURCES)
+        try:
+            return self._sync_post({"sync_token": token or "*", "resource_types": types},
+                                   "reading changes")
+        except Refused as error:
+            if not self._ask_user or error.status != 400:
+                raise
+        self._ask_user = False
+        return self._read(token)
 
     def _read_completed(self) -> list[JSON]:
         """Tasks completed within the lookback, in windows of ≤ 89 days (the API allows

@@ -32,6 +32,14 @@ class ServerError(BackendError):
     """Todoist kept answering 5xx; a rerun may succeed."""
 
 
+class Refused(BackendError):
+    """Todoist refused the request itself (a 4xx other than 401/403/429)."""
+
+    def __init__(self, message: str, status: int, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+
+
 class OriginTransport(httpx.HTTPTransport):
     """Send every request to ``api_url`` instead of the origin it was built for."""
 
@@ -108,9 +116,9 @@ class Retrier:
                 f"Todoist had a server error (HTTP {status}) while {what}",
                 hint="rerun later; nothing is lost")
             return self._backoff(attempt)
-        raise BackendError(
+        raise Refused(
             f"Todoist refused the request (HTTP {status}: {error_text(response)}) "
-            f"while {what}", hint="this is likely a goalsync bug; please report it")
+            f"while {what}", status, hint="this is likely a goalsync bug; please report it")
 
     def _delay_for_transport(self, error: httpx.TransportError, attempt: int,
                              what: str) -> float:

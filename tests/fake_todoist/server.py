@@ -412,6 +412,8 @@ def _sync(state: TodoistState, data: JSON) -> JSON:
         raise invalid("resource_types")
     if commands is None and types is None:
         raise missing("resource_types")
+    if types and set(types) & state.refused_resource_types:
+        raise invalid("resource_types")
     return state.sync(data.get("sync_token"), types, commands)
 
 

@@ -181,6 +181,8 @@ class TodoistState:
         # again; tests turn this off to check clients cope when it is not
         self.replay_mapping = True
         self.user_timezone = "UTC"  # the user's tz_info.timezone
+        # resource types a read may not name (to play a stricter or older server)
+        self.refused_resource_types: set[str] = set()
         self.executed_commands = 0  # commands actually executed (replays not counted)
         self.command_errors: list[tuple[Callable[[JSON], bool], ApiError]] = []
         self._ids = itertools.count(1)

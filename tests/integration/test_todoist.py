@@ -509,3 +509,15 @@ def test_rate_limit_and_lost_answer_in_one_push_leave_each_task_once(
         assert all(r.ok for r in rerun.apply(specs))
     assert len(fake_todoist.tasks()) == 300
     assert len({t["content"] for t in fake_todoist.tasks()}) == 300
+
+
+def test_a_server_that_refuses_the_user_resource_is_read_without_it(
+        fake_todoist: FakeTodoist) -> None:
+    fake_todoist.state.refused_resource_types = {"user"}
+    with adapter(fake_todoist) as backend:
+        backend.apply([CreateTask(step(1))])
+        assert [t.key for t in backend.list_tasks()] == ["pmp/course/s1"]
+        assert backend.changes_since(None)[0]
+    reads = [r.body["resource_types"] for r in fake_todoist.requests
+             if r.path == SYNC and r.status == 200 and "resource_types" in r.body]
+    assert reads and all("user" not in types for types in reads)
