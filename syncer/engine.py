@@ -32,6 +32,7 @@ reliability tests set it.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -76,6 +77,7 @@ CRASH_ENV = "GOALSYNC_TEST_CRASH_AFTER"
 JOURNAL_DAYS = 30  # settled journal entries are kept this long, for inspection
 MAX_RATE_WAIT = 120.0  # seconds we are willing to sleep for one Retry-After
 REVIEW_NOTES_META = "review_notes"  # the last review's prompts, for the review task
+_URLS_META = "dav_urls:"  # + "tasks" / "calendar": server URLs resolved by the last run
 
 
 # ------------------------------------------------------------------------ results
@@ -331,7 +333,9 @@ class _Run:
     def go(self) -> SyncReport:
         self.state.begin_run(self.now)
         self._check_binding()
+        self._remember_urls()
         pulled = self._pull()
+        self._save_urls()
         self._resolve_journal(pulled)
         schedule, actions = self._decide(pulled)
         self._guard(actions)
@@ -384,6 +388,31 @@ class _Run:
                               f"`{saved}` were left as they were")
         if saved != self.plan.id:
             self.state.set_meta("plan_id", self.plan.id)
+
+    # -- remembered server URLs
+
+    def _backends_with_urls(self) -> list[tuple[str, Any]]:
+        """The adapters that resolve server URLs (CalDAV: calendar home, collection)."""
+        pairs = [("tasks", self.backends.tasks), ("calendar", self.backends.calendar)]
+        return [(kind, b) for kind, b in pairs
+                if b is not None and hasattr(b, "resolved_urls")]
+
+    def _remember_urls(self) -> None:
+        """Give each adapter the URLs it resolved last run for this binding, so a run
+        does not discover them again (three requests per collection)."""
+        for kind, backend in self._backends_with_urls():
+            saved = _loads(self.state.meta(_URLS_META + kind))
+            if saved.get("binding") == self.backends.binding and saved.get("urls"):
+                backend.remember_urls(saved["urls"])
+
+    def _save_urls(self) -> None:
+        if self.dry_run:
+            return
+        for kind, backend in self._backends_with_urls():
+            value = json.dumps({"binding": self.backends.binding,
+                                "urls": backend.resolved_urls()}, sort_keys=True)
+            if self.state.meta(_URLS_META + kind) != value:
+                self.state.set_meta(_URLS_META + kind, value)
 
     # -- pull
 
@@ -926,9 +955,23 @@ def _crash_after() -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+def _loads(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _target_missing(backend: Any) -> bool:
     """True when a CalDAV adapter's target collection does not exist yet (reading it
     would create it). Other backends always have their target."""
+    missing = getattr(backend, "target_missing", None)
+    if missing is not None:
+        try:
+            return bool(missing())
+        except BackendError:
+            return False  # the real read reports it
     dav = getattr(backend, "dav", None)
     name = getattr(backend, "calendar_name", None) or getattr(backend, "task_list_name", None)
     if dav is None or name is None or getattr(backend, "_target", None) is not None:

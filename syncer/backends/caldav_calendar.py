@@ -10,8 +10,12 @@
   and events let goalsync keep all-day events apart and skip its own blocks. Recurring
   events are expanded on the client (``recurring-ical-events``), which behaves the same
   on every server.
-* "Nothing changed" is one depth-1 PROPFIND of the calendar home, comparing the ctags
-  (or sync-tokens) of the target and busy calendars.
+* "Nothing changed" is one request: a depth-0 PROPFIND of the target calendar for its
+  sync-token (or ctag); with busy calendars, one depth-1 PROPFIND of the calendar home
+  giving the tokens of all of them.
+* Discovery (principal, calendar home, the calendar by name: three requests) happens
+  once: ``resolved_urls()`` gives the URLs found, and ``known_urls`` given back on the
+  next run skips it. A remembered URL that is gone is discovered again.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from syncer.backends.caldav_common import (
     Collection,
     DavConnection,
     DavObject,
+    Target,
     is_collection_url,
 )
 from syncer.core.model import BusyTime
@@ -61,13 +66,14 @@ class CalDAVCalendar:
         *,
         allow_insecure_http: bool = False,
         floating_tz: tzinfo = UTC,
+        known_urls: Mapping[str, str] | None = None,
     ) -> None:
         self.dav = DavConnection(url, username, password, timeout=timeout,
                                  allow_insecure_http=allow_insecure_http)
         self.calendar_name = calendar
         self.busy_names = tuple(busy_calendars)
         self.floating_tz = floating_tz
-        self._target: Collection | None = None
+        self._locator = Target(self.dav, calendar, "VEVENT", known_urls)
         self._hrefs: dict[str, str] = {}  # uid → object URL, as last listed
 
     @property
@@ -82,9 +88,19 @@ class CalDAVCalendar:
     @property
     def target(self) -> Collection:
         """The target calendar (found or created on first use)."""
-        if self._target is None:
-            self._target = self.dav.find_or_create_collection(self.calendar_name, "VEVENT")
-        return self._target
+        return self._locator.get()
+
+    def remember_urls(self, known_urls: Mapping[str, str]) -> None:
+        """Use URLs a former run resolved (``resolved_urls()``); before the first call."""
+        self._locator = Target(self.dav, self.calendar_name, "VEVENT", known_urls)
+
+    def resolved_urls(self) -> dict[str, str]:
+        """The calendar home and target URLs resolved so far, for ``known_urls``."""
+        return self._locator.resolved_urls()
+
+    def target_missing(self) -> bool:
+        """Whether the target calendar does not exist yet (never creates it)."""
+        return self._locator.missing()
 
     # -- reading
 
@@ -152,19 +168,28 @@ class CalDAVCalendar:
         return _by_name(available, name)
 
     def changes_since(self, token: str | None) -> tuple[bool, str | None]:
-        """``(changed, new_token)`` from the ctags / sync-tokens of the target and busy
-        calendars: one PROPFIND (plus one per calendar without either, or given by URL
-        outside the calendar home)."""
-        target = self.target
+        """``(changed, new_token)`` from the sync-tokens / ctags of the target and busy
+        calendars. Once the URLs are known: one depth-0 PROPFIND of the target, or with
+        busy calendars one depth-1 PROPFIND of the calendar home (plus one per calendar
+        without either token, or given by URL outside the calendar home)."""
+        if not self.busy_names:
+            target = self._locator.fresh()
+            now = target.state or self.dav.collection_state(target.url)
+            return token != now, now
         available = self.dav.collections()
+        listed = self._locator.in_listing(available)
+        if listed is None:  # gone, or not made yet: find (or create) it anew
+            self._locator.forget()
+            listed = self.target
+            available = self.dav.collections()
+        target = listed
         by_url = {c.url: c for c in available}
         urls = [target.url] + [c.url for n in self.busy_names
                                if (c := self._busy_collection(available, n)) is not None]
         parts = []
         for url in dict.fromkeys(urls):
             found = by_url.get(url)
-            state = (found.ctag or found.sync_token) if found else None
-            parts.append(state or self.dav.collection_state(url))
+            parts.append((found.state if found else None) or self.dav.collection_state(url))
         now = "|".join(parts)
         return token != now, now
 

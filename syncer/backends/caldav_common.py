@@ -84,6 +84,12 @@ class Collection:
     def holds(self, component: str) -> bool:
         return not self.components or component in self.components
 
+    @property
+    def state(self) -> str | None:
+        """The collection's change token: its sync-token (RFC 6578), else its ctag;
+        None when the server gives neither."""
+        return self.sync_token or self.ctag
+
 
 @dataclass(frozen=True, slots=True)
 class DavObject:
@@ -258,6 +264,7 @@ class DavConnection:
         )
         self._count_session_requests()
         self._home: str | None = None
+        self._home_remembered = False  # set from a URL a former run resolved
         self.max_rate_limit_wait = 60.0
         self.sleep: Callable[[float], None] = time.sleep
 
@@ -364,6 +371,36 @@ class DavConnection:
                               hint="wait a little and run goalsync again")
         return response
 
+    # -- remembered URLs
+
+    def relative(self, url: str) -> str:
+        """``url`` as remembered across runs: its path when it is on the configured
+        server (the embedded server's port changes every run), else the whole URL."""
+        parts, base = urlsplit(url), urlsplit(self.url)
+        if (parts.scheme, parts.netloc) == (base.scheme, base.netloc):
+            return urlunsplit(("", "", parts.path, parts.query, ""))
+        return without_userinfo(url)
+
+    def absolute(self, remembered: str) -> str:
+        return urljoin(self.url, remembered)
+
+    def remember_home(self, remembered: str | None) -> None:
+        """Use a calendar home a former run resolved, instead of discovering it (two
+        requests). A home that answers 404 is discovered again."""
+        if remembered and self._home is None:
+            self._home = self.absolute(remembered)
+            self._home_remembered = True
+
+    def forget_home(self) -> None:
+        """Discover the calendar home again on next use (a remembered one was stale)."""
+        if self._home_remembered:
+            self._home = None
+            self._home_remembered = False
+
+    def known_home(self) -> str | None:
+        """The calendar home if it was resolved or remembered (no request)."""
+        return self._home
+
     # -- discovery
 
     def home(self) -> str:
@@ -386,10 +423,16 @@ class DavConnection:
         return self._home
 
     def collections(self) -> list[Collection]:
-        """Every calendar collection in the user's calendar home (one PROPFIND)."""
+        """Every calendar collection in the user's calendar home (one PROPFIND; a
+        remembered home that is gone is discovered again)."""
         home = self.home()
         response = self.request("PROPFIND", home, _PROPFIND_COLLECTIONS,
                                 {"Depth": "1", "Content-Type": "application/xml"})
+        if response.status == 404 and self._home_remembered:
+            self.forget_home()
+            home = self.home()
+            response = self.request("PROPFIND", home, _PROPFIND_COLLECTIONS,
+                                    {"Depth": "1", "Content-Type": "application/xml"})
         found = []
         for item in _responses(response.tree):
             prop = _ok_props(item)
@@ -482,7 +525,7 @@ class DavConnection:
             prop = _ok_props(item)
             if prop is None:
                 continue
-            token = _prop_text(prop, "cs:getctag") or _prop_text(prop, "d:sync-token")
+            token = _prop_text(prop, "d:sync-token") or _prop_text(prop, "cs:getctag")
             if token:
                 return token
         return self._etag_digest(url)
@@ -631,6 +674,96 @@ class DavConnection:
                            status)
 
 
+class Target:
+    """The one collection an adapter writes to, found by name (or created) once and
+    then remembered by URL: ``known_urls`` (what ``resolved_urls()`` gave a former run)
+    lets a run skip discovery entirely. A remembered URL that no longer holds a
+    suitable collection is forgotten and discovery runs again (once)."""
+
+    def __init__(self, dav: DavConnection, name: str, component: str,
+                 known_urls: Mapping[str, str] | None = None) -> None:
+        self.dav, self.name, self.component = dav, name, component
+        known = dict(known_urls or {})
+        self._remembered = known.get("target")
+        dav.remember_home(known.get("home"))
+        self.found: Collection | None = None
+
+    def get(self) -> Collection:
+        """The collection (found or created on first use; no request afterwards)."""
+        if self.found is None:
+            self.found = self._remembered_one() or self.dav.find_or_create_collection(
+                self.name, self.component)
+        return self.found
+
+    def fresh(self) -> Collection:
+        """The collection as the server describes it now (its ctag and sync-token):
+        one depth-0 PROPFIND once the URL is known, discovery otherwise."""
+        url = self.found.url if self.found is not None else self._remembered_url()
+        if url is not None:
+            found = self.dav.collection_at(url)
+            if found is not None and found.holds(self.component):
+                self.found = found
+                return found
+            self.forget()
+        self.found = self.dav.find_or_create_collection(self.name, self.component)
+        return self.found
+
+    def in_listing(self, available: Sequence[Collection]) -> Collection | None:
+        """The collection among ``available`` (a listing of the calendar home), by its
+        known URL, else by name; None when it is not there."""
+        url = self.found.url if self.found is not None else self._remembered_url()
+        for collection in available:
+            if collection.url == url and collection.holds(self.component):
+                self.found = collection
+                return collection
+        if url is None:
+            for match in (lambda c: c.name == self.name,
+                          lambda c: c.name.casefold() == self.name.casefold()):
+                for collection in available:
+                    if match(collection) and collection.holds(self.component):
+                        self.found = collection
+                        return collection
+        return None
+
+    def missing(self) -> bool:
+        """Whether the collection does not exist yet; never creates it."""
+        if self.found is None:
+            self.found = self._remembered_one() or self.dav.find_collection(
+                self.name, self.component)
+        return self.found is None
+
+    def forget(self) -> None:
+        """Drop every remembered and found URL: the next use discovers again."""
+        self._remembered = None
+        self.found = None
+        self.dav.forget_home()
+
+    def resolved_urls(self) -> dict[str, str]:
+        """The URLs resolved so far, to pass as ``known_urls`` next run (no secrets:
+        user info is stripped; paths on the configured server are kept relative)."""
+        urls = {}
+        home = self.dav.known_home()
+        if home is not None:
+            urls["home"] = self.dav.relative(home)
+        target = self.found.url if self.found is not None else self._remembered_url()
+        if target is not None:
+            urls["target"] = self.dav.relative(target)
+        return urls
+
+    def _remembered_url(self) -> str | None:
+        return self.dav.absolute(self._remembered) if self._remembered else None
+
+    def _remembered_one(self) -> Collection | None:
+        url = self._remembered_url()
+        if url is None:
+            return None
+        found = self.dav.collection_at(url)
+        if found is not None and found.holds(self.component):
+            return found
+        self.forget()
+        return None
+
+
 _WRITES = frozenset({"PUT", "DELETE", "MKCALENDAR"})
 
 
@@ -687,6 +820,6 @@ def _auth_status(exc: BaseException) -> int | None:
 
 
 __all__ = [
-    "Collection", "DavConnection", "DavObject", "check_url", "host_of", "is_loopback",
+    "Collection", "DavConnection", "DavObject", "Target", "check_url", "host_of", "is_loopback",
     "without_userinfo",
 ]

@@ -12,6 +12,9 @@ CalDAV to-do client. The VTODO mapping lives in ``syncer.ical``: SUMMARY, DESCRI
   with If-Match, so what the user set in their app (completion, alarms, notes in other
   properties) survives.
 * Completion is read back from STATUS:COMPLETED and COMPLETED.
+* "Nothing changed" is one depth-0 PROPFIND of the task list once its URL is known;
+  ``resolved_urls()`` / ``known_urls`` carry that URL (and the calendar home) across
+  runs, so discovery (three requests) happens once.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from syncer.backends.caldav_common import (
     Collection,
     DavConnection,
     DavObject,
+    Target,
     WriteRefused,
 )
 from syncer.errors import ConfigError
@@ -76,11 +80,12 @@ class CalDAVTasks:
         timeout: float = DEFAULT_TIMEOUT,
         *,
         allow_insecure_http: bool = False,
+        known_urls: Mapping[str, str] | None = None,
     ) -> None:
         self.dav = DavConnection(url, username, password, timeout=timeout,
                                  allow_insecure_http=allow_insecure_http)
         self.task_list_name = task_list
-        self._target: Collection | None = None
+        self._locator = Target(self.dav, task_list, "VTODO", known_urls)
         self._hrefs: dict[str, str] = {}  # uid → object URL, as last listed
 
     @property
@@ -94,9 +99,19 @@ class CalDAVTasks:
     @property
     def target(self) -> Collection:
         """The task list (found or created on first use)."""
-        if self._target is None:
-            self._target = self.dav.find_or_create_collection(self.task_list_name, "VTODO")
-        return self._target
+        return self._locator.get()
+
+    def remember_urls(self, known_urls: Mapping[str, str]) -> None:
+        """Use URLs a former run resolved (``resolved_urls()``); before the first call."""
+        self._locator = Target(self.dav, self.task_list_name, "VTODO", known_urls)
+
+    def resolved_urls(self) -> dict[str, str]:
+        """The calendar home and task list URLs resolved so far, for ``known_urls``."""
+        return self._locator.resolved_urls()
+
+    def target_missing(self) -> bool:
+        """Whether the task list does not exist yet (never creates it)."""
+        return self._locator.missing()
 
     def _url(self, uid: str) -> str:
         return self._hrefs.get(uid) or self.dav.object_url(self.target.url, href_name(uid))
@@ -155,8 +170,10 @@ class CalDAVTasks:
         return todo, objects[0].etag
 
     def changes_since(self, token: str | None) -> tuple[bool, str | None]:
-        """``(changed, new_token)`` from the task list's ctag / sync-token (one PROPFIND)."""
-        now = self.dav.collection_state(self.target.url)
+        """``(changed, new_token)`` from the task list's sync-token / ctag: one depth-0
+        PROPFIND once its URL is known (discovery first otherwise)."""
+        target = self._locator.fresh()
+        now = target.state or self.dav.collection_state(target.url)
         return token != now, now
 
     # -- writing
