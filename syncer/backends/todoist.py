@@ -165,7 +165,8 @@ class TodoistTasks:
     def __init__(self, token: str, api_url: str = DEFAULT_API_URL,
                  layout: Layout = "projects", root_project: str = "Goals",
                  max_wait: float = 60, *, plan_id: str | None = None,
-                 completed_lookback_days: int = 178, retry_backoff: float = 0.2) -> None:
+                 completed_lookback_days: int = 178, retry_backoff: float = 0.2,
+                 as_of: datetime | None = None) -> None:
         if layout not in ("projects", "sections"):
             raise ConfigError(f"todoist layout must be 'projects' or 'sections', not {layout!r}",
                               hint="fix [todoist] layout in the config")
@@ -175,6 +176,9 @@ class TodoistTasks:
         self.root_project = root_project
         self.plan_id = plan_id
         self.lookback = timedelta(days=max(1, completed_lookback_days))
+        # the moment the run plans for (`--now`); completions up to it are read even when
+        # it lies ahead of this machine's clock (a server or test with its own clock)
+        self.as_of = as_of
         self._counter = RequestCounter()
         self._client = routed_client(api_url, self._counter)
         self._retry = Retrier(max_wait=max_wait, backoff=retry_backoff)
@@ -299,8 +303,10 @@ class TodoistTasks:
         without overlap) and pages of 200. Read as plain JSON rather than SDK models:
         the items are task objects like the sync ones, and one field the SDK model
         insists on but goalsync does not need must not fail the whole listing."""
-        until = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
-        start = until - self.lookback
+        clock = datetime.now(UTC)
+        moments = (clock, self.as_of) if self.as_of is not None else (clock,)
+        until = max(moments).replace(microsecond=0) + timedelta(minutes=1)
+        start = min(moments) - self.lookback
         items: list[JSON] = []
         while until > start:
             since = max(start, until - COMPLETED_WINDOW)
@@ -454,7 +460,8 @@ class TodoistTasks:
 
 def from_settings(settings: Mapping[str, Any], token: str) -> TodoistTasks:
     """A TodoistTasks from the ``[todoist]`` config table (api_url, layout,
-    root_project; optional max_wait, completed_lookback_days, plan_id)."""
+    root_project; optional max_wait, completed_lookback_days, plan_id, and as_of: the
+    aware moment the run plans for)."""
     return TodoistTasks(
         token,
         api_url=str(settings.get("api_url") or DEFAULT_API_URL),
@@ -463,6 +470,7 @@ def from_settings(settings: Mapping[str, Any], token: str) -> TodoistTasks:
         max_wait=float(settings.get("max_wait", 60)),
         plan_id=settings.get("plan_id"),
         completed_lookback_days=int(settings.get("completed_lookback_days", 178)),
+        as_of=settings.get("as_of"),
     )
 
 
