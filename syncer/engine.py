@@ -157,7 +157,7 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
     _check_rules(rules)  # every rule error is a ConfigError before any request
     state_dir = default_state_dir(config.state_dir)
     guard = contextlib.nullcontext() if dry_run else lock(state_dir)
-    with guard, open_backends(config, plan, state_dir, dry_run=dry_run) as backends:
+    with guard, open_backends(config, plan, state_dir, dry_run=dry_run, now=now) as backends:
         return run(plan, rules, backends, state_dir, now=now, settings=settings,
                    dry_run=dry_run, force=force, rebind=rebind, on_progress=on_progress,
                    locked=True)
@@ -197,27 +197,28 @@ def sync_settings(rules: Mapping[str, Any], config: Config) -> SyncSettings:
 
 @contextlib.contextmanager
 def open_backends(config: Config, plan: Plan, state_dir: Path, *,
-                  dry_run: bool = False) -> Iterator[Backends]:
+                  dry_run: bool = False, now: datetime | None = None) -> Iterator[Backends]:
     """Build the configured adapters (starting the embedded server when one of them is
     "embedded"); stop everything on exit. Raises CredentialError, ConfigError.
 
     A dry run whose embedded server has no data yet does not start it (that would
     create its storage): the embedded side is known to be empty, so an empty in-memory
-    backend stands in for it.
+    backend stands in for it. ``now`` is the moment the run plans for (adapters that read
+    history by time, like Todoist's completed tasks, read up to it).
     """
     with contextlib.ExitStack() as stack:
         server_url: str | None = None
         storage = state_dir / "radicale"
         uses_embedded = "embedded" in (config.tasks_backend, config.calendar_backend)
         if uses_embedded and dry_run and not storage.exists():
-            yield _empty_embedded(config, plan)
+            yield _empty_embedded(config, plan, now)
             return
         if uses_embedded:
             from syncer.embedded import EmbeddedServer
 
             server = stack.enter_context(EmbeddedServer(storage))
             server_url = server.url
-        tasks = _task_backend(config, plan, server_url)
+        tasks = _task_backend(config, plan, server_url, now)
         close = getattr(tasks, "close", None)
         if close is not None:
             stack.callback(close)
@@ -225,11 +226,11 @@ def open_backends(config: Config, plan: Plan, state_dir: Path, *,
         yield Backends(tasks, calendar, _binding(config))
 
 
-def _empty_embedded(config: Config, plan: Plan) -> Backends:
+def _empty_embedded(config: Config, plan: Plan, now: datetime | None) -> Backends:
     from syncer.backends.memory import MemoryCalendarBackend, MemoryTaskBackend
 
     tasks: TaskBackend = (MemoryTaskBackend() if config.tasks_backend == "embedded"
-                          else _task_backend(config, plan, None))
+                          else _task_backend(config, plan, None, now))
     calendar: CalendarBackend | None = (
         MemoryCalendarBackend() if config.calendar_backend == "embedded"
         else _calendar_backend(config, None))
@@ -248,13 +249,15 @@ def _caldav_settings(config: Config, server_url: str | None) -> tuple[dict[str, 
     return settings, get_secret("caldav", "GOALSYNC_CALDAV_PASSWORD", "goalsync auth caldav")
 
 
-def _task_backend(config: Config, plan: Plan, server_url: str | None) -> TaskBackend:
+def _task_backend(config: Config, plan: Plan, server_url: str | None,
+                  now: datetime | None = None) -> TaskBackend:
     if config.tasks_backend == "todoist":
         from syncer.backends import todoist
         from syncer.credentials import get_secret
 
         token = get_secret("todoist", "GOALSYNC_TODOIST_TOKEN", "goalsync auth todoist")
-        return todoist.from_settings({**config.section("todoist"), "plan_id": plan.id}, token)
+        return todoist.from_settings(
+            {**config.section("todoist"), "plan_id": plan.id, "as_of": now}, token)
     from syncer.backends import caldav_tasks
 
     settings, password = _caldav_settings(
