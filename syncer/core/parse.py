@@ -20,18 +20,11 @@ from __future__ import annotations
 
 import difflib
 import re
-import warnings
 import zoneinfo
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import PurePath
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from syncer.core.durations import parse_duration
 from syncer.core.model import (
@@ -48,6 +41,7 @@ from syncer.core.model import (
     Step,
     slugify,
 )
+from syncer.core.yamlnodes import Node, Scalar, YamlMap, YamlSeq, compose, plain_data
 from syncer.errors import PlanError
 
 PLAN_KEYS = ("vision", "timezone", "id", "weekly_hours", "reflection", "goals")
@@ -67,14 +61,6 @@ _EISENHOWER = {
 }
 
 
-class _TextDates(RoundTripConstructor):
-    """Keeps YAML timestamps as text so a bad date becomes a Problem with its place,
-    not an exception from deep inside the YAML library."""
-
-
-_TextDates.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
-
-
 def parse_plan(text: str, path: str) -> Plan:
     """Return the plan written in ``text`` (from the file ``path``).
 
@@ -82,7 +68,7 @@ def parse_plan(text: str, path: str) -> Plan:
     """
     ctx = _Ctx(path)
     data = _load_yaml(ctx, text)
-    plan = None if ctx.problems else _plan(ctx, data)
+    plan = None if ctx.problems or data is None else _plan(ctx, data)
     if ctx.problems or plan is None:
         problems = sorted(ctx.problems, key=lambda p: (p.pos.line, p.pos.col))
         raise PlanError(problems, hint="fix the lines above, then run `goalsync check` again")
@@ -103,69 +89,48 @@ class _Ctx:
     def at(self, line0: int, col0: int) -> Pos:
         return Pos(self.path, line0 + 1, col0 + 1)
 
-    def node(self, node: Any) -> Pos:
-        lc = getattr(node, "lc", None)
-        if lc is None or lc.line is None:
+    def node(self, node: Node | None) -> Pos:
+        if node is None:
             return Pos(self.path, 1, 1)
-        return self.at(lc.line, lc.col)
+        return self.at(node.line, node.col)
 
-    def key(self, node: Any, key: str) -> Pos:
-        try:
-            return self.at(*node.lc.key(key))
-        except (AttributeError, KeyError, TypeError):
-            return self.node(node)
+    def key(self, node: YamlMap, key: str) -> Pos:
+        mark = node.key_at.get(key)
+        return self.node(node) if mark is None else self.at(*mark)
 
-    def value(self, node: Any, key: str) -> Pos:
-        try:
-            return self.at(*node.lc.value(key))
-        except (AttributeError, KeyError, TypeError):
-            return self.key(node, key)
+    def value(self, node: YamlMap, key: str) -> Pos:
+        mark = node.value_at.get(key)
+        return self.key(node, key) if mark is None else self.at(*mark)
 
-    def item(self, seq: Any, index: int) -> Pos:
-        try:
-            return self.at(*seq.lc.item(index))
-        except (AttributeError, KeyError, TypeError, IndexError):
-            return self.node(seq)
+    def item(self, seq: YamlSeq, index: int) -> Pos:
+        return self.at(*seq.item_at[index]) if index < len(seq.item_at) else self.node(seq)
 
 
-def _load_yaml(ctx: _Ctx, text: str) -> Any:
-    yaml = YAML(typ="rt")
-    yaml.Constructor = _TextDates
-    try:
-        with warnings.catch_warnings():  # e.g. a reused anchor: legal YAML, not our concern
-            warnings.simplefilter("ignore")
-            data = yaml.load(text)
-    except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        pos = ctx.at(mark.line, mark.column) if mark else Pos(ctx.path, 1, 1)
-        duplicate = "duplicate key" in str(err)
-        what = (err.problem or err.context or "invalid YAML").strip()
-        started = err.context_mark if err.problem_mark else None
-        if started and started.line != mark.line and err.context and not duplicate:
-            what += f" ({err.context.strip()} at line {started.line + 1})"
-        if duplicate:
-            ctx.error(pos, "yaml-duplicate-key", f"{what}; each key may appear once")
-        else:
-            ctx.error(pos, "yaml-syntax", f"YAML syntax error: {what}")
+def _load_yaml(ctx: _Ctx, text: str) -> YamlMap | None:
+    """The top-level mapping, or None with the YAML problems (or the empty plan) reported."""
+    composed = compose(text)
+    for issue in composed.issues:
+        ctx.error(ctx.at(issue.line, issue.col), issue.code, issue.message)
+    data = composed.root
+    if composed.issues:
         return None
-    except YAMLError as err:
-        ctx.error(Pos(ctx.path, 1, 1), "yaml-syntax", f"YAML syntax error: {err}")
-        return None
-    if data is None:
+    if data is None or (isinstance(data, Scalar) and data.value is None):
         ctx.error(Pos(ctx.path, 1, 1), "empty-plan",
                   "the plan is empty; start one with `goalsync init`")
-    elif not isinstance(data, CommentedMap):
+        return None
+    if not isinstance(data, YamlMap):
         ctx.error(ctx.node(data), "wrong-type",
                   "the plan must be a mapping with `timezone` and `goals` at the top level")
+        return None
     return data
 
 
 # --------------------------------------------------------------------------- readers
 
 
-def _field_pos(ctx: _Ctx, node: CommentedMap) -> tuple[tuple[str, Pos], ...]:
+def _field_pos(ctx: _Ctx, node: YamlMap) -> tuple[tuple[str, Pos], ...]:
     """Where each key's value was written (kept on the model for later messages)."""
-    return tuple((str(key), ctx.value(node, key)) for key in node)
+    return tuple((key, ctx.value(node, key)) for key in node)
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -173,24 +138,37 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean `{close[0]}`?" if close else ""
 
 
-def _check_keys(ctx: _Ctx, node: CommentedMap, allowed: Sequence[str], where: str) -> None:
+def _check_keys(ctx: _Ctx, node: YamlMap, allowed: Sequence[str], where: str) -> None:
     for key in node:
-        if str(key) not in allowed:
+        if key not in allowed:
             ctx.error(ctx.key(node, key), "unknown-key",
-                      f"unknown key `{key}` in {where}{_did_you_mean(str(key), allowed)}"
+                      f"unknown key `{key}` in {where}{_did_you_mean(key, allowed)}"
                       f" (allowed: {', '.join(allowed)})")
 
 
-def _scalar_text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
+def _get(node: YamlMap, key: str) -> Node | None:
+    """``node[key]``; None when the key is missing or its value is null (``~``, empty)."""
+    value = node.get(key)
+    if isinstance(value, Scalar) and value.value is None:
+        return None
+    return value
+
+
+def _scalar_text(value: Node | None) -> str | None:
+    """The text of a non-null scalar as written (``yes``, ``08``, ``2027-06-30`` stay
+    text where text is expected); None for a list, a mapping or null."""
+    if isinstance(value, Scalar) and value.value is not None:
+        return value.text.strip()
     return None
 
 
-def _text(ctx: _Ctx, node: CommentedMap, key: str, where: str, required: bool = False) -> str:
-    value = node.get(key)
+def _shown(value: Node | None) -> str:
+    """The value as a message quotes it: ``'soon'``, ``30``, ``['a']``."""
+    return repr(plain_data(value))
+
+
+def _text(ctx: _Ctx, node: YamlMap, key: str, where: str, required: bool = False) -> str:
+    value = _get(node, key)
     if value is None:
         if required:
             code = "missing-title" if key == "title" else f"missing-{key}"
@@ -205,55 +183,56 @@ def _text(ctx: _Ctx, node: CommentedMap, key: str, where: str, required: bool = 
     return text
 
 
-def _date(ctx: _Ctx, node: CommentedMap, key: str, where: str) -> date | None:
-    value = node.get(key)
+def _date(ctx: _Ctx, node: YamlMap, key: str, where: str) -> date | None:
+    value = _get(node, key)
     if value is None:
         return None
     try:
-        return date.fromisoformat(str(value).strip())
+        return date.fromisoformat(_scalar_text(value) or "?")
     except ValueError:
         ctx.error(ctx.value(node, key), "bad-date",
-                  f"`{key}` of {where} is not a valid date: {value!r} (write YYYY-MM-DD)")
+                  f"`{key}` of {where} is not a valid date: {_shown(value)} (write YYYY-MM-DD)")
         return None
 
 
-def _number(ctx: _Ctx, node: CommentedMap, key: str, where: str) -> float | None:
-    value = node.get(key)
+def _number(ctx: _Ctx, node: YamlMap, key: str, where: str) -> float | None:
+    value = _get(node, key)
     if value is None:
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+    typed = value.value if isinstance(value, Scalar) else None
+    if isinstance(typed, int | float) and not isinstance(typed, bool):
+        return float(typed)
     try:
-        return float(str(value).strip().rstrip("%"))
+        return float((_scalar_text(value) or "?").rstrip("%"))
     except ValueError:
         ctx.error(ctx.value(node, key), "wrong-type", f"`{key}` of {where} must be a number")
         return None
 
 
-def _minutes(ctx: _Ctx, node: CommentedMap, key: str, where: str) -> int | None:
-    value = node.get(key)
+def _minutes(ctx: _Ctx, node: YamlMap, key: str, where: str) -> int | None:
+    value = _get(node, key)
     if value is None:
         return None
     code = "bad-estimate" if key == "estimate" else "bad-duration"
     try:
-        minutes = parse_duration(value)
+        minutes = parse_duration(plain_data(value))
     except ValueError as err:
         ctx.error(ctx.value(node, key), code, f"`{key}` of {where}: {err}")
         return None
     if minutes <= 0:
         ctx.error(ctx.value(node, key), code,
-                  f"`{key}` of {where} must be more than zero, got {value!r}")
+                  f"`{key}` of {where} must be more than zero, got {_shown(value)}")
         return None
     return minutes
 
 
-def _text_list(ctx: _Ctx, node: CommentedMap, key: str, where: str) -> tuple[str, ...]:
-    value = node.get(key)
+def _text_list(ctx: _Ctx, node: YamlMap, key: str, where: str) -> tuple[str, ...]:
+    value = _get(node, key)
     if value is None:
         return ()
-    if isinstance(value, str):
-        return (value.strip(),)
-    if not isinstance(value, CommentedSeq):
+    if isinstance(value, Scalar):
+        return (value.text.strip(),)
+    if not isinstance(value, YamlSeq):
         ctx.error(ctx.value(node, key), "wrong-type", f"`{key}` of {where} must be a list")
         return ()
     out = []
@@ -267,28 +246,37 @@ def _text_list(ctx: _Ctx, node: CommentedMap, key: str, where: str) -> tuple[str
     return tuple(out)
 
 
-def _mappings(ctx: _Ctx, node: CommentedMap, key: str, where: str,
-              allow_text: bool = False) -> Iterator[tuple[Any, Pos]]:
+def _mappings(ctx: _Ctx, node: YamlMap, key: str, where: str) -> Iterator[tuple[YamlMap, Pos]]:
     """Yield each entry of the list ``node[key]`` with its position; report non-mappings."""
-    value = node.get(key)
+    for item, pos in _entries(ctx, node, key, where):
+        if isinstance(item, YamlMap):
+            yield item, pos
+
+
+def _entries(ctx: _Ctx, node: YamlMap, key: str, where: str,
+             allow_text: bool = False) -> Iterator[tuple[YamlMap | Scalar, Pos]]:
+    """Yield each mapping (or, with ``allow_text``, each non-null scalar) of the list
+    ``node[key]`` with its position; report the other entries."""
+    value = _get(node, key)
     if value is None:
         return
-    if not isinstance(value, CommentedSeq):
+    if not isinstance(value, YamlSeq):
         ctx.error(ctx.value(node, key), "wrong-type", f"`{key}` of {where} must be a list")
         return
     for index, item in enumerate(value):
         pos = ctx.item(value, index)
-        if isinstance(item, CommentedMap) or (allow_text and isinstance(item, str)):
+        text = allow_text and isinstance(item, Scalar) and item.value is not None
+        if isinstance(item, YamlMap | Scalar) and (text or isinstance(item, YamlMap)):
             yield item, pos
         else:
             kind = "a mapping or a title" if allow_text else "a mapping"
             ctx.error(pos, "wrong-type", f"each entry of `{key}` in {where} must be {kind}")
 
 
-def _identity(ctx: _Ctx, node: CommentedMap, title: str, kind: str, parent: str,
+def _identity(ctx: _Ctx, node: YamlMap, title: str, kind: str, parent: str,
               seen: dict[str, Pos]) -> str:
     """The entry's id (explicit or slug of the title), checked and unique within parent."""
-    raw = node.get("id")
+    raw = _get(node, "id")
     if raw is None and not title:  # already reported as missing its title
         return f"untitled-{ctx.node(node).line}"
     if raw is None:
@@ -296,9 +284,10 @@ def _identity(ctx: _Ctx, node: CommentedMap, title: str, kind: str, parent: str,
     else:
         ident, pos = (_scalar_text(raw) or ""), ctx.value(node, "id")
         if not ID_PATTERN.match(ident):
+            written = ident or str(plain_data(raw))
             ctx.error(pos, "bad-id",
-                      f"{kind} id {raw!r} may hold only lowercase letters, digits, '-' and '_'"
-                      f", starting with a letter or digit; try `{slugify(str(raw))}`")
+                      f"{kind} id {_shown(raw)} may hold only lowercase letters, digits, '-' "
+                      f"and '_', starting with a letter or digit; try `{slugify(written)}`")
     if ident in seen:
         first = seen[ident]
         how = "" if raw is not None else " (taken from its title; give it an explicit `id`)"
@@ -313,7 +302,7 @@ def _identity(ctx: _Ctx, node: CommentedMap, title: str, kind: str, parent: str,
 # --------------------------------------------------------------------------- plan
 
 
-def _plan(ctx: _Ctx, data: CommentedMap) -> Plan | None:
+def _plan(ctx: _Ctx, data: YamlMap) -> Plan | None:
     _check_keys(ctx, data, PLAN_KEYS, "the plan")
     timezone = _timezone(ctx, data)
     plan_id = _plan_id(ctx, data)
@@ -335,7 +324,7 @@ def _plan(ctx: _Ctx, data: CommentedMap) -> Plan | None:
     )
 
 
-def _timezone(ctx: _Ctx, data: CommentedMap) -> str:
+def _timezone(ctx: _Ctx, data: YamlMap) -> str:
     name = _text(ctx, data, "timezone", "the plan")
     if "timezone" not in data:
         ctx.error(Pos(ctx.path, 1, 1), "missing-timezone",
@@ -353,17 +342,18 @@ def _timezone(ctx: _Ctx, data: CommentedMap) -> str:
     return name
 
 
-def _plan_id(ctx: _Ctx, data: CommentedMap) -> str:
+def _plan_id(ctx: _Ctx, data: YamlMap) -> str:
     if "id" not in data:
         return slugify(PurePath(ctx.path).stem)
     ident = _scalar_text(data["id"]) or ""
     if not ID_PATTERN.match(ident):
         ctx.error(ctx.value(data, "id"), "bad-id",
-                  f"plan id {data['id']!r} may hold only lowercase letters, digits, '-' and '_'")
+                  f"plan id {_shown(data['id'])} may hold only lowercase letters, digits, "
+                  "'-' and '_'")
     return ident
 
 
-def _weekly_hours(ctx: _Ctx, data: CommentedMap) -> float | None:
+def _weekly_hours(ctx: _Ctx, data: YamlMap) -> float | None:
     hours = _number(ctx, data, "weekly_hours", "the plan")
     if hours is not None and not 0 < hours <= 168:
         ctx.error(ctx.value(data, "weekly_hours"), "bad-weekly-hours",
@@ -375,7 +365,7 @@ def _weekly_hours(ctx: _Ctx, data: CommentedMap) -> float | None:
 # --------------------------------------------------------------------------- goal
 
 
-def _goal(ctx: _Ctx, node: CommentedMap, pos: Pos, seen: dict[str, Pos],
+def _goal(ctx: _Ctx, node: YamlMap, pos: Pos, seen: dict[str, Pos],
           raw_after: dict[str, list[tuple[str, Pos]]]) -> Goal:
     title = _text(ctx, node, "title", "this goal", required=True)
     gid = _identity(ctx, node, title, "goal", "the plan", seen)
@@ -405,11 +395,11 @@ def _goal(ctx: _Ctx, node: CommentedMap, pos: Pos, seen: dict[str, Pos],
     )
 
 
-def _measurable(ctx: _Ctx, node: CommentedMap, where: str) -> Measurable | None:
-    value = node.get("measurable")
+def _measurable(ctx: _Ctx, node: YamlMap, where: str) -> Measurable | None:
+    value = _get(node, "measurable")
     if value is None:
         return None
-    if not isinstance(value, CommentedMap):
+    if not isinstance(value, YamlMap):
         ctx.error(ctx.value(node, "measurable"), "wrong-type",
                   f"`measurable` of {where} must be a mapping such as "
                   "{metric: exam score, target: 80, unit: '%'}")
@@ -427,8 +417,8 @@ def _measurable(ctx: _Ctx, node: CommentedMap, where: str) -> Measurable | None:
                       pos=ctx.value(node, "measurable"))
 
 
-def _priority(ctx: _Ctx, node: CommentedMap, where: str) -> int:
-    value = node.get("priority")
+def _priority(ctx: _Ctx, node: YamlMap, where: str) -> int:
+    value = _get(node, "priority")
     if value is None:
         return 2
     words = _priority_words(value)
@@ -438,12 +428,12 @@ def _priority(ctx: _Ctx, node: CommentedMap, where: str) -> int:
         return _EISENHOWER[frozenset(words)]
     ctx.error(ctx.value(node, "priority"), "bad-priority",
               f"`priority` of {where} must be urgent-important, important, urgent, neither, "
-              f"a list such as [urgent, important], or p1..p4; got {value!r}")
+              f"a list such as [urgent, important], or p1..p4; got {_shown(value)}")
     return 2
 
 
-def _priority_words(value: Any) -> set[str]:
-    items = value if isinstance(value, CommentedSeq) else [value]
+def _priority_words(value: Node) -> set[str]:
+    items = value if isinstance(value, YamlSeq) else [value]
     words: set[str] = set()
     for item in items:
         text = _scalar_text(item) or "?"
@@ -451,7 +441,7 @@ def _priority_words(value: Any) -> set[str]:
     return words
 
 
-def _choice(ctx: _Ctx, node: CommentedMap, key: str, where: str,
+def _choice(ctx: _Ctx, node: YamlMap, key: str, where: str,
             choices: Sequence[str]) -> str | None:
     raw = _text(ctx, node, key, where)
     if not raw:
@@ -470,7 +460,7 @@ def _choice(ctx: _Ctx, node: CommentedMap, key: str, where: str,
 # --------------------------------------------------------------------------- milestone
 
 
-def _milestone(ctx: _Ctx, node: CommentedMap, pos: Pos, gid: str, deadline: date | None,
+def _milestone(ctx: _Ctx, node: YamlMap, pos: Pos, gid: str, deadline: date | None,
                seen: dict[str, Pos], raw_after: dict[str, list[tuple[str, Pos]]]) -> Milestone:
     title = _text(ctx, node, "title", "this milestone", required=True)
     mid = _identity(ctx, node, title, "milestone", f"goal `{gid}`", seen)
@@ -483,18 +473,17 @@ def _milestone(ctx: _Ctx, node: CommentedMap, pos: Pos, gid: str, deadline: date
                   f"{where} is due {due}, after its goal's deadline {deadline}")
     steps: list[Step] = []
     step_seen: dict[str, Pos] = {}
-    for s_node, s_pos in _mappings(ctx, node, "steps", where, allow_text=True):
+    for s_node, s_pos in _entries(ctx, node, "steps", where, allow_text=True):
         steps.append(_step(ctx, s_node, s_pos, gid, mid, due or deadline, step_seen, raw_after))
     return Milestone(key=key, id=mid, title=title, goal_id=gid, due=due,
                      celebrate=_text(ctx, node, "celebrate", where), steps=tuple(steps), pos=pos,
                      field_pos=_field_pos(ctx, node))
 
 
-def _step(ctx: _Ctx, node: Any, pos: Pos, gid: str, mid: str, limit: date | None,
+def _step(ctx: _Ctx, node: YamlMap | Scalar, pos: Pos, gid: str, mid: str, limit: date | None,
           seen: dict[str, Pos], raw_after: dict[str, list[tuple[str, Pos]]]) -> Step:
-    if isinstance(node, str):
-        node = CommentedMap(title=node)  # a plain string is the step's title
-        node.lc.line, node.lc.col = pos.line - 1, pos.col - 1
+    if isinstance(node, Scalar):  # a plain string is the step's title
+        node = YamlMap.single("title", node, pos.line - 1, pos.col - 1)
     title = _text(ctx, node, "title", "this step", required=True)
     sid = _identity(ctx, node, title, "step", f"milestone `{gid}/{mid}`", seen)
     key = f"{gid}/{mid}/{sid}"
@@ -517,21 +506,23 @@ def _step(ctx: _Ctx, node: Any, pos: Pos, gid: str, mid: str, limit: date | None
                 field_pos=_field_pos(ctx, node))
 
 
-def _flag(ctx: _Ctx, node: CommentedMap, key: str, where: str) -> bool:
-    value = node.get(key, False)
-    if not isinstance(value, bool):
+def _flag(ctx: _Ctx, node: YamlMap, key: str, where: str) -> bool:
+    if key not in node:
+        return False
+    value = node[key]
+    if not isinstance(value, Scalar) or not isinstance(value.value, bool):
         ctx.error(ctx.value(node, key), "wrong-type", f"`{key}` of {where} must be true or false")
         return False
-    return value
+    return value.value
 
 
-def _after_refs(ctx: _Ctx, node: CommentedMap, where: str) -> list[tuple[str, Pos]]:
-    value = node.get("after")
+def _after_refs(ctx: _Ctx, node: YamlMap, where: str) -> list[tuple[str, Pos]]:
+    value = _get(node, "after")
     if value is None:
         return []
-    if isinstance(value, str):
-        return [(value.strip(), ctx.value(node, "after"))]
-    if not isinstance(value, CommentedSeq):
+    if isinstance(value, Scalar):
+        return [(value.text.strip(), ctx.value(node, "after"))]
+    if not isinstance(value, YamlSeq):
         ctx.error(ctx.value(node, "after"), "wrong-type",
                   f"`after` of {where} must be a list of step ids")
         return []
@@ -548,7 +539,7 @@ def _after_refs(ctx: _Ctx, node: CommentedMap, where: str) -> list[tuple[str, Po
 # --------------------------------------------------------------------------- habit
 
 
-def _habit(ctx: _Ctx, node: CommentedMap, pos: Pos, gid: str, seen: dict[str, Pos]) -> Habit:
+def _habit(ctx: _Ctx, node: YamlMap, pos: Pos, gid: str, seen: dict[str, Pos]) -> Habit:
     title = _text(ctx, node, "title", "this habit", required=True)
     hid = _identity(ctx, node, title, "habit", f"goal `{gid}`", seen)
     where = f"habit `{hid}` of goal `{gid}`"
@@ -561,17 +552,18 @@ def _habit(ctx: _Ctx, node: CommentedMap, pos: Pos, gid: str, seen: dict[str, Po
                  per_week=per_week, duration_minutes=duration or 0, pos=pos)
 
 
-def _per_week(ctx: _Ctx, node: CommentedMap, where: str) -> int:
-    value = node.get("per_week")
+def _per_week(ctx: _Ctx, node: YamlMap, where: str) -> int:
+    value = _get(node, "per_week")
     if value is None:
         ctx.error(ctx.node(node), "missing-per_week", f"{where} has no `per_week` (1..21)")
         return 1
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PER_WEEK:
+    count = value.value if isinstance(value, Scalar) else None
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_PER_WEEK:
         ctx.error(ctx.value(node, "per_week"), "bad-per-week",
                   f"`per_week` of {where} must be a whole number from 1 to {MAX_PER_WEEK}, "
-                  f"got {value!r}")
+                  f"got {_shown(value)}")
         return 1
-    return value
+    return count
 
 
 # --------------------------------------------------------------------------- after
