@@ -898,15 +898,23 @@ class _Run:
 
     def _save_tokens(self, pulled: _Pulled, *, wrote_tasks: bool, wrote_blocks: bool) -> None:
         """Remember what the servers hold now, so an unchanged server is not listed again.
-        After our own writes the servers are read once more (token first, then the
-        listing, so a change in between only causes one more listing next time)."""
+        After our own writes the servers are read once more: where the adapter can, only
+        what changed since the pull (``tasks_since`` / ``blocks_since``: one CalDAV
+        sync-collection REPORT, which also sees another client's edits made meanwhile);
+        else token first, then the listing, so a change in between only causes one more
+        listing next time."""
         tasks_backend, calendar = self.backends.tasks, self.backends.calendar
         if pulled.tasks is not None:
             token, listing = pulled.task_token, pulled.tasks
             if wrote_tasks:
                 try:
-                    token = tasks_backend.changes_since(pulled.task_token)[1]
-                    listing = tasks_backend.list_tasks()
+                    since = getattr(tasks_backend, "tasks_since", None)
+                    fresh = since(token, listing) if since is not None else None
+                    if fresh is not None:
+                        token, listing = fresh
+                    else:
+                        token = tasks_backend.changes_since(pulled.task_token)[1]
+                        listing = tasks_backend.list_tasks()
                 except BackendError:
                     token = None  # the next run lists again
             self.state.save_token(_token_name("tasks", tasks_backend), token,
@@ -915,8 +923,14 @@ class _Run:
             token, blocks = pulled.block_token, pulled.blocks
             if wrote_blocks:
                 try:
-                    token = calendar.changes_since(pulled.block_token)[1]
-                    blocks = calendar.list_blocks(*pulled.range)
+                    since = getattr(calendar, "blocks_since", None)
+                    fresh_blocks = (since(token, blocks, *pulled.range)
+                                    if since is not None else None)
+                    if fresh_blocks is not None:
+                        token, blocks = fresh_blocks
+                    else:
+                        token = calendar.changes_since(pulled.block_token)[1]
+                        blocks = calendar.list_blocks(*pulled.range)
                 except BackendError:
                     token = None  # the next run lists again
             _, old = self.state.token(_token_name("calendar", calendar))

@@ -24,6 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from syncer.backends.base import BlockSpec, IncompleteListing, RemoteBlock
 from syncer.backends.caldav_common import (
@@ -33,6 +34,7 @@ from syncer.backends.caldav_common import (
     DavObject,
     Target,
     is_collection_url,
+    merge_delta,
 )
 from syncer.core.model import BusyTime
 from syncer.errors import ConfigError
@@ -75,6 +77,7 @@ class CalDAVCalendar:
         self.floating_tz = floating_tz
         self._locator = Target(self.dav, calendar, "VEVENT", known_urls)
         self._hrefs: dict[str, str] = {}  # uid → object URL, as last listed
+        self._deleted: dict[str, str] = {}  # uid → object URL, deleted this run
 
     @property
     def requests(self) -> int:
@@ -193,6 +196,39 @@ class CalDAVCalendar:
         now = "|".join(parts)
         return token != now, now
 
+    def blocks_since(
+        self, token: str | None, listing: Sequence[RemoteBlock], start: datetime,
+        end: datetime,
+    ) -> tuple[str, list[RemoteBlock]] | None:
+        """``(token, blocks)`` as they are now, for a ``listing`` of [start, end) read
+        at or after ``token`` (from ``changes_since`` in this run) plus what changed in
+        the target calendar since: one sync-collection REPORT instead of a PROPFIND and
+        a full listing. The busy calendars' part of the token is kept (goalsync does not
+        write there). None when the server cannot say exactly; then use changes_since +
+        list_blocks."""
+        if token is None:
+            return None
+        target_part, _, busy_parts = token.partition("|")
+        delta = self._locator.delta(target_part)
+        if delta is None:
+            return None
+        target_url = self.target.url
+
+        def parse(obj: DavObject) -> list[RemoteBlock]:
+            blocks = [b for b in self._blocks_of(obj) if b.start < end and b.end > start]
+            for block in blocks:
+                self._hrefs[block.uid] = self.dav.object_url(target_url, obj.href)
+            return blocks
+
+        blocks = merge_delta(listing, delta, self._path_of, lambda b: b.uid, parse)
+        if blocks is None:
+            return None
+        new_token = delta.sync_token + (f"|{busy_parts}" if busy_parts else "")
+        return new_token, sorted(blocks, key=lambda b: (b.start, b.uid))
+
+    def _path_of(self, block: RemoteBlock) -> str:
+        return unquote(urlsplit(self._deleted.get(block.uid) or self._url(block.uid)).path)
+
     # -- writing
 
     def _url(self, uid: str) -> str:
@@ -214,6 +250,7 @@ class CalDAVCalendar:
     def delete(self, uid: str, etag: str | None) -> None:
         """DELETE with If-Match: etag. Raises PreconditionFailed, NotFound."""
         self.dav.delete(self._url(uid), etag)
+        self._deleted[uid] = self._url(uid)
         self._hrefs.pop(uid, None)
 
 

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
@@ -41,10 +41,12 @@ from syncer.backends.base import (
     Unreachable,
 )
 from syncer.errors import ConfigError
+from syncer.ical import UID_PREFIX
 
 NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav", "cs": "http://calendarserver.org/ns/"}
 DEFAULT_TIMEOUT = 30
 RATE_LIMIT_TRIES = 3
+T = TypeVar("T")
 
 _PROPFIND_COLLECTIONS = """<?xml version="1.0" encoding="utf-8"?>
 <d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"
@@ -98,6 +100,45 @@ class DavObject:
     href: str
     etag: str | None
     data: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncDelta:
+    """A sync-collection answer: the new sync-token, the objects changed since the old
+    one (with their data) and the hrefs (unquoted paths) removed since."""
+
+    sync_token: str
+    changed: list[DavObject]
+    removed: list[str]
+
+
+def merge_delta(
+    listing: Sequence[T], delta: SyncDelta, path_of: Callable[[T], str],
+    key_of: Callable[[T], str], parse: Callable[[DavObject], list[T]],
+) -> list[T] | None:
+    """``listing`` (what one collection held at or after the old sync-token, each item
+    at ``path_of(item)``) brought up to date with ``delta``: removed objects dropped,
+    changed ones parsed again (an item whose key reappears elsewhere moves). None when
+    a removed object may be goalsync's but is not in the listing under that path (its
+    place is unknown, so only a full listing is exact)."""
+    paths: dict[str, list[T]] = {}
+    where: dict[str, str] = {}  # key → path
+    for item in listing:
+        paths.setdefault(path_of(item), []).append(item)
+        where[key_of(item)] = path_of(item)
+    for href in delta.removed:
+        if paths.pop(href, None) is None and href.rsplit("/", 1)[-1].startswith(UID_PREFIX):
+            return None
+    for obj in delta.changed:
+        paths.pop(obj.href, None)
+        items = parse(obj)
+        for item in items:
+            old = where.get(key_of(item))
+            if old is not None and old != obj.href and old in paths:
+                paths[old] = [i for i in paths[old] if key_of(i) != key_of(item)]
+            where[key_of(item)] = obj.href
+        paths[obj.href] = items
+    return [item for items in paths.values() for item in items]
 
 
 # ----------------------------------------------------------------------------- URLs
@@ -210,6 +251,14 @@ def calendar_query(component: str, start: datetime | None, end: datetime | None)
   <c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="{component}">{time_range}
   </c:comp-filter></c:comp-filter></c:filter>
 </c:calendar-query>"""
+
+
+def _sync_collection(sync_token: str) -> str:
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<d:sync-collection xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
+  <d:sync-token>{escape(sync_token)}</d:sync-token><d:sync-level>1</d:sync-level>
+  <d:prop><d:getetag/><c:calendar-data/></d:prop>
+</d:sync-collection>"""
 
 
 def calendar_multiget(hrefs: Iterable[str]) -> str:
@@ -570,6 +619,38 @@ class DavConnection:
                 objects.append(DavObject(_href(item), _prop_text(prop, "d:getetag"), data))
         return objects
 
+    def changed_since(self, url: str, sync_token: str) -> SyncDelta | None:
+        """What changed in the collection since ``sync_token`` (one sync-collection
+        REPORT, RFC 6578): the objects changed or added, with their data, the hrefs
+        removed, and the new sync-token. None when the server cannot say exactly (no
+        support, an expired token, a truncated answer, a changed object sent without
+        its data): the caller lists everything instead."""
+        response = self.request("REPORT", url, _sync_collection(sync_token),
+                                {"Content-Type": "application/xml"})
+        if response.status != 207 or response.tree is None:
+            return None
+        new_token = _prop_text(response.tree, "d:sync-token")
+        if not new_token:
+            return None
+        changed: list[DavObject] = []
+        removed: list[str] = []
+        for item in _responses(response.tree):
+            href = _href(item)
+            status = _status_code(_prop_text(item, "d:status"))
+            if status == 507:
+                return None
+            if status == 404:
+                removed.append(href)
+                continue
+            if href.rstrip("/") == urlsplit(url).path.rstrip("/"):
+                continue  # the collection itself
+            prop = _ok_props(item)
+            data = _prop_text(prop, "c:calendar-data") if prop is not None else None
+            if not data:
+                return None
+            changed.append(DavObject(href, _prop_text(prop, "d:getetag"), data))
+        return SyncDelta(new_token, changed, removed)
+
     def _listing_failed(self, url: str, status: int) -> str:
         return f"the CalDAV server {self.host} could not list {urlsplit(url).path} ({status})"
 
@@ -725,6 +806,15 @@ class Target:
                         return collection
         return None
 
+    def delta(self, state: str) -> SyncDelta | None:
+        """What changed since ``state`` (a token from ``fresh()`` or a listing of this
+        run), when it is the collection's sync-token; None otherwise (see
+        DavConnection.changed_since)."""
+        found = self.found
+        if found is None or found.sync_token is None or found.sync_token != state:
+            return None
+        return self.dav.changed_since(found.url, state)
+
     def missing(self) -> bool:
         """Whether the collection does not exist yet; never creates it."""
         if self.found is None:
@@ -820,6 +910,6 @@ def _auth_status(exc: BaseException) -> int | None:
 
 
 __all__ = [
-    "Collection", "DavConnection", "DavObject", "Target", "check_url", "host_of", "is_loopback",
-    "without_userinfo",
+    "Collection", "DavConnection", "DavObject", "SyncDelta", "Target", "check_url", "merge_delta",
+    "host_of", "is_loopback", "without_userinfo",
 ]

@@ -48,6 +48,7 @@ from syncer.backends.caldav_common import (
     DavObject,
     Target,
     WriteRefused,
+    merge_delta,
 )
 from syncer.errors import ConfigError
 from syncer.ical import (
@@ -87,6 +88,7 @@ class CalDAVTasks:
         self.task_list_name = task_list
         self._locator = Target(self.dav, task_list, "VTODO", known_urls)
         self._hrefs: dict[str, str] = {}  # uid → object URL, as last listed
+        self._deleted: dict[str, str] = {}  # uid → object URL, deleted this run
 
     @property
     def requests(self) -> int:
@@ -176,6 +178,33 @@ class CalDAVTasks:
         now = target.state or self.dav.collection_state(target.url)
         return token != now, now
 
+    def tasks_since(
+        self, token: str | None, listing: Sequence[RemoteTask],
+    ) -> tuple[str, list[RemoteTask]] | None:
+        """``(token, tasks)`` as the task list holds them now, for a ``listing`` read
+        at or after ``token`` (from ``changes_since`` in this run) plus what changed
+        since: one sync-collection REPORT instead of a PROPFIND and a full listing.
+        None when the server cannot say exactly; then use changes_since + list_tasks."""
+        delta = self._locator.delta(token) if token is not None else None
+        if delta is None:
+            return None
+        target_url = self.target.url
+
+        def parse(obj: DavObject) -> list[RemoteTask]:
+            task = self._task_of(obj)
+            if task is None:
+                return []
+            self._hrefs[task.remote_id] = self.dav.object_url(target_url, obj.href)
+            return [task]
+
+        tasks = merge_delta(listing, delta, self._path_of, lambda t: t.remote_id, parse)
+        if tasks is None:
+            return None
+        return delta.sync_token, sorted(tasks, key=lambda t: t.key)
+
+    def _path_of(self, task: RemoteTask) -> str:
+        return _path(self._deleted.get(task.remote_id) or self._url(task.remote_id))
+
     # -- writing
 
     def apply(self, changes: Sequence[TaskChange]) -> list[ChangeResult]:
@@ -252,6 +281,7 @@ class CalDAVTasks:
                                 retryable=False)
         except PreconditionFailed:
             return ChangeResult(change.key, change.remote_id, error="changed remotely")
+        self._deleted[change.remote_id] = self._url(change.remote_id)
         self._hrefs.pop(change.remote_id, None)
         return ChangeResult(change.key, change.remote_id)
 
