@@ -625,8 +625,14 @@ class DavConnection:
         removed, and the new sync-token. None when the server cannot say exactly (no
         support, an expired token, a truncated answer, a changed object sent without
         its data): the caller lists everything instead."""
-        response = self.request("REPORT", url, _sync_collection(sync_token),
-                                {"Content-Type": "application/xml"})
+        try:
+            response = self.request("REPORT", url, _sync_collection(sync_token),
+                                    {"Content-Type": "application/xml"})
+        except AuthError:
+            # RFC 6578: an expired or unknown token is a 403 (DAV:valid-sync-token);
+            # caldav reports it as an authorization error. Bad credentials fail the
+            # full listing the caller makes instead.
+            return None
         if response.status != 207 or response.tree is None:
             return None
         new_token = _prop_text(response.tree, "d:sync-token")

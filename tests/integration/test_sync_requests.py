@@ -237,3 +237,10 @@ def block(n: int, start: datetime) -> Any:
     return BlockSpec(uid=block_uid("pmp/course/research", n, "plan"),
                      key="pmp/course/research", title="Research PMP courses", start=start,
                      end=start + timedelta(hours=1), goal_id="pmp", milestone_id="course")
+
+
+def test_an_unknown_sync_token_means_list_everything_not_an_error(caldav_tasks: Any) -> None:
+    caldav_tasks.changes_since(None)
+    url = caldav_tasks.target.url
+    unknown = "http://radicale.org/ns/sync/" + "0" * 64
+    assert caldav_tasks.dav.changed_since(url, unknown) is None
