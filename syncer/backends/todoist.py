@@ -306,7 +306,7 @@ class TodoistTasks:
         clock = datetime.now(UTC)
         moments = (clock, self.as_of) if self.as_of is not None else (clock,)
         until = max(moments).replace(microsecond=0) + timedelta(minutes=1)
-        start = min(moments) - self.lookback
+        start = min(moments).replace(microsecond=0) + timedelta(minutes=1) - self.lookback
         items: list[JSON] = []
         while until > start:
             since = max(start, until - COMPLETED_WINDOW)
