@@ -8,7 +8,9 @@
    embedded Radicale if configured) and open the state.
 3. Pull: ask each backend whether anything changed since the saved token; if not, the
    snapshot saved with that token is reused (a no-change sync costs one Todoist request
-   and at most two per calendar). A failed listing is never read as "deleted".
+   and one per CalDAV collection: the server URLs the last run resolved are kept in the
+   state meta, so discovery is not repeated). A failed listing is never read as
+   "deleted".
 4. Resolve the journal: writes a killed run intended but never confirmed are checked
    against what the server now holds, so a write that happened is adopted (not mistaken
    for a user edit) and one that did not is retried by the reconcile.
