@@ -159,6 +159,17 @@ def without_userinfo(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
+def same_resource(a: str, b: str) -> bool:
+    """Whether two URLs name one resource (user info, quoting and a trailing slash
+    aside)."""
+    from urllib.parse import unquote
+
+    def norm(url: str) -> tuple[str, str]:
+        return host_of(url), unquote(urlsplit(url).path).rstrip("/")
+
+    return norm(a) == norm(b)
+
+
 def is_collection_url(name: str) -> bool:
     """Whether a configured calendar "name" is really a URL or an absolute path."""
     return name.startswith(("http://", "https://", "/"))
@@ -800,7 +811,8 @@ class Target:
         known URL, else by name; None when it is not there."""
         url = self.found.url if self.found is not None else self._remembered_url()
         for collection in available:
-            if collection.url == url and collection.holds(self.component):
+            if url is not None and same_resource(collection.url, url) \
+                    and collection.holds(self.component):
                 self.found = collection
                 return collection
         if url is None:

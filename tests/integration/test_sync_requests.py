@@ -6,6 +6,7 @@ read back. Counted on the wire: every HTTP request each adapter's session sends.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -244,3 +245,27 @@ def test_an_unknown_sync_token_means_list_everything_not_an_error(caldav_tasks: 
     url = caldav_tasks.target.url
     unknown = "http://radicale.org/ns/sync/" + "0" * 64
     assert caldav_tasks.dav.changed_since(url, unknown) is None
+
+
+def test_with_busy_calendars_the_change_check_is_one_listing_of_the_home(
+    caldav_calendar: Any,
+) -> None:
+    url, user = caldav_calendar.dav.url, caldav_calendar.dav.username
+    busy = f"Work {uuid.uuid4().hex[:8]}"
+    DavConnection(url, user, "x").find_or_create_collection(busy, "VEVENT")
+
+    def adapter(known: dict[str, str] | None = None) -> CalDAVCalendar:
+        return CalDAVCalendar(url, user, "x", calendar=caldav_calendar.calendar_name,
+                              busy_calendars=[busy], known_urls=known)
+
+    first = adapter()
+    _, token = first.changes_since(None)
+    known = first.resolved_urls()
+    first.close()
+    assert set(known) == {"home", "target"}
+    again = adapter(known)
+    try:
+        assert again.changes_since(token) == (False, token)
+        assert again.requests == 1
+    finally:
+        again.close()
