@@ -424,7 +424,7 @@ class _Run:
     def _pull(self) -> _Pulled:
         tasks, task_token = self._pull_tasks()
         start = self.now - timedelta(days=self.settings.lookback_days)
-        end = self.now + timedelta(weeks=_horizon_weeks(self.rules), days=60)
+        end = _horizon_end(self.plan, self.rules, self.now) + timedelta(days=60)
         blocks, block_token, busy = self._pull_blocks(start, end)
         if tasks is not None:
             tasks = [t for t in tasks if self._this_plan(t.remote_id)]
@@ -1002,13 +1002,16 @@ def _target_missing(backend: Any) -> bool:
         return False  # the real read reports it
 
 
-def _horizon_weeks(rules: Mapping[str, Any]) -> int:
-    try:
-        from syncer.core.schedule_rules import SchedulingRules
+def _horizon_end(plan: Plan, rules: Mapping[str, Any], now: datetime) -> datetime:
+    """Where the scheduler stops planning (busy time is read that far, and beyond)."""
+    from syncer.core.schedule import plan_horizon
+    from syncer.core.schedule_rules import SchedulingRules
 
-        return SchedulingRules.from_mapping(rules.get("scheduling", {})).horizon_weeks
-    except Exception:  # validated again, with a sentence, when scheduling
-        return 12
+    try:
+        scheduling = SchedulingRules.from_mapping(rules.get("scheduling", {}))
+    except ConfigError:  # validated again, with a sentence, when scheduling
+        scheduling = SchedulingRules()
+    return plan_horizon(plan, scheduling, now)
 
 
 def _planned_counts(actions: Sequence[rc.Action]) -> dict[str, int]:

@@ -50,6 +50,7 @@ from syncer.core.review import (
     ReviewRules,
     triggers,
 )
+from syncer.core.schedule import plan_horizon
 from syncer.core.schedule_rules import SchedulingRules
 from syncer.planfile import load_plan
 from syncer.policy import load_rules
@@ -110,7 +111,8 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
         completions.update(report.completions)
         baseline = baseline or list(report.schedule.blocks)
         on_calendar += report.schedule.missed
-        missing = infeasible_steps(plan, report.unscheduled, _horizon_end(rules_all, moment))
+        missing = infeasible_steps(plan, report.unscheduled,
+                                   _horizon_end(plan, rules_all, moment))
     baseline = _merge_baseline(baseline, on_calendar)
     progress = compute_progress(plan, completions, baseline,
                                 ProgressRules.from_mapping(rules), moment, missing,
@@ -132,10 +134,10 @@ def _aware_now(plan_path: str, now: datetime | None) -> datetime:
     return resolve_now(now, load_plan(plan_path).timezone)
 
 
-def _horizon_end(rules: Mapping[str, Any], now: datetime) -> date:
-    """The last day the scheduler plans (``horizon`` weeks of rules/scheduling.toml)."""
-    weeks = SchedulingRules.from_mapping(rules.get("scheduling", {})).horizon_weeks
-    return (now + timedelta(weeks=weeks)).date()
+def _horizon_end(plan: Plan, rules: Mapping[str, Any], now: datetime) -> date:
+    """The last day the scheduler plans (see ``syncer.core.schedule.plan_horizon``)."""
+    scheduling = SchedulingRules.from_mapping(rules.get("scheduling", {}))
+    return plan_horizon(plan, scheduling, now).date()
 
 
 def _merge_baseline(planned: list[Block], on_calendar: list[Block]) -> list[Block]:

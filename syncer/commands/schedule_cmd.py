@@ -24,7 +24,7 @@ from syncer.config import load_config
 from syncer.core.desired import REVIEW_KEY
 from syncer.core.durations import format_duration
 from syncer.core.model import Block, BusyTime, Interval, Plan, Schedule, Unscheduled
-from syncer.core.schedule import SchedulingRules, schedule
+from syncer.core.schedule import SchedulingRules, plan_horizon, schedule
 from syncer.core.values import BlockSpec
 from syncer.errors import UsageError
 from syncer.ical import block_uid, busy_from_ics, calendar_ics
@@ -53,7 +53,8 @@ def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | No
     if weeks is not None:
         rules = replace(rules, horizon_weeks=weeks)
     moment = resolve_now(now, plan.timezone)
-    horizon_end = moment + timedelta(weeks=rules.horizon_weeks)
+    horizon_end = (moment + timedelta(weeks=weeks) if weeks is not None
+                   else plan_horizon(plan, rules, moment))
     busy = _read_busy(busy_files, moment, horizon_end, ZoneInfo(plan.timezone))
     result = schedule(plan, rules, now=moment, busy=busy, horizon_end=horizon_end)
     return Preview(plan, result, moment, horizon_end)

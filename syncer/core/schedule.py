@@ -53,7 +53,7 @@ import heapq
 import math
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from syncer.core.durations import format_duration
@@ -86,12 +86,37 @@ _OK, _TODO, _DROPPED, _BLOCKED, _CYCLE = "ok", "todo", "dropped", "blocked", "cy
 _NO_BUSY = BusyTime()
 
 
+def plan_horizon(plan: Plan, rules: SchedulingRules, now: datetime) -> datetime:
+    """Where planning stops: ``horizon`` weeks from ``now`` at least, and on to the end of
+    the latest open step's deadline (step due, else milestone due, else goal deadline;
+    goals with habits count their deadline), but at most ``horizon_max`` weeks ahead."""
+    zone = ZoneInfo(plan.timezone)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=zone)
+    shortest = now + timedelta(weeks=rules.horizon_weeks)
+    longest = now + timedelta(weeks=max(rules.horizon_weeks, rules.horizon_max_weeks))
+    ends = [datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+            for day in _open_deadlines(plan)]
+    return min(max([shortest, *ends]), longest)
+
+
+def _open_deadlines(plan: Plan) -> Iterator[date]:
+    for goal in plan.goals:
+        if goal.habits and goal.deadline is not None:
+            yield goal.deadline
+        for milestone in goal.milestones:
+            for step in milestone.steps:
+                due = step.due or milestone.due or goal.deadline
+                if due is not None and not step.done:
+                    yield due
+
+
 def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
              busy: BusyTime = _NO_BUSY, existing: Sequence[Block] = (),
              done: Collection[str] = (), horizon_end: datetime | None = None) -> Schedule:
     """Place blocks for every open step with an estimate and every habit; see the module
     docstring for the guarantees. ``done`` holds keys of completed steps and habits.
-    ``horizon_end`` defaults to ``now`` + ``rules.horizon_weeks``. A naive ``now`` is
+    ``horizon_end`` defaults to ``plan_horizon(plan, rules, now)``. A naive ``now`` is
     read in the plan's timezone. Blocks placed here have ``uid=None`` and UTC times;
     kept blocks are returned unchanged."""
     return _Planner(plan, rules, now, busy, existing, done, horizon_end).run()
@@ -151,7 +176,7 @@ class _Planner:
             now = now.replace(tzinfo=self.zone)
         self.now = ceil_minute(now)
         self.start = -(-self.now // rules.align) * rules.align
-        end = horizon_end or now + timedelta(weeks=rules.horizon_weeks)
+        end = horizon_end or plan_horizon(plan, rules, now)
         self.horizon = floor_minute(end if end.tzinfo else end.replace(tzinfo=self.zone))
         self.done = set(done)
         self.calendar = self._calendar(busy)
@@ -348,7 +373,14 @@ class _Planner:
         return out
 
     def _week_need(self, habit: _HabitJob, week: date) -> int:
-        return habit.habit.per_week if any(self.rules.windows) else 0
+        """Sessions due in ``week``: ``per_week``, or its share of the working days left
+        when the habit ends (its goal's deadline) inside the week; 0 after it."""
+        working = [week + timedelta(days=d) for d in range(7)
+                   if self.rules.windows[(week + timedelta(days=d)).weekday()]]
+        before = [day for day in working if local_minute(day, 0, self.zone) < habit.end]
+        if not working or len(before) == len(working):
+            return habit.habit.per_week if working else 0
+        return math.ceil(habit.habit.per_week * len(before) / len(working))
 
     def _whole_week(self, week: date) -> bool:
         """True when the whole week lies inside the planned days (shortfalls count)."""

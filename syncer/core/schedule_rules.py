@@ -40,6 +40,7 @@ class SchedulingRules:
     buffer: int = 15
     daily_cap: int = 240
     horizon_weeks: int = 12
+    horizon_max_weeks: int = 104
     strategy: str = "asap"
     all_day_blocks_day: bool = True
     align: int = 15
@@ -110,9 +111,9 @@ def _duration(key: str, low: int, high: int) -> Callable[[object], int]:
 
 
 def _horizon(raw: object) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 104:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 260:
         raise ConfigError(f"scheduling rule `horizon` = {raw!r} must be a whole number of "
-                          "weeks from 1 to 104")
+                          "weeks from 1 to 260")
     return raw
 
 
@@ -187,6 +188,7 @@ _SPEC: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "buffer": ("buffer", _duration("buffer", 0, 4 * 60)),
     "daily_cap": ("daily_cap", _duration("daily_cap", 0, 24 * 60)),
     "horizon": ("horizon_weeks", _horizon),
+    "horizon_max": ("horizon_max_weeks", _horizon),
     "strategy": ("strategy", _strategy),
     "all_day_blocks_day": ("all_day_blocks_day", _flag("all_day_blocks_day")),
     "align": ("align", _align),

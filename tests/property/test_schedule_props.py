@@ -249,10 +249,11 @@ def test_rerun_with_previous_blocks_is_identical(
 def test_later_rerun_keeps_future_blocks_in_place(
         instance: tuple[Plan, SchedulingRules, datetime, BusyTime], later: int) -> None:
     plan, rules, now, busy = instance
-    first = schedule(plan, rules, now=now, busy=busy)
+    horizon = now + timedelta(weeks=3)  # both runs plan up to the same moment
+    first = schedule(plan, rules, now=now, busy=busy, horizon_end=horizon)
     then = now + timedelta(minutes=later)
     second = schedule(plan, rules, now=then, busy=busy, existing=first.blocks,
-                      horizon_end=now + timedelta(weeks=3))
+                      horizon_end=horizon)
     kept = {(b.step, b.start, b.end) for b in second.blocks}
     started = {b.step for b in first.blocks if b.end <= then}
     for block in first.blocks:

@@ -406,3 +406,40 @@ def test_rest_left_by_a_pinned_block_is_stable() -> None:
     first = schedule(plan_of(step("a", 120)), RULES, now=now, existing=(pinned,))
     assert sorted(b.minutes for b in first.blocks) == [20, 100]
     assert schedule(plan_of(step("a", 120)), RULES, now=now, existing=first.blocks) == first
+
+
+def test_horizon_reaches_the_latest_open_deadline_within_the_maximum() -> None:
+    from syncer.core.schedule import plan_horizon
+    from syncer.core.schedule_rules import SchedulingRules
+
+    from_toml = SchedulingRules.from_mapping({"horizon": 2, "horizon_max": 10})
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    near = _deadline_plan(date(2026, 11, 30))
+    far = _deadline_plan(date(2027, 1, 15))
+    beyond = _deadline_plan(date(2028, 1, 1))
+    assert plan_horizon(near, from_toml, now) == now + timedelta(weeks=2)
+    assert plan_horizon(far, from_toml, now) == datetime(2027, 1, 16, tzinfo=now.tzinfo)
+    assert plan_horizon(beyond, from_toml, now) == now + timedelta(weeks=10)
+
+
+def test_habit_ends_with_its_goal_deadline_without_a_shortfall() -> None:
+    from syncer.core.model import Goal, Habit, Plan
+    from syncer.core.schedule import SchedulingRules, schedule
+
+    habit = Habit("g/habit:study", "study", "Study", "g", per_week=5, duration_minutes=60)
+    deadline = date(2026, 12, 9)  # a Wednesday: 3 of the week's 5 working days remain
+    plan = Plan("p.yaml", "Europe/Berlin", (Goal("g", "g", "Goal", deadline=deadline,
+                                                  habits=(habit,)),))
+    now = datetime(2026, 11, 30, 7, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    result = schedule(plan, SchedulingRules(), now=now)
+    assert result.unscheduled == ()
+    days = sorted({b.start.astimezone(now.tzinfo).date() for b in result.blocks})
+    assert len(days) == 5 + 3 and days[-1] <= deadline
+
+
+def _deadline_plan(deadline: date) -> Plan:
+    from syncer.core.model import Goal, Milestone, Step
+
+    step = Step("g/m/s", "s", "S", "g", "m", estimate_minutes=60)
+    milestone = Milestone("g/m", "m", "M", "g", due=deadline, steps=(step,))
+    return Plan("p.yaml", "Europe/Berlin", (Goal("g", "g", "Goal", milestones=(milestone,)),))
