@@ -143,9 +143,16 @@ def agenda_lines(result: Preview) -> list[str]:
         title, goal_id, _ = titles.get(block.step, (block.step, "", None))
         owner = f" ({goal_id})" if goal_id else ""
         lines.append(f"  {start:%a} {start.day:>2} {start:%H:%M}–{end:%H:%M}  "
-                     f"{title}{owner}  — {block.why}")
+                     f"{title}{owner}  — {_why(block)}")
     lines += _unscheduled_lines(result, titles)
     return lines
+
+
+def _why(block: Block) -> str:
+    """The block's reason; blocks read back from a calendar carry none."""
+    if block.why:
+        return block.why
+    return "pinned: you moved it here" if block.pinned else "booked earlier; still fits"
 
 
 def _unscheduled_lines(result: Preview, titles: dict[str, tuple[str, str, str | None]],
