@@ -785,6 +785,7 @@ class Target:
         self._remembered = known.get("target")
         dav.remember_home(known.get("home"))
         self.found: Collection | None = None
+        self._read_at: int | None = None  # dav.requests when ``found`` was read
 
     def get(self) -> Collection:
         """The collection (found or created on first use; no request afterwards)."""
@@ -796,15 +797,19 @@ class Target:
     def fresh(self) -> Collection:
         """The collection as the server describes it now (its ctag and sync-token):
         one depth-0 PROPFIND once the URL is known, discovery otherwise."""
+        if self.found is not None and self._read_at == self.dav.requests:
+            return self.found  # read by the last request sent: nothing happened since
         url = self.found.url if self.found is not None else self._remembered_url()
         if url is not None:
             found = self.dav.collection_at(url)
             if found is not None and found.holds(self.component):
-                self.found = found
-                return found
+                return self._found(found)
             self.forget()
-        self.found = self.dav.find_or_create_collection(self.name, self.component)
-        return self.found
+        return self._found(self.dav.find_or_create_collection(self.name, self.component))
+
+    def _found(self, collection: Collection) -> Collection:
+        self.found, self._read_at = collection, self.dav.requests
+        return collection
 
     def in_listing(self, available: Sequence[Collection]) -> Collection | None:
         """The collection among ``available`` (a listing of the calendar home), by its
@@ -836,8 +841,10 @@ class Target:
     def missing(self) -> bool:
         """Whether the collection does not exist yet; never creates it."""
         if self.found is None:
-            self.found = self._remembered_one() or self.dav.find_collection(
+            found = self._remembered_one() or self.dav.find_collection(
                 self.name, self.component)
+            if found is not None:
+                self._found(found)
         return self.found is None
 
     def forget(self) -> None:

@@ -141,6 +141,19 @@ def test_a_second_sync_with_nothing_changed_is_one_check_per_collection(
     assert not any(path == "/" for _, _, path in wire.sent)
 
 
+def test_a_dry_run_after_a_sync_is_one_check_per_collection_too(
+    home: Path, wire: Wire,
+) -> None:
+    run_sync(home)
+    wire.clear()
+    config = from_mapping({"tasks": {"backend": "embedded"},
+                           "calendar": {"backend": "embedded"}})
+    report = sync(home / "goals.yaml", config, now=NOW, dry_run=True)
+    assert report.ok, report.errors
+    assert sorted(len(s) for s in wire.per_connection().values()) == [1, 1]
+    assert wire.writes() == []
+
+
 def test_after_writing_only_the_changes_are_read_back_and_the_snapshot_is_exact(
     home: Path, wire: Wire,
 ) -> None:
