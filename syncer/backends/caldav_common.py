@@ -785,7 +785,7 @@ class Target:
         self._remembered = known.get("target")
         dav.remember_home(known.get("home"))
         self.found: Collection | None = None
-        self._read_at: int | None = None  # dav.requests when ``found`` was read
+        self._read_at: int | None = None  # dav.requests when missing() read ``found``
 
     def get(self) -> Collection:
         """The collection (found or created on first use; no request afterwards)."""
@@ -797,19 +797,18 @@ class Target:
     def fresh(self) -> Collection:
         """The collection as the server describes it now (its ctag and sync-token):
         one depth-0 PROPFIND once the URL is known, discovery otherwise."""
-        if self.found is not None and self._read_at == self.dav.requests:
-            return self.found  # read by the last request sent: nothing happened since
+        read_at, self._read_at = self._read_at, None
+        if self.found is not None and read_at == self.dav.requests:
+            return self.found  # missing() read it with the last request sent (once only)
         url = self.found.url if self.found is not None else self._remembered_url()
         if url is not None:
             found = self.dav.collection_at(url)
             if found is not None and found.holds(self.component):
-                return self._found(found)
+                self.found = found
+                return found
             self.forget()
-        return self._found(self.dav.find_or_create_collection(self.name, self.component))
-
-    def _found(self, collection: Collection) -> Collection:
-        self.found, self._read_at = collection, self.dav.requests
-        return collection
+        self.found = self.dav.find_or_create_collection(self.name, self.component)
+        return self.found
 
     def in_listing(self, available: Sequence[Collection]) -> Collection | None:
         """The collection among ``available`` (a listing of the calendar home), by its
@@ -844,7 +843,7 @@ class Target:
             found = self._remembered_one() or self.dav.find_collection(
                 self.name, self.component)
             if found is not None:
-                self._found(found)
+                self.found, self._read_at = found, self.dav.requests
         return self.found is None
 
     def forget(self) -> None:
