@@ -163,7 +163,7 @@ def _scalar_text(value: Node | None) -> str | None:
 
 
 def _shown(value: Node | None) -> str:
-    """The value as a message quotes it: ``'soon'``, ``30``, ``['a']``."""
+    """The value as a message quotes it: ``'soon'``, ``30``, ``['a']``, ``None``."""
     return repr(plain_data(value))
 
 
@@ -286,7 +286,7 @@ def _identity(ctx: _Ctx, node: YamlMap, title: str, kind: str, parent: str,
         if not ID_PATTERN.match(ident):
             written = ident or str(plain_data(raw))
             ctx.error(pos, "bad-id",
-                      f"{kind} id {_shown(raw)} may hold only lowercase letters, digits, '-' "
+                      f"{kind} id {written!r} may hold only lowercase letters, digits, '-' "
                       f"and '_', starting with a letter or digit; try `{slugify(written)}`")
     if ident in seen:
         first = seen[ident]
@@ -348,8 +348,8 @@ def _plan_id(ctx: _Ctx, data: YamlMap) -> str:
     ident = _scalar_text(data["id"]) or ""
     if not ID_PATTERN.match(ident):
         ctx.error(ctx.value(data, "id"), "bad-id",
-                  f"plan id {_shown(data['id'])} may hold only lowercase letters, digits, "
-                  "'-' and '_'")
+                  f"plan id {ident or plain_data(data['id'])!r} may hold only lowercase letters, "
+                  "digits, '-' and '_'")
     return ident
 
 

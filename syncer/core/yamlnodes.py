@@ -2,9 +2,11 @@
 
 Guarantees:
 
-* Fast: events come from libyaml through PyYAML's C extension (``yaml.CSafeLoader``)
-  when it is installed, else from PyYAML's pure-Python parser. Nothing is constructed
-  by PyYAML; this module builds the tree itself in one pass.
+* Fast: events come from libyaml through PyYAML's C extension (``yaml.CSafeLoader``);
+  nothing is constructed by PyYAML, this module builds the tree itself in one pass.
+  Without libyaml the events come from ruamel.yaml's pure-Python parser, not PyYAML's:
+  PyYAML's own parser rejects a ``?`` inside flow collections (``[Why?, How?]``), which
+  libyaml and ruamel.yaml accept, and a plan must check the same on every machine.
 * Positions: every mapping, sequence and scalar keeps the 0-based line and column where
   it starts; mappings also keep where each key and each value was written, sequences
   where each item was written. An alias is placed where the alias (``*name``) is written.
@@ -15,8 +17,9 @@ Guarantees:
   characters as written, so a reader that wants text, or a date, takes ``text``.
 * Never raises for bad input: syntax errors, duplicate keys, undefined or recursive
   aliases, unsupported tags, non-scalar keys and a second document become ``Issue``
-  values, all collected. Syntax errors are worded by PyYAML's pure-Python parser (the
-  same words and places as ruamel.yaml), re-run on that error path only.
+  values, all collected. A syntax error is worded by ruamel.yaml's parser (which says
+  what it found, e.g. "expected ',' or ']', but got '-'") when it stops at the same
+  place as libyaml; it is re-run on that error path only.
 * Anchors, aliases and merge keys (``<<: *defaults``; keys written in the mapping win)
   are supported. Nodes reached through aliases are shared, never copied, so a small
   file cannot expand into a huge tree.
@@ -26,19 +29,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 import yaml
 
-try:
-    from yaml import CSafeLoader as _FastLoader
-
-    COMPOSER = "libyaml (PyYAML C extension)"
-except ImportError:  # PyYAML built without libyaml
-    from yaml import SafeLoader as _FastLoader
-
-    COMPOSER = "PyYAML pure Python"
+LIBYAML = hasattr(yaml, "CSafeLoader")  # PyYAML may be built without libyaml
+COMPOSER = "libyaml (PyYAML C extension)" if LIBYAML else "ruamel.yaml pure Python"
 
 Mark = tuple[int, int]  # 0-based (line, column)
 
@@ -122,18 +120,12 @@ def compose(text: str) -> Composed:
 
     When there is a syntax error ``root`` is None and the issues end with it.
     """
-    composer = _Composer(text, _FastLoader)
+    composer = _Composer()
     try:
-        return composer.run()
-    except (yaml.YAMLError, UnicodeError, RecursionError) as err:
-        error: BaseException = err
-    if _FastLoader is not yaml.SafeLoader:  # pure Python words errors better (and like ruamel)
-        composer = _Composer(text, yaml.SafeLoader)
-        try:
-            return composer.run()
-        except (yaml.YAMLError, UnicodeError, RecursionError) as err:
-            error = err
-    return Composed(None, [*composer.issues, _syntax_issue(error, text)])
+        root = composer.build(_libyaml_events(text) if LIBYAML else _ruamel_events(text))
+    except _Unparsable as failed:
+        return Composed(None, [*composer.issues, failed.issue])
+    return Composed(root, composer.issues)
 
 
 def core_value(text: str) -> Any:
@@ -191,11 +183,10 @@ _SKIP = "\x00skip"  # stands for a key that was reported; its value is dropped
 
 
 class _Composer:
-    """Builds the tree from the events of one loader class; collects ``issues``."""
+    """Builds the tree from parser events (PyYAML's or ruamel.yaml's: they have the same
+    names and fields); collects ``issues``."""
 
-    def __init__(self, text: str, loader: type[Any]) -> None:
-        self.text = text
-        self.loader = loader
+    def __init__(self) -> None:
         self.issues: list[Issue] = []
         self.anchors: dict[str, Node] = {}
         self.building: set[str] = set()
@@ -203,34 +194,26 @@ class _Composer:
     def issue(self, code: str, message: str, mark: Mark) -> None:
         self.issues.append(Issue(code, message, mark[0], mark[1]))
 
-    def run(self) -> Composed:
-        loader = self.loader(self.text)
-        try:
-            return Composed(self._events(loader.get_event), self.issues)
-        finally:
-            loader.dispose()
-
-    def _events(self, next_event: Any) -> Node | None:
+    def build(self, events: Iterator[Any]) -> Node | None:
         root: Node | None = None
         stack: list[_Frame] = []
         documents = 0
-        while True:
-            event = next_event()
-            kind = type(event)
+        for event in events:
+            kind = type(event).__name__
             mark = (event.start_mark.line, event.start_mark.column)
             node: Node | None = None
             plain = False
-            if kind is yaml.ScalarEvent:
+            if kind == "ScalarEvent":
                 node = self._scalar(event, mark)
                 plain = event.implicit[0] and event.tag is None
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            elif kind == "MappingStartEvent" or kind == "SequenceStartEvent":
                 self._check_collection_tag(event, mark)
-                made = YamlMap(*mark) if kind is yaml.MappingStartEvent else YamlSeq(*mark)
+                made = YamlMap(*mark) if kind == "MappingStartEvent" else YamlSeq(*mark)
                 if event.anchor:
                     self.building.add(event.anchor)
                 stack.append(_Frame(made, event.anchor))
                 continue
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            elif kind == "MappingEndEvent" or kind == "SequenceEndEvent":
                 frame = stack.pop()
                 node = frame.node
                 if isinstance(node, YamlMap):
@@ -239,9 +222,9 @@ class _Composer:
                     self.building.discard(frame.anchor)
                     self.anchors[frame.anchor] = node
                 mark = (node.line, node.col)
-            elif kind is yaml.AliasEvent:
+            elif kind == "AliasEvent":
                 node = self._alias(event.anchor, mark)
-            elif kind is yaml.DocumentStartEvent:
+            elif kind == "DocumentStartEvent":
                 documents += 1
                 if documents > 1:
                     self.issue("yaml-syntax", "YAML syntax error: a second YAML document starts "
@@ -249,14 +232,13 @@ class _Composer:
                                mark)
                     return root
                 continue
-            elif kind is yaml.StreamEndEvent:
-                return root
-            else:  # stream start, document end
+            else:  # stream start and end, document end
                 continue
             if not stack:
                 root = node
             else:
                 self._attach(stack[-1], node, mark, plain)
+        return root
 
     def _scalar(self, event: Any, mark: Mark) -> Scalar:
         text, tag = event.value, event.tag
@@ -289,7 +271,7 @@ class _Composer:
         return text
 
     def _check_collection_tag(self, event: Any, mark: Mark) -> None:
-        expected = _CORE + ("map" if type(event) is yaml.MappingStartEvent else "seq")
+        expected = _CORE + ("map" if type(event).__name__ == "MappingStartEvent" else "seq")
         if event.tag not in (None, "!", expected):
             self.issue("yaml-tag", f"the YAML tag `{_short(event.tag)}` is not supported in a "
                        "plan; remove it", mark)
@@ -328,7 +310,7 @@ class _Composer:
             self._add_merge(frame, node, mark)
         elif key in parent:
             first = parent.key_at[key][0] + 1
-            self.issue("yaml-duplicate-key", f"found duplicate key {key!r} (the first one is at "
+            self.issue("yaml-duplicate-key", f"found duplicate key `{key}` (the first one is at "
                        f"line {first}); each key may appear once", frame.key_mark)
         else:
             parent[key] = node
@@ -360,23 +342,89 @@ def _short(tag: str) -> str:
     return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
 
 
-def _syntax_issue(error: BaseException, text: str) -> Issue:
-    """Word a parser error like ruamel.yaml did: its problem, where it started, its place."""
-    if isinstance(error, yaml.MarkedYAMLError):
-        mark = error.problem_mark or error.context_mark
-        what = (error.problem or error.context or "invalid YAML").strip()
-        started = error.context_mark if error.problem_mark else None
-        if started and mark and started.line != mark.line and error.context:
-            what += f" ({error.context.strip()} at line {started.line + 1})"
-        line, col = (mark.line, mark.column) if mark else (0, 0)
-        return Issue("yaml-syntax", f"YAML syntax error: {what}", line, col)
-    if isinstance(error, yaml.reader.ReaderError) and isinstance(error.position, int):
-        index = min(error.position, len(text))
-        line = text.count("\n", 0, index)
-        col = index - (text.rfind("\n", 0, index) + 1)
-        char = error.character if isinstance(error.character, str) else chr(error.character)
-        return Issue("yaml-syntax", f"YAML syntax error: the character {char!r} "
-                     f"(#x{ord(char):04x}) is not allowed in YAML; remove it", line, col)
-    if isinstance(error, RecursionError):
-        return Issue("yaml-syntax", "YAML syntax error: the document nests too deeply", 0, 0)
-    return Issue("yaml-syntax", f"YAML syntax error: {error}", 0, 0)
+# --------------------------------------------------------------------------- parsers
+
+
+class _Unparsable(Exception):
+    """The parser stopped; ``issue`` says why and where."""
+
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(issue.message)
+        self.issue = issue
+
+
+def _libyaml_events(text: str) -> Iterator[Any]:
+    parser = yaml.CSafeLoader(text)
+    try:
+        next_event, end = parser.get_event, yaml.StreamEndEvent
+        while True:
+            event = next_event()
+            yield event
+            if type(event) is end:
+                return
+    except yaml.MarkedYAMLError as err:
+        raise _Unparsable(_marked_issue(_ruamel_wording(text, err))) from None
+    except (yaml.YAMLError, UnicodeError) as err:  # e.g. a control character
+        raise _Unparsable(_unmarked_issue(text, err)) from None
+    finally:
+        parser.dispose()
+
+
+def _ruamel_events(text: str) -> Iterator[Any]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        yield from YAML(typ="safe", pure=True).parse(text)
+    except MarkedYAMLError as err:
+        raise _Unparsable(_marked_issue(err)) from None
+    except (YAMLError, UnicodeError) as err:
+        raise _Unparsable(_unmarked_issue(text, err)) from None
+
+
+def _ruamel_wording(text: str, error: Any) -> Any:
+    """ruamel.yaml's error for ``text`` if it stops where libyaml did, else ``error``.
+
+    libyaml says "did not find expected ',' or ']'"; ruamel.yaml adds what it found
+    instead ("but got '-'") and names the offending character.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        for _ in YAML(typ="safe", pure=True).parse(text):
+            pass
+    except MarkedYAMLError as other:
+        if _where(other) == _where(error):
+            return other
+    except YAMLError:
+        pass
+    return error
+
+
+def _where(error: Any) -> tuple[int, int] | None:
+    mark = error.problem_mark or error.context_mark
+    return (mark.line, mark.column) if mark else None
+
+
+def _marked_issue(error: Any) -> Issue:
+    """A parser error as a sentence: its problem, and where the construct it was in began."""
+    mark = error.problem_mark or error.context_mark
+    what = (error.problem or error.context or "invalid YAML").strip()
+    started = error.context_mark if error.problem_mark else None
+    if started and mark and started.line != mark.line and error.context:
+        what += f" ({error.context.strip()} at line {started.line + 1})"
+    line, col = (mark.line, mark.column) if mark else (0, 0)
+    return Issue("yaml-syntax", f"YAML syntax error: {what}", line, col)
+
+
+def _unmarked_issue(text: str, error: BaseException) -> Issue:
+    """An error without a place: find the character YAML does not allow."""
+    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if bad is None:
+        return Issue("yaml-syntax", f"YAML syntax error: {error}", 0, 0)
+    index = bad.start()
+    line = text.count("\n", 0, index)
+    col = index - (text.rfind("\n", 0, index) + 1)
+    return Issue("yaml-syntax", f"YAML syntax error: the character {bad[0]!r} "
+                 f"(#x{ord(bad[0]):04x}) is not allowed in YAML; remove it", line, col)
