@@ -24,17 +24,17 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from syncer.backends.base import BlockSpec, IncompleteListing, RemoteBlock
 from syncer.backends.caldav_common import (
     DEFAULT_TIMEOUT,
     Collection,
-    DavConnection,
+    DavAdapter,
     DavObject,
-    Target,
     is_collection_url,
     merge_delta,
+    settings_url,
+    settings_value,
 )
 from syncer.core.model import BusyTime
 from syncer.errors import ConfigError
@@ -43,7 +43,6 @@ from syncer.ical import (
     blocks_from_ics,
     busy_from_calendars,
     event_ics,
-    href_name,
     parse_ics,
 )
 
@@ -52,10 +51,11 @@ DEFAULT_CALENDAR = "Goals"
 _OWNED_UID_LINE = re.compile(r"^UID:goalsync-[^\r\n]*@goalsync\r?$", re.MULTILINE)
 
 
-class CalDAVCalendar:
+class CalDAVCalendar(DavAdapter):
     """Time blocks on a CalDAV calendar. Connects lazily, on the first call."""
 
     name = "caldav"
+    component = "VEVENT"
 
     def __init__(
         self,
@@ -70,40 +70,11 @@ class CalDAVCalendar:
         floating_tz: tzinfo = UTC,
         known_urls: Mapping[str, str] | None = None,
     ) -> None:
-        self.dav = DavConnection(url, username, password, timeout=timeout,
-                                 allow_insecure_http=allow_insecure_http)
+        super().__init__(url, username, password, calendar, timeout=timeout,
+                         allow_insecure_http=allow_insecure_http, known_urls=known_urls)
         self.calendar_name = calendar
         self.busy_names = tuple(busy_calendars)
         self.floating_tz = floating_tz
-        self._locator = Target(self.dav, calendar, "VEVENT", known_urls)
-        self._hrefs: dict[str, str] = {}  # uid → object URL, as last listed
-        self._deleted: dict[str, str] = {}  # uid → object URL, deleted this run
-
-    @property
-    def requests(self) -> int:
-        """HTTP requests sent so far (for benchmarks and tests)."""
-        return self.dav.requests
-
-    def close(self) -> None:
-        """Close the HTTP session; the adapter must not be used afterwards."""
-        self.dav.close()
-
-    @property
-    def target(self) -> Collection:
-        """The target calendar (found or created on first use)."""
-        return self._locator.get()
-
-    def remember_urls(self, known_urls: Mapping[str, str]) -> None:
-        """Use URLs a former run resolved (``resolved_urls()``); before the first call."""
-        self._locator = Target(self.dav, self.calendar_name, "VEVENT", known_urls)
-
-    def resolved_urls(self) -> dict[str, str]:
-        """The calendar home and target URLs resolved so far, for ``known_urls``."""
-        return self._locator.resolved_urls()
-
-    def target_missing(self) -> bool:
-        """Whether the target calendar does not exist yet (never creates it)."""
-        return self._locator.missing()
 
     # -- reading
 
@@ -176,9 +147,7 @@ class CalDAVCalendar:
         busy calendars one depth-1 PROPFIND of the calendar home (plus one per calendar
         without either token, or given by URL outside the calendar home)."""
         if not self.busy_names:
-            target = self._locator.fresh()
-            now = target.state or self.dav.collection_state(target.url)
-            return token != now, now
+            return self._target_changes(token)
         available = self.dav.collections()
         listed = self._locator.in_listing(available)
         if listed is None:  # gone, or not made yet: find (or create) it anew
@@ -220,19 +189,14 @@ class CalDAVCalendar:
                 self._hrefs[block.uid] = self.dav.object_url(target_url, obj.href)
             return blocks
 
-        blocks = merge_delta(listing, delta, self._path_of, lambda b: b.uid, parse)
+        blocks = merge_delta(listing, delta, lambda b: self._path_of_uid(b.uid),
+                             lambda b: b.uid, parse)
         if blocks is None:
             return None
         new_token = delta.sync_token + (f"|{busy_parts}" if busy_parts else "")
         return new_token, sorted(blocks, key=lambda b: (b.start, b.uid))
 
-    def _path_of(self, block: RemoteBlock) -> str:
-        return unquote(urlsplit(self._deleted.get(block.uid) or self._url(block.uid)).path)
-
     # -- writing
-
-    def _url(self, uid: str) -> str:
-        return self._hrefs.get(uid) or self.dav.object_url(self.target.url, href_name(uid))
 
     def create(self, spec: BlockSpec) -> str:
         """PUT with If-None-Match: *; returns the ETag. Raises PreconditionFailed if the
@@ -250,8 +214,7 @@ class CalDAVCalendar:
     def delete(self, uid: str, etag: str | None) -> None:
         """DELETE with If-Match: etag. Raises PreconditionFailed, NotFound."""
         self.dav.delete(self._url(uid), etag)
-        self._deleted[uid] = self._url(uid)
-        self._hrefs.pop(uid, None)
+        self._forget_deleted(uid)
 
 
 def _by_name(collections: list[Collection], name: str) -> Collection | None:
@@ -264,20 +227,11 @@ def _by_name(collections: list[Collection], name: str) -> Collection | None:
     return None
 
 
-def settings_value(settings: Mapping[str, Any], key: str, default: Any = None) -> Any:
-    value = settings.get(key, default)
-    return default if value is None else value
-
-
 def from_settings(settings: Mapping[str, Any], password: str | None) -> CalDAVCalendar:
     """Build the adapter from the ``[caldav]`` config section (keys: url, username,
     calendar, busy_calendars, allow_insecure_http, timeout). Raises ConfigError."""
-    url = settings_value(settings, "url")
-    if not url:
-        raise ConfigError("[caldav] url is not set",
-                          hint="set it in the config file, e.g. url = \"https://dav.example.com/\"")
     return CalDAVCalendar(
-        url=str(url),
+        url=settings_url(settings),
         username=settings_value(settings, "username"),
         password=password,
         calendar=str(settings_value(settings, "calendar", DEFAULT_CALENDAR)),

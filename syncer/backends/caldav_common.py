@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
-from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
 from syncer.backends.base import (
@@ -41,7 +41,7 @@ from syncer.backends.base import (
     Unreachable,
 )
 from syncer.errors import ConfigError
-from syncer.ical import UID_PREFIX
+from syncer.ical import UID_PREFIX, href_name
 
 NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav", "cs": "http://calendarserver.org/ns/"}
 DEFAULT_TIMEOUT = 30
@@ -876,6 +876,88 @@ class Target:
             return found
         self.forget()
         return None
+
+
+class DavAdapter:
+    """What both CalDAV adapters share: the connection, the one target collection
+    (holding ``component``), and each owned object's URL as last listed. Connects
+    lazily, on the first call."""
+
+    component = ""  # "VEVENT" or "VTODO", set by each adapter
+
+    def __init__(self, url: str, username: str | None, password: str | None,
+                 target_name: str, *, timeout: float = DEFAULT_TIMEOUT,
+                 allow_insecure_http: bool = False,
+                 known_urls: Mapping[str, str] | None = None) -> None:
+        self.dav = DavConnection(url, username, password, timeout=timeout,
+                                 allow_insecure_http=allow_insecure_http)
+        self._locator = Target(self.dav, target_name, self.component, known_urls)
+        self._hrefs: dict[str, str] = {}  # uid → object URL, as last listed
+        self._deleted: dict[str, str] = {}  # uid → object URL, deleted this run
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent so far (for benchmarks and tests)."""
+        return self.dav.requests
+
+    def close(self) -> None:
+        """Close the HTTP session; the adapter must not be used afterwards."""
+        self.dav.close()
+
+    @property
+    def target(self) -> Collection:
+        """The target calendar or task list (found or created on first use)."""
+        return self._locator.get()
+
+    def remember_urls(self, known_urls: Mapping[str, str]) -> None:
+        """Use URLs a former run resolved (``resolved_urls()``); before the first call."""
+        self._locator = Target(self.dav, self._locator.name, self.component, known_urls)
+
+    def resolved_urls(self) -> dict[str, str]:
+        """The calendar home and target URLs resolved so far, for ``known_urls``."""
+        return self._locator.resolved_urls()
+
+    def target_missing(self) -> bool:
+        """Whether the target does not exist yet (never creates it)."""
+        return self._locator.missing()
+
+    def _url(self, uid: str) -> str:
+        return self._hrefs.get(uid) or self.dav.object_url(self.target.url, href_name(uid))
+
+    def _path_of_uid(self, uid: str) -> str:
+        """The path of ``uid``'s object, also when it was deleted in this run."""
+        return object_path(self._deleted.get(uid) or self._url(uid))
+
+    def _forget_deleted(self, uid: str) -> None:
+        self._deleted[uid] = self._url(uid)
+        self._hrefs.pop(uid, None)
+
+    def _target_changes(self, token: str | None) -> tuple[bool, str | None]:
+        """``(changed, new_token)`` from the target's sync-token / ctag alone: one
+        depth-0 PROPFIND once its URL is known (discovery first otherwise)."""
+        target = self._locator.fresh()
+        now = target.state or self.dav.collection_state(target.url)
+        return token != now, now
+
+
+def object_path(url: str) -> str:
+    """The decoded path of an object URL (what a sync-collection REPORT names)."""
+    return unquote(urlsplit(url).path)
+
+
+def settings_value(settings: Mapping[str, Any], key: str, default: Any = None) -> Any:
+    """``settings[key]``, or ``default`` when it is missing or None."""
+    value = settings.get(key, default)
+    return default if value is None else value
+
+
+def settings_url(settings: Mapping[str, Any]) -> str:
+    """The ``[caldav]`` url; raises ConfigError when it is not set."""
+    url = settings_value(settings, "url")
+    if not url:
+        raise ConfigError("[caldav] url is not set",
+                          hint="set it in the config file, e.g. url = \"https://dav.example.com/\"")
+    return str(url)
 
 
 _WRITES = frozenset({"PUT", "DELETE", "MKCALENDAR"})

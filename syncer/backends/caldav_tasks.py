@@ -40,21 +40,19 @@ from syncer.backends.base import (
     Unreachable,
     UpdateTask,
 )
-from syncer.backends.caldav_calendar import settings_value
 from syncer.backends.caldav_common import (
     DEFAULT_TIMEOUT,
-    Collection,
-    DavConnection,
+    DavAdapter,
     DavObject,
-    Target,
     WriteRefused,
     merge_delta,
+    object_path,
+    settings_url,
+    settings_value,
 )
-from syncer.errors import ConfigError
 from syncer.ical import (
     UID_PREFIX,
     find_todo,
-    href_name,
     parse_ics,
     task_from_todo,
     task_uid,
@@ -67,10 +65,11 @@ DEFAULT_TASK_LIST = "Goals"
 UID_GENERATIONS = 3
 
 
-class CalDAVTasks:
+class CalDAVTasks(DavAdapter):
     """Tasks as VTODOs on a CalDAV task list. Connects lazily, on the first call."""
 
     name = "caldav"
+    component = "VTODO"
 
     def __init__(
         self,
@@ -83,40 +82,9 @@ class CalDAVTasks:
         allow_insecure_http: bool = False,
         known_urls: Mapping[str, str] | None = None,
     ) -> None:
-        self.dav = DavConnection(url, username, password, timeout=timeout,
-                                 allow_insecure_http=allow_insecure_http)
+        super().__init__(url, username, password, task_list, timeout=timeout,
+                         allow_insecure_http=allow_insecure_http, known_urls=known_urls)
         self.task_list_name = task_list
-        self._locator = Target(self.dav, task_list, "VTODO", known_urls)
-        self._hrefs: dict[str, str] = {}  # uid → object URL, as last listed
-        self._deleted: dict[str, str] = {}  # uid → object URL, deleted this run
-
-    @property
-    def requests(self) -> int:
-        return self.dav.requests
-
-    def close(self) -> None:
-        """Close the HTTP session; the adapter must not be used afterwards."""
-        self.dav.close()
-
-    @property
-    def target(self) -> Collection:
-        """The task list (found or created on first use)."""
-        return self._locator.get()
-
-    def remember_urls(self, known_urls: Mapping[str, str]) -> None:
-        """Use URLs a former run resolved (``resolved_urls()``); before the first call."""
-        self._locator = Target(self.dav, self.task_list_name, "VTODO", known_urls)
-
-    def resolved_urls(self) -> dict[str, str]:
-        """The calendar home and task list URLs resolved so far, for ``known_urls``."""
-        return self._locator.resolved_urls()
-
-    def target_missing(self) -> bool:
-        """Whether the task list does not exist yet (never creates it)."""
-        return self._locator.missing()
-
-    def _url(self, uid: str) -> str:
-        return self._hrefs.get(uid) or self.dav.object_url(self.target.url, href_name(uid))
 
     # -- reading
 
@@ -163,7 +131,7 @@ class CalDAVTasks:
 
     def _read(self, uid: str) -> tuple[icalendar.Todo, str | None]:
         url = self._url(uid)
-        objects = self.dav.fetch(self.target.url, [_path(url)])
+        objects = self.dav.fetch(self.target.url, [object_path(url)])
         if not objects:
             raise NotFound(f"no task {uid} on {self.dav.host}")
         todo = find_todo(parse_ics(objects[0].data))
@@ -174,9 +142,7 @@ class CalDAVTasks:
     def changes_since(self, token: str | None) -> tuple[bool, str | None]:
         """``(changed, new_token)`` from the task list's sync-token / ctag: one depth-0
         PROPFIND once its URL is known (discovery first otherwise)."""
-        target = self._locator.fresh()
-        now = target.state or self.dav.collection_state(target.url)
-        return token != now, now
+        return self._target_changes(token)
 
     def tasks_since(
         self, token: str | None, listing: Sequence[RemoteTask],
@@ -197,13 +163,11 @@ class CalDAVTasks:
             self._hrefs[task.remote_id] = self.dav.object_url(target_url, obj.href)
             return [task]
 
-        tasks = merge_delta(listing, delta, self._path_of, lambda t: t.remote_id, parse)
+        tasks = merge_delta(listing, delta, lambda t: self._path_of_uid(t.remote_id),
+                            lambda t: t.remote_id, parse)
         if tasks is None:
             return None
         return delta.sync_token, sorted(tasks, key=lambda t: t.key)
-
-    def _path_of(self, task: RemoteTask) -> str:
-        return _path(self._deleted.get(task.remote_id) or self._url(task.remote_id))
 
     # -- writing
 
@@ -281,8 +245,7 @@ class CalDAVTasks:
                                 retryable=False)
         except PreconditionFailed:
             return ChangeResult(change.key, change.remote_id, error="changed remotely")
-        self._deleted[change.remote_id] = self._url(change.remote_id)
-        self._hrefs.pop(change.remote_id, None)
+        self._forget_deleted(change.remote_id)
         return ChangeResult(change.key, change.remote_id)
 
     # -- what the user does in their app, for tests and demos
@@ -306,21 +269,11 @@ def _failed(change: TaskChange, message: str) -> ChangeResult:
     return ChangeResult(change.spec.key, remote_id, error=message)
 
 
-def _path(url: str) -> str:
-    from urllib.parse import unquote, urlsplit
-
-    return unquote(urlsplit(url).path)
-
-
 def from_settings(settings: Mapping[str, Any], password: str | None) -> CalDAVTasks:
     """Build the adapter from the ``[caldav]`` config section (keys: url, username,
     task_list, allow_insecure_http, timeout). Raises ConfigError."""
-    url = settings_value(settings, "url")
-    if not url:
-        raise ConfigError("[caldav] url is not set",
-                          hint="set it in the config file, e.g. url = \"https://dav.example.com/\"")
     return CalDAVTasks(
-        url=str(url),
+        url=settings_url(settings),
         username=settings_value(settings, "username"),
         password=password,
         task_list=str(settings_value(settings, "task_list", DEFAULT_TASK_LIST)),
