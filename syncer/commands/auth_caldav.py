@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from syncer import credentials
+from syncer.commands.auth_common import exit_not_stored
 from syncer.errors import ConfigError, CredentialError, GoalsyncError
 
 
@@ -83,10 +84,7 @@ def caldav_auth(ctx: click.Context, config_path: str | None, url: str | None,
                        f"({count} calendar(s) found).")
         _store(password)
     except GoalsyncError as error:
-        click.echo(f"goalsync: {error.message}; nothing was stored.", err=True)
-        if error.hint:
-            click.echo(f"hint: {error.hint}", err=True)
-        ctx.exit(error.exit_code)
+        exit_not_stored(ctx, error)
     click.echo("CalDAV password stored in the system keyring.")
 
 

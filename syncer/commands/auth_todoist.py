@@ -11,6 +11,7 @@ from todoist_api_python.api import TodoistAPI
 
 from syncer import credentials
 from syncer.backends.todoist_http import DEFAULT_API_URL, Retrier, routed_client
+from syncer.commands.auth_common import exit_not_stored
 from syncer.errors import GoalsyncError
 
 
@@ -56,8 +57,5 @@ def todoist_auth(ctx: click.Context, token_stdin: bool, api_url: str) -> None:
         verify_token(token, api_url)
         credentials.set_secret("todoist", token)
     except GoalsyncError as error:
-        click.echo(f"goalsync: {error.message}; nothing was stored.", err=True)
-        if error.hint:
-            click.echo(f"hint: {error.hint}", err=True)
-        ctx.exit(error.exit_code)
+        exit_not_stored(ctx, error)
     click.echo("Todoist token verified and stored in the system keyring.")
