@@ -240,6 +240,26 @@ def _ok_props(response: Any) -> Any | None:
     return None
 
 
+def _calendar_props(response: Any) -> Any | None:
+    """The OK props of a response that is a calendar collection; None otherwise."""
+    prop = _ok_props(response)
+    if prop is None or prop.find("d:resourcetype/c:calendar", NS) is None:
+        return None
+    return prop
+
+
+def _collection(url: str, prop: Any) -> Collection:
+    """The calendar collection at ``url`` as ``prop`` (_PROPFIND_COLLECTIONS) describes
+    it; unnamed ones are called by the last segment of their URL."""
+    comps = frozenset(
+        c.get("name", "").upper()
+        for c in prop.iterfind("c:supported-calendar-component-set/c:comp", NS)
+    )
+    name = _prop_text(prop, "d:displayname") or url.rstrip("/").rsplit("/", 1)[-1]
+    return Collection(url, name, comps, _prop_text(prop, "cs:getctag"),
+                      _prop_text(prop, "d:sync-token"))
+
+
 def _href(response: Any) -> str:
     """The response's href as an unquoted path (some servers send absolute URLs)."""
     from urllib.parse import unquote
@@ -495,17 +515,9 @@ class DavConnection:
                                     {"Depth": "1", "Content-Type": "application/xml"})
         found = []
         for item in _responses(response.tree):
-            prop = _ok_props(item)
-            if prop is None or prop.find("d:resourcetype/c:calendar", NS) is None:
-                continue
-            comps = frozenset(
-                c.get("name", "").upper()
-                for c in prop.iterfind("c:supported-calendar-component-set/c:comp", NS)
-            )
-            url = urljoin(home, quote(_href(item)))
-            name = _prop_text(prop, "d:displayname") or url.rstrip("/").rsplit("/", 1)[-1]
-            found.append(Collection(url, name, comps, _prop_text(prop, "cs:getctag"),
-                                    _prop_text(prop, "d:sync-token")))
+            prop = _calendar_props(item)
+            if prop is not None:
+                found.append(_collection(urljoin(home, quote(_href(item))), prop))
         return found
 
     def collection_at(self, url: str) -> Collection | None:
@@ -517,16 +529,9 @@ class DavConnection:
         if response.status != 207:
             return None
         for item in _responses(response.tree):
-            prop = _ok_props(item)
-            if prop is None or prop.find("d:resourcetype/c:calendar", NS) is None:
-                continue
-            comps = frozenset(
-                c.get("name", "").upper()
-                for c in prop.iterfind("c:supported-calendar-component-set/c:comp", NS)
-            )
-            name = _prop_text(prop, "d:displayname") or url.rstrip("/").rsplit("/", 1)[-1]
-            return Collection(url, name, comps, _prop_text(prop, "cs:getctag"),
-                              _prop_text(prop, "d:sync-token"))
+            prop = _calendar_props(item)
+            if prop is not None:
+                return _collection(url, prop)
         return None
 
     def find_collection(self, name: str, component: str) -> Collection | None:
