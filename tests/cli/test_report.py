@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from syncer.cli import cli
 from syncer.core.model import Block
 from syncer.state import STATE_FILE, State
+from tests.helpers.home import isolate_home
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "career.yaml"
 NOW = "2026-12-01T12:00:00+00:00"
@@ -24,9 +25,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or (
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("GOALSYNC_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("GOALSYNC_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    isolate_home(monkeypatch, tmp_path)
     with State.open(tmp_path / "state" / STATE_FILE) as state:
         state.begin_run(datetime(2026, 11, 1, tzinfo=UTC))
         state.end_run(datetime(2026, 11, 1, 0, 1, tzinfo=UTC), {})

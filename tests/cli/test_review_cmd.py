@@ -14,6 +14,7 @@ from syncer.commands.review_cmd import REVIEW_NOTES_META, Answers, load_answers
 from syncer.core.review import Prompt
 from syncer.errors import UsageError
 from syncer.state import STATE_FILE, State
+from tests.helpers.home import isolate_home
 
 PLAN = """\
 # keep me
@@ -39,9 +40,7 @@ NOW = "2026-12-01T12:00:00+00:00"
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("GOALSYNC_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("GOALSYNC_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    isolate_home(monkeypatch, tmp_path)
     (tmp_path / "goals.yaml").write_text(PLAN, encoding="utf-8")
     with State.open(tmp_path / "state" / STATE_FILE) as state:
         state.begin_run(datetime(2026, 11, 1, tzinfo=UTC))

@@ -12,36 +12,16 @@ from click.testing import CliRunner
 from syncer.cli import cli
 from syncer.core.model import Block
 from syncer.state import STATE_FILE, State
+from tests.helpers.home import isolate_home
+from tests.helpers.plans import GOAL_G_PLAN
 
-PLAN = """\
-# my plan
-timezone: UTC
-goals:
-  - id: g
-    title: Goal G
-    deadline: 2026-12-31
-    milestones:
-      - id: m1
-        title: M1
-        due: 2026-12-15
-        celebrate: Cake
-        steps:
-          - {id: a, title: A, estimate: 2h}
-          - {id: b, title: B, estimate: 1h, after: [a]}
-          - {id: c, title: C}
-      - id: m2
-        title: M2
-        steps:
-          - {id: d, title: D, estimate: 4h, done: true}
-"""
+PLAN = "# my plan\n" + GOAL_G_PLAN
 
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A plan file and an isolated state folder and config."""
-    monkeypatch.setenv("GOALSYNC_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("GOALSYNC_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    isolate_home(monkeypatch, tmp_path)
     (tmp_path / "goals.yaml").write_text(PLAN, encoding="utf-8")
     return tmp_path
 

@@ -16,26 +16,11 @@ from click.testing import CliRunner
 from syncer import engine
 from syncer.backends.memory import MemoryCalendarBackend, MemoryTaskBackend
 from syncer.cli import cli, main
+from tests.helpers.home import isolate_home
+from tests.helpers.plans import pmp_plan
 
 NOW = "2026-11-23T08:00:00+00:00"
-PLAN = """\
-timezone: UTC
-goals:
-  - id: pmp
-    title: Become a certified project manager
-    specific: Obtain the PMP certification from the PMI this year
-    measurable: {metric: exam score, target: 80, unit: "%"}
-    achievable: A course plus study sessions
-    relevant: Lets me lead programmes
-    deadline: 2027-06-30
-    milestones:
-      - id: course
-        title: Complete a PMP course
-        due: 2027-03-31
-        steps:
-          - {id: research, title: Research PMP courses, estimate: 2h}
-          - {id: enroll, title: Enroll in the course, estimate: 30m, after: [research]}
-"""
+PLAN = pmp_plan(steps=2, priority=False)
 
 
 @pytest.fixture
@@ -48,9 +33,7 @@ def memory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> engine.Backends:
         yield backends
 
     monkeypatch.setattr(engine, "open_backends", fake_open)
-    monkeypatch.setenv("GOALSYNC_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.delenv("GOALSYNC_CONFIG", raising=False)
+    isolate_home(monkeypatch, tmp_path, config_dir="xdg")
     (tmp_path / "goals.yaml").write_text(PLAN)
     monkeypatch.chdir(tmp_path)
     return backends
@@ -155,9 +138,7 @@ def test_plan_on_a_fresh_machine_starts_no_server_and_writes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     state = tmp_path / "state"
     state.mkdir()
-    monkeypatch.setenv("GOALSYNC_STATE_DIR", str(state))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.delenv("GOALSYNC_CONFIG", raising=False)
+    isolate_home(monkeypatch, tmp_path, config_dir="xdg", state_dir=state)
     (tmp_path / "goals.yaml").write_text(PLAN)
     result = CliRunner().invoke(cli, ["plan", str(tmp_path / "goals.yaml"), "--now", NOW])
     assert result.exit_code == 0, result.output

@@ -23,33 +23,14 @@ from syncer.state import lock
 from tests.fake_todoist import FakeTodoist
 from tests.fixtures.radicale import RADICALE_USER, unique_name
 from tests.fixtures.todoist import FAKE_TOKEN
+from tests.helpers.plans import PMP_STEP_LINES, pmp_plan
 
 pytestmark = pytest.mark.integration
 
 NOW = "2026-11-23T08:00:00+00:00"  # a Monday
 NOW_DT = datetime.fromisoformat(NOW)
-STEPS = """\
-          - {id: research, title: Research PMP courses, estimate: 2h}
-          - {id: enroll, title: Enroll in the course, estimate: 30m, after: [research]}
-          - {id: study, title: Study chapters 1-4, estimate: 6h, after: [enroll]}
-"""
-PLAN = """\
-timezone: UTC
-goals:
-  - id: pmp
-    title: Become a certified project manager
-    specific: Obtain the PMP certification from the PMI this year
-    measurable: {metric: exam score, target: 80, unit: "%"}
-    achievable: A course plus study sessions
-    relevant: Lets me lead programmes
-    deadline: 2027-06-30
-    priority: important
-    milestones:
-      - id: course
-        title: Complete a PMP course
-        due: 2027-03-31
-        steps:
-"""
+STEPS = "".join(PMP_STEP_LINES)
+PLAN = pmp_plan(steps=0)
 
 
 @dataclass

@@ -22,32 +22,14 @@ from syncer.config import from_mapping
 from syncer.embedded import DEFAULT_USER, EmbeddedServer
 from syncer.engine import SyncReport, sync
 from syncer.state import State
+from tests.helpers.plans import pmp_plan
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime.fromisoformat("2026-11-23T08:00:00+00:00")  # a Monday
 WRITES = frozenset({"PUT", "DELETE", "MKCALENDAR", "PROPPATCH"})
 REPORTS = ("sync-collection", "calendar-query", "calendar-multiget")
-PLAN = """\
-timezone: UTC
-goals:
-  - id: pmp
-    title: Become a certified project manager
-    specific: Obtain the PMP certification from the PMI this year
-    measurable: {metric: exam score, target: 80, unit: "%"}
-    achievable: A course plus study sessions
-    relevant: Lets me lead programmes
-    deadline: 2027-06-30
-    priority: important
-    milestones:
-      - id: course
-        title: Complete a PMP course
-        due: 2027-03-31
-        steps:
-          - {id: research, title: Research PMP courses, estimate: 2h}
-          - {id: enroll, title: Enroll in the course, estimate: 30m, after: [research]}
-          - {id: study, title: Study chapters 1-4, estimate: 6h, after: [enroll]}
-"""
+PLAN = pmp_plan()
 
 
 class Wire:

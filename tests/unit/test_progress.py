@@ -20,28 +20,9 @@ from syncer.core.progress import (
 )
 from syncer.errors import ConfigError
 from syncer.policy import load_rules
+from tests.helpers.plans import GOAL_G_PLAN
 
-PLAN = """\
-timezone: UTC
-goals:
-  - id: g
-    title: Goal G
-    deadline: 2026-12-31
-    milestones:
-      - id: m1
-        title: M1
-        due: 2026-12-15
-        celebrate: Cake
-        steps:
-          - {id: a, title: A, estimate: 2h}
-          - {id: b, title: B, estimate: 1h, after: [a]}
-          - {id: c, title: C}    # no estimate: weighs the default 60 minutes
-      - id: m2
-        title: M2
-        steps:
-          - {id: d, title: D, estimate: 4h, done: true}
-"""
-# Weights: a 120, b 60, c 60, d 240 → 480 minutes in all; d is done in the plan.
+PLAN = GOAL_G_PLAN  # weights: a 120, b 60, c 60, d 240 → 480 minutes; d is done
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 RULES = ProgressRules()
 

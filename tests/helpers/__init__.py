@@ -1,0 +1,1 @@
+"""Helpers several test modules share (plans, configs)."""
