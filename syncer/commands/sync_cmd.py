@@ -47,13 +47,16 @@ def _plan_argument(func: Callable[..., Any]) -> Callable[..., Any]:
                           type=click.Path(dir_okay=False, path_type=str))(func)
 
 
+def _sync_parameters(func: Callable[..., Any]) -> Callable[..., Any]:
+    """PLAN and the options ``plan`` and ``sync`` both take, in this order."""
+    for decorate in (rebind_option, force_option, json_option, now_option, config_option,
+                     _plan_argument):
+        func = decorate(func)
+    return func
+
+
 @click.command("plan")
-@_plan_argument
-@config_option
-@now_option
-@json_option
-@force_option
-@rebind_option
+@_sync_parameters
 def plan_command(plan_path: str, config_path: str | None, now: datetime | None,
                  as_json: bool, force: bool, rebind: bool) -> None:
     """Show what `goalsync sync PLAN` would do, without changing anything."""
@@ -67,12 +70,7 @@ def plan_command(plan_path: str, config_path: str | None, now: datetime | None,
 
 
 @click.command("sync")
-@_plan_argument
-@config_option
-@now_option
-@json_option
-@force_option
-@rebind_option
+@_sync_parameters
 def sync_command(plan_path: str, config_path: str | None, now: datetime | None,
                  as_json: bool, force: bool, rebind: bool) -> None:
     """Put the plan's steps into your task app and book time blocks on your calendar.
