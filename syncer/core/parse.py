@@ -41,7 +41,7 @@ from syncer.core.model import (
     Step,
     slugify,
 )
-from syncer.core.yamlnodes import Node, Scalar, YamlMap, YamlSeq, compose, plain_data
+from syncer.core.yamlnodes import Node, Scalar, YamlMap, YamlSeq, compose
 from syncer.errors import PlanError
 
 PLAN_KEYS = ("vision", "timezone", "id", "weekly_hours", "reflection", "goals")
@@ -163,8 +163,16 @@ def _scalar_text(value: Node | None) -> str | None:
 
 
 def _shown(value: Node | None) -> str:
-    """The value as a message quotes it: ``'soon'``, ``30``, ``['a']``, ``None``."""
-    return repr(plain_data(value))
+    """The value as a message quotes it: ``'soon'``, ``30``, ``['a', 'b']``, ``a mapping``.
+
+    Bounded: a nested or long collection is named, never printed.
+    """
+    if isinstance(value, Scalar):
+        return repr(value.value)
+    if isinstance(value, YamlSeq) and len(value) <= 10 and all(isinstance(item, Scalar)
+                                                             for item in value):
+        return repr([item.value for item in value if isinstance(item, Scalar)])
+    return "a list" if isinstance(value, YamlSeq) else "a mapping" if value else "nothing"
 
 
 def _text(ctx: _Ctx, node: YamlMap, key: str, where: str, required: bool = False) -> str:
@@ -214,8 +222,12 @@ def _minutes(ctx: _Ctx, node: YamlMap, key: str, where: str) -> int | None:
     if value is None:
         return None
     code = "bad-estimate" if key == "estimate" else "bad-duration"
+    if not isinstance(value, Scalar):
+        ctx.error(ctx.value(node, key), code, f"`{key}` of {where} must be a duration such as "
+                  f"30m, 2h or 1h30m, not {_shown(value)}")
+        return None
     try:
-        minutes = parse_duration(plain_data(value))
+        minutes = parse_duration(value.value)
     except ValueError as err:
         ctx.error(ctx.value(node, key), code, f"`{key}` of {where}: {err}")
         return None
@@ -283,11 +295,14 @@ def _identity(ctx: _Ctx, node: YamlMap, title: str, kind: str, parent: str,
         ident, pos = slugify(title), ctx.node(node)
     else:
         ident, pos = (_scalar_text(raw) or ""), ctx.value(node, "id")
-        if not ID_PATTERN.match(ident):
-            written = ident or str(plain_data(raw))
+        if not isinstance(raw, Scalar):
+            ident = slugify(title)
+            ctx.error(pos, "bad-id", f"{kind} id must be a word such as `research`, "
+                      f"not {_shown(raw)}")
+        elif not ID_PATTERN.match(ident):
             ctx.error(pos, "bad-id",
-                      f"{kind} id {written!r} may hold only lowercase letters, digits, '-' "
-                      f"and '_', starting with a letter or digit; try `{slugify(written)}`")
+                      f"{kind} id {ident!r} may hold only lowercase letters, digits, '-' "
+                      f"and '_', starting with a letter or digit; try `{slugify(ident)}`")
     if ident in seen:
         first = seen[ident]
         how = "" if raw is not None else " (taken from its title; give it an explicit `id`)"
@@ -347,9 +362,9 @@ def _plan_id(ctx: _Ctx, data: YamlMap) -> str:
         return slugify(PurePath(ctx.path).stem)
     ident = _scalar_text(data["id"]) or ""
     if not ID_PATTERN.match(ident):
+        written = repr(ident) if isinstance(data["id"], Scalar) else _shown(data["id"])
         ctx.error(ctx.value(data, "id"), "bad-id",
-                  f"plan id {ident or plain_data(data['id'])!r} may hold only lowercase letters, "
-                  "digits, '-' and '_'")
+                  f"plan id {written} may hold only lowercase letters, digits, '-' and '_'")
     return ident
 
 

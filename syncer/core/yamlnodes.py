@@ -153,15 +153,6 @@ def core_value(text: str) -> Any:
     return math.nan if _NAN.match(text) else text
 
 
-def plain_data(node: Node | None) -> Any:
-    """``node`` as plain dicts, lists and scalar values (for messages)."""
-    if isinstance(node, YamlMap):
-        return {key: plain_data(value) for key, value in node.items()}
-    if isinstance(node, YamlSeq):
-        return [plain_data(item) for item in node]
-    return None if node is None else node.value
-
-
 # --------------------------------------------------------------------------- composer
 
 

@@ -184,6 +184,22 @@ def test_aliases_share_nodes_instead_of_copying_them() -> None:
     assert isinstance(a8, YamlSeq) and a8[0] is a7
 
 
+def test_a_deeply_nested_value_is_reported_not_a_crash() -> None:
+    depth = 20_000
+    found = problems(goal(f"    title: G\n    deadline: {'[' * depth}{']' * depth}\n"))
+    assert found == [("bad-date", 5, 15,
+                      "`deadline` of goal `g` is not a valid date: a list (write YYYY-MM-DD)")]
+
+
+def test_a_list_where_a_word_belongs_is_named_in_the_message() -> None:
+    found = problems(step("title: A, id: [x], estimate: [1, 2]"))
+    assert [(c, m) for c, _, _, m in found] == [
+        ("bad-id", "step id must be a word such as `research`, not ['x']"),
+        ("bad-estimate", "`estimate` of step `g/m/a` must be a duration such as 30m, 2h or "
+                         "1h30m, not [1, 2]"),
+    ]
+
+
 # --------------------------------------------------------------------------- tags, documents
 
 
