@@ -13,7 +13,7 @@ listing must never look like deletions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -97,6 +97,30 @@ class ChangeResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def change_identity(change: TaskChange) -> tuple[str, str | None]:
+    """``(plan key, remote id)`` of a change; the remote id is None for a create."""
+    if isinstance(change, CreateTask):
+        return change.spec.key, None
+    if isinstance(change, UpdateTask):
+        return change.spec.key, change.remote_id
+    return change.key, change.remote_id
+
+
+def apply_change(
+    change: TaskChange,
+    create: Callable[[TaskSpec], ChangeResult],
+    update: Callable[[UpdateTask], ChangeResult],
+    delete: Callable[[DeleteTask], ChangeResult],
+) -> ChangeResult:
+    """Hand ``change`` to the one of ``create`` (given the spec), ``update`` and
+    ``delete`` that fits it, and return what that gives."""
+    if isinstance(change, CreateTask):
+        return create(change.spec)
+    if isinstance(change, UpdateTask):
+        return update(change)
+    return delete(change)
 
 
 class TaskBackend(Protocol):

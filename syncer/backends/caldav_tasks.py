@@ -29,7 +29,6 @@ from syncer.backends.base import (
     AuthError,
     BackendError,
     ChangeResult,
-    CreateTask,
     DeleteTask,
     IncompleteListing,
     NotFound,
@@ -39,6 +38,8 @@ from syncer.backends.base import (
     TaskSpec,
     Unreachable,
     UpdateTask,
+    apply_change,
+    change_identity,
 )
 from syncer.backends.caldav_common import (
     DEFAULT_TIMEOUT,
@@ -189,11 +190,7 @@ class CalDAVTasks(DavAdapter):
         return results
 
     def _apply_one(self, change: TaskChange) -> ChangeResult:
-        if isinstance(change, CreateTask):
-            return self._create(change.spec)
-        if isinstance(change, UpdateTask):
-            return self._update(change)
-        return self._delete(change)
+        return apply_change(change, self._create, self._update, self._delete)
 
     def _create(self, spec: TaskSpec) -> ChangeResult:
         """PUT with If-None-Match: *. An existing object with this UID (made before a
@@ -263,10 +260,7 @@ class CalDAVTasks(DavAdapter):
 
 
 def _failed(change: TaskChange, message: str) -> ChangeResult:
-    if isinstance(change, DeleteTask):
-        return ChangeResult(change.key, change.remote_id, error=message)
-    remote_id = change.remote_id if isinstance(change, UpdateTask) else None
-    return ChangeResult(change.spec.key, remote_id, error=message)
+    return ChangeResult(*change_identity(change), error=message)
 
 
 def from_settings(settings: Mapping[str, Any], password: str | None) -> CalDAVTasks:

@@ -12,7 +12,6 @@ from typing import Any
 from syncer.backends.base import (
     BlockSpec,
     ChangeResult,
-    CreateTask,
     DeleteTask,
     NotFound,
     PreconditionFailed,
@@ -21,6 +20,7 @@ from syncer.backends.base import (
     TaskChange,
     TaskSpec,
     UpdateTask,
+    apply_change,
 )
 from syncer.core.model import BusyTime, Interval
 
@@ -76,11 +76,7 @@ class MemoryTaskBackend:
         return [self._apply_one(change) for change in changes]
 
     def _apply_one(self, change: TaskChange) -> ChangeResult:
-        if isinstance(change, CreateTask):
-            return self._create(change.spec)
-        if isinstance(change, UpdateTask):
-            return self._update(change)
-        return self._delete(change)
+        return apply_change(change, self._create, self._update, self._delete)
 
     def _create(self, spec: TaskSpec) -> ChangeResult:
         for task in self.tasks.values():

@@ -53,6 +53,7 @@ from syncer.backends.base import (
     TaskSpec,
     Unreachable,
     UpdateTask,
+    change_identity,
 )
 from syncer.backends.todoist_http import (
     DEFAULT_API_URL,
@@ -426,7 +427,7 @@ class TodoistTasks:
                 results.append(plan.results[index])
                 continue
             error = _first_error(by_change.get(index, []), statuses)
-            key, remote_id = _identity(change)
+            key, remote_id = change_identity(change)
             if index in plan.create_temp:
                 remote_id = ids.get(plan.create_temp[index])
                 if error is None and remote_id is None:
@@ -498,7 +499,7 @@ class _Planner:
                     self._delete(index, change)
             except MappingError as error:
                 self.out.results[index] = ChangeResult(
-                    _identity(change)[0], _identity(change)[1], error=str(error),
+                    change_identity(change)[0], change_identity(change)[1], error=str(error),
                     retryable=False)
         return self.out
 
@@ -703,14 +704,6 @@ def _created_by(cache: _Cache, owned: Mapping[tuple[str, str], str], kind: str,
                 (obj.get(k) or None) == (args.get(k) or None) for k in keys):
             return str(obj["id"])
     return None
-
-
-def _identity(change: TaskChange) -> tuple[str, str | None]:
-    if isinstance(change, CreateTask):
-        return change.spec.key, None
-    if isinstance(change, UpdateTask):
-        return change.spec.key, change.remote_id
-    return change.key, change.remote_id
 
 
 def _failure(message: str, retryable: bool) -> JSON:
