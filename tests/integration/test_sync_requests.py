@@ -86,12 +86,12 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield tmp_path
 
 
-def run_sync(home: Path, plan: str | None = None) -> SyncReport:
+def run_sync(home: Path, plan: str | None = None, *, dry_run: bool = False) -> SyncReport:
     if plan is not None:
         (home / "goals.yaml").write_text(plan)
     config = from_mapping({"tasks": {"backend": "embedded"},
                            "calendar": {"backend": "embedded"}})
-    report = sync(home / "goals.yaml", config, now=NOW)
+    report = sync(home / "goals.yaml", config, now=NOW, dry_run=dry_run)
     assert report.ok, report.errors
     return report
 
@@ -128,10 +128,7 @@ def test_a_dry_run_after_a_sync_is_one_check_per_collection_too(
 ) -> None:
     run_sync(home)
     wire.clear()
-    config = from_mapping({"tasks": {"backend": "embedded"},
-                           "calendar": {"backend": "embedded"}})
-    report = sync(home / "goals.yaml", config, now=NOW, dry_run=True)
-    assert report.ok, report.errors
+    run_sync(home, dry_run=True)
     assert sorted(len(s) for s in wire.per_connection().values()) == [1, 1]
     assert wire.writes() == []
 
