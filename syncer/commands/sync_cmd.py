@@ -67,6 +67,11 @@ def plan_command(plan_path: str, config_path: str | None, now: datetime | None,
         click.echo(json.dumps(plan_json(report), indent=2, default=str))
     else:
         click.echo(render_plan(report))
+    if report.errors:  # an unread server must not look like "nothing to do"
+        raise PartialFailure(
+            f"the plan is incomplete: {len(report.errors)} part(s) could not be read:\n"
+            + "\n".join(f"  {e}" for e in report.errors),
+            hint="check that the server is reachable, then run `goalsync plan` again")
 
 
 @click.command("sync")
@@ -129,7 +134,8 @@ def render_summary(report: SyncReport) -> str:
     lines = [f"Synced {report.plan.path}: {counts}."]
     if not any((report.created, report.updated, report.deleted, report.pinned,
                 report.completed)):
-        lines = [f"Synced {report.plan.path}: everything was already up to date."]
+        done = "nothing was changed" if report.errors else "everything was already up to date"
+        lines = [f"Synced {report.plan.path}: {done}."]
     lines += _conflict_lines(report.actions)
     lines += _unscheduled_lines(report)
     lines += [f"note: {n}" for n in report.notes]
@@ -155,7 +161,7 @@ def _render_plan(report: SyncReport) -> str:
     for title, items in groups:
         if items:
             lines += ["", f"{title} ({len(items)}):", *(f"  {i}" for i in items)]
-    if not any(items for _, items in groups):
+    if not any(items for _, items in groups) and not report.errors:
         lines += ["", "Nothing to do: everything is up to date."]
     lines += [f"note: {n}" for n in report.notes]
     lines += [f"error: {e}" for e in report.errors]
