@@ -347,13 +347,21 @@ class _Run:
         counts = {"created": 0, "updated": 0, "deleted": 0}
         if not self.dry_run:
             counts = self._execute(actions, pulled)
-            self.state.save_planned_blocks(schedule.blocks)
+            if self._read_everything(pulled):
+                # a schedule made without the calendar's blocks (or the completions)
+                # would re-place the next run's plan beyond the window
+                self.state.save_planned_blocks(schedule.blocks)
         report = self._report(schedule, actions, counts)
         if not self.dry_run:
             ended = datetime.now(self.now.tzinfo)
             self.state.prune_journal(ended - timedelta(days=JOURNAL_DAYS))
             self.state.end_run(ended, report.summary())
         return report
+
+    def _read_everything(self, pulled: _Pulled) -> bool:
+        """Whether this run read the task list and (when there is one) the calendar."""
+        calendar_read = pulled.blocks is not None or self.backends.calendar is None
+        return pulled.tasks is not None and calendar_read
 
     def _check_binding(self) -> None:
         self._check_plan_id()

@@ -1,0 +1,74 @@
+"""A sync that could not read the calendar must not replace the remembered schedule:
+otherwise the next sync re-places (and re-dates) blocks nobody moved. Found in
+acceptance testing: one `goalsync sync` against a stopped Radicale, then a sync with the
+server back, moved two blocks and re-dated five tasks."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from syncer import engine
+from syncer.backends.base import Unreachable
+from syncer.backends.memory import MemoryCalendarBackend, MemoryTaskBackend
+from syncer.cli import main
+from syncer.config import load_config
+from syncer.core.model import Block
+from syncer.report import state_path
+from syncer.state import State
+from tests.helpers.home import isolate_home
+from tests.helpers.plans import pmp_plan
+
+NOW = "2026-11-23T08:00:00+00:00"
+
+
+@pytest.fixture
+def backends(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> engine.Backends:
+    shared = engine.Backends(MemoryTaskBackend(), MemoryCalendarBackend(), "memory")
+
+    @contextlib.contextmanager
+    def fake_open(config: Any, plan: Any, state_dir: Path,
+                  **kw: Any) -> Iterator[engine.Backends]:
+        yield shared
+
+    monkeypatch.setattr(engine, "open_backends", fake_open)
+    isolate_home(monkeypatch, tmp_path, config_dir="xdg")
+    (tmp_path / "goals.yaml").write_text(pmp_plan(steps=4, priority=False))
+    monkeypatch.chdir(tmp_path)
+    return shared
+
+
+def run_main(*args: str) -> int:
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            main([*args, "--now", NOW])
+        except SystemExit as done:
+            return int(done.code or 0)
+    return 0
+
+
+def planned() -> list[Block]:
+    with State.open(state_path(load_config(None)), readonly=True) as state:
+        return state.planned_blocks()
+
+
+def test_a_sync_that_could_not_read_the_calendar_keeps_the_remembered_schedule(
+        backends: engine.Backends, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run_main("sync", "goals.yaml") == 0
+    before = planned()
+    assert before
+
+    def refuse(*args: Any) -> Any:
+        raise Unreachable("cannot reach the CalDAV server 127.0.0.1:1: connection refused")
+
+    calendar = backends.calendar
+    assert calendar is not None
+    monkeypatch.setattr(calendar, "changes_since", refuse)
+    monkeypatch.setattr(calendar, "list_blocks", refuse)
+    assert run_main("sync", "goals.yaml") == 1
+    assert planned() == before
