@@ -52,6 +52,7 @@ from syncer.core.review import (
 )
 from syncer.core.schedule import plan_horizon
 from syncer.core.schedule_rules import SchedulingRules
+from syncer.errors import PartialFailure
 from syncer.planfile import load_plan
 from syncer.policy import load_rules
 from syncer.state import STATE_FILE, ReviewAnswer, State, default_state_dir
@@ -74,6 +75,19 @@ class StatusSnapshot:
     completions: dict[str, datetime]
     review_rules: ReviewRules
     last_review: datetime | None
+    # what the dry-run sync could not read (the numbers then rest on the last sync)
+    errors: tuple[str, ...] = ()
+
+
+def stale_warning(snapshot: StatusSnapshot, command: str) -> None:
+    """Raise PartialFailure (exit 1) when the backends could not be read: the output
+    already shown rests on the last sync, and a rerun may do better."""
+    if snapshot.errors:
+        raise PartialFailure(
+            "could not read everything, so this rests on the last sync's data:\n"
+            + "\n".join(f"  {e}" for e in snapshot.errors),
+            hint=f"check that the server is reachable, then run `goalsync {command}` "
+                 "again (or pass --offline to use the last sync on purpose)")
 
 
 def state_path(config: Config) -> Path:
@@ -125,6 +139,7 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
         adjustments=tuple(propose(plan, progress, missing)), journal=journal,
         baseline=tuple(baseline), completions=completions, review_rules=review_rules,
         last_review=last_review,
+        errors=tuple(report.errors) if report is not None else (),
     )
 
 

@@ -13,7 +13,7 @@ import click
 from syncer.commands.options import config_option, now_option
 from syncer.commands.status_cmd import offline_option
 from syncer.config import load_config
-from syncer.report import gather_status, write_report
+from syncer.report import gather_status, stale_warning, write_report
 
 
 @click.command("report")
@@ -30,6 +30,7 @@ def report(plan_path: str, html_path: str, config_path: str | None, now: datetim
     snapshot = gather_status(plan_path, load_config(config_path), now, offline=offline)
     path = write_report(snapshot, html_path)
     click.echo(f"Wrote {path} ({len(snapshot.progress.goals)} goals).")
+    stale_warning(snapshot, "report")
 
 
 COMMANDS: list[click.Command] = [report]

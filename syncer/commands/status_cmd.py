@@ -33,7 +33,7 @@ from syncer.core.progress import (
     STALLED,
     GoalProgress,
 )
-from syncer.report import StatusSnapshot, gather_status
+from syncer.report import StatusSnapshot, gather_status, stale_warning
 
 
 def offline_option(func: Any) -> Any:
@@ -146,6 +146,7 @@ def status(plan_path: str, config_path: str | None, now: datetime | None, as_jso
         click.echo(json.dumps(status_json(snapshot), indent=2))
     else:
         click.echo(render_status(snapshot), nl=False)
+    stale_warning(snapshot, "status")
 
 
 COMMANDS: list[click.Command] = [status]
