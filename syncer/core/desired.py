@@ -226,11 +226,14 @@ def _block_spec(plan: Plan, block: Block, uid: str,
                 titles: Mapping[str, tuple[str, Goal, Milestone | None]]) -> BlockSpec:
     entry = titles.get(block.step)
     title, goal, milestone = entry if entry else (_fallback_title(block.step), None, None)
-    lines = [f"Goal: {goal.title}"] if goal else []
+    context = smart_context(goal) if goal else []
+    lines = context[:1]
     if milestone:
         lines.append(f"Milestone: {milestone.title}")
     if block.why:
         lines.append(block.why)
+    if len(context) > 1:  # the SMART statement, so the block says why it matters
+        lines += ["", *context[1:]]
     return BlockSpec(
         uid=uid, key=block.step, title=title, start=block.start, end=block.end,
         goal_id=goal.id if goal else "", milestone_id=milestone.id if milestone else None,
