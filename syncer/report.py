@@ -227,8 +227,9 @@ def _goal_section(goal: GoalProgress, snapshot: StatusSnapshot, zone: ZoneInfo) 
     ]
     if goal.metric is not None:
         current = "?" if goal.current is None else f"{goal.current:g}"
+        unit = goal.unit if goal.unit.startswith("%") else f" {goal.unit}".rstrip()
         facts.append(f"<span>{_e(goal.metric)} <b>{_e(current)} / {goal.target:g}"
-                     f"{_e(goal.unit)}</b></span>")
+                     f"{_e(unit)}</b></span>")
     chart = burnup_svg(goal, snapshot.baseline, snapshot.now, zone)
     return (f'<section class="goal" id="goal-{_e(goal.id)}">'
             f"<h2>{_e(goal.title)} {_status(goal.status)}</h2>"
@@ -403,8 +404,11 @@ def _axes(c: _Curves, x: Callable[[datetime], float], y: Callable[[float], float
     for hours in (0.0, top / 2, top):
         parts.append(f'<text x="{LEFT - 6}" y="{y(hours) + 4:.1f}" text-anchor="end">'
                      f"{hours:.0f}h</text>")
-    for moment in _ticks(c.start, c.end):
-        parts.append(f'<text x="{x(moment):.1f}" y="{HEIGHT - 10}" text-anchor="middle">'
+    ticks = list(_ticks(c.start, c.end))
+    for n, moment in enumerate(ticks):
+        # the first and last dates sit at the chart's edges: anchor them inside it
+        anchor = "start" if n == 0 else "end" if n == len(ticks) - 1 else "middle"
+        parts.append(f'<text x="{x(moment):.1f}" y="{HEIGHT - 10}" text-anchor="{anchor}">'
                      f"{moment.date().isoformat()}</text>")
     return parts
 
@@ -443,11 +447,14 @@ def timeline_svg(goal: GoalProgress, today: date) -> str:
         if m.due is None:
             continue
         cx, cy = x(m.due), 38 + 18 * row
+        # labels in the right half grow leftwards, so long titles stay inside the chart
+        right = cx > (LEFT + WIDTH - RIGHT - 160) / 2
+        label = (f'x="{cx - 10:.1f}" text-anchor="end"' if right else f'x="{cx + 10:.1f}"')
         parts.append(f'<polygon points="{cx:.1f},{cy - 6} {cx + 6:.1f},{cy} {cx:.1f},{cy + 6} '
                      f'{cx - 6:.1f},{cy}" fill="{colour[m.status]}"/>'
                      f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="20" y2="{cy - 6}" '
                      'stroke="#d9e2ec"/>'
-                     f'<text x="{cx + 10:.1f}" y="{cy + 4}">{_e(m.title)} · '
+                     f'<text {label} y="{cy + 4}">{_e(m.title)} · '
                      f"{_e(m.due.isoformat())} · {m.progress:.0%}</text>")
     parts.append("</svg>")
     return "".join(parts)

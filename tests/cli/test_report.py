@@ -114,9 +114,13 @@ def test_report_shows_the_journal_escaped(home: Path) -> None:
 def test_report_renders_in_headless_chromium(home: Path) -> None:
     page = write(home)
     shot = home / "report.png"
+    # a fresh profile, and no background traffic: the page is local and so is the test
     subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--disable-default-apps", "--disable-extensions",
+         f"--user-data-dir={home / 'chromium-profile'}",
          "--window-size=1000,2400", f"--screenshot={shot}", page.as_uri()],
-        check=True, capture_output=True)
+        check=True, capture_output=True, timeout=120)
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
