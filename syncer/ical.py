@@ -188,8 +188,22 @@ def block_event(spec: BlockSpec, stamp: datetime | None = None) -> icalendar.Eve
     event.add("X-GOALSYNC-GOAL", spec.goal_id)
     if spec.milestone_id:
         event.add("X-GOALSYNC-MILESTONE", spec.milestone_id)
+    kind, item = _block_item(spec.key)
+    if kind:
+        event.add(f"X-GOALSYNC-{kind}", item)
     event.add("X-GOALSYNC-PLAN", spec.plan_id)
     return event
+
+
+def _block_item(key: str) -> tuple[str, str]:
+    """``("STEP", "research")`` for ``pmp/course/research``, ``("HABIT", "study")`` for
+    ``pmp/habit:study``; ``("", "")`` for anything else (the review block)."""
+    parts = key.split("/")
+    if len(parts) == 3:
+        return "STEP", parts[2]
+    if len(parts) == 2 and parts[1].startswith("habit:"):
+        return "HABIT", parts[1].removeprefix("habit:")
+    return "", ""
 
 
 def event_ics(spec: BlockSpec, stamp: datetime | None = None) -> bytes:

@@ -63,9 +63,14 @@ def test_block_event_carries_zone_marker_properties_and_no_attendees() -> None:
     assert "BEGIN:VTIMEZONE" in text
     for needle in ("TRANSP:OPAQUE", "CATEGORIES:goalsync", "X-GOALSYNC-KEY:pmp/course/research",
                    "X-GOALSYNC-GOAL:pmp", "X-GOALSYNC-MILESTONE:course",
-                   "X-GOALSYNC-PLAN:plan", "DTSTAMP:"):
+                   "X-GOALSYNC-STEP:research", "X-GOALSYNC-PLAN:plan", "DTSTAMP:"):
         assert needle in text
     assert "ATTENDEE" not in text and "ORGANIZER" not in text
+
+
+def test_habit_block_names_its_habit() -> None:
+    text = event_ics(spec(key="pmp/habit:study", milestone_id=None)).decode()
+    assert "X-GOALSYNC-HABIT:study" in text and "X-GOALSYNC-STEP" not in text
 
 
 def test_block_round_trips_through_ics() -> None:
