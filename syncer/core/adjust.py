@@ -166,7 +166,8 @@ def _shorten(plan: Plan, goal: GoalProgress, shortfall: int) -> Adjustment | Non
     step: StepProgress | None = max(estimated, key=lambda s: s.weight_minutes, default=None)
     if step is None:
         return None
-    new = max(MIN_ESTIMATE, step.weight_minutes - shortfall)
+    # never below half: cutting a step further is dropping it, which is proposed apart
+    new = max(MIN_ESTIMATE, step.weight_minutes - shortfall, step.weight_minutes // 2)
     new = math.ceil(new / MIN_ESTIMATE) * MIN_ESTIMATE
     if new >= step.weight_minutes:
         return None

@@ -57,7 +57,7 @@ def test_at_risk_goal_gets_all_four_kinds_of_adjustment() -> None:
     # B and C are leaves; B (240) is the smallest leaf that covers the shortfall.
     assert (got[DROP_STEP].step, got[DROP_STEP].id) == ("g/m1/b", "g/m1/b/drop")
     assert got[SHORTEN_STEP].step == "g/m1/b"
-    assert got[SHORTEN_STEP].value == 15  # 240 - 232 = 8, at least 15 minutes
+    assert got[SHORTEN_STEP].value == 120  # 240 - 232 = 8, but never below half (4h → 2h)
 
 
 def test_infeasible_goal_moves_deadline_by_missing_hours_at_capacity() -> None:
