@@ -16,9 +16,10 @@ What it keeps, and why:
 * ``meta`` — the target binding (which project / calendar the links point into).
 
 Guarantees: the file is created with mode 0600 and a schema version; writes happen in
-transactions (WAL journal), so a killed process leaves the last committed state; an
-unreadable file is moved aside (never silently overwritten) and reported. ``lock()``
-keeps two runs from overlapping.
+transactions, so a killed process leaves the last committed state (WAL journal while a
+run has it open; a rollback journal once closed, so the read-only opens of ``plan`` and
+``status`` create no file beside it); an unreadable file is moved aside (never silently
+overwritten) and reported. ``lock()`` keeps two runs from overlapping.
 """
 
 from __future__ import annotations
@@ -287,6 +288,13 @@ class State:
         self.close()
 
     def close(self) -> None:
+        """Close; a file-backed state leaves WAL mode on the way out, so its -wal and -shm
+        files are folded in and removed, and a later read-only open (``goalsync plan``,
+        ``status``) creates nothing beside it."""
+        if self.path is not None:
+            with contextlib.suppress(sqlite3.DatabaseError):
+                self._db.commit()
+                self._db.execute("PRAGMA journal_mode=DELETE")
         self._db.close()
 
     @contextlib.contextmanager

@@ -153,3 +153,18 @@ def test_bad_rule_override_exits_2_before_any_request(memory: engine.Backends,
     code, _, err = run_main("sync", "goals.yaml", "--config", str(config))
     assert code == 2 and "min_block" in err, err
     assert memory.tasks.requests == 0 and memory.calendar.requests == 0
+
+
+def test_plan_after_a_sync_leaves_the_state_folder_byte_for_byte(memory: engine.Backends,
+                                                                  tmp_path: Path) -> None:
+    assert CliRunner().invoke(cli, ["sync", "goals.yaml", "--now", NOW]).exit_code == 0
+    folder = tmp_path / "state"
+
+    def snapshot() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+    before = snapshot()
+    assert "state.sqlite-wal" not in before and "state.sqlite-shm" not in before
+    result = CliRunner().invoke(cli, ["plan", "goals.yaml", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    assert snapshot() == before
