@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -566,10 +567,12 @@ class _Planner:
                   salt=str(item.get("updated_at", "")))
 
     # -- containers
-    def _placement(self, spec: TaskSpec) -> JSON:
+    def _placement(self, spec: TaskSpec, moving: bool = False) -> JSON:
         """Where a new task goes: its project always, its section and parent if any
-        (the parent's place wins on the server if they differ)."""
-        project, section = self._container(spec)
+        (the parent's place wins on the server if they differ). A new task joins the
+        tasks of its goal and milestone where they are; a move (``moving``) goes to the
+        containers named by the spec."""
+        project, section = self._container(spec, follow=not moving)
         args: JSON = {"project_id": project}
         if section:
             args["section_id"] = section
@@ -580,7 +583,7 @@ class _Planner:
 
     def _destination(self, spec: TaskSpec) -> JSON:
         """``item_move`` takes exactly one of parent, section, project."""
-        place = self._placement(spec)
+        place = self._placement(spec, moving=True)
         for name in ("parent_id", "section_id", "project_id"):
             if name in place:
                 return {name: place[name]}
@@ -592,18 +595,55 @@ class _Planner:
         return self.owned.get((spec.plan_id, spec.parent_key)) or self.out.pending.get(
             f"item:{spec.plan_id}:{spec.parent_key}")
 
-    def _container(self, spec: TaskSpec) -> tuple[str, str | None]:
+    def _container(self, spec: TaskSpec, follow: bool = True) -> tuple[str, str | None]:
         """Where a task lives: goal projects are children of the root project
-        (``projects`` layout) or sections of it (``sections`` layout)."""
+        (``projects`` layout) or sections of it (``sections`` layout). With ``follow``,
+        the containers already holding the goal's (milestone's) tasks come first."""
         root = self._project(self.backend.root_project, spec.plan_id, None)
         if not spec.goal_title:
             return root, None
+        plan, goal = spec.plan_id, spec.goal_id
         if self.backend.layout == "sections":
-            return root, self._section(spec.goal_title, root, spec.plan_id)
-        project = self._project(spec.goal_title, spec.plan_id, root)
+            home = self._home_section(plan, goal, root) if follow else None
+            return root, home or self._section(spec.goal_title, root, plan)
+        home = self._home_project(plan, goal, root) if follow else None
+        project = home or self._project(spec.goal_title, plan, root)
         if spec.milestone_title:
-            return project, self._section(spec.milestone_title, project, spec.plan_id)
+            milestone = f"{goal}/{spec.milestone_id or ''}"
+            home = self._home_section(plan, milestone, project) if follow else None
+            return project, home or self._section(spec.milestone_title, project, plan)
         return project, None
+
+    def _homes(self, plan_id: str, prefix: str, field_name: str) -> list[str]:
+        """Where the owned tasks under plan key ``prefix`` live now (``project_id`` or
+        ``section_id``), the most common first. A goal or milestone renamed in the plan
+        keeps its project or section this way: finding containers by the new name
+        alone made a second, empty project (the new task went under its parent)."""
+        places: Counter[str] = Counter()
+        for (plan, key), item_id in self.owned.items():
+            if plan == plan_id and (key == prefix or key.startswith(prefix + "/")):
+                place = self.cache.items.get(item_id, {}).get(field_name)
+                if place:
+                    places[str(place)] += 1
+        return [place for place, _ in places.most_common()]
+
+    def _home_project(self, plan_id: str, goal: str, root: str) -> str | None:
+        projects = self.cache.objects["projects"]
+        for place in self._homes(plan_id, goal, "project_id"):
+            project = projects.get(place)
+            if (project is not None and place != root and not project.get("inbox_project")
+                    and not project.get("is_archived")):
+                return place
+        return None
+
+    def _home_section(self, plan_id: str, prefix: str, project: str) -> str | None:
+        sections = self.cache.objects["sections"]
+        for place in self._homes(plan_id, prefix, "section_id"):
+            section = sections.get(place)
+            if (section is not None and str(section.get("project_id")) == project
+                    and not section.get("is_archived")):
+                return place
+        return None
 
     def _project(self, name: str, plan_id: str, parent: str | None) -> str:
         for project in self.cache.objects["projects"].values():
