@@ -350,7 +350,7 @@ class _Run:
             if self._read_everything(pulled):
                 # a schedule made without the calendar's blocks (or the completions)
                 # would re-place the next run's plan beyond the window
-                self.state.save_planned_blocks(schedule.blocks)
+                self.state.save_planned_blocks(schedule.blocks, self.now)
         report = self._report(schedule, actions, counts)
         if not self.dry_run:
             ended = datetime.now(self.now.tzinfo)

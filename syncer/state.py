@@ -463,17 +463,22 @@ class State:
 
     # -- the schedule baseline
 
-    def save_planned_blocks(self, blocks: Sequence[Block]) -> None:
-        """Replace the baseline with the latest full schedule."""
+    def save_planned_blocks(self, blocks: Sequence[Block], now: datetime) -> None:
+        """Make the latest full schedule the baseline from ``now`` on. What was planned
+        before ``now`` stays: it is what should have been done by now (expected progress,
+        missed blocks), even when no calendar keeps a copy."""
+        past = [b for b in self.planned_blocks() if b.end <= now]
+        future = [b for b in blocks if b.end > now]
         with self.transaction():
             self._db.execute("DELETE FROM planned_blocks")
             self._db.executemany(
                 "INSERT INTO planned_blocks (key, start, end, uid) VALUES (?, ?, ?, ?)",
-                [(b.step, _ts(b.start), _ts(b.end), b.uid) for b in blocks],
+                [(b.step, _ts(b.start), _ts(b.end), b.uid) for b in past + future],
             )
 
     def planned_blocks(self) -> list[Block]:
-        """The last full schedule (every block of the horizon, not only the window)."""
+        """The baseline: blocks planned before now by earlier runs, then the latest full
+        schedule (every block of the horizon, not only the window)."""
         rows = self._db.execute(
             "SELECT key, start, end, uid FROM planned_blocks ORDER BY start, key")
         return [Block(step=k, start=_dt(s), end=_dt(e), uid=u) for k, s, e, u in rows]

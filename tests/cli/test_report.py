@@ -38,7 +38,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                   datetime(2026, 11, 20, 9, 30, tzinfo=UTC)),
             Block("pmp/course/modules-1-4", datetime(2026, 12, 5, 9, tzinfo=UTC),
                   datetime(2026, 12, 5, 11, tzinfo=UTC)),
-        ])
+        ], datetime(2026, 11, 1, tzinfo=UTC))
         state.record_review_answer(datetime(2026, 11, 22, 18, tzinfo=UTC), "weekly", None,
                                    None, "What went well, and what will I change?",
                                    "Research done <early> & cheap")

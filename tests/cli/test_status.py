@@ -32,7 +32,7 @@ def seed(home: Path, completions: dict[str, datetime], blocks: list[Block]) -> N
         state.end_run(datetime(2026, 11, 1, 0, 1, tzinfo=UTC), {})
         for key, at in completions.items():
             state.record_completion(key, at)
-        state.save_planned_blocks(blocks)
+        state.save_planned_blocks(blocks, datetime(2026, 11, 1, tzinfo=UTC))
 
 
 def run(home: Path, *args: str) -> tuple[int, str]:

@@ -242,3 +242,20 @@ def test_a_renamed_plan_file_is_not_synced_as_a_second_plan(world):
         sync(world, plan=renamed)
     assert "id: career" in (stop.value.hint or "")
     assert len(world[1].tasks.tasks) == 5
+
+
+def test_without_a_calendar_the_baseline_keeps_what_was_planned_before_now(tmp_path):
+    """No calendar keeps a copy of past blocks: the state's baseline must, or expected
+    progress would restart at every sync and "behind" could never fire."""
+    tasks = MemoryTaskBackend()
+    backends = Backends(tasks, None, "memory")
+    run(make_plan(), RULES, backends, tmp_path, now=NOW)
+    with State.open(tmp_path / "state.sqlite") as state:
+        first = state.planned_blocks()
+    week_later = NOW + hours(24 * 7)
+    run(make_plan(), RULES, backends, tmp_path, now=week_later)
+    with State.open(tmp_path / "state.sqlite") as state:
+        baseline = state.planned_blocks()
+    past = [b for b in first if b.end <= week_later]
+    assert past, "the plan should have booked work in its first week"
+    assert all(b in baseline for b in past)

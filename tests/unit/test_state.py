@@ -57,7 +57,7 @@ def test_progress_and_review_history(tmp_path):
     with State.open(tmp_path / "state.sqlite") as state:
         state.record_completion("g/m/s", T0)
         state.record_completion("g/m/s", datetime(2030, 1, 1, tzinfo=UTC))  # first wins
-        state.save_planned_blocks([Block("g/m/s", T0, T0.replace(hour=10), uid="u")])
+        state.save_planned_blocks([Block("g/m/s", T0, T0.replace(hour=10), uid="u")], T0)
         state.record_review_answer(T0, "weekly", "g", None, "What went well?", "Lots")
         state.record_metric("g", 42.0, T0)
         state.begin_run(T0)
@@ -128,3 +128,14 @@ def test_settled_journal_entries_are_pruned(tmp_path):
         pending = state.journal_intent("task", "k", None, {"op": "create"})
         state.prune_journal(datetime(2100, 1, 1, tzinfo=UTC))
         assert [e.id for e in state.journal()] == [pending]
+
+
+def test_planned_blocks_before_now_stay_in_the_baseline(tmp_path):
+    early = Block("g/m/a", T0, T0.replace(hour=10))
+    later = Block("g/m/b", T0.replace(day=25), T0.replace(day=25, hour=10))
+    moved = Block("g/m/b", T0.replace(day=26), T0.replace(day=26, hour=10))
+    with State.open(tmp_path / "state.sqlite") as state:
+        state.save_planned_blocks([early, later], T0.replace(hour=8))
+        # a day later the past block is history; the future is replaced by the new plan
+        state.save_planned_blocks([moved], T0.replace(day=24))
+        assert state.planned_blocks() == [early, moved]
