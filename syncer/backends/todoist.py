@@ -747,7 +747,8 @@ def _created_by(cache: _Cache, owned: Mapping[tuple[str, str], str], kind: str,
 
 
 def _failure(message: str, retryable: bool) -> JSON:
-    return {"error": message, "http_code": 503 if retryable else 400}
+    """A status for a command that never got an answer (``local``: Todoist said nothing)."""
+    return {"error": message, "http_code": 503 if retryable else 400, "local": True}
 
 
 def _first_error(commands: Sequence[_Command], statuses: Mapping[str, Any]
@@ -762,6 +763,8 @@ def _first_error(commands: Sequence[_Command], statuses: Mapping[str, Any]
             return NOT_FOUND, False  # the engine forgets a task the user deleted
         text = str(status.get("error") or status) if isinstance(status, dict) else str(status)
         code = int(status.get("http_code") or 400) if isinstance(status, dict) else 400
+        if isinstance(status, dict) and status.get("local"):
+            return text, code >= 500
         tag = status.get("error_tag") if isinstance(status, dict) else None
         detail = f" ({tag})" if tag else ""
         return f"Todoist rejected {command.type}: {text}{detail}", code >= 500 or code == 429

@@ -211,6 +211,8 @@ def test_push_that_stays_down_reports_then_rerun_has_no_duplicates(
         results = first.apply(specs)
     assert sum(r.ok for r in results) == 96  # the first batch, minus 4 containers
     assert all(r.retryable for r in results if not r.ok)
+    failed = next(r.error for r in results if not r.ok)
+    assert failed and "rejected" not in failed  # Todoist never answered: nothing rejected
     fake_todoist.clear_faults()
     with adapter(fake_todoist) as rerun:  # a new process: state and cache are gone
         again = rerun.apply(specs)
