@@ -3,10 +3,7 @@ engine's backends swapped for the in-memory ones."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,41 +11,17 @@ import pytest
 from click.testing import CliRunner
 
 from syncer import engine
-from syncer.backends.memory import MemoryCalendarBackend, MemoryTaskBackend
-from syncer.cli import cli, main
+from syncer.cli import cli
+from tests.helpers.cli import NOW, memory_world, run_main
 from tests.helpers.home import isolate_home
 from tests.helpers.plans import pmp_plan
 
-NOW = "2026-11-23T08:00:00+00:00"
 PLAN = pmp_plan(steps=2, priority=False)
 
 
 @pytest.fixture
 def memory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> engine.Backends:
-    backends = engine.Backends(MemoryTaskBackend(), MemoryCalendarBackend(), "memory")
-
-    @contextlib.contextmanager
-    def fake_open(config: Any, plan: Any, state_dir: Path,
-                  **kw: Any) -> Iterator[engine.Backends]:
-        yield backends
-
-    monkeypatch.setattr(engine, "open_backends", fake_open)
-    isolate_home(monkeypatch, tmp_path, config_dir="xdg")
-    (tmp_path / "goals.yaml").write_text(PLAN)
-    monkeypatch.chdir(tmp_path)
-    return backends
-
-
-def run_main(*args: str) -> tuple[int, str, str]:
-    """The console script's behaviour: errors become sentences and exit codes."""
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main([*args, "--now", NOW])
-        except SystemExit as done:
-            code = int(done.code or 0)
-    return code, out.getvalue(), err.getvalue()
+    return memory_world(monkeypatch, tmp_path, PLAN)
 
 
 def test_plan_shows_grouped_actions_and_writes_nothing(memory: engine.Backends,

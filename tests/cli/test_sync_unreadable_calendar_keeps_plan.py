@@ -5,9 +5,6 @@ server back, moved two blocks and re-dated five tasks."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,41 +12,17 @@ import pytest
 
 from syncer import engine
 from syncer.backends.base import Unreachable
-from syncer.backends.memory import MemoryCalendarBackend, MemoryTaskBackend
-from syncer.cli import main
 from syncer.config import load_config
 from syncer.core.model import Block
 from syncer.report import state_path
 from syncer.state import State
-from tests.helpers.home import isolate_home
+from tests.helpers.cli import memory_world, run_main
 from tests.helpers.plans import pmp_plan
-
-NOW = "2026-11-23T08:00:00+00:00"
 
 
 @pytest.fixture
 def backends(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> engine.Backends:
-    shared = engine.Backends(MemoryTaskBackend(), MemoryCalendarBackend(), "memory")
-
-    @contextlib.contextmanager
-    def fake_open(config: Any, plan: Any, state_dir: Path,
-                  **kw: Any) -> Iterator[engine.Backends]:
-        yield shared
-
-    monkeypatch.setattr(engine, "open_backends", fake_open)
-    isolate_home(monkeypatch, tmp_path, config_dir="xdg")
-    (tmp_path / "goals.yaml").write_text(pmp_plan(steps=4, priority=False))
-    monkeypatch.chdir(tmp_path)
-    return shared
-
-
-def run_main(*args: str) -> int:
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        try:
-            main([*args, "--now", NOW])
-        except SystemExit as done:
-            return int(done.code or 0)
-    return 0
+    return memory_world(monkeypatch, tmp_path, pmp_plan(steps=4, priority=False))
 
 
 def planned() -> list[Block]:
@@ -59,7 +32,7 @@ def planned() -> list[Block]:
 
 def test_a_sync_that_could_not_read_the_calendar_keeps_the_remembered_schedule(
         backends: engine.Backends, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert run_main("sync", "goals.yaml") == 0
+    assert run_main("sync", "goals.yaml")[0] == 0
     before = planned()
     assert before
 
@@ -70,5 +43,5 @@ def test_a_sync_that_could_not_read_the_calendar_keeps_the_remembered_schedule(
     assert calendar is not None
     monkeypatch.setattr(calendar, "changes_since", refuse)
     monkeypatch.setattr(calendar, "list_blocks", refuse)
-    assert run_main("sync", "goals.yaml") == 1
+    assert run_main("sync", "goals.yaml")[0] == 1
     assert planned() == before
