@@ -132,11 +132,13 @@ def render_summary(report: SyncReport) -> str:
               f"{report.deleted} deleted, {report.pinned} pinned, "
               f"{report.completed} completed")
     lines = [f"Synced {report.plan.path}: {counts}."]
+    yours = _user_change_lines(report.actions)
     if not any((report.created, report.updated, report.deleted, report.pinned,
                 report.completed)):
-        done = "nothing was changed" if report.errors else "everything was already up to date"
+        done = ("nothing was changed" if report.errors or yours
+                else "everything was already up to date")
         lines = [f"Synced {report.plan.path}: {done}."]
-    lines += _conflict_lines(report.actions)
+    lines += yours
     lines += _unscheduled_lines(report)
     lines += [f"note: {n}" for n in report.notes]
     if report.errors:
@@ -217,6 +219,32 @@ def _conflict_lines(actions: Sequence[rc.Action], prefix: str = "") -> list[str]
             f"{'the plan' if a.winner == 'plan' else 'your'} value "
             f"{'was written' if a.winner == 'plan' else 'was kept'}"
             for a in actions if isinstance(a, rc.Conflict)]
+
+
+def _user_change_lines(actions: Sequence[rc.Action]) -> list[str]:
+    """One line per group of changes made in the user's apps: edits kept, tasks the
+    user deleted (not recreated) and fields changed on both sides."""
+    edits = [a for a in actions if isinstance(a, rc.UserEdit)]
+    deleted = [a.key for a in actions if isinstance(a, rc.UserDeleted)]
+    conflicts = [a for a in actions if isinstance(a, rc.Conflict)]
+    lines = []
+    if edits:
+        lines.append(f"{_count(len(edits), 'change')} you made in your apps "
+                     f"{'was' if len(edits) == 1 else 'were'} kept: "
+                     + ", ".join(f"{a.key} ({', '.join(a.fields)})" for a in edits))
+    if deleted:
+        lines.append(f"{_count(len(deleted), 'task')} you deleted in your app "
+                     f"{'was' if len(deleted) == 1 else 'were'} not recreated: "
+                     + ", ".join(deleted))
+    if conflicts:
+        lines.append(f"{_count(len(conflicts), 'field')} changed both in the plan and "
+                     "by you:")
+        lines += [f"  {line}" for line in _conflict_lines(conflicts)]
+    return lines
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _unscheduled_lines(report: SyncReport) -> list[str]:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from syncer import engine
 from syncer.cli import cli
+from syncer.core.values import DeleteTask
 from tests.helpers.cli import NOW, memory_world, run_main
 from tests.helpers.home import isolate_home
 from tests.helpers.plans import pmp_plan
@@ -141,3 +142,17 @@ def test_plan_after_a_sync_leaves_the_state_folder_byte_for_byte(memory: engine.
     result = CliRunner().invoke(cli, ["plan", "goals.yaml", "--now", NOW])
     assert result.exit_code == 0, result.output
     assert snapshot() == before
+
+
+def test_sync_summary_names_tasks_the_user_deleted(memory: engine.Backends) -> None:
+    assert CliRunner().invoke(cli, ["sync", "goals.yaml", "--now", NOW]).exit_code == 0
+    gone = [t for t in memory.tasks.tasks.values() if t.key.count("/") == 2][:2]
+    memory.tasks.apply([DeleteTask(t.key, t.remote_id) for t in gone])  # as the app does
+    result = CliRunner().invoke(cli, ["sync", "goals.yaml", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    assert "already up to date" not in result.output
+    line = next(line for line in result.output.splitlines() if "you deleted" in line)
+    assert line.startswith("2 tasks you deleted in your app were not recreated: ")
+    assert all(t.key in line for t in gone)
+    third = CliRunner().invoke(cli, ["sync", "goals.yaml", "--now", NOW])
+    assert "you deleted" not in third.output and "already up to date" in third.output
