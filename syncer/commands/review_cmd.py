@@ -112,6 +112,31 @@ def load_answers(path: str) -> Answers:
 
 
 @dataclass
+class _Journal:
+    """What the review will record, held until the person has answered everything, so
+    Ctrl-C (or an error) halfway leaves the state as it was."""
+
+    answers: list[tuple[datetime, str, str | None, str | None, str, str]] = \
+        field(default_factory=list)
+    metrics: list[tuple[str, float, datetime]] = field(default_factory=list)
+
+    def record_review_answer(self, at: datetime, trigger: str, goal: str | None,
+                             milestone: str | None, question: str, answer: str) -> None:
+        self.answers.append((at, trigger, goal, milestone, question, answer))
+
+    def record_metric(self, goal_id: str, value: float, at: datetime) -> None:
+        self.metrics.append((goal_id, value, at))
+
+    def write(self, state: State) -> None:
+        """Everything in one transaction: all of it is recorded, or none."""
+        with state.transaction():
+            for answer in self.answers:
+                state.record_review_answer(*answer)
+            for metric in self.metrics:
+                state.record_metric(*metric)
+
+
+@dataclass
 class ReviewOutcome:
     """What a review did (for the summary and tests)."""
 
@@ -139,19 +164,24 @@ def run_review(plan_path: str, config: Config, now: datetime | None, *,
     snapshot = gather_status(plan_path, config, now, offline=True, report=report)
     click.echo(render_status(snapshot), nl=False)
     outcome = ReviewOutcome()
+    pending = _Journal()
+    if interactive and snapshot.prompts:
+        click.echo("\nType an answer and press Enter; press Enter alone to skip a "
+                   "question. Ctrl-C stops and records none of your answers.")
+    for prompt in snapshot.prompts:
+        _walk(pending, snapshot, prompt, answers, interactive, outcome)
+    _ask_metrics(pending, snapshot, answers, interactive, outcome)
+    accepted = _choose(snapshot.adjustments, answers, interactive)
+    pending.record_review_answer(snapshot.now, REVIEW_MARKER, None, None,
+                                 "review completed",
+                                 f"{len(snapshot.prompts)} prompts, "
+                                 f"{outcome.answered} answers")
     with State.open(state_path(config)) as state:
-        for prompt in snapshot.prompts:
-            _walk(state, snapshot, prompt, answers, interactive, outcome)
-        _ask_metrics(state, snapshot, answers, interactive, outcome)
-        state.record_review_answer(snapshot.now, REVIEW_MARKER, None, None,
-                                   "review completed",
-                                   f"{len(snapshot.prompts)} prompts, "
-                                   f"{outcome.answered} answers")
+        pending.write(state)
         # Non-interactive: the prompts wait in the "Weekly review" task; after an
         # interactive review the task goes back to the standing questions.
         notes = "" if interactive or not snapshot.prompts else review_text(snapshot)
         state.set_meta(REVIEW_NOTES_META, notes)
-    accepted = _choose(snapshot.adjustments, answers, interactive)
     if accepted:
         apply_adjustments(plan_path, snapshot.plan, accepted)
         load_plan(plan_path)  # the edited plan must still be valid
@@ -177,7 +207,7 @@ def _sync(plan_path: str, config: Config, now: datetime | None) -> Any:
     return report
 
 
-def _walk(state: State, snapshot: StatusSnapshot, prompt: Prompt, answers: Answers | None,
+def _walk(state: _Journal, snapshot: StatusSnapshot, prompt: Prompt, answers: Answers | None,
           interactive: bool, outcome: ReviewOutcome) -> None:
     click.echo("")
     click.secho(prompt.text, bold=True)
@@ -186,7 +216,8 @@ def _walk(state: State, snapshot: StatusSnapshot, prompt: Prompt, answers: Answe
     for index, question in enumerate(questions):
         answer = given[index] if index < len(given) else None
         if answer is None and interactive:
-            answer = click.prompt(f"  {question}", default="", show_default=False)
+            answer = click.prompt(f"  {question}", default="", show_default=False,
+                                  prompt_suffix="\n  > ")
         elif answer is not None:
             click.echo(f"  {question}\n    {answer}")
         else:
@@ -206,15 +237,21 @@ def _walk(state: State, snapshot: StatusSnapshot, prompt: Prompt, answers: Answe
                                    "raised")
 
 
-def _ask_metrics(state: State, snapshot: StatusSnapshot, answers: Answers | None,
+def _ask_metrics(state: _Journal, snapshot: StatusSnapshot, answers: Answers | None,
                  interactive: bool, outcome: ReviewOutcome) -> None:
+    heading = False
     for goal in snapshot.progress.goals:
         if goal.metric is None:
             continue
         value = answers.metrics.get(goal.id) if answers else None
         if value is None and interactive:
-            value = _prompt_number(f"{goal.title}: current {goal.metric} "
-                                   f"(target {goal.target:g}{goal.unit}; Enter to skip)")
+            if not heading:
+                click.echo("")
+                click.secho("Measurements: where does each target stand now?", bold=True)
+                heading = True
+            value = _prompt_number(f"  {goal.title}: {goal.metric} now "
+                                   f"(target {goal.target:g}{_unit(goal.unit)}; "
+                                   "Enter to skip)")
         if value is not None:
             state.record_metric(goal.id, value, snapshot.now)
             outcome.metrics[goal.id] = value
@@ -223,6 +260,11 @@ def _ask_metrics(state: State, snapshot: StatusSnapshot, answers: Answers | None
     for goal_id in sorted(unknown):
         click.echo(f"warning: the answers file names a metric for {goal_id!r}, which is not "
                    "a goal of this plan; ignored", err=True)
+
+
+def _unit(unit: str) -> str:
+    """``80%`` but ``4 quarters``."""
+    return unit if not unit or unit == "%" else f" {unit}"
 
 
 def _prompt_number(text: str) -> float | None:
@@ -250,7 +292,9 @@ def _choose(proposals: Sequence[Adjustment], answers: Answers | None,
             click.echo(f"warning: the adjustment {missing!r} is not proposed now; skipped",
                        err=True)
     elif interactive:
-        chosen = [p for p in proposals if click.confirm(f"Apply: {p.summary}", default=False)]
+        click.echo("Answer y to write a change into the plan file; Enter keeps the plan.")
+        chosen = [p for p in proposals if click.confirm(f"  {p.summary} Apply it?",
+                                                        default=False)]
     return _compatible(chosen)
 
 
@@ -293,9 +337,15 @@ def review(plan_path: str, config_path: str | None, now: datetime | None,
     interactive = not non_interactive and answers is None
     outcome = run_review(plan_path, config, now, answers=answers, interactive=interactive,
                          offline=offline)
-    click.echo(f"\nReview recorded: {outcome.answered} answers, "
-               f"{len(outcome.metrics)} measurements, {len(outcome.applied)} adjustments "
-               "applied.")
+    parts = [_count(outcome.answered, "answer"), _count(len(outcome.metrics), "measurement"),
+             _count(len(outcome.applied), "adjustment") + " applied"]
+    if outcome.celebrated:
+        parts.append(_count(len(outcome.celebrated), "milestone") + " celebrated")
+    click.echo(f"\nReview recorded: {', '.join(parts)}.")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 COMMANDS: list[click.Command] = [review]

@@ -84,6 +84,28 @@ def test_interactive_walkthrough(home: Path) -> None:
     assert "deadline: 2026-12-31" not in text  # the accepted deadline move
 
 
+def test_interactive_prompts_say_how_to_skip_and_take_the_answer_on_its_own_line(
+        home: Path) -> None:
+    result = review(home, input="\n" * 40)
+    assert result.exit_code == 0, result.output
+    assert "press Enter alone to skip" in result.output
+    assert "Am I meeting the deadlines I set?\n  > " in result.output
+    assert "?:" not in result.output
+    assert "Measurements:" in result.output
+    assert "Review recorded: 0 answers, 0 measurements, 0 adjustments applied, " \
+        "1 milestone celebrated." in result.output
+
+
+def test_stopping_halfway_records_no_answer(home: Path) -> None:
+    plan = (home / "goals.yaml").read_text(encoding="utf-8")
+    result = review(home, input="Mostly\n")  # the input ends: as Ctrl-C, click aborts
+    assert result.exit_code != 0
+    assert journal(home) == []
+    assert (home / "goals.yaml").read_text(encoding="utf-8") == plan
+    again = review(home, "--non-interactive")
+    assert "Weekly review:" in again.output.split("To review:")[-1]
+
+
 def test_second_review_the_same_week_does_not_repeat_weekly_or_celebration(
         home: Path) -> None:
     assert review(home, "--non-interactive").exit_code == 0
