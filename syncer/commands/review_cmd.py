@@ -186,7 +186,7 @@ def run_review(plan_path: str, config: Config, now: datetime | None, *,
         apply_adjustments(plan_path, snapshot.plan, accepted)
         load_plan(plan_path)  # the edited plan must still be valid
         outcome.applied.extend(accepted)
-        click.echo(f"Updated {plan_path}: " + "; ".join(a.summary for a in accepted))
+        click.echo(f"Updated {plan_path}:\n" + "\n".join(f"  - {a.summary}" for a in accepted))
     if not offline:
         _sync(plan_path, config, now)
     return outcome
@@ -249,8 +249,9 @@ def _ask_metrics(state: _Journal, snapshot: StatusSnapshot, answers: Answers | N
                 click.echo("")
                 click.secho("Measurements: where does each target stand now?", bold=True)
                 heading = True
+            last = "" if goal.current is None else f"last {goal.current:g}, "
             value = _prompt_number(f"  {goal.title}: {goal.metric} now "
-                                   f"(target {goal.target:g}{_unit(goal.unit)}; "
+                                   f"({last}target {goal.target:g}{_unit(goal.unit)}; "
                                    "Enter to skip)")
         if value is not None:
             state.record_metric(goal.id, value, snapshot.now)

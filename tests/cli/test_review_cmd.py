@@ -92,8 +92,16 @@ def test_interactive_prompts_say_how_to_skip_and_take_the_answer_on_its_own_line
     assert "Am I meeting the deadlines I set?\n  > " in result.output
     assert "?:" not in result.output
     assert "Measurements:" in result.output
+    assert "Goal G: score now (target 80; Enter to skip)" in result.output
     assert "Review recorded: 0 answers, 0 measurements, 0 adjustments applied, " \
         "1 milestone celebrated." in result.output
+
+
+def test_metric_prompt_shows_the_last_recorded_value(home: Path) -> None:
+    with State.open(home / "state" / STATE_FILE) as state:
+        state.record_metric("g", 72, datetime(2026, 11, 25, tzinfo=UTC))
+    result = review(home, input="\n" * 40)
+    assert "Goal G: score now (last 72, target 80; Enter to skip)" in result.output
 
 
 def test_stopping_halfway_records_no_answer(home: Path) -> None:
@@ -144,6 +152,7 @@ def test_answers_file_drives_the_review(home: Path) -> None:
             "Ship less, finish more") in entries
     assert any(t == "behind" and a == "Too much work" for t, _, _, a in entries)
     assert "weekly_hours:" in (home / "goals.yaml").read_text(encoding="utf-8")
+    assert "goals.yaml:\n  - Give goal work" in result.output  # one change a line
     assert "not-proposed" in result.output  # warned about, skipped
 
 
