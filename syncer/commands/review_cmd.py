@@ -160,7 +160,7 @@ def review_text(snapshot: StatusSnapshot) -> str:
 def run_review(plan_path: str, config: Config, now: datetime | None, *,
                answers: Answers | None, interactive: bool, offline: bool) -> ReviewOutcome:
     """The review ritual (see the module docstring). Returns what was recorded."""
-    report = None if offline else _sync(plan_path, config, now)
+    report = None if offline else _sync(plan_path, config, now, echo=True)
     snapshot = gather_status(plan_path, config, now, offline=True, report=report)
     click.echo(render_status(snapshot), nl=False)
     outcome = ReviewOutcome()
@@ -188,18 +188,26 @@ def run_review(plan_path: str, config: Config, now: datetime | None, *,
         outcome.applied.extend(accepted)
         click.echo(f"Updated {plan_path}:\n" + "\n".join(f"  - {a.summary}" for a in accepted))
     if not offline:
-        _sync(plan_path, config, now)
+        _sync(plan_path, config, now, echo=bool(accepted))
     return outcome
 
 
-def _sync(plan_path: str, config: Config, now: datetime | None) -> Any:
+def _sync(plan_path: str, config: Config, now: datetime | None, *, echo: bool) -> Any:
+    """Sync; with ``echo``, say what changed (completions picked up, your edits and
+    deletions) before the status, so the person knows the numbers are fresh."""
+    from syncer.commands.sync_cmd import render_summary
     from syncer.engine import sync  # pulls in the backends: load it only here
 
     moment = now if now is not None and now.tzinfo is not None else \
         resolve_now(now, load_plan(plan_path).timezone)
+    if echo:
+        click.echo(f"Syncing {plan_path} with your task list and calendar...")
     report = sync(plan_path, config, now=moment)
-    for note in report.notes:
-        click.echo(f"note: {note}", err=True)
+    if echo:
+        click.echo(render_summary(report) + "\n")
+    else:
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
     if report.errors:
         raise PartialFailure(f"the sync left {len(report.errors)} problem(s): "
                              + "; ".join(report.errors),

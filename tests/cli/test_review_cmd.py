@@ -14,7 +14,10 @@ from syncer.commands.review_cmd import REVIEW_NOTES_META, Answers, load_answers
 from syncer.core.review import Prompt
 from syncer.errors import UsageError
 from syncer.state import STATE_FILE, State
+from tests.helpers.cli import NOW as SYNC_NOW
+from tests.helpers.cli import memory_world
 from tests.helpers.home import isolate_home
+from tests.helpers.plans import pmp_plan
 
 PLAN = """\
 # keep me
@@ -177,3 +180,16 @@ def test_most_specific_answer_key_wins() -> None:
     assert answers.for_prompt(prompt) == ["milestone", None]
     assert Answers({"behind": "general"}).for_prompt(prompt) == ["general", None]
     assert Answers({}).for_prompt(prompt) == [None, None]
+
+
+def test_review_says_what_its_sync_picked_up(monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path) -> None:
+    world = memory_world(monkeypatch, tmp_path, pmp_plan(steps=2, priority=False))
+    assert CliRunner().invoke(cli, ["sync", "goals.yaml", "--now", SYNC_NOW]).exit_code == 0
+    step = next(t for t in world.tasks.tasks.values() if t.key == "pmp/course/research")
+    world.tasks.complete(step.remote_id, datetime(2026, 11, 23, 9, tzinfo=UTC))
+    result = CliRunner().invoke(cli, ["review", "goals.yaml", "--non-interactive",
+                                      "--now", SYNC_NOW])
+    assert result.exit_code == 0, result.output
+    before_status = result.output.split("Status on")[0]
+    assert "Syncing goals.yaml" in before_status and "1 completed" in before_status
