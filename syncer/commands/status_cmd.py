@@ -146,6 +146,8 @@ def status(plan_path: str, config_path: str | None, now: datetime | None, as_jso
         click.echo(json.dumps(status_json(snapshot), indent=2))
     else:
         click.echo(render_status(snapshot), nl=False)
+        if snapshot.prompts:
+            click.echo(f"\nRun `goalsync review {plan_path}` to go through them.")
     stale_warning(snapshot, "status")
 
 

@@ -92,6 +92,7 @@ def test_status_table_shows_bars_status_and_dates(home: Path) -> None:
                                       "2026-12-31"]
     assert "· velocity 0.5 h/week" in out
     assert "To review:" in out
+    assert "Run `goalsync review " in out  # says how to act on the prompts
 
 
 def test_status_without_any_state_is_all_zero(home: Path) -> None:
