@@ -12,7 +12,9 @@ or applied. The answers file format is in docs/review.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -168,10 +170,11 @@ def run_review(plan_path: str, config: Config, now: datetime | None, *,
     if interactive and snapshot.prompts:
         click.echo("\nType an answer and press Enter; press Enter alone to skip a "
                    "question. Ctrl-C stops and records none of your answers.")
-    for prompt in snapshot.prompts:
-        _walk(pending, snapshot, prompt, answers, interactive, outcome)
-    _ask_metrics(pending, snapshot, answers, interactive, outcome)
-    accepted = _choose(snapshot.adjustments, answers, interactive)
+    with _no_terminal_is_a_usage_error(interactive):
+        for prompt in snapshot.prompts:
+            _walk(pending, snapshot, prompt, answers, interactive, outcome)
+        _ask_metrics(pending, snapshot, answers, interactive, outcome)
+        accepted = _choose(snapshot.adjustments, answers, interactive)
     pending.record_review_answer(snapshot.now, REVIEW_MARKER, None, None,
                                  "review completed",
                                  f"{len(snapshot.prompts)} prompts, "
@@ -190,6 +193,21 @@ def run_review(plan_path: str, config: Config, now: datetime | None, *,
     if not offline:
         _sync(plan_path, config, now, echo=bool(accepted))
     return outcome
+
+
+@contextmanager
+def _no_terminal_is_a_usage_error(interactive: bool) -> Iterator[None]:
+    """An interactive review whose input ends (run from cron or a pipe without
+    --non-interactive) is a usage error that says what to do, not an "Interrupted"."""
+    try:
+        yield
+    except click.Abort:
+        if not interactive or sys.stdin.isatty():
+            raise  # Ctrl-C at a terminal
+        raise UsageError("the review ran out of input: it asks its questions in a "
+                         "terminal, and standard input is not one (nothing was recorded)",
+                         hint="run it in a terminal, or add --non-interactive (for cron "
+                              "and timers) or --answers FILE") from None
 
 
 def _sync(plan_path: str, config: Config, now: datetime | None, *, echo: bool) -> Any:

@@ -109,8 +109,9 @@ def test_metric_prompt_shows_the_last_recorded_value(home: Path) -> None:
 
 def test_stopping_halfway_records_no_answer(home: Path) -> None:
     plan = (home / "goals.yaml").read_text(encoding="utf-8")
-    result = review(home, input="Mostly\n")  # the input ends: as Ctrl-C, click aborts
-    assert result.exit_code != 0
+    result = review(home, input="Mostly\n")  # the input ends halfway
+    assert result.exit_code == 2
+    assert "--non-interactive" in result.output
     assert journal(home) == []
     assert (home / "goals.yaml").read_text(encoding="utf-8") == plan
     again = review(home, "--non-interactive")
