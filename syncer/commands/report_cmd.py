@@ -13,6 +13,7 @@ import click
 from syncer.commands.options import config_option, now_option
 from syncer.commands.status_cmd import offline_option
 from syncer.config import load_config
+from syncer.errors import UsageError
 from syncer.report import gather_status, stale_warning, write_report
 
 
@@ -28,7 +29,13 @@ def report(plan_path: str, html_path: str, config_path: str | None, now: datetim
            offline: bool) -> None:
     """Write an HTML progress report for PLAN: burn-up charts, milestones, journal."""
     snapshot = gather_status(plan_path, load_config(config_path), now, offline=offline)
-    path = write_report(snapshot, html_path)
+    try:
+        path = write_report(snapshot, html_path)
+    except OSError as err:
+        raise UsageError(f"cannot write the report to {html_path}: "
+                         f"{err.strerror or err}",
+                         hint="pick a file in a folder that exists and you can "
+                              "write to") from None
     click.echo(f"Wrote {path} ({len(snapshot.progress.goals)} goals).")
     stale_warning(snapshot, "report")
 

@@ -124,3 +124,11 @@ def test_report_renders_in_headless_chromium(home: Path) -> None:
         check=True, capture_output=True, timeout=120)
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_report_to_a_missing_folder_is_a_sentence_not_a_traceback(home: Path) -> None:
+    out = home / "no-such-folder" / "report.html"
+    result = CliRunner().invoke(cli, ["report", str(EXAMPLE), "--html", str(out),
+                                      "--offline", "--now", NOW])
+    assert result.exit_code == 2
+    assert "cannot write the report to" in result.output and "No such file" in result.output
