@@ -163,6 +163,8 @@ def run_review(plan_path: str, config: Config, now: datetime | None, *,
                answers: Answers | None, interactive: bool, offline: bool) -> ReviewOutcome:
     """The review ritual (see the module docstring). Returns what was recorded."""
     report = None if offline else _sync(plan_path, config, now, echo=True)
+    if report is not None:
+        click.echo("")
     snapshot = gather_status(plan_path, config, now, offline=True, report=report)
     click.echo(render_status(snapshot), nl=False)
     outcome = ReviewOutcome()
@@ -222,7 +224,7 @@ def _sync(plan_path: str, config: Config, now: datetime | None, *, echo: bool) -
         click.echo(f"Syncing {plan_path} with your task list and calendar...")
     report = sync(plan_path, config, now=moment)
     if echo:
-        click.echo(render_summary(report) + "\n")
+        click.echo(render_summary(report))
     else:
         for note in report.notes:
             click.echo(f"note: {note}", err=True)
