@@ -280,7 +280,7 @@ def _ask_metrics(state: _Journal, snapshot: StatusSnapshot, answers: Answers | N
             last = "" if goal.current is None else f"last {goal.current:g}, "
             value = _prompt_number(f"  {goal.title}: {goal.metric} now "
                                    f"({last}target {goal.target:g}{_unit(goal.unit)}; "
-                                   "Enter to skip)")
+                                   "Enter to skip)", goal.unit)
         if value is not None:
             state.record_metric(goal.id, value, snapshot.now)
             outcome.metrics[goal.id] = value
@@ -296,11 +296,14 @@ def _unit(unit: str) -> str:
     return unit if not unit or unit == "%" else f" {unit}"
 
 
-def _prompt_number(text: str) -> float | None:
+def _prompt_number(text: str, unit: str = "") -> float | None:
+    """A number typed at the terminal; the target's unit may follow it (``72%``)."""
     while True:
         raw = click.prompt(text, default="", show_default=False).strip()
         if not raw:
             return None
+        if unit and raw.endswith(unit):
+            raw = raw[:-len(unit)].strip()
         try:
             return float(raw)
         except ValueError:

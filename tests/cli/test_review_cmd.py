@@ -107,6 +107,18 @@ def test_metric_prompt_shows_the_last_recorded_value(home: Path) -> None:
     assert "Goal G: score now (last 72, target 80; Enter to skip)" in result.output
 
 
+def test_metric_may_be_typed_with_its_unit(home: Path) -> None:
+    plan = home / "goals.yaml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace(
+        "target: 80}", 'target: 80, unit: "%"}'), encoding="utf-8")
+    questions = 4 + 5 + 1 + 2 + 1 + 2  # as in test_interactive_walkthrough
+    result = review(home, input="\n" * questions + "72 %\n" + "n\n" * 10)
+    assert result.exit_code == 0, result.output
+    assert "Please type a number" not in result.output
+    with State.open(home / "state" / STATE_FILE, readonly=True) as state:
+        assert state.metrics()["g"][0] == 72.0
+
+
 def test_stopping_halfway_records_no_answer(home: Path) -> None:
     plan = (home / "goals.yaml").read_text(encoding="utf-8")
     result = review(home, input="Mostly\n")  # the input ends halfway
