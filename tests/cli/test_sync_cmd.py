@@ -156,3 +156,12 @@ def test_sync_summary_names_tasks_the_user_deleted(memory: engine.Backends) -> N
     assert all(t.key in line for t in gone)
     third = CliRunner().invoke(cli, ["sync", "goals.yaml", "--now", NOW])
     assert "you deleted" not in third.output and "already up to date" in third.output
+
+
+def test_sync_summary_names_edits_kept_instead_of_up_to_date(memory: engine.Backends) -> None:
+    assert CliRunner().invoke(cli, ["sync", "goals.yaml", "--now", NOW]).exit_code == 0
+    milestone = next(t for t in memory.tasks.tasks.values() if t.key == "pmp/course")
+    memory.tasks.edit(milestone.remote_id, title="My own words")
+    result = CliRunner().invoke(cli, ["sync", "goals.yaml", "--now", NOW])
+    assert "already up to date" not in result.output
+    assert "1 change you made in your apps was kept: pmp/course (title)" in result.output
