@@ -57,7 +57,7 @@ class GoalsyncGroup(click.Group):
             _report(error)
             ctx.exit(error.exit_code)
         except (KeyboardInterrupt, click.exceptions.Abort):
-            click.echo("Interrupted.", err=True)
+            click.echo("\nInterrupted.", err=True)  # Ctrl-C may come mid-prompt
             ctx.exit(130)
 
 
