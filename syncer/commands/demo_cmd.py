@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from importlib.resources import as_file, files
 from pathlib import Path
 
@@ -24,7 +24,6 @@ from syncer.commands.sync_cmd import render_summary
 from syncer.config import from_mapping
 from syncer.embedded import DEFAULT_USER, EmbeddedServer
 from syncer.engine import SyncReport, sync
-from syncer.planfile import load_plan
 
 SERVE_PORT = 5232  # Radicale's customary port, so calendar apps' defaults fit
 
@@ -43,15 +42,15 @@ def _data_dir_option(func: click.decorators.FC) -> click.decorators.FC:
              "(default: the user data folder's goalsync/demo).")(func)
 
 
-def run_demo(plan_path: Path, data_dir: Path, now: datetime | None) -> SyncReport:
-    """Sync ``plan_path`` into the embedded server whose data lives in ``data_dir``."""
-    plan = load_plan(plan_path)
+def run_demo(plan_path: Path, data_dir: Path, now: datetime) -> SyncReport:
+    """Sync ``plan_path`` into the embedded server whose data lives in ``data_dir``
+    (a naive ``now`` is read in the plan's timezone)."""
     config = from_mapping({
         "tasks": {"backend": "embedded"},
         "calendar": {"backend": "embedded"},
         "state_dir": str(data_dir),
     })
-    return sync(plan_path, config, now=resolve_now(now, plan.timezone))
+    return sync(plan_path, config, now=now)
 
 
 def week_agenda(report: SyncReport, now: datetime) -> list[str]:
@@ -76,10 +75,10 @@ def demo_command(plan_path: Path | None, data_dir: Path | None, now: datetime | 
     folder = data_dir or default_demo_dir()
     with as_file(files("syncer.examples") / "career.yaml") as example:
         chosen = plan_path or example
-        began = time.monotonic()
-        report = run_demo(chosen, folder, now)
+        began, clock = time.monotonic(), datetime.now(UTC)
+        report = run_demo(chosen, folder, now or clock)
         seconds = time.monotonic() - began
-    moment = resolve_now(now, report.plan.timezone)
+    moment = resolve_now(now, report.plan.timezone) if now else clock
     click.echo(render_summary(report))
     lines = week_agenda(report, moment)
     click.echo("\nThis week's time blocks:" if lines else "\nNo time blocks this week.")
