@@ -23,6 +23,10 @@ Guarantees:
 * Anchors, aliases and merge keys (``<<: *defaults``; keys written in the mapping win)
   are supported. Nodes reached through aliases are shared, never copied, so a small
   file cannot expand into a huge tree.
+* Bounded depth, whatever the parser's version: a collection nested deeper than
+  ``MAX_DEPTH`` is a syntax issue where that level opens, and the parser is stopped
+  there, so a hostile ``[[[[…`` costs neither time nor memory (PyYAML 6.0.4 added a
+  limit of its own at about 1,000 levels; older releases had none).
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ LIBYAML = hasattr(yaml, "CSafeLoader")  # PyYAML may be built without libyaml
 COMPOSER = "libyaml (PyYAML C extension)" if LIBYAML else "ruamel.yaml pure Python"
 
 Mark = tuple[int, int]  # 0-based (line, column)
+
+MAX_DEPTH = 64  # a plan nests about 8 levels (goals, milestones, steps, their fields)
 
 _CORE = "tag:yaml.org,2002:"
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
@@ -199,6 +205,8 @@ class _Composer:
                 plain = event.implicit[0] and event.tag is None
             elif kind == "MappingStartEvent" or kind == "SequenceStartEvent":
                 self._check_collection_tag(event, mark)
+                if len(stack) >= MAX_DEPTH:
+                    raise _Unparsable(_too_deep(*mark))
                 made = YamlMap(*mark) if kind == "MappingStartEvent" else YamlSeq(*mark)
                 if event.anchor:
                     self.building.add(event.anchor)
@@ -354,7 +362,7 @@ def _libyaml_events(text: str) -> Iterator[Any]:
             if type(event) is end:
                 return
     except yaml.MarkedYAMLError as err:
-        raise _Unparsable(_marked_issue(_ruamel_wording(text, err))) from None
+        raise _Unparsable(_reworded(text, err)) from None
     except (yaml.YAMLError, UnicodeError) as err:  # e.g. a control character
         raise _Unparsable(_unmarked_issue(text, err)) from None
     finally:
@@ -362,35 +370,62 @@ def _libyaml_events(text: str) -> Iterator[Any]:
 
 
 def _ruamel_events(text: str) -> Iterator[Any]:
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        yield from YAML(typ="safe", pure=True).parse(text)
+        yield from _ruamel_parser().parse(text)
     except MarkedYAMLError as err:
         raise _Unparsable(_marked_issue(err)) from None
     except (YAMLError, UnicodeError) as err:
         raise _Unparsable(_unmarked_issue(text, err)) from None
 
 
-def _ruamel_wording(text: str, error: Any) -> Any:
-    """ruamel.yaml's error for ``text`` if it stops where libyaml did, else ``error``.
+def _ruamel_parser() -> Any:
+    """ruamel.yaml's pure-Python parser, stopped at ``MAX_DEPTH`` flow levels: its scanner
+    looks ahead up to 1,024 characters for a possible key at every level, so unbounded
+    nesting costs it quadratic time (minutes for one line of ``[`` characters)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scanner import Scanner
+
+    class BoundedScanner(Scanner):
+        def fetch_flow_collection_start(self, *args: Any, **kwargs: Any) -> None:
+            if len(self.flow_context) >= MAX_DEPTH:
+                mark = self.reader.get_mark()
+                raise _Unparsable(_too_deep(mark.line, mark.column))
+            super().fetch_flow_collection_start(*args, **kwargs)
+
+    parser = YAML(typ="safe", pure=True)
+    parser.Scanner = BoundedScanner
+    return parser
+
+
+def _too_deep(line: int, col: int) -> Issue:
+    return Issue("yaml-syntax", f"YAML syntax error: nested more than {MAX_DEPTH} levels "
+                 "deep here; a plan needs about 8", line, col)
+
+
+def _reworded(text: str, error: Any) -> Issue:
+    """libyaml's ``error`` as an issue, in ruamel.yaml's words if ruamel.yaml stops at the
+    same place, or ruamel.yaml's nesting bound if that comes first.
 
     libyaml says "did not find expected ',' or ']'"; ruamel.yaml adds what it found
     instead ("but got '-'") and names the offending character.
     """
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        for _ in YAML(typ="safe", pure=True).parse(text):
+        for _ in _ruamel_parser().parse(text):
             pass
+    except _Unparsable as deep:
+        mark = error.problem_mark or error.context_mark
+        if mark is None or (deep.issue.line, deep.issue.col) <= (mark.line, mark.column):
+            return deep.issue
     except MarkedYAMLError as other:
         if _where(other) == _where(error):
-            return other
+            return _marked_issue(other)
     except YAMLError:
         pass
-    return error
+    return _marked_issue(error)
 
 
 def _where(error: Any) -> tuple[int, int] | None:

@@ -114,6 +114,15 @@ def test_missing_plan_file_is_a_usage_error_with_exit_2(tmp_path: Path) -> None:
     assert "does not exist" in stderr and "Traceback" not in stderr
 
 
+def test_a_hostile_nesting_is_a_plan_error_at_its_line(tmp_path: Path) -> None:
+    plan = tmp_path / "goals.yaml"
+    plan.write_text("timezone: UTC\ngoals:\n  - title: G\n    deadline: "
+                    + "[" * 100_000 + "]" * 100_000 + "\n")
+    code, stdout, stderr = run_main(["check", str(plan)])
+    assert code == 2
+    assert f"{plan}:4:" in stdout and "Traceback" not in stdout + stderr
+
+
 def test_missing_plan_file_in_json_mode_still_prints_json(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check", str(tmp_path / "nope.yaml"), "--json"])
     assert result.exit_code == 2
