@@ -36,7 +36,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import signal
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -70,6 +69,7 @@ from syncer.core.desired import (
     desired_tasks,
     plan_keys,
 )
+from syncer.core.identity import belongs_to, block_index, block_uid
 from syncer.core.model import Block, BusyTime, Interval, Plan, Schedule, Unscheduled
 from syncer.errors import ConfigError, SafetyStop
 from syncer.state import Link, State, decode_value, default_state_dir, encode_value, lock
@@ -314,8 +314,10 @@ class _Pulled:
     task_token: str | None
     blocks: list[RemoteBlock] | None
     block_token: str | None
-    busy: BusyTime
+    busy: BusyTime  # another plan's blocks in the calendar count as busy
     range: tuple[datetime, datetime]
+    all_tasks: list[RemoteTask] | None  # as listed, other plans' objects included
+    all_blocks: list[RemoteBlock] | None
 
 
 class _Run:
@@ -343,7 +345,7 @@ class _Run:
         self._save_urls()
         self._resolve_journal(pulled)
         schedule, actions = self._decide(pulled)
-        self._guard(actions)
+        self._guard(actions, pulled)
         counts = {"created": 0, "updated": 0, "deleted": 0}
         if not self.dry_run:
             counts = self._execute(actions, pulled)
@@ -434,22 +436,21 @@ class _Run:
         start = self.now - timedelta(days=self.settings.lookback_days)
         end = _horizon_end(self.plan, self.rules, self.now) + timedelta(days=60)
         blocks, block_token, busy = self._pull_blocks(start, end)
+        pulled = _Pulled(tasks, task_token, blocks, block_token, busy, (start, end),
+                         tasks, blocks)
+        linked = {lk.remote_id for lk in self.state.links()}
+
+        def mine(remote: RemoteTask | RemoteBlock) -> bool:
+            return belongs_to(self.plan.id, remote, linked)
+
         if tasks is not None:
-            tasks = [t for t in tasks if self._this_plan(t.remote_id)]
+            pulled.tasks = [t for t in tasks if mine(t)]
         if blocks is not None:
-            blocks = [b for b in blocks if self._this_plan(b.uid)]
-        return _Pulled(tasks, task_token, blocks, block_token, busy, (start, end))
-
-    def _this_plan(self, remote_id: str) -> bool:
-        """Whether a goalsync UID belongs to this plan (another plan's objects may share
-        the calendar or task list; they are left alone). Non-UID ids always pass: the
-        adapter filtered them by plan."""
-        from syncer.ical import UID_PREFIX, block_uid, is_owned_uid
-
-        if not is_owned_uid(remote_id):
-            return True
-        prefix = block_uid("k", 0, self.plan.id).split("-k-0@")[0] + "-"
-        return remote_id.startswith(prefix) and remote_id.startswith(UID_PREFIX)
+            pulled.blocks = [b for b in blocks if mine(b)]
+            others = tuple(Interval(b.start, b.end) for b in blocks
+                           if b.end > self.now and not mine(b))
+            pulled.busy = replace(busy, intervals=busy.intervals + others)
+        return pulled
 
     def _pull_tasks(self) -> tuple[list[RemoteTask] | None, str | None]:
         backend = self.backends.tasks
@@ -644,15 +645,13 @@ class _Run:
                        remote: Sequence[RemoteBlock]) -> dict[tuple[str, datetime], str]:
         """A fresh, never reused UID per new in-window block, committed to the state
         before it is used (dry runs allocate in their in-memory copy)."""
-        from syncer.ical import block_uid
-
         seen: dict[str, int] = {}
         pairs = [(b.key, b.uid) for b in remote] + [
             (lk.key, lk.remote_id) for lk in self.state.links("block")]
         for key, uid in pairs:
-            match = re.search(r"-(\d+)@[^@]*$", uid)
-            if match:
-                seen[key] = max(seen.get(key, -1), int(match.group(1)))
+            index = block_index(uid)
+            if index is not None:
+                seen[key] = max(seen.get(key, -1), index)
         uids: dict[tuple[str, datetime], str] = {}
         reusable = self._reusable_uids(schedule, remote)
         for block in blocks_needing_uids(schedule, self.now, window_end):
@@ -676,11 +675,15 @@ class _Run:
 
     # -- guard
 
-    def _guard(self, actions: Sequence[rc.Action]) -> None:
+    def _guard(self, actions: Sequence[rc.Action], pulled: _Pulled) -> None:
         deletes = rc.guarded_deletes(actions)
         if not deletes:
             return
-        owned = len({lk.key for lk in self.state.links() if not lk.gone})
+        # the plan's objects on record or on the servers: a run with no state yet (or a
+        # lost one) is protected as well as one with links
+        listed = [*(pulled.tasks or ()), *(pulled.blocks or ())]
+        owned = len({lk.key for lk in self.state.links() if not lk.gone}
+                    | {r.key for r in listed if r.key})
         emptied = not any(True for _ in self.plan.steps()) and not any(
             True for _ in self.plan.habits())
         if emptied and not self.force:
@@ -850,8 +853,6 @@ class _Run:
                       counts: dict[str, int]) -> rc.CreateBlock:
         """Create with the journaled UID; a UID the server refuses (used before, e.g. in
         its trash bin, though not listed) gets the next index, at most three times."""
-        from syncer.ical import block_uid
-
         for _attempt in range(3):
             entry = self.state.journal_intent("block", action.spec.key, action.spec.uid,
                                               _block_journal(action))
@@ -914,8 +915,8 @@ class _Run:
         else token first, then the listing, so a change in between only causes one more
         listing next time."""
         tasks_backend, calendar = self.backends.tasks, self.backends.calendar
-        if pulled.tasks is not None:
-            token, listing = pulled.task_token, pulled.tasks
+        if pulled.all_tasks is not None:
+            token, listing = pulled.task_token, pulled.all_tasks
             if wrote_tasks:
                 try:
                     since = getattr(tasks_backend, "tasks_since", None)
@@ -929,8 +930,8 @@ class _Run:
                     token = None  # the next run lists again
             self.state.save_token(_token_name("tasks", tasks_backend), token,
                                   [_task_to_json(t) for t in listing])
-        if calendar is not None and pulled.blocks is not None:
-            token, blocks = pulled.block_token, pulled.blocks
+        if calendar is not None and pulled.all_blocks is not None:
+            token, blocks = pulled.block_token, pulled.all_blocks
             if wrote_blocks:
                 try:
                     since = getattr(calendar, "blocks_since", None)

@@ -17,7 +17,6 @@ events become whole-day intervals starting at midnight in that same zone.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, cast
@@ -27,57 +26,27 @@ import icalendar
 import recurring_ical_events
 
 from syncer.backends.base import BlockSpec, RemoteBlock, RemoteTask, TaskKind, TaskSpec
+from syncer.core.identity import (  # noqa: F401  (re-exported for the adapters)
+    BLOCK_UID_SUFFIX,
+    KINDS,
+    TASK_UID_SUFFIX,
+    UID_PREFIX,
+    block_uid,
+    description_with_note,
+    habit_of,
+    is_block_uid,
+    is_owned_uid,
+    is_task_uid,
+    split_note,
+    task_uid,
+)
 from syncer.core.model import BusyTime, Interval
 
 PRODID = "-//goalsync//goalsync//EN"
-UID_PREFIX = "goalsync-"
-BLOCK_UID_SUFFIX = "@goalsync"
-TASK_UID_SUFFIX = "@goalsync-task"
 CATEGORY = "goalsync"
-MARKER_PREFIX = "goalsync:"
-MARKER_NOTE = "(managed by goalsync; keep this line)"
-
-_UNSAFE = re.compile(r"[/:+~\s@]")  # "~" is kept for task_uid generations
-_TASK_KINDS: tuple[TaskKind, ...] = ("goal", "milestone", "step", "habit", "review")
 
 
 # ------------------------------------------------------------------------------ UIDs
-
-
-def _uid_part(text: str) -> str:
-    return _UNSAFE.sub(".", text)
-
-
-def block_uid(step_key: str, index: int, plan_id: str) -> str:
-    """``goalsync-<plan>-<key with / : + @ and spaces as .>-<index>@goalsync``.
-
-    Deterministic; never contains ``/`` or ``+``. The engine allocates ``index`` and
-    never reuses one for the same key, so a deleted block's UID is never written again.
-    """
-    return f"{UID_PREFIX}{_uid_part(plan_id)}-{_uid_part(step_key)}-{index}{BLOCK_UID_SUFFIX}"
-
-
-def task_uid(plan_id: str, key: str, generation: int = 1) -> str:
-    """The deterministic VTODO UID of a plan object (distinct from every block UID).
-
-    ``generation`` > 1 gives the next UIDs to try when a server refuses to re-create a
-    deleted UID (Nextcloud's trash bin): ``...~2@goalsync-task``. Still deterministic,
-    so a create replayed after a crash finds the object it made.
-    """
-    again = f"~{generation}" if generation > 1 else ""
-    return f"{UID_PREFIX}{_uid_part(plan_id)}-{_uid_part(key)}{again}{TASK_UID_SUFFIX}"
-
-
-def is_block_uid(uid: str) -> bool:
-    return uid.startswith(UID_PREFIX) and uid.endswith(BLOCK_UID_SUFFIX)
-
-
-def is_task_uid(uid: str) -> bool:
-    return uid.startswith(UID_PREFIX) and uid.endswith(TASK_UID_SUFFIX)
-
-
-def is_owned_uid(uid: str) -> bool:
-    return is_block_uid(uid) or is_task_uid(uid)
 
 
 def href_name(uid: str) -> str:
@@ -201,9 +170,8 @@ def _block_item(key: str) -> tuple[str, str]:
     parts = key.split("/")
     if len(parts) == 3:
         return "STEP", parts[2]
-    if len(parts) == 2 and parts[1].startswith("habit:"):
-        return "HABIT", parts[1].removeprefix("habit:")
-    return "", ""
+    habit = habit_of(key)
+    return ("HABIT", habit[1]) if habit else ("", "")
 
 
 def event_ics(spec: BlockSpec, stamp: datetime | None = None) -> bytes:
@@ -238,7 +206,8 @@ def block_from_event(
     """The RemoteBlock for a goalsync-owned VEVENT, else None.
 
     Owned means a goalsync block UID. ``key`` is X-GOALSYNC-KEY, or ``""`` when a client
-    dropped the property (the engine then matches by UID).
+    dropped the property (the engine then matches by UID); ``plan_id`` is
+    X-GOALSYNC-PLAN (``identity.belongs_to`` decides which plan the block is of).
     """
     if component.name != "VEVENT":
         return None
@@ -253,6 +222,7 @@ def block_from_event(
         start=start,
         end=end,
         etag=etag,
+        plan_id=_text(component, "X-GOALSYNC-PLAN") or None,
     )
 
 
@@ -385,32 +355,6 @@ def priority_from_ical(value: int | None) -> int:
     return 2 if value == 5 else 3
 
 
-def marker_line(key: str) -> str:
-    return f"{MARKER_PREFIX} {key} {MARKER_NOTE}"
-
-
-def description_with_marker(text: str, key: str) -> str:
-    """The human text, a blank line, and the marker line that names the plan key.
-    :func:`split_marker` gives ``text`` back exactly."""
-    return f"{text}\n\n{marker_line(key)}" if text else marker_line(key)
-
-
-def split_marker(description: str) -> tuple[str, str | None]:
-    """``(human text, key)``; key is None when no marker line is present. Lines a user
-    added below the marker stay in the human text."""
-    lines = description.split("\n")
-    for i in range(len(lines) - 1, -1, -1):
-        line = lines[i].strip()
-        if line.startswith(MARKER_PREFIX):
-            key = line[len(MARKER_PREFIX):].replace(MARKER_NOTE, "").strip()
-            before = "\n".join(lines[:i])
-            before = before[:-1] if before.endswith("\n") else before  # the blank line
-            after = "\n".join(lines[i + 1:])
-            human = f"{before}\n{after}" if before and after else before or after
-            return human, key or None
-    return description, None
-
-
 def _related_key(spec: TaskSpec) -> str | None:
     if spec.parent_key:
         return spec.parent_key
@@ -455,7 +399,7 @@ def update_todo(
     if "title" in wanted:
         _set(todo, "SUMMARY", spec.title)
     if "description" in wanted:
-        _set(todo, "DESCRIPTION", description_with_marker(spec.description, spec.key))
+        _set(todo, "DESCRIPTION", description_with_note(spec.description, spec.key))
     if wanted & {"due", "deadline"}:
         _set_due(todo, spec)
     if "duration_minutes" in wanted:
@@ -525,7 +469,7 @@ def task_from_todo(
     uid = _text(todo, "UID") or ""
     if todo.name != "VTODO" or not is_task_uid(uid):
         return None
-    description, marker_key = split_marker(_text(todo, "DESCRIPTION") or "")
+    description, marker_key = split_note(_text(todo, "DESCRIPTION") or "")
     key = _text(todo, "X-GOALSYNC-KEY") or marker_key
     if not key:
         return None
@@ -544,11 +488,12 @@ def task_from_todo(
         completed=completed,
         completed_at=_completed_at(todo) if completed else None,
         etag=etag,
+        plan_id=_text(todo, "X-GOALSYNC-PLAN") or None,
     )
 
 
 def _kind(value: str | None) -> TaskKind:
-    for kind in _TASK_KINDS:
+    for kind in KINDS:
         if value == kind:
             return kind
     return "step"

@@ -38,6 +38,7 @@ def _task_from_spec(spec: TaskSpec, remote_id: str, etag: str) -> RemoteTask:
         priority=spec.priority,
         labels=spec.labels,
         etag=etag,
+        plan_id=spec.plan_id,
     )
 
 
@@ -80,7 +81,8 @@ class MemoryTaskBackend:
 
     def _create(self, spec: TaskSpec) -> ChangeResult:
         for task in self.tasks.values():
-            if task.key == spec.key:  # adopt: a replayed create must not duplicate
+            if (task.key, task.plan_id) == (spec.key, spec.plan_id):  # adopt: a replayed
+                # create must not duplicate (another plan's task of the same key is not it)
                 return ChangeResult(spec.key, task.remote_id, task.etag)
         remote_id = str(next(self._ids))
         task = _task_from_spec(spec, remote_id, self._etag())
@@ -135,7 +137,7 @@ class MemoryCalendarBackend:
     def list_blocks(self, start: datetime, end: datetime) -> list[RemoteBlock]:
         self.requests += 1
         return [
-            RemoteBlock(s.uid, s.key, s.title, s.start, s.end, etag)
+            RemoteBlock(s.uid, s.key, s.title, s.start, s.end, etag, s.plan_id)
             for s, etag in self.blocks.values()
             if s.start < end and s.end > start
         ]

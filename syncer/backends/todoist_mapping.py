@@ -1,8 +1,7 @@
 """Pure translation between goalsync task values and Todoist API v1 JSON.
 
 * The ownership marker is the last line of a task's description:
-  ``goalsync:<plan>:<kind>:<key>`` (plan ids and kinds contain no colon; keys may).
-  Reading accepts the marker on any line, so a user's note appended below it is kept.
+  ``goalsync:<plan>:<kind>:<key>``, built and read by ``syncer.core.identity``.
 * Priority is inverted: goalsync 1 (the app's P1) is API priority 4.
 * Dates: a ``date`` goes out as ``YYYY-MM-DD``; an aware datetime as UTC ``...Z``.
 * Habits: an RRULE (``FREQ=WEEKLY;BYDAY=MO,WE,FR``) becomes a due string
@@ -15,19 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from syncer.backends.base import RemoteTask, TaskKind, TaskSpec
+from syncer.backends.base import RemoteTask, TaskSpec
+from syncer.core import identity
+from syncer.core.identity import parse_marker
 
 JSON = dict[str, Any]
 OWNER_LABEL = "goalsync"
-MARKER_PREFIX = "goalsync:"
-KINDS: tuple[TaskKind, ...] = ("goal", "milestone", "step", "habit", "review")
-_MARKER = re.compile(r"^goalsync:([^:\s]+):(goal|milestone|step|habit|review):(\S+)\s*$")
 _NAMESPACE = uuid.UUID("6f1c2b0e-3c55-5f63-9d0a-6b8a8f3f9a11")
 _DAYS = {"MO": "mon", "TU": "tue", "WE": "wed", "TH": "thu", "FR": "fri", "SA": "sat",
          "SU": "sun"}
@@ -41,27 +38,13 @@ class MappingError(ValueError):
 
 
 def marker(spec: TaskSpec) -> str:
-    return f"{MARKER_PREFIX}{spec.plan_id}:{spec.kind}:{spec.key}"
+    return identity.marker(spec.plan_id, spec.kind, spec.key)
 
 
 def description_with_marker(spec: TaskSpec) -> str:
     """The human description, a blank line, then the marker line."""
     text = spec.description.rstrip()
     return f"{text}\n\n{marker(spec)}" if text else marker(spec)
-
-
-def parse_marker(description: str | None) -> tuple[str, TaskKind, str, str] | None:
-    """``(plan_id, kind, key, description without the marker)`` or None if not owned."""
-    if not description or MARKER_PREFIX not in description:
-        return None
-    lines = description.split("\n")
-    for index in range(len(lines) - 1, -1, -1):
-        found = _MARKER.match(lines[index].strip())
-        if found:
-            rest = lines[:index] + lines[index + 1:]
-            human = "\n".join(rest).strip("\n").rstrip()
-            return found.group(1), cast(TaskKind, found.group(2)), found.group(3), human
-    return None
 
 
 # --------------------------------------------------------------------- values out
@@ -201,7 +184,7 @@ def remote_task(item: JSON, local: tzinfo = UTC) -> RemoteTask | None:
     owned = parse_marker(item.get("description"))
     if owned is None:
         return None
-    _plan, kind, key, human = owned
+    plan, kind, key, human = owned
     duration = item.get("duration") or None
     minutes = None
     if duration:
@@ -222,6 +205,7 @@ def remote_task(item: JSON, local: tzinfo = UTC) -> RemoteTask | None:
         labels=tuple(lab for lab in item.get("labels") or () if lab != OWNER_LABEL),
         completed=completed,
         completed_at=parse_stamp(item.get("completed_at")) if completed else None,
+        plan_id=plan,
     )
 
 

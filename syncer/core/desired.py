@@ -17,10 +17,10 @@ from datetime import date, datetime
 from typing import Any
 
 from syncer.core.durations import format_duration
+from syncer.core.identity import REVIEW_KEY
 from syncer.core.model import Block, Goal, Habit, Milestone, Plan, Schedule, Step
 from syncer.core.values import BlockSpec, TaskSpec
 
-REVIEW_KEY = "review:weekly"  # ':' never occurs in plan ids, so it cannot collide
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _DAY_NAMES = {name: code for name, code in zip(
     ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),

@@ -27,6 +27,7 @@ from datetime import date
 from pathlib import PurePath
 
 from syncer.core.durations import parse_duration
+from syncer.core.identity import habit_key, milestone_key, step_key
 from syncer.core.model import (
     GOAL_TYPES,
     HORIZONS,
@@ -479,7 +480,7 @@ def _milestone(ctx: _Ctx, node: YamlMap, pos: Pos, gid: str, deadline: date | No
                seen: dict[str, Pos], raw_after: dict[str, list[tuple[str, Pos]]]) -> Milestone:
     title = _text(ctx, node, "title", "this milestone", required=True)
     mid = _identity(ctx, node, title, "milestone", f"goal `{gid}`", seen)
-    key = f"{gid}/{mid}"
+    key = milestone_key(gid, mid)
     where = f"milestone `{key}`"
     _check_keys(ctx, node, MILESTONE_KEYS, where)
     due = _date(ctx, node, "due", where)
@@ -501,7 +502,7 @@ def _step(ctx: _Ctx, node: YamlMap | Scalar, pos: Pos, gid: str, mid: str, limit
         node = YamlMap.single("title", node, pos.line - 1, pos.col - 1)
     title = _text(ctx, node, "title", "this step", required=True)
     sid = _identity(ctx, node, title, "step", f"milestone `{gid}/{mid}`", seen)
-    key = f"{gid}/{mid}/{sid}"
+    key = step_key(gid, mid, sid)
     where = f"step `{key}`"
     _check_keys(ctx, node, STEP_KEYS, where)
     due = _date(ctx, node, "due", where)
@@ -563,7 +564,7 @@ def _habit(ctx: _Ctx, node: YamlMap, pos: Pos, gid: str, seen: dict[str, Pos]) -
     duration = _minutes(ctx, node, "duration", where)
     if "duration" not in node:
         ctx.error(pos, "missing-duration", f"{where} has no `duration` (e.g. 1h)")
-    return Habit(key=f"{gid}/habit:{hid}", id=hid, title=title, goal_id=gid,
+    return Habit(key=habit_key(gid, hid), id=hid, title=title, goal_id=gid,
                  per_week=per_week, duration_minutes=duration or 0, pos=pos)
 
 

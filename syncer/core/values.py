@@ -62,6 +62,11 @@ class RemoteTask:
     completed: bool = False
     completed_at: datetime | None = None
     etag: str | None = None  # CalDAV ETag; Todoist leaves it None
+    plan_id: str | None = None  # the plan the object names (marker, X-GOALSYNC-PLAN)
+
+    @property
+    def ident(self) -> str:
+        return self.remote_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,5 +114,10 @@ class RemoteBlock:
     start: datetime
     end: datetime
     etag: str | None = None
+    plan_id: str | None = None  # X-GOALSYNC-PLAN; None when a client dropped it
+
+    @property
+    def ident(self) -> str:
+        return self.uid
 
 TaskChange = CreateTask | UpdateTask | DeleteTask

@@ -138,6 +138,16 @@ def test_max_delete_guard_needs_force(world):
     assert report.deleted >= 2
 
 
+def test_max_delete_guard_protects_a_run_with_no_state_yet(world):
+    state_dir, b = world
+    sync(world)
+    (state_dir / "state.sqlite").unlink()  # a lost state: no links to count
+    count = len(b.tasks.tasks)
+    with pytest.raises(SafetyStop, match="would delete"):
+        sync(world, plan=make_plan((step("research", "Research PMP courses", 120),)))
+    assert len(b.tasks.tasks) == count
+
+
 def test_deleted_state_is_recovered_by_adoption_without_duplicates(world):
     state_dir, b = world
     sync(world)

@@ -9,6 +9,7 @@ import icalendar
 import pytest
 
 from syncer.backends.base import BlockSpec, TaskSpec
+from syncer.core.identity import split_note as split_marker
 from syncer.ical import (
     block_from_event,
     block_uid,
@@ -20,7 +21,6 @@ from syncer.ical import (
     parse_ics,
     priority_from_ical,
     priority_to_ical,
-    split_marker,
     task_from_todo,
     task_uid,
     todo_from_spec,

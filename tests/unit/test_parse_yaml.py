@@ -322,6 +322,12 @@ def test_the_fallback_parser_agrees_with_libyaml(edits: list[tuple[int, bool, st
     fast = outcome(text)
     yamlnodes.LIBYAML = False
     try:
-        assert outcome(text) == fast
+        slow = outcome(text)
     finally:
         yamlnodes.LIBYAML = True
+    if text.startswith("|\n") and isinstance(fast, list):
+        # A top-level `|` with its text at column 0: ruamel.yaml reads a block scalar (as
+        # YAML 1.2 allows), libyaml stops at line 2. Either way the plan is refused.
+        assert isinstance(slow, list) and slow[0][0] in ("wrong-type", "yaml-syntax")
+    else:
+        assert slow == fast
