@@ -61,16 +61,12 @@ from syncer.backends.base import (
 )
 from syncer.config import Config
 from syncer.core import reconcile as rc
+from syncer.core.decide import Base, Settings, Snapshot, decide
 from syncer.core.desired import (
-    REVIEW_KEY,
     block_fields,
-    blocks_needing_uids,
-    desired_blocks,
-    desired_tasks,
-    plan_keys,
 )
-from syncer.core.identity import belongs_to, block_index, block_uid
-from syncer.core.model import Block, BusyTime, Interval, Plan, Schedule, Unscheduled
+from syncer.core.identity import belongs_to, block_uid
+from syncer.core.model import BusyTime, Interval, Plan, Schedule, Unscheduled
 from syncer.errors import ConfigError, SafetyStop
 from syncer.state import Link, State, decode_value, default_state_dir, encode_value, lock
 
@@ -344,20 +340,26 @@ class _Run:
         pulled = self._pull()
         self._save_urls()
         self._resolve_journal(pulled)
-        schedule, actions = self._decide(pulled)
-        self._guard(actions, pulled)
-        counts = {"created": 0, "updated": 0, "deleted": 0}
-        if not self.dry_run:
-            counts = self._execute(actions, pulled)
-            if self._read_everything(pulled):
-                # a schedule made without the calendar's blocks (or the completions)
-                # would re-place the next run's plan beyond the window
-                self.state.save_planned_blocks(schedule.blocks, self.now)
-        report = self._report(schedule, actions, counts)
-        if not self.dry_run:
-            ended = datetime.now(self.now.tzinfo)
-            self.state.prune_journal(ended - timedelta(days=JOURNAL_DAYS))
-            self.state.end_run(ended, report.summary())
+        decision = decide(self.plan, self.rules, Snapshot(pulled.tasks, pulled.blocks,
+                                                          pulled.busy),
+                          self._base(pulled.range), self.now,
+                          Settings(self.settings.window_days, self.settings.max_delete_share))
+        self.window = decision.window
+        if decision.stop and not self.force:
+            self._stop(decision.stop)
+        if self.dry_run:
+            return self._report(decision.schedule, decision.actions,
+                                _planned_counts(decision.actions))
+        self.state.reserve_block_indexes(decision.allocations)
+        counts = self._execute(decision.actions, pulled)
+        if self._read_everything(pulled):
+            # a schedule made without the calendar's blocks (or the completions)
+            # would re-place the next run's plan beyond the window
+            self.state.save_planned_blocks(decision.schedule.blocks, self.now)
+        report = self._report(decision.schedule, decision.actions, counts)
+        ended = datetime.now(self.now.tzinfo)
+        self.state.prune_journal(ended - timedelta(days=JOURNAL_DAYS))
+        self.state.end_run(ended, report.summary())
         return report
 
     def _read_everything(self, pulled: _Pulled) -> bool:
@@ -554,53 +556,13 @@ class _Run:
 
     # -- decide
 
-    def _decide(self, pulled: _Pulled) -> tuple[Schedule, list[rc.Action]]:
-        base_tasks, base_blocks = self._bases(pulled.range)
-        done = self._done_keys(pulled.tasks, base_tasks)
-        known = plan_keys(self.plan)
-        existing = [b for b in rc.existing_blocks(pulled.blocks or (), base_blocks)
-                    if b.step in known]
-        reviews = self._review_blocks(existing) if pulled.blocks is not None else ()
-        existing = [b for b in existing if b.step != REVIEW_KEY]
-        existing += self._planned_beyond_calendar(known, done)
-        busy = replace(pulled.busy, intervals=pulled.busy.intervals + tuple(
-            Interval(b.start, b.end) for b in reviews if b.end > self.now))
-        schedule = self._schedule(busy, existing, done)
-        schedule = replace(schedule, blocks=schedule.blocks + reviews)
-        window_end = self.now + timedelta(days=self.settings.window_days)
-        specs = []
-        if pulled.blocks is not None:
-            uids = self._allocate_uids(schedule, window_end, pulled.blocks)
-            specs = desired_blocks(self.plan, schedule, self.now, window_end, uids)
-            schedule = replace(schedule, blocks=tuple(
-                replace(b, uid=uids.get((b.step, b.start))) if b.uid is None else b
-                for b in schedule.blocks))
-        review = dict(self.rules.get("review", {}).get("weekly", {}))
-        notes = self.state.meta(REVIEW_NOTES_META)  # set by `goalsync review`
-        if notes:
-            review["notes"] = notes
-        tasks = desired_tasks(self.plan, schedule, self.now, review)
-        actions = rc.reconcile(
-            tasks, pulled.tasks, base_tasks, specs, pulled.blocks, base_blocks,
-            self.rules.get("sync", {}), now=self.now, known_keys=known, done_keys=done,
-            completed=self.state.completions())
-        self.window = (self.now, window_end)
-        return schedule, actions
-
-    def _planned_beyond_calendar(self, known: frozenset[str],
-                                 done: set[str]) -> list[Block]:
-        """Future blocks of the last schedule that are not on the calendar yet (beyond
-        the window): given to the scheduler as existing, so the plan beyond the window
-        stays put from run to run instead of being re-placed (and re-dated) each time."""
-        return [b for b in self.state.planned_blocks()
-                if b.uid is None and b.start >= self.now and b.step in known
-                and b.step not in done and b.step != REVIEW_KEY]
-
-    def _bases(self, listed: tuple[datetime, datetime],
-               ) -> tuple[dict[str, rc.BaseTask], dict[str, rc.BaseBlock]]:
+    def _base(self, listed: tuple[datetime, datetime]) -> Base:
+        """What the state remembers, as the pure decision reads it (block bases only
+        for blocks in the listed range)."""
         tasks: dict[str, rc.BaseTask] = {}
         blocks: dict[str, rc.BaseBlock] = {}
-        for link in self.state.links():
+        links = self.state.links()
+        for link in links:
             if link.kind == "task":
                 tasks[link.key] = rc.BaseTask(link.key, link.remote_id, dict(link.pushed),
                                               link.gone)
@@ -610,89 +572,16 @@ class _Run:
                           "start": link.start, "end": link.end}
                 blocks[link.remote_id] = rc.BaseBlock(link.remote_id, link.key, values,
                                                       link.pinned)
-        return tasks, blocks
-
-    def _done_keys(self, remote: list[RemoteTask] | None,
-                   base: Mapping[str, rc.BaseTask]) -> set[str]:
-        done = {s.key for s in self.plan.steps() if s.done}
-        recorded = self.state.completions()
-        if remote is None:
-            return done | set(recorded)
-        open_keys = {t.key for t in remote if not t.completed}
-        done |= {t.key for t in remote if t.completed}
-        done |= {k for k in recorded if k not in open_keys}
-        present = {t.key for t in remote}
-        done |= {k for k, b in base.items() if b.gone or k not in present}  # user deleted
-        return done
-
-    def _review_blocks(self, existing: Sequence[Block]) -> tuple[Block, ...]:
-        """The weekly review slot on the calendar (steps are planned around it)."""
-        from syncer.core.review import ReviewRules, review_blocks
-
-        rules = ReviewRules.from_mapping(self.rules.get("review", {}))
-        return review_blocks(self.plan, rules, self.now, existing)
-
-    def _schedule(self, busy: BusyTime, existing: Sequence[Block],
-                  done: set[str]) -> Schedule:
-        from syncer.core.schedule import schedule
-        from syncer.core.schedule_rules import SchedulingRules
-
-        rules = SchedulingRules.from_mapping(self.rules.get("scheduling", {}))
-        return schedule(self.plan, rules, now=self.now, busy=busy, existing=existing,
-                        done=done)
-
-    def _allocate_uids(self, schedule: Schedule, window_end: datetime,
-                       remote: Sequence[RemoteBlock]) -> dict[tuple[str, datetime], str]:
-        """A fresh, never reused UID per new in-window block, committed to the state
-        before it is used (dry runs allocate in their in-memory copy)."""
-        seen: dict[str, int] = {}
-        pairs = [(b.key, b.uid) for b in remote] + [
-            (lk.key, lk.remote_id) for lk in self.state.links("block")]
-        for key, uid in pairs:
-            index = block_index(uid)
-            if index is not None:
-                seen[key] = max(seen.get(key, -1), index)
-        uids: dict[tuple[str, datetime], str] = {}
-        reusable = self._reusable_uids(schedule, remote)
-        for block in blocks_needing_uids(schedule, self.now, window_end):
-            if reusable.get(block.step):  # move a dropped block rather than delete + create
-                uids[(block.step, block.start)] = reusable[block.step].pop(0)
-                continue
-            index = self.state.allocate_block_index(block.step, seen.get(block.step, -1) + 1)
-            uids[(block.step, block.start)] = block_uid(block.step, index, self.plan.id)
-        return uids
-
-    def _reusable_uids(self, schedule: Schedule,
-                       remote: Sequence[RemoteBlock]) -> dict[str, list[str]]:
-        """Future, unpinned blocks on the calendar the new schedule dropped, by key."""
-        kept = {b.uid for b in schedule.blocks if b.uid is not None}
-        pinned = {lk.remote_id for lk in self.state.links("block") if lk.pinned}
-        free: dict[str, list[str]] = {}
-        for block in sorted(remote, key=lambda b: (b.start, b.uid)):
-            if block.uid not in kept and block.uid not in pinned and block.start >= self.now:
-                free.setdefault(block.key, []).append(block.uid)
-        return free
+        return Base(
+            tasks=tasks, blocks=blocks,
+            block_links=tuple((lk.key, lk.remote_id, lk.pinned) for lk in links
+                              if lk.kind == "block"),
+            owned_keys=frozenset(lk.key for lk in links if not lk.gone),
+            completions=self.state.completions(), planned=tuple(self.state.planned_blocks()),
+            next_index=self.state.block_indexes(),
+            review_notes=self.state.meta(REVIEW_NOTES_META))
 
     # -- guard
-
-    def _guard(self, actions: Sequence[rc.Action], pulled: _Pulled) -> None:
-        deletes = rc.guarded_deletes(actions)
-        if not deletes:
-            return
-        # the plan's objects on record or on the servers: a run with no state yet (or a
-        # lost one) is protected as well as one with links
-        listed = [*(pulled.tasks or ()), *(pulled.blocks or ())]
-        owned = len({lk.key for lk in self.state.links() if not lk.gone}
-                    | {r.key for r in listed if r.key})
-        emptied = not any(True for _ in self.plan.steps()) and not any(
-            True for _ in self.plan.habits())
-        if emptied and not self.force:
-            self._stop(f"the plan has no steps any more, so this sync would delete "
-                       f"{len(deletes)} of goalsync's objects")
-            return
-        message = rc.delete_guard(actions, owned, self.settings.max_delete_share)
-        if message and not self.force:
-            self._stop(message)
 
     def _stop(self, message: str) -> None:
         hint = ("check the plan (and the config's targets); if the deletions are intended, "
@@ -959,8 +848,6 @@ class _Run:
 
     def _report(self, schedule: Schedule, actions: Sequence[rc.Action],
                 counts: Mapping[str, int]) -> SyncReport:
-        if self.dry_run:
-            counts = _planned_counts(actions)
         pins = sum(isinstance(a, rc.Pin) or (isinstance(a, rc.UpdateBlock) and a.pinned
                                               and "start" not in a.fields) for a in actions)
         completed = [a for a in actions if isinstance(a, rc.RecordCompletion)]

@@ -424,6 +424,20 @@ class State:
                              (key, index + 1))
         return index
 
+    def block_indexes(self) -> dict[str, int]:
+        """The next free block index of every key that was given one."""
+        rows = self._db.execute("SELECT key, next FROM block_index")
+        return {key: int(next_) for key, next_ in rows}
+
+    def reserve_block_indexes(self, next_free: Mapping[str, int]) -> None:
+        """Commit the counters a decision moved on (``key -> next free index``), before
+        any of the UIDs handed out is used; a counter never goes back."""
+        with self.transaction():
+            for key, value in next_free.items():
+                self._db.execute(
+                    "INSERT INTO block_index (key, next) VALUES (?, ?) ON CONFLICT(key) "
+                    "DO UPDATE SET next = max(next, excluded.next)", (key, value))
+
     # -- completions
 
     def record_completion(self, key: str, completed_at: datetime) -> None:

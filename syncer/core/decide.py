@@ -1,0 +1,172 @@
+"""The decision of one sync, as a pure function: ``decide(plan, rules, snapshot, base,
+now) -> Decision``.
+
+The engine pulls (``Snapshot``: this plan's objects on the servers, busy time) and reads
+the state (``Base``: what was pushed, completions, the last schedule, block UID
+counters), then calls ``decide``; a dry run stops there, a sync executes
+``Decision.actions``. Everything the sync would do, and why, is in the Decision: the
+schedule, the actions, the block UIDs it hands out (``allocations``, committed to the
+state before any of them is used), and the delete guard's verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from syncer.core import reconcile as rc
+from syncer.core.desired import blocks_needing_uids, desired_blocks, desired_tasks, plan_keys
+from syncer.core.identity import REVIEW_KEY, block_index, block_uid
+from syncer.core.model import Block, BusyTime, Interval, Plan, Schedule
+from syncer.core.values import RemoteBlock, RemoteTask
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the servers hold of this plan now; None for a listing that failed (it
+    concludes nothing: no deletion, no completion is read from it)."""
+
+    tasks: Sequence[RemoteTask] | None
+    blocks: Sequence[RemoteBlock] | None  # None too when there is no calendar
+    busy: BusyTime = field(default_factory=BusyTime)
+
+
+@dataclass(frozen=True)
+class Base:
+    """What the state remembers of this plan."""
+
+    tasks: Mapping[str, rc.BaseTask] = field(default_factory=dict)
+    blocks: Mapping[str, rc.BaseBlock] = field(default_factory=dict)  # listed range only
+    block_links: Sequence[tuple[str, str, bool]] = ()  # (key, uid, pinned), every block
+    owned_keys: frozenset[str] = frozenset()  # keys of links the user did not delete
+    completions: Mapping[str, datetime] = field(default_factory=dict)
+    planned: Sequence[Block] = ()  # the last saved schedule
+    next_index: Mapping[str, int] = field(default_factory=dict)  # block UID counters
+    review_notes: str | None = None  # the last review's prompts, for the review task
+
+
+@dataclass(frozen=True)
+class Settings:
+    window_days: int = 14
+    max_delete_share: float = 0.25
+
+
+@dataclass(frozen=True)
+class Decision:
+    schedule: Schedule
+    actions: tuple[rc.Action, ...]
+    window: tuple[datetime, datetime]
+    allocations: Mapping[str, int] = field(default_factory=dict)  # key -> next free index
+    stop: str | None = None  # why the delete guard would stop this sync
+
+
+def decide(plan: Plan, rules: Mapping[str, Any], snapshot: Snapshot, base: Base,
+           now: datetime, settings: Settings = Settings()) -> Decision:
+    """Schedule around busy time and what is on the calendar, then diff the desired
+    state against the snapshot and the base (see the module doc)."""
+    from syncer.core.review import ReviewRules, review_blocks
+    from syncer.core.schedule import schedule as make_schedule
+    from syncer.core.schedule_rules import SchedulingRules
+
+    done = done_keys(plan, snapshot.tasks, base)
+    known = plan_keys(plan)
+    existing = [b for b in rc.existing_blocks(snapshot.blocks or (), base.blocks)
+                if b.step in known]
+    reviews: tuple[Block, ...] = ()
+    if snapshot.blocks is not None:
+        reviews = review_blocks(plan, ReviewRules.from_mapping(rules.get("review", {})),
+                                now, existing)
+    existing = [b for b in existing if b.step != REVIEW_KEY]
+    existing += [b for b in base.planned  # the plan beyond the window stays put
+                 if b.uid is None and b.start >= now and b.step in known
+                 and b.step not in done and b.step != REVIEW_KEY]
+    busy = replace(snapshot.busy, intervals=snapshot.busy.intervals + tuple(
+        Interval(b.start, b.end) for b in reviews if b.end > now))
+    scheduling = SchedulingRules.from_mapping(rules.get("scheduling", {}))
+    schedule = make_schedule(plan, scheduling, now=now, busy=busy, existing=existing,
+                             done=done)
+    schedule = replace(schedule, blocks=schedule.blocks + reviews)
+    window_end = now + timedelta(days=settings.window_days)
+    specs = []
+    allocations: dict[str, int] = {}
+    if snapshot.blocks is not None:
+        uids, allocations = _allocate_uids(plan, schedule, now, window_end, snapshot.blocks,
+                                           base)
+        specs = desired_blocks(plan, schedule, now, window_end, uids)
+        schedule = replace(schedule, blocks=tuple(
+            replace(b, uid=uids.get((b.step, b.start))) if b.uid is None else b
+            for b in schedule.blocks))
+    review = dict(rules.get("review", {}).get("weekly", {}))
+    if base.review_notes:
+        review["notes"] = base.review_notes
+    tasks = desired_tasks(plan, schedule, now, review)
+    actions = rc.reconcile(
+        tasks, snapshot.tasks, base.tasks, specs, snapshot.blocks, base.blocks,
+        rules.get("sync", {}), now=now, known_keys=known, done_keys=done,
+        completed=base.completions)
+    return Decision(schedule, tuple(actions), (now, window_end), allocations,
+                    guard(plan, actions, snapshot, base, settings.max_delete_share))
+
+
+def done_keys(plan: Plan, remote: Sequence[RemoteTask] | None, base: Base) -> set[str]:
+    """Steps done in the plan, completed in the app (or recorded so and not reopened),
+    or whose task the user deleted."""
+    done = {s.key for s in plan.steps() if s.done}
+    if remote is None:
+        return done | set(base.completions)
+    open_keys = {t.key for t in remote if not t.completed}
+    done |= {t.key for t in remote if t.completed}
+    done |= {k for k in base.completions if k not in open_keys}
+    present = {t.key for t in remote}
+    done |= {k for k, b in base.tasks.items() if b.gone or k not in present}  # user deleted
+    return done
+
+
+def guard(plan: Plan, actions: Sequence[rc.Action], snapshot: Snapshot, base: Base,
+          max_delete_share: float) -> str | None:
+    """Why this sync must not go ahead without ``--force``, or None.
+
+    The plan's objects are those on record or on the servers, so a run with no state
+    yet (or a lost one) is protected as well as one with links."""
+    deletes = rc.guarded_deletes(actions)
+    if not deletes:
+        return None
+    if not any(True for _ in plan.steps()) and not any(True for _ in plan.habits()):
+        return (f"the plan has no steps any more, so this sync would delete "
+                f"{len(deletes)} of goalsync's objects")
+    listed = {t.key for t in snapshot.tasks or ()} | {b.key for b in snapshot.blocks or ()}
+    owned = len(base.owned_keys | (listed - {""}))
+    return rc.delete_guard(actions, owned, max_delete_share)
+
+
+def _allocate_uids(plan: Plan, schedule: Schedule, now: datetime, window_end: datetime,
+                   remote: Sequence[RemoteBlock], base: Base,
+                   ) -> tuple[dict[tuple[str, datetime], str], dict[str, int]]:
+    """A UID per new in-window block: a dropped future block of the same key is moved
+    rather than deleted and re-created; else a fresh index, never handed out before.
+    Returns the UIDs and the counters to commit before any of them is used."""
+    seen: dict[str, int] = {}
+    for key, uid in [(b.key, b.uid) for b in remote] + [(k, u) for k, u, _ in
+                                                         base.block_links]:
+        index = block_index(uid)
+        if index is not None:
+            seen[key] = max(seen.get(key, -1), index)
+    kept = {b.uid for b in schedule.blocks if b.uid is not None}
+    pinned = {uid for _, uid, is_pinned in base.block_links if is_pinned}
+    reusable: dict[str, list[str]] = {}
+    for found in sorted(remote, key=lambda b: (b.start, b.uid)):
+        if found.uid not in kept and found.uid not in pinned and found.start >= now:
+            reusable.setdefault(found.key, []).append(found.uid)
+    uids: dict[tuple[str, datetime], str] = {}
+    counters = dict(base.next_index)
+    allocations: dict[str, int] = {}
+    for block in blocks_needing_uids(schedule, now, window_end):
+        if reusable.get(block.step):
+            uids[(block.step, block.start)] = reusable[block.step].pop(0)
+            continue
+        index = max(seen.get(block.step, -1) + 1, counters.get(block.step, 0))
+        counters[block.step] = allocations[block.step] = index + 1
+        uids[(block.step, block.start)] = block_uid(block.step, index, plan.id)
+    return uids, allocations
