@@ -36,9 +36,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -48,32 +46,22 @@ from syncer.backends.base import (
     AuthError,
     BackendError,
     CalendarBackend,
-    ChangeResult,
     CreateTask,
     DeleteTask,
-    NotFound,
-    PreconditionFailed,
-    RateLimited,
     RemoteBlock,
     RemoteTask,
     TaskBackend,
-    UpdateTask,
 )
 from syncer.config import Config
 from syncer.core import reconcile as rc
 from syncer.core.decide import Base, Settings, Snapshot, decide
-from syncer.core.desired import (
-    block_fields,
-)
-from syncer.core.identity import belongs_to, block_uid
+from syncer.core.identity import belongs_to
 from syncer.core.model import BusyTime, Interval, Plan, Schedule, Unscheduled
 from syncer.errors import ConfigError, SafetyStop
-from syncer.state import Link, State, decode_value, default_state_dir, encode_value, lock
+from syncer.execute import Executor, ProgressCallback
+from syncer.state import State, decode_value, default_state_dir, encode_value, lock
 
-ProgressCallback = Callable[[int, int], None]
-CRASH_ENV = "GOALSYNC_TEST_CRASH_AFTER"
 JOURNAL_DAYS = 30  # settled journal entries are kept this long, for inspection
-MAX_RATE_WAIT = 120.0  # seconds we are willing to sleep for one Retry-After
 REVIEW_NOTES_META = "review_notes"  # the last review's prompts, for the review task
 _URLS_META = "dav_urls:"  # + "tasks" / "calendar": server URLs resolved by the last run
 
@@ -325,9 +313,8 @@ class _Run:
         self.force, self.rebind, self.on_progress = force, rebind, on_progress
         self.errors: list[str] = []
         self.notes: list[str] = list(state.notes)
-        self.writes_done = 0
-        self.crash_after = _crash_after()
-        self.attempted = 0
+        self.executor = Executor(state, backends.tasks, backends.calendar, plan.id,
+                                 self.errors, self.notes, on_progress)
         self.window: tuple[datetime, datetime] | None = None
         self.busy_read: tuple[datetime, datetime] | None = None  # range read this run
 
@@ -339,7 +326,7 @@ class _Run:
         self._remember_urls()
         pulled = self._pull()
         self._save_urls()
-        self._resolve_journal(pulled)
+        self.executor.resolve_journal(pulled.tasks, pulled.blocks)
         decision = decide(self.plan, self.rules, Snapshot(pulled.tasks, pulled.blocks,
                                                           pulled.busy),
                           self._base(pulled.range), self.now,
@@ -351,7 +338,9 @@ class _Run:
             return self._report(decision.schedule, decision.actions,
                                 _planned_counts(decision.actions))
         self.state.reserve_block_indexes(decision.allocations)
-        counts = self._execute(decision.actions, pulled)
+        counts = self.executor.execute(decision.actions)
+        self._save_tokens(pulled, wrote_tasks=self.executor.wrote_tasks,
+                          wrote_blocks=self.executor.wrote_blocks)
         if self._read_everything(pulled):
             # a schedule made without the calendar's blocks (or the completions)
             # would re-place the next run's plan beyond the window
@@ -500,60 +489,6 @@ class _Run:
             return None, token, BusyTime()
         return blocks, new_token, busy
 
-    # -- journal recovery
-
-    def _resolve_journal(self, pulled: _Pulled) -> None:
-        """Settle writes a killed run intended but never confirmed: the server says
-        whether each happened."""
-        tasks = None if pulled.tasks is None else {t.key: t for t in pulled.tasks}
-        blocks = None if pulled.blocks is None else {b.uid: b for b in pulled.blocks}
-        for entry in self.state.pending_journal():
-            with self.state.transaction():
-                if entry.kind == "block" and blocks is not None:
-                    self._resolve_block(entry.id, entry.action, blocks)
-                elif entry.kind == "task" and tasks is not None:
-                    self._resolve_task(entry.id, entry.key, entry.action, tasks)
-
-    def _resolve_block(self, entry_id: int, action: Mapping[str, Any],
-                       blocks: Mapping[str, RemoteBlock]) -> None:
-        uid, op = action["uid"], action["op"]
-        found = blocks.get(uid)
-        if op == "delete":
-            if found is None:
-                self.state.delete_link("block", uid)
-                self.state.journal_confirm(entry_id)
-            else:
-                self.state.journal_fail(entry_id, "not deleted before the run stopped")
-            return
-        values = {"title": action["title"], "start": action["start"], "end": action["end"]}
-        if found is not None and _same_block(found, values):
-            base = dict(action.get("base") or values)
-            self.state.save_link(Link("block", uid, action["key"], self._calendar_name(),
-                                      found.etag, base, pinned=bool(action.get("pinned")),
-                                      start=found.start, end=found.end))
-            self.state.journal_confirm(entry_id)
-        else:
-            self.state.journal_fail(entry_id, "not written before the run stopped")
-
-    def _resolve_task(self, entry_id: int, key: str, action: Mapping[str, Any],
-                      tasks: Mapping[str, RemoteTask]) -> None:
-        found = tasks.get(key)
-        if action["op"] == "delete":
-            if found is None:
-                self.state.delete_link("task", action["remote_id"])
-                self.state.journal_confirm(entry_id)
-            else:
-                self.state.journal_fail(entry_id, "not deleted before the run stopped")
-            return
-        pushed = dict(action["base"])
-        fields = action.get("fields") or list(pushed)
-        if found is not None and all(rc.same(f, getattr(found, f), pushed.get(f))
-                                     for f in fields):
-            self._save_task_link(key, found.remote_id, found.etag, pushed)
-            self.state.journal_confirm(entry_id, found.remote_id)
-        else:
-            self.state.journal_fail(entry_id, "not written before the run stopped")
-
     # -- decide
 
     def _base(self, listed: tuple[datetime, datetime]) -> Base:
@@ -590,211 +525,6 @@ class _Run:
             self.notes.append(f"`goalsync sync` would stop here: {message} ({hint})")
             return
         raise SafetyStop(f"{message}; nothing was changed", hint=hint)
-
-    # -- execute
-
-    def _execute(self, actions: Sequence[rc.Action], pulled: _Pulled) -> dict[str, int]:
-        counts = {"created": 0, "updated": 0, "deleted": 0}
-        self._record(actions)
-        total = len(rc.writes(actions))
-        pushes = [a for a in actions if isinstance(a, rc.PushTask)]
-        if pushes:
-            self._push_tasks(pushes, counts)
-        self.attempted = len(pushes)
-        self._progress(self.attempted, total)
-        for action in actions:
-            if isinstance(action, rc.CreateBlock | rc.UpdateBlock | rc.DeleteBlock):
-                self._write_block(action, counts)
-                self.attempted += 1
-                self._progress(self.attempted, total)
-        self._save_tokens(pulled, wrote_tasks=bool(pushes),
-                          wrote_blocks=total > len(pushes))
-        return counts
-
-    def _progress(self, done: int, total: int) -> None:
-        if self.on_progress is not None and total:
-            self.on_progress(min(done, total), total)
-
-    def _record(self, actions: Sequence[rc.Action]) -> None:
-        """The actions that need no request: links, pins, completions."""
-        links = {(lk.kind, lk.remote_id): lk for lk in self.state.links()}
-        with self.state.transaction():
-            for action in actions:
-                self._record_one(action, links)
-
-    def _record_one(self, action: rc.Action, links: Mapping[tuple[str, str], Link]) -> None:
-        if isinstance(action, rc.RecordCompletion):
-            self.state.record_completion(action.key, action.completed_at)
-        elif isinstance(action, rc.Reopened):
-            self.state.forget_completion(action.key)
-        elif isinstance(action, rc.Rebase):
-            if action.kind == "task":
-                self._save_task_link(action.key, action.remote_id, None, action.values)
-            else:
-                old = links.get(("block", action.remote_id))
-                self.state.save_link(Link(
-                    "block", action.remote_id, action.key, self._calendar_name(), None,
-                    dict(action.values), pinned=bool(old and old.pinned),
-                    start=action.values["start"], end=action.values["end"]))
-        elif isinstance(action, rc.Forget):
-            self.state.delete_link(action.kind, action.remote_id)
-        elif isinstance(action, rc.UserDeleted):
-            old = links.get(("task", action.remote_id))
-            if old is not None:
-                self.state.save_link(replace(old, gone=True))
-        elif isinstance(action, rc.Pin):
-            old = links.get(("block", action.uid))
-            pushed = {**(old.pushed if old else {}), "start": action.start, "end": action.end}
-            self.state.save_link(Link("block", action.uid, action.key, self._calendar_name(),
-                                      old.etag if old else None, pushed, pinned=True,
-                                      start=action.start, end=action.end))
-
-    def _save_task_link(self, key: str, remote_id: str, etag: str | None,
-                        values: Mapping[str, Any]) -> None:
-        self.state.delete_other_links("task", key, remote_id)
-        self.state.save_link(Link("task", remote_id, key, self.backends.tasks.name, etag,
-                                  dict(values)))
-
-    def _push_tasks(self, pushes: Sequence[rc.PushTask], counts: dict[str, int]) -> None:
-        entries = [self.state.journal_intent("task", p.key, _remote_id(p),
-                                             _task_journal(p)) for p in pushes]
-        try:
-            results = self._apply_with_retry([p.change for p in pushes])
-        except AuthError:
-            raise
-        except BackendError as error:
-            for entry in entries:
-                self.state.journal_fail(entry, str(error))
-            self.errors.append(f"tasks: {len(pushes)} change(s) not sent: {error}")
-            return
-        self._wrote(len(pushes))
-        for push, entry, result in zip(pushes, entries, results, strict=True):
-            with self.state.transaction():
-                self._task_result(push, entry, result, counts)
-
-    def _apply_with_retry(self, changes: Sequence[Any]) -> list[ChangeResult]:
-        try:
-            return self.backends.tasks.apply(changes)
-        except RateLimited as error:  # the adapter waited already; one more patient try
-            time.sleep(min(error.retry_after or 1.0, MAX_RATE_WAIT))
-            return self.backends.tasks.apply(changes)
-
-    def _task_result(self, push: rc.PushTask, entry: int, result: ChangeResult,
-                     counts: dict[str, int]) -> None:
-        change = push.change
-        if not result.ok:
-            if isinstance(change, DeleteTask | UpdateTask) and result.error == "not found":
-                self.state.delete_link("task", change.remote_id)
-            self.state.journal_fail(entry, result.error or "failed")
-            self.errors.append(f"task {push.key}: {result.error}")
-            return
-        if isinstance(change, DeleteTask):
-            self.state.delete_link("task", change.remote_id)
-            counts["deleted"] += 1
-        else:
-            self._save_task_link(push.key, result.remote_id or _remote_id(push) or "",
-                                 result.etag, push.base)
-            counts["created" if isinstance(change, CreateTask) else "updated"] += 1
-        self.state.journal_confirm(entry, result.remote_id)
-
-    def _write_block(self, action: rc.CreateBlock | rc.UpdateBlock | rc.DeleteBlock,
-                     counts: dict[str, int]) -> None:
-        calendar = self.backends.calendar
-        assert calendar is not None  # block actions exist only with a calendar
-        if isinstance(action, rc.CreateBlock):
-            action = self._create_block(calendar, action, counts)
-            return
-        entry = self.state.journal_intent("block", _block_key(action), _block_uid(action),
-                                          _block_journal(action))
-        try:
-            etag = self._block_call(calendar, action)
-        except NotFound:  # deleted meanwhile (by the user): forget it, plan its time again
-            with self.state.transaction():
-                self.state.delete_link("block", _block_uid(action))
-                self.state.journal_confirm(entry)
-            self.notes.append(f"block {_block_key(action)} was deleted in the calendar "
-                              "meanwhile; the next sync plans its time again")
-            return
-        except PreconditionFailed as error:
-            self.state.journal_fail(entry, str(error))
-            self.errors.append(f"block {_block_key(action)} ({_block_uid(action)}): "
-                               f"{error}; the next sync re-reads it")
-            return
-        except AuthError:
-            raise
-        except BackendError as error:
-            self.state.journal_fail(entry, str(error))
-            self.errors.append(f"block {_block_key(action)}: {error}")
-            return
-        self._wrote(1)
-        with self.state.transaction():
-            if isinstance(action, rc.DeleteBlock):
-                self.state.delete_link("block", action.uid)
-                counts["deleted"] += 1
-            else:
-                self._save_block_link(action.spec.uid, action.spec.key, etag,
-                                      action.base or block_fields(action.spec),
-                                      action.pinned)
-                counts["updated"] += 1
-            self.state.journal_confirm(entry)
-
-    def _create_block(self, calendar: CalendarBackend, action: rc.CreateBlock,
-                      counts: dict[str, int]) -> rc.CreateBlock:
-        """Create with the journaled UID; a UID the server refuses (used before, e.g. in
-        its trash bin, though not listed) gets the next index, at most three times."""
-        for _attempt in range(3):
-            entry = self.state.journal_intent("block", action.spec.key, action.spec.uid,
-                                              _block_journal(action))
-            try:
-                etag = self._block_call(calendar, action)
-            except PreconditionFailed as error:
-                self.state.journal_fail(entry, str(error))
-                index = self.state.allocate_block_index(action.spec.key)
-                new_uid = block_uid(action.spec.key, index, self.plan.id)
-                action = replace(action, spec=replace(action.spec, uid=new_uid))
-                continue
-            except AuthError:
-                raise
-            except BackendError as error:
-                self.state.journal_fail(entry, str(error))
-                self.errors.append(f"block {action.spec.key}: {error}")
-                return action
-            self._wrote(1)
-            with self.state.transaction():
-                self._save_block_link(action.spec.uid, action.spec.key, etag,
-                                      block_fields(action.spec), False)
-                self.state.journal_confirm(entry)
-            counts["created"] += 1
-            return action
-        self.errors.append(f"block {action.spec.key}: the server refused three new UIDs")
-        return action
-
-    def _block_call(self, calendar: CalendarBackend, action: rc.Action) -> str | None:
-        for attempt in range(2):
-            try:
-                if isinstance(action, rc.CreateBlock):
-                    return calendar.create(action.spec)
-                if isinstance(action, rc.UpdateBlock):
-                    return calendar.update(action.spec, action.etag)
-                if isinstance(action, rc.DeleteBlock):
-                    calendar.delete(action.uid, action.etag)
-                    return None
-            except RateLimited as error:
-                if attempt:
-                    raise
-                time.sleep(min(error.retry_after or 1.0, MAX_RATE_WAIT))
-        raise AssertionError(f"not a block action: {action!r}")
-
-    def _save_block_link(self, uid: str, key: str, etag: str | None,
-                         values: Mapping[str, Any], pinned: bool) -> None:
-        self.state.save_link(Link("block", uid, key, self._calendar_name(), etag,
-                                  dict(values), pinned=pinned, start=values["start"],
-                                  end=values["end"]))
-
-    def _wrote(self, n: int) -> None:
-        self.writes_done += n
-        if self.crash_after is not None and self.writes_done >= self.crash_after:
-            os.kill(os.getpid(), signal.SIGKILL)
 
     def _save_tokens(self, pulled: _Pulled, *, wrote_tasks: bool, wrote_blocks: bool) -> None:
         """Remember what the servers hold now, so an unchanged server is not listed again.
@@ -840,10 +570,6 @@ class _Run:
                                   {"blocks": [_block_to_json(b) for b in blocks],
                                    "busy": busy})
 
-    def _calendar_name(self) -> str:
-        calendar = self.backends.calendar
-        return calendar.name if calendar is not None else "none"
-
     # -- report
 
     def _report(self, schedule: Schedule, actions: Sequence[rc.Action],
@@ -865,9 +591,6 @@ class _Run:
 # ---------------------------------------------------------------------- helpers
 
 
-def _crash_after() -> int | None:
-    value = os.environ.get(CRASH_ENV)
-    return int(value) if value and value.isdigit() else None
 
 
 def _loads(text: str | None) -> dict[str, Any]:
@@ -931,44 +654,16 @@ def _token_name(kind: str, backend: Any) -> str:
     return f"{kind}:{backend.name}"
 
 
-def _remote_id(push: rc.PushTask) -> str | None:
-    change = push.change
-    return None if isinstance(change, CreateTask) else change.remote_id
 
 
-def _task_journal(push: rc.PushTask) -> dict[str, Any]:
-    change = push.change
-    op = ("create" if isinstance(change, CreateTask) else
-          "delete" if isinstance(change, DeleteTask) else "update")
-    fields = sorted(change.fields) if isinstance(change, UpdateTask) else None
-    return {"op": op, "remote_id": _remote_id(push), "fields": fields,
-            "base": dict(push.base)}
 
 
-def _block_journal(action: rc.CreateBlock | rc.UpdateBlock | rc.DeleteBlock,
-                   ) -> dict[str, Any]:
-    if isinstance(action, rc.DeleteBlock):
-        return {"op": "delete", "uid": action.uid, "key": action.key}
-    op = "create" if isinstance(action, rc.CreateBlock) else "update"
-    pinned = isinstance(action, rc.UpdateBlock) and action.pinned
-    base = action.base if isinstance(action, rc.UpdateBlock) and action.base else None
-    return {"op": op, "uid": action.spec.uid, "key": action.spec.key,
-            "title": action.spec.title, "start": action.spec.start,
-            "end": action.spec.end, "pinned": pinned,
-            "base": dict(base or block_fields(action.spec))}
 
 
-def _block_key(action: rc.UpdateBlock | rc.DeleteBlock) -> str:
-    return action.key if isinstance(action, rc.DeleteBlock) else action.spec.key
 
 
-def _block_uid(action: rc.UpdateBlock | rc.DeleteBlock) -> str:
-    return action.uid if isinstance(action, rc.DeleteBlock) else action.spec.uid
 
 
-def _same_block(found: RemoteBlock, values: Mapping[str, Any]) -> bool:
-    return bool(found.start == values["start"] and found.end == values["end"]
-                and rc.same("title", found.title, values["title"]))
 
 
 def _busy_to_json(busy: BusyTime, start: datetime, end: datetime) -> dict[str, Any]:
