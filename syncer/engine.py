@@ -10,25 +10,22 @@
    snapshot saved with that token is reused (a no-change sync costs one Todoist request
    and one per CalDAV collection: the server URLs the last run resolved are kept in the
    state meta, so discovery is not repeated). A failed listing is never read as
-   "deleted".
-4. Resolve the journal: writes a killed run intended but never confirmed are checked
-   against what the server now holds, so a write that happened is adopted (not mistaken
-   for a user edit) and one that did not is retried by the reconcile.
-5. Decide (pure): record completions, schedule (existing blocks, the user's pins and
-   missed blocks as inputs), build the desired state, reconcile.
+   "deleted". Objects of other plans are dropped here (``identity.belongs_to``); their
+   blocks count as busy time.
+4. Resolve the journal (``syncer.execute``): writes a killed run intended but never
+   confirmed are checked against what the server now holds, so a write that happened is
+   adopted (not mistaken for a user edit) and one that did not is retried.
+5. Decide (pure, ``syncer.core.decide``): schedule, desired state, reconcile, the block
+   UIDs to hand out and the delete guard's verdict, from the pulled snapshot and the
+   state's base.
 6. Guard: too many deletions, an emptied plan, or a changed target stop the run
-   (SafetyStop, exit 4) unless ``--force`` / ``--rebind``.
-7. Execute: each remote write is journaled as intended (with the UID chosen for it)
-   before the call and confirmed after; Todoist changes go in one ``apply()`` batch.
-   Per-object failures are collected; everything else still runs; the report lists
-   them and the CLI exits 1.
-
-A dry run does steps 1-6 against an in-memory copy of the state and returns the
-actions: nothing is written anywhere, state included.
-
-Test hook: ``GOALSYNC_TEST_CRASH_AFTER=k`` makes the process SIGKILL itself right after
-its k-th remote write returns, before that write is recorded in the state. Only the
-reliability tests set it.
+   (SafetyStop, exit 4) unless ``--force`` / ``--rebind``. A dry run (``goalsync plan``)
+   returns here with the decision: nothing is written anywhere, state included.
+7. Execute (``syncer.execute``): the UID counters are committed, then each remote write
+   is journaled as intended before the call and confirmed after; Todoist changes go in
+   one ``apply()`` batch. Per-object failures are collected; everything else still runs;
+   the report lists them and the CLI exits 1. The servers are read back once and the
+   snapshot saved with its change token.
 """
 
 from __future__ import annotations
