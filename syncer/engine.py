@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from syncer.backends.base import (
+    Adapter,
     AuthError,
     BackendError,
     CalendarBackend,
@@ -221,9 +222,7 @@ def open_backends(config: Config, plan: Plan, state_dir: Path, *,
             server = stack.enter_context(EmbeddedServer(storage))
             server_url = server.url
         tasks = _task_backend(config, plan, server_url, now)
-        close = getattr(tasks, "close", None)
-        if close is not None:
-            stack.callback(close)
+        stack.callback(tasks.close)
         calendar = _calendar_backend(config, server_url)
         yield Backends(tasks, calendar, _binding(config))
 
@@ -406,11 +405,12 @@ class _Run:
 
     # -- remembered server URLs
 
-    def _backends_with_urls(self) -> list[tuple[str, Any]]:
-        """The adapters that resolve server URLs (CalDAV: calendar home, collection)."""
-        pairs = [("tasks", self.backends.tasks), ("calendar", self.backends.calendar)]
-        return [(kind, b) for kind, b in pairs
-                if b is not None and hasattr(b, "resolved_urls")]
+    def _backends_with_urls(self) -> list[tuple[str, Adapter]]:
+        """The adapters of the run, by kind; those that resolve server URLs (CalDAV:
+        calendar home, collection) remember them across runs."""
+        pairs: list[tuple[str, Adapter | None]] = [
+            ("tasks", self.backends.tasks), ("calendar", self.backends.calendar)]
+        return [(kind, b) for kind, b in pairs if b is not None]
 
     def _remember_urls(self) -> None:
         """Give each adapter the URLs it resolved last run for this binding, so a run
@@ -424,8 +424,11 @@ class _Run:
         if self.dry_run:
             return
         for kind, backend in self._backends_with_urls():
-            value = json.dumps({"binding": self.backends.binding,
-                                "urls": backend.resolved_urls()}, sort_keys=True)
+            urls = backend.resolved_urls()
+            if urls is None:
+                continue  # the adapter resolves no URLs
+            value = json.dumps({"binding": self.backends.binding, "urls": urls},
+                               sort_keys=True)
             if self.state.meta(_URLS_META + kind) != value:
                 self.state.set_meta(_URLS_META + kind, value)
 
@@ -455,7 +458,7 @@ class _Run:
     def _pull_tasks(self) -> tuple[list[RemoteTask] | None, str | None]:
         backend = self.backends.tasks
         token, snapshot = self.state.token(_token_name("tasks", backend))
-        if self.dry_run and _target_missing(backend):
+        if self.dry_run and backend.target_missing():
             return [], None  # a dry run must not create the task list to read it
         try:
             changed, new_token = backend.changes_since(token)
@@ -475,7 +478,7 @@ class _Run:
         if calendar is None:
             return None, None, BusyTime()
         token, snapshot = self.state.token(_token_name("calendar", calendar))
-        if self.dry_run and _target_missing(calendar):
+        if self.dry_run and calendar.target_missing():
             return [], None, BusyTime()  # a dry run must not create the calendar to read it
         snap = snapshot if isinstance(snapshot, dict) else {}
         try:
@@ -919,8 +922,7 @@ class _Run:
             token, listing = pulled.task_token, pulled.all_tasks
             if wrote_tasks:
                 try:
-                    since = getattr(tasks_backend, "tasks_since", None)
-                    fresh = since(token, listing) if since is not None else None
+                    fresh = tasks_backend.tasks_since(token, listing)
                     if fresh is not None:
                         token, listing = fresh
                     else:
@@ -934,9 +936,7 @@ class _Run:
             token, blocks = pulled.block_token, pulled.all_blocks
             if wrote_blocks:
                 try:
-                    since = getattr(calendar, "blocks_since", None)
-                    fresh_blocks = (since(token, blocks, *pulled.range)
-                                    if since is not None else None)
+                    fresh_blocks = calendar.blocks_since(token, blocks, *pulled.range)
                     if fresh_blocks is not None:
                         token, blocks = fresh_blocks
                     else:
@@ -989,26 +989,6 @@ def _loads(text: str | None) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def _target_missing(backend: Any) -> bool:
-    """True when a CalDAV adapter's target collection does not exist yet (reading it
-    would create it). Other backends always have their target."""
-    missing = getattr(backend, "target_missing", None)
-    if missing is not None:
-        try:
-            return bool(missing())
-        except BackendError:
-            return False  # the real read reports it
-    dav = getattr(backend, "dav", None)
-    name = getattr(backend, "calendar_name", None) or getattr(backend, "task_list_name", None)
-    if dav is None or name is None or getattr(backend, "_target", None) is not None:
-        return False
-    component = "VEVENT" if hasattr(backend, "calendar_name") else "VTODO"
-    try:
-        return dav.find_collection(name, component) is None
-    except BackendError:
-        return False  # the real read reports it
 
 
 def _horizon_end(plan: Plan, rules: Mapping[str, Any], now: datetime) -> datetime:
