@@ -38,7 +38,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -57,9 +57,9 @@ from syncer.backends.base import (
     RateLimited,
     RemoteBlock,
     RemoteTask,
-    TaskBackend,
     UpdateTask,
 )
+from syncer.backends.registry import Backends, open_backends
 from syncer.config import Config
 from syncer.core import reconcile as rc
 from syncer.core.desired import (
@@ -117,15 +117,6 @@ class SyncReport:
             "unscheduled": [u.step for u in self.unscheduled],
             "errors": list(self.errors),
         }
-
-
-@dataclass
-class Backends:
-    """The adapters of one run and the identity of their targets (for ``--rebind``)."""
-
-    tasks: TaskBackend
-    calendar: CalendarBackend | None
-    binding: str = ""
 
 
 @dataclass(frozen=True)
@@ -196,98 +187,6 @@ def sync_settings(rules: Mapping[str, Any], config: Config) -> SyncSettings:
                 raise ConfigError(f"sync rule ownership.{kind}.{name} must be \"plan\" or "
                                   f"\"user\", not {owner!r}")
     return SyncSettings(window, float(share), lookback)
-
-
-@contextlib.contextmanager
-def open_backends(config: Config, plan: Plan, state_dir: Path, *,
-                  dry_run: bool = False, now: datetime | None = None) -> Iterator[Backends]:
-    """Build the configured adapters (starting the embedded server when one of them is
-    "embedded"); stop everything on exit. Raises CredentialError, ConfigError.
-
-    A dry run whose embedded server has no data yet does not start it (that would
-    create its storage): the embedded side is known to be empty, so an empty in-memory
-    backend stands in for it. ``now`` is the moment the run plans for (adapters that read
-    history by time, like Todoist's completed tasks, read up to it).
-    """
-    with contextlib.ExitStack() as stack:
-        server_url: str | None = None
-        storage = state_dir / "radicale"
-        uses_embedded = "embedded" in (config.tasks_backend, config.calendar_backend)
-        if uses_embedded and dry_run and not storage.exists():
-            yield _empty_embedded(config, plan, now)
-            return
-        if uses_embedded:
-            from syncer.embedded import EmbeddedServer
-
-            server = stack.enter_context(EmbeddedServer(storage))
-            server_url = server.url
-        tasks = _task_backend(config, plan, server_url, now)
-        stack.callback(tasks.close)
-        calendar = _calendar_backend(config, server_url)
-        yield Backends(tasks, calendar, _binding(config))
-
-
-def _empty_embedded(config: Config, plan: Plan, now: datetime | None) -> Backends:
-    from syncer.backends.memory import MemoryCalendarBackend, MemoryTaskBackend
-
-    tasks: TaskBackend = (MemoryTaskBackend() if config.tasks_backend == "embedded"
-                          else _task_backend(config, plan, None, now))
-    calendar: CalendarBackend | None = (
-        MemoryCalendarBackend() if config.calendar_backend == "embedded"
-        else _calendar_backend(config, None))
-    return Backends(tasks, calendar, _binding(config))
-
-
-def _caldav_settings(config: Config, server_url: str | None) -> tuple[dict[str, Any], str]:
-    from syncer.credentials import get_secret
-
-    settings = config.section("caldav")
-    if server_url is not None:
-        from syncer.embedded import DEFAULT_USER
-
-        return {**settings, "url": server_url, "username": DEFAULT_USER,
-                "busy_calendars": []}, "embedded"
-    return settings, get_secret("caldav", "GOALSYNC_CALDAV_PASSWORD", "goalsync auth caldav")
-
-
-def _task_backend(config: Config, plan: Plan, server_url: str | None,
-                  now: datetime | None = None) -> TaskBackend:
-    if config.tasks_backend == "todoist":
-        from syncer.backends import todoist
-        from syncer.credentials import get_secret
-
-        token = get_secret("todoist", "GOALSYNC_TODOIST_TOKEN", "goalsync auth todoist")
-        return todoist.from_settings(
-            {**config.section("todoist"), "plan_id": plan.id, "as_of": now}, token)
-    from syncer.backends import caldav_tasks
-
-    settings, password = _caldav_settings(
-        config, server_url if config.tasks_backend == "embedded" else None)
-    return caldav_tasks.from_settings(settings, password)
-
-
-def _calendar_backend(config: Config, server_url: str | None) -> CalendarBackend | None:
-    if config.calendar_backend == "none":
-        return None
-    from syncer.backends import caldav_calendar
-
-    settings, password = _caldav_settings(
-        config, server_url if config.calendar_backend == "embedded" else None)
-    return caldav_calendar.from_settings(settings, password)
-
-
-def _binding(config: Config) -> str:
-    """Where goalsync's objects live; links are only valid for this target."""
-    tasks = config.tasks_backend
-    if tasks == "todoist":
-        todo = config.section("todoist")
-        tasks += f":{todo['api_url']}:{todo['layout']}:{todo['root_project']}"
-    elif tasks == "caldav":
-        tasks += f":{config.get('caldav', 'url')}:{config.get('caldav', 'task_list')}"
-    calendar = config.calendar_backend
-    if calendar == "caldav":
-        calendar += f":{config.get('caldav', 'url')}:{config.get('caldav', 'calendar')}"
-    return f"tasks={tasks} calendar={calendar}"
 
 
 def run(plan: Plan, rules: Mapping[str, Any], backends: Backends,
