@@ -173,7 +173,8 @@ def _caldav_settings(config: Config, server_url: str | None) -> tuple[dict[str, 
 def open_backends(config: Config, plan: Plan, state_dir: Path, *,
                   dry_run: bool = False, now: datetime | None = None) -> Iterator[Backends]:
     """Build the configured adapters (starting the embedded server when one of them is
-    "embedded"); stop everything on exit. Raises CredentialError, ConfigError.
+    "embedded"); on exit, also when the run failed, close both adapters, then stop the
+    server. Raises CredentialError, ConfigError.
 
     A dry run whose embedded server has no data yet does not start it (that would
     create its storage): the embedded side is known to be empty, so an empty in-memory
@@ -194,6 +195,8 @@ def open_backends(config: Config, plan: Plan, state_dir: Path, *,
         stack.callback(tasks.close)
         calendar = _entry("calendar", config.calendar_backend, CALENDAR_BACKENDS).build(
             opening)
+        if calendar is not None:
+            stack.callback(calendar.close)
         yield Backends(tasks, calendar, binding(config))
 
 
