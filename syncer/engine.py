@@ -33,22 +33,22 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from syncer.backends.base import (
+    Adapter,
     AuthError,
     BackendError,
-    CalendarBackend,
     CreateTask,
     DeleteTask,
     RemoteBlock,
     RemoteTask,
-    TaskBackend,
 )
+from syncer.backends.registry import Backends, open_backends
 from syncer.config import Config
 from syncer.core import reconcile as rc
 from syncer.core.decide import Base, Settings, Snapshot, decide
@@ -97,15 +97,6 @@ class SyncReport:
             "unscheduled": [u.step for u in self.unscheduled],
             "errors": list(self.errors),
         }
-
-
-@dataclass
-class Backends:
-    """The adapters of one run and the identity of their targets (for ``--rebind``)."""
-
-    tasks: TaskBackend
-    calendar: CalendarBackend | None
-    binding: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,100 +167,6 @@ def sync_settings(rules: Mapping[str, Any], config: Config) -> SyncSettings:
                 raise ConfigError(f"sync rule ownership.{kind}.{name} must be \"plan\" or "
                                   f"\"user\", not {owner!r}")
     return SyncSettings(window, float(share), lookback)
-
-
-@contextlib.contextmanager
-def open_backends(config: Config, plan: Plan, state_dir: Path, *,
-                  dry_run: bool = False, now: datetime | None = None) -> Iterator[Backends]:
-    """Build the configured adapters (starting the embedded server when one of them is
-    "embedded"); stop everything on exit. Raises CredentialError, ConfigError.
-
-    A dry run whose embedded server has no data yet does not start it (that would
-    create its storage): the embedded side is known to be empty, so an empty in-memory
-    backend stands in for it. ``now`` is the moment the run plans for (adapters that read
-    history by time, like Todoist's completed tasks, read up to it).
-    """
-    with contextlib.ExitStack() as stack:
-        server_url: str | None = None
-        storage = state_dir / "radicale"
-        uses_embedded = "embedded" in (config.tasks_backend, config.calendar_backend)
-        if uses_embedded and dry_run and not storage.exists():
-            yield _empty_embedded(config, plan, now)
-            return
-        if uses_embedded:
-            from syncer.embedded import EmbeddedServer
-
-            server = stack.enter_context(EmbeddedServer(storage))
-            server_url = server.url
-        tasks = _task_backend(config, plan, server_url, now)
-        close = getattr(tasks, "close", None)
-        if close is not None:
-            stack.callback(close)
-        calendar = _calendar_backend(config, server_url)
-        yield Backends(tasks, calendar, _binding(config))
-
-
-def _empty_embedded(config: Config, plan: Plan, now: datetime | None) -> Backends:
-    from syncer.backends.memory import MemoryCalendarBackend, MemoryTaskBackend
-
-    tasks: TaskBackend = (MemoryTaskBackend() if config.tasks_backend == "embedded"
-                          else _task_backend(config, plan, None, now))
-    calendar: CalendarBackend | None = (
-        MemoryCalendarBackend() if config.calendar_backend == "embedded"
-        else _calendar_backend(config, None))
-    return Backends(tasks, calendar, _binding(config))
-
-
-def _caldav_settings(config: Config, server_url: str | None) -> tuple[dict[str, Any], str]:
-    from syncer.credentials import get_secret
-
-    settings = config.section("caldav")
-    if server_url is not None:
-        from syncer.embedded import DEFAULT_USER
-
-        return {**settings, "url": server_url, "username": DEFAULT_USER,
-                "busy_calendars": []}, "embedded"
-    return settings, get_secret("caldav", "GOALSYNC_CALDAV_PASSWORD", "goalsync auth caldav")
-
-
-def _task_backend(config: Config, plan: Plan, server_url: str | None,
-                  now: datetime | None = None) -> TaskBackend:
-    if config.tasks_backend == "todoist":
-        from syncer.backends import todoist
-        from syncer.credentials import get_secret
-
-        token = get_secret("todoist", "GOALSYNC_TODOIST_TOKEN", "goalsync auth todoist")
-        return todoist.from_settings(
-            {**config.section("todoist"), "plan_id": plan.id, "as_of": now}, token)
-    from syncer.backends import caldav_tasks
-
-    settings, password = _caldav_settings(
-        config, server_url if config.tasks_backend == "embedded" else None)
-    return caldav_tasks.from_settings(settings, password)
-
-
-def _calendar_backend(config: Config, server_url: str | None) -> CalendarBackend | None:
-    if config.calendar_backend == "none":
-        return None
-    from syncer.backends import caldav_calendar
-
-    settings, password = _caldav_settings(
-        config, server_url if config.calendar_backend == "embedded" else None)
-    return caldav_calendar.from_settings(settings, password)
-
-
-def _binding(config: Config) -> str:
-    """Where goalsync's objects live; links are only valid for this target."""
-    tasks = config.tasks_backend
-    if tasks == "todoist":
-        todo = config.section("todoist")
-        tasks += f":{todo['api_url']}:{todo['layout']}:{todo['root_project']}"
-    elif tasks == "caldav":
-        tasks += f":{config.get('caldav', 'url')}:{config.get('caldav', 'task_list')}"
-    calendar = config.calendar_backend
-    if calendar == "caldav":
-        calendar += f":{config.get('caldav', 'url')}:{config.get('caldav', 'calendar')}"
-    return f"tasks={tasks} calendar={calendar}"
 
 
 def run(plan: Plan, rules: Mapping[str, Any], backends: Backends,
@@ -394,11 +291,12 @@ class _Run:
 
     # -- remembered server URLs
 
-    def _backends_with_urls(self) -> list[tuple[str, Any]]:
-        """The adapters that resolve server URLs (CalDAV: calendar home, collection)."""
-        pairs = [("tasks", self.backends.tasks), ("calendar", self.backends.calendar)]
-        return [(kind, b) for kind, b in pairs
-                if b is not None and hasattr(b, "resolved_urls")]
+    def _backends_with_urls(self) -> list[tuple[str, Adapter]]:
+        """The adapters of the run, by kind; those that resolve server URLs (CalDAV:
+        calendar home, collection) remember them across runs."""
+        pairs: list[tuple[str, Adapter | None]] = [
+            ("tasks", self.backends.tasks), ("calendar", self.backends.calendar)]
+        return [(kind, b) for kind, b in pairs if b is not None]
 
     def _remember_urls(self) -> None:
         """Give each adapter the URLs it resolved last run for this binding, so a run
@@ -412,8 +310,11 @@ class _Run:
         if self.dry_run:
             return
         for kind, backend in self._backends_with_urls():
-            value = json.dumps({"binding": self.backends.binding,
-                                "urls": backend.resolved_urls()}, sort_keys=True)
+            urls = backend.resolved_urls()
+            if urls is None:
+                continue  # the adapter resolves no URLs
+            value = json.dumps({"binding": self.backends.binding, "urls": urls},
+                               sort_keys=True)
             if self.state.meta(_URLS_META + kind) != value:
                 self.state.set_meta(_URLS_META + kind, value)
 
@@ -443,7 +344,7 @@ class _Run:
     def _pull_tasks(self) -> tuple[list[RemoteTask] | None, str | None]:
         backend = self.backends.tasks
         token, snapshot = self.state.token(_token_name("tasks", backend))
-        if self.dry_run and _target_missing(backend):
+        if self.dry_run and backend.target_missing():
             return [], None  # a dry run must not create the task list to read it
         try:
             changed, new_token = backend.changes_since(token)
@@ -463,7 +364,7 @@ class _Run:
         if calendar is None:
             return None, None, BusyTime()
         token, snapshot = self.state.token(_token_name("calendar", calendar))
-        if self.dry_run and _target_missing(calendar):
+        if self.dry_run and calendar.target_missing():
             return [], None, BusyTime()  # a dry run must not create the calendar to read it
         snap = snapshot if isinstance(snapshot, dict) else {}
         try:
@@ -535,8 +436,7 @@ class _Run:
             token, listing = pulled.task_token, pulled.all_tasks
             if wrote_tasks:
                 try:
-                    since = getattr(tasks_backend, "tasks_since", None)
-                    fresh = since(token, listing) if since is not None else None
+                    fresh = tasks_backend.tasks_since(token, listing)
                     if fresh is not None:
                         token, listing = fresh
                     else:
@@ -550,9 +450,7 @@ class _Run:
             token, blocks = pulled.block_token, pulled.all_blocks
             if wrote_blocks:
                 try:
-                    since = getattr(calendar, "blocks_since", None)
-                    fresh_blocks = (since(token, blocks, *pulled.range)
-                                    if since is not None else None)
+                    fresh_blocks = calendar.blocks_since(token, blocks, *pulled.range)
                     if fresh_blocks is not None:
                         token, blocks = fresh_blocks
                     else:
@@ -596,26 +494,6 @@ def _loads(text: str | None) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def _target_missing(backend: Any) -> bool:
-    """True when a CalDAV adapter's target collection does not exist yet (reading it
-    would create it). Other backends always have their target."""
-    missing = getattr(backend, "target_missing", None)
-    if missing is not None:
-        try:
-            return bool(missing())
-        except BackendError:
-            return False  # the real read reports it
-    dav = getattr(backend, "dav", None)
-    name = getattr(backend, "calendar_name", None) or getattr(backend, "task_list_name", None)
-    if dav is None or name is None or getattr(backend, "_target", None) is not None:
-        return False
-    component = "VEVENT" if hasattr(backend, "calendar_name") else "VTODO"
-    try:
-        return dav.find_collection(name, component) is None
-    except BackendError:
-        return False  # the real read reports it
 
 
 def _horizon_end(plan: Plan, rules: Mapping[str, Any], now: datetime) -> datetime:

@@ -1,1 +1,2 @@
-"""Backend adapters behind two small protocols (see ``base``): tasks and calendar."""
+"""Backend adapters behind two small contracts (see ``base``): tasks and calendar; the
+config names them in ``registry``."""

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from syncer.backends.base import BlockSpec, IncompleteListing, RemoteBlock
+from syncer.backends.base import BlockSpec, CalendarBackend, IncompleteListing, RemoteBlock
 from syncer.backends.caldav_common import (
     DEFAULT_TIMEOUT,
     Collection,
@@ -51,7 +51,7 @@ DEFAULT_CALENDAR = "Goals"
 _OWNED_UID_LINE = re.compile(r"^UID:goalsync-[^\r\n]*@goalsync\r?$", re.MULTILINE)
 
 
-class CalDAVCalendar(DavAdapter):
+class CalDAVCalendar(DavAdapter, CalendarBackend):
     """Time blocks on a CalDAV calendar. Connects lazily, on the first call."""
 
     name = "caldav"

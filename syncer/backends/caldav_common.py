@@ -32,6 +32,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 from xml.sax.saxutils import escape
 
 from syncer.backends.base import (
+    Adapter,
     AuthError,
     BackendError,
     IncompleteListing,
@@ -883,10 +884,11 @@ class Target:
         return None
 
 
-class DavAdapter:
+class DavAdapter(Adapter):
     """What both CalDAV adapters share: the connection, the one target collection
-    (holding ``component``), and each owned object's URL as last listed. Connects
-    lazily, on the first call."""
+    (holding ``component``), and each owned object's URL as last listed; and the
+    optional capabilities of ``base.Adapter`` (close, remembered URLs, a missing
+    target). Connects lazily, on the first call."""
 
     component = ""  # "VEVENT" or "VTODO", set by each adapter
 
@@ -923,8 +925,13 @@ class DavAdapter:
         return self._locator.resolved_urls()
 
     def target_missing(self) -> bool:
-        """Whether the target does not exist yet (never creates it)."""
-        return self._locator.missing()
+        """Whether the target collection does not exist yet: neither found (or created)
+        this run nor at a remembered URL, nor in the calendar home by name. Never
+        creates it. False when that cannot be read (the real read reports it)."""
+        try:
+            return self._locator.missing()
+        except BackendError:
+            return False  # the real read reports it
 
     def _url(self, uid: str) -> str:
         return self._hrefs.get(uid) or self.dav.object_url(self.target.url, href_name(uid))

@@ -34,6 +34,7 @@ from syncer.backends.base import (
     NotFound,
     PreconditionFailed,
     RemoteTask,
+    TaskBackend,
     TaskChange,
     TaskSpec,
     Unreachable,
@@ -66,7 +67,7 @@ DEFAULT_TASK_LIST = "Goals"
 UID_GENERATIONS = 3
 
 
-class CalDAVTasks(DavAdapter):
+class CalDAVTasks(DavAdapter, TaskBackend):
     """Tasks as VTODOs on a CalDAV task list. Connects lazily, on the first call."""
 
     name = "caldav"

@@ -11,12 +11,14 @@ from typing import Any
 
 from syncer.backends.base import (
     BlockSpec,
+    CalendarBackend,
     ChangeResult,
     DeleteTask,
     NotFound,
     PreconditionFailed,
     RemoteBlock,
     RemoteTask,
+    TaskBackend,
     TaskChange,
     TaskSpec,
     UpdateTask,
@@ -48,7 +50,7 @@ _SPEC_TO_TASK_FIELDS = {
 
 
 @dataclass
-class MemoryTaskBackend:
+class MemoryTaskBackend(TaskBackend):
     """Tasks in a dict. ``foreign`` holds non-owned tasks (id → title), which are never
     listed and never touched."""
 
@@ -119,7 +121,7 @@ class MemoryTaskBackend:
 
 
 @dataclass
-class MemoryCalendarBackend:
+class MemoryCalendarBackend(CalendarBackend):
     """Owned blocks by UID plus foreign busy events, with ETags."""
 
     name: str = "memory"

@@ -50,6 +50,7 @@ from syncer.backends.base import (
     IncompleteListing,
     RateLimited,
     RemoteTask,
+    TaskBackend,
     TaskChange,
     TaskSpec,
     Unreachable,
@@ -159,7 +160,7 @@ class _Plan:
     pending: dict[str, str] = field(default_factory=dict)  # container/label/key → temp id
 
 
-class TodoistTasks:
+class TodoistTasks(TaskBackend):
     """TaskBackend for Todoist. The token is never logged, shown or put in errors."""
 
     name = "todoist"

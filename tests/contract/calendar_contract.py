@@ -2,7 +2,7 @@
 
 Subclass ``CalendarBackendContract`` in a ``test_*.py`` module, provide the ``backend``
 fixture (an empty calendar), and implement the two hooks that play "another client":
-``add_foreign_event`` and ``move_remotely``. Uses only the CalendarBackend protocol.
+``add_foreign_event`` and ``move_remotely``. Uses only what base.CalendarBackend declares.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from syncer.backends.base import BlockSpec, NotFound, PreconditionFailed
+from syncer.backends.base import BlockSpec, CalendarBackend, NotFound, PreconditionFailed
 from syncer.ical import block_uid
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -58,6 +58,19 @@ class CalendarBackendContract:
         raise NotImplementedError
 
     # -- the contract
+
+    def test_is_a_calendar_backend_with_a_name(self, backend: Any) -> None:
+        assert isinstance(backend, CalendarBackend)
+        assert backend.name
+
+    def test_without_a_token_blocks_since_says_list_again(self, backend: Any) -> None:
+        assert backend.blocks_since(None, [], *WINDOW) is None
+
+    def test_after_a_write_the_target_exists(self, backend: Any) -> None:
+        backend.create(block())
+        assert backend.target_missing() is False
+        urls = backend.resolved_urls()
+        assert urls is None or all(isinstance(v, str) for v in urls.values())
 
     def test_created_block_is_listed_with_its_times_and_etag(self, backend: Any) -> None:
         spec = block()

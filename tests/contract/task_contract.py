@@ -3,9 +3,9 @@
 Subclass ``TaskBackendContract`` in a ``test_*.py`` module, provide the ``backend``
 fixture (an empty task store) and implement ``complete_remotely`` (the user ticks a
 task off in their app). ``add_foreign_task`` / ``foreign_task_exists`` are optional:
-without them the ownership tests are skipped. Uses only the TaskBackend protocol, so the
-Todoist adapter runs the same suite. Backends without ETags (``etag`` None) skip the
-stale-ETag test.
+without them the ownership tests are skipped. Uses only what ``base.TaskBackend``
+declares, so the Todoist adapter runs the same suite. Backends without ETags (``etag``
+None) skip the stale-ETag test.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from syncer.backends.base import (
     CreateTask,
     DeleteTask,
     RemoteTask,
+    TaskBackend,
     TaskSpec,
     UpdateTask,
 )
@@ -79,6 +80,19 @@ class TaskBackendContract:
         return matches[0]
 
     # -- the contract
+
+    def test_is_a_task_backend_with_a_name(self, backend: Any) -> None:
+        assert isinstance(backend, TaskBackend)
+        assert backend.name
+
+    def test_without_a_token_tasks_since_says_list_again(self, backend: Any) -> None:
+        assert backend.tasks_since(None, []) is None
+
+    def test_after_a_write_the_target_exists(self, backend: Any) -> None:
+        self.create(backend, task())
+        assert backend.target_missing() is False
+        urls = backend.resolved_urls()
+        assert urls is None or all(isinstance(v, str) for v in urls.values())
 
     def test_created_task_is_listed_with_its_fields(self, backend: Any) -> None:
         spec = task()

@@ -1,0 +1,221 @@
+"""Backend names in the config → adapter constructors; opening one run's backends.
+
+``[tasks] backend`` names an entry of ``TASK_BACKENDS``, ``[calendar] backend`` one of
+``CALENDAR_BACKENDS``. An entry holds the constructor, given an ``Opening`` (the config,
+the plan, the embedded server's URL and the moment the run plans for), and ``target``:
+what in the config says where the backend's objects live. The targets make up the
+binding (``binding()``): links are only valid for one target, and moving to another
+needs ``--rebind``.
+
+Adding a task backend (say Google Tasks) takes one adapter module (a subclass of
+``base.TaskBackend``), one subclass of ``TaskBackendContract`` in ``tests/contract`` that
+runs the shared contract suite against it, and one entry here: its constructor and its
+line in ``TASK_BACKENDS``. A calendar backend likewise (``base.CalendarBackend``,
+``CalendarBackendContract``, ``CALENDAR_BACKENDS``). The config must accept the new name:
+it is one of the ``backend`` choices in ``syncer/config.py``'s SPEC (with the backend's
+own settings, if it has any); a unit test checks that both lists agree.
+
+Constructors import their adapter module inside the function, so importing this module
+(the engine does) loads no HTTP, CalDAV or iCalendar library.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from syncer.backends.base import CalendarBackend, TaskBackend
+from syncer.errors import ConfigError
+
+if TYPE_CHECKING:
+    from syncer.config import Config
+    from syncer.core.model import Plan
+
+B = TypeVar("B")
+
+
+@dataclass
+class Backends:
+    """The adapters of one run and the identity of their targets (for ``--rebind``)."""
+
+    tasks: TaskBackend
+    calendar: CalendarBackend | None
+    binding: str = ""
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What a constructor is given."""
+
+    config: Config
+    plan: Plan
+    server_url: str | None = None
+    """The embedded server's URL; None when it was not started: not configured, or a dry
+    run before it holds any data (the embedded side is known to be empty then)."""
+    now: datetime | None = None
+    """The moment the run plans for (adapters that read history by time read up to it)."""
+
+
+def _no_target(config: Config) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Entry(Generic[B]):
+    """One backend name: how to build its adapter, and where its objects live."""
+
+    build: Callable[[Opening], B]
+    target: Callable[[Config], str | None] = _no_target
+    """The target's part of the binding (None: the name alone says it)."""
+
+
+# ------------------------------------------------------------------------ tasks
+
+
+def _todoist(opening: Opening) -> TaskBackend:
+    from syncer.backends import todoist
+    from syncer.credentials import get_secret
+
+    token = get_secret("todoist", "GOALSYNC_TODOIST_TOKEN", "goalsync auth todoist")
+    return todoist.from_settings({**opening.config.section("todoist"),
+                                  "plan_id": opening.plan.id, "as_of": opening.now}, token)
+
+
+def _todoist_target(config: Config) -> str:
+    todo = config.section("todoist")
+    return f"{todo['api_url']}:{todo['layout']}:{todo['root_project']}"
+
+
+def _caldav_tasks(opening: Opening) -> TaskBackend:
+    from syncer.backends import caldav_tasks
+
+    return caldav_tasks.from_settings(*_caldav_settings(opening.config, None))
+
+
+def _caldav_task_target(config: Config) -> str:
+    return f"{config.get('caldav', 'url')}:{config.get('caldav', 'task_list')}"
+
+
+def _embedded_tasks(opening: Opening) -> TaskBackend:
+    if opening.server_url is None:  # known to be empty: an empty in-memory stand-in
+        from syncer.backends.memory import MemoryTaskBackend
+
+        return MemoryTaskBackend()
+    from syncer.backends import caldav_tasks
+
+    return caldav_tasks.from_settings(*_caldav_settings(opening.config, opening.server_url))
+
+
+TASK_BACKENDS: dict[str, Entry[TaskBackend]] = {
+    "todoist": Entry(_todoist, _todoist_target),
+    "caldav": Entry(_caldav_tasks, _caldav_task_target),
+    "embedded": Entry(_embedded_tasks),
+}
+
+
+# ------------------------------------------------------------------------ calendar
+
+
+def _caldav_calendar(opening: Opening) -> CalendarBackend | None:
+    from syncer.backends import caldav_calendar
+
+    return caldav_calendar.from_settings(*_caldav_settings(opening.config, None))
+
+
+def _caldav_calendar_target(config: Config) -> str:
+    return f"{config.get('caldav', 'url')}:{config.get('caldav', 'calendar')}"
+
+
+def _embedded_calendar(opening: Opening) -> CalendarBackend | None:
+    if opening.server_url is None:  # known to be empty: an empty in-memory stand-in
+        from syncer.backends.memory import MemoryCalendarBackend
+
+        return MemoryCalendarBackend()
+    from syncer.backends import caldav_calendar
+
+    return caldav_calendar.from_settings(
+        *_caldav_settings(opening.config, opening.server_url))
+
+
+def _no_calendar(opening: Opening) -> CalendarBackend | None:
+    return None
+
+
+CALENDAR_BACKENDS: dict[str, Entry[CalendarBackend | None]] = {
+    "caldav": Entry(_caldav_calendar, _caldav_calendar_target),
+    "embedded": Entry(_embedded_calendar),
+    "none": Entry(_no_calendar),
+}
+
+
+def _caldav_settings(config: Config, server_url: str | None) -> tuple[dict[str, Any], str]:
+    """The ``[caldav]`` settings and password, or those of the embedded server at
+    ``server_url``."""
+    from syncer.credentials import get_secret
+
+    settings = config.section("caldav")
+    if server_url is not None:
+        from syncer.embedded import DEFAULT_USER
+
+        return {**settings, "url": server_url, "username": DEFAULT_USER,
+                "busy_calendars": []}, "embedded"
+    return settings, get_secret("caldav", "GOALSYNC_CALDAV_PASSWORD", "goalsync auth caldav")
+
+
+# ------------------------------------------------------------------------ a run
+
+
+@contextlib.contextmanager
+def open_backends(config: Config, plan: Plan, state_dir: Path, *,
+                  dry_run: bool = False, now: datetime | None = None) -> Iterator[Backends]:
+    """Build the configured adapters (starting the embedded server when one of them is
+    "embedded"); on exit, also when the run failed, close both adapters, then stop the
+    server. Raises CredentialError, ConfigError.
+
+    A dry run whose embedded server has no data yet does not start it (that would
+    create its storage): the embedded side is known to be empty, so an empty in-memory
+    backend stands in for it. ``now`` is the moment the run plans for (adapters that read
+    history by time, like Todoist's completed tasks, read up to it).
+    """
+    with contextlib.ExitStack() as stack:
+        server_url: str | None = None
+        storage = state_dir / "radicale"
+        uses_embedded = "embedded" in (config.tasks_backend, config.calendar_backend)
+        if uses_embedded and not (dry_run and not storage.exists()):
+            from syncer.embedded import EmbeddedServer
+
+            server = stack.enter_context(EmbeddedServer(storage))
+            server_url = server.url
+        opening = Opening(config, plan, server_url, now)
+        tasks = _entry("tasks", config.tasks_backend, TASK_BACKENDS).build(opening)
+        stack.callback(tasks.close)
+        calendar = _entry("calendar", config.calendar_backend, CALENDAR_BACKENDS).build(
+            opening)
+        if calendar is not None:
+            stack.callback(calendar.close)
+        yield Backends(tasks, calendar, binding(config))
+
+
+def binding(config: Config) -> str:
+    """Where goalsync's objects live; links are only valid for this target."""
+    tasks = _described(config.tasks_backend, TASK_BACKENDS, config)
+    calendar = _described(config.calendar_backend, CALENDAR_BACKENDS, config)
+    return f"tasks={tasks} calendar={calendar}"
+
+
+def _described(name: str, entries: Mapping[str, Entry[Any]], config: Config) -> str:
+    target = entries[name].target(config) if name in entries else None
+    return name if target is None else f"{name}:{target}"
+
+
+def _entry(kind: str, name: str, entries: Mapping[str, Entry[B]]) -> Entry[B]:
+    try:
+        return entries[name]
+    except KeyError:
+        choices = ", ".join(f'"{n}"' for n in entries)
+        raise ConfigError(f"[{kind}] backend must be one of {choices}, not {name!r}",
+                          hint=f"fix [{kind}] backend in the config") from None
