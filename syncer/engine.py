@@ -31,36 +31,29 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from syncer.backends.base import (
-    Adapter,
-    AuthError,
-    BackendError,
     CreateTask,
     DeleteTask,
-    RemoteBlock,
-    RemoteTask,
 )
 from syncer.backends.registry import Backends, open_backends
 from syncer.config import Config
 from syncer.core import reconcile as rc
 from syncer.core.decide import Base, Settings, Snapshot, decide
-from syncer.core.identity import belongs_to
-from syncer.core.model import BusyTime, Interval, Plan, Schedule, Unscheduled
+from syncer.core.model import Plan, Schedule, Unscheduled
 from syncer.errors import ConfigError, SafetyStop
 from syncer.execute import Executor, ProgressCallback
-from syncer.state import State, decode_value, default_state_dir, encode_value, lock
+from syncer.pull import Pulled, Puller
+from syncer.state import State, default_state_dir, lock
 
 JOURNAL_DAYS = 30  # settled journal entries are kept this long, for inspection
 REVIEW_NOTES_META = "review_notes"  # the last review's prompts, for the review task
-_URLS_META = "dav_urls:"  # + "tasks" / "calendar": server URLs resolved by the last run
 
 
 # ------------------------------------------------------------------------ results
@@ -186,18 +179,6 @@ def run(plan: Plan, rules: Mapping[str, Any], backends: Backends,
 # -------------------------------------------------------------------------- a run
 
 
-@dataclass
-class _Pulled:
-    tasks: list[RemoteTask] | None
-    task_token: str | None
-    blocks: list[RemoteBlock] | None
-    block_token: str | None
-    busy: BusyTime  # another plan's blocks in the calendar count as busy
-    range: tuple[datetime, datetime]
-    all_tasks: list[RemoteTask] | None  # as listed, other plans' objects included
-    all_blocks: list[RemoteBlock] | None
-
-
 class _Run:
     def __init__(self, plan: Plan, rules: Mapping[str, Any], backends: Backends,
                  state: State, now: datetime, settings: SyncSettings, dry_run: bool,
@@ -209,17 +190,18 @@ class _Run:
         self.notes: list[str] = list(state.notes)
         self.executor = Executor(state, backends.tasks, backends.calendar, plan.id,
                                  self.errors, self.notes, on_progress)
+        self.puller = Puller(plan, rules, backends, state, now, settings.lookback_days,
+                             dry_run, self.errors)
         self.window: tuple[datetime, datetime] | None = None
-        self.busy_read: tuple[datetime, datetime] | None = None  # range read this run
 
     # -- the steps
 
     def go(self) -> SyncReport:
         self.state.begin_run(self.now)
         self._check_binding()
-        self._remember_urls()
-        pulled = self._pull()
-        self._save_urls()
+        self.puller.remember_urls()
+        pulled = self.puller.pull()
+        self.puller.save_urls()
         self.executor.resolve_journal(pulled.tasks, pulled.blocks)
         decision = decide(self.plan, self.rules, Snapshot(pulled.tasks, pulled.blocks,
                                                           pulled.busy),
@@ -233,8 +215,8 @@ class _Run:
                                 _planned_counts(decision.actions))
         self.state.reserve_block_indexes(decision.allocations)
         counts = self.executor.execute(decision.actions)
-        self._save_tokens(pulled, wrote_tasks=self.executor.wrote_tasks,
-                          wrote_blocks=self.executor.wrote_blocks)
+        self.puller.save_tokens(pulled, wrote_tasks=self.executor.wrote_tasks,
+                                wrote_blocks=self.executor.wrote_blocks)
         if self._read_everything(pulled):
             # a schedule made without the calendar's blocks (or the completions)
             # would re-place the next run's plan beyond the window
@@ -245,7 +227,7 @@ class _Run:
         self.state.end_run(ended, report.summary())
         return report
 
-    def _read_everything(self, pulled: _Pulled) -> bool:
+    def _read_everything(self, pulled: Pulled) -> bool:
         """Whether this run read the task list and (when there is one) the calendar."""
         calendar_read = pulled.blocks is not None or self.backends.calendar is None
         return pulled.tasks is not None and calendar_read
@@ -289,104 +271,6 @@ class _Run:
         if saved != self.plan.id:
             self.state.set_meta("plan_id", self.plan.id)
 
-    # -- remembered server URLs
-
-    def _backends_with_urls(self) -> list[tuple[str, Adapter]]:
-        """The adapters of the run, by kind; those that resolve server URLs (CalDAV:
-        calendar home, collection) remember them across runs."""
-        pairs: list[tuple[str, Adapter | None]] = [
-            ("tasks", self.backends.tasks), ("calendar", self.backends.calendar)]
-        return [(kind, b) for kind, b in pairs if b is not None]
-
-    def _remember_urls(self) -> None:
-        """Give each adapter the URLs it resolved last run for this binding, so a run
-        does not discover them again (three requests per collection)."""
-        for kind, backend in self._backends_with_urls():
-            saved = _loads(self.state.meta(_URLS_META + kind))
-            if saved.get("binding") == self.backends.binding and saved.get("urls"):
-                backend.remember_urls(saved["urls"])
-
-    def _save_urls(self) -> None:
-        if self.dry_run:
-            return
-        for kind, backend in self._backends_with_urls():
-            urls = backend.resolved_urls()
-            if urls is None:
-                continue  # the adapter resolves no URLs
-            value = json.dumps({"binding": self.backends.binding, "urls": urls},
-                               sort_keys=True)
-            if self.state.meta(_URLS_META + kind) != value:
-                self.state.set_meta(_URLS_META + kind, value)
-
-    # -- pull
-
-    def _pull(self) -> _Pulled:
-        tasks, task_token = self._pull_tasks()
-        start = self.now - timedelta(days=self.settings.lookback_days)
-        end = _horizon_end(self.plan, self.rules, self.now) + timedelta(days=60)
-        blocks, block_token, busy = self._pull_blocks(start, end)
-        pulled = _Pulled(tasks, task_token, blocks, block_token, busy, (start, end),
-                         tasks, blocks)
-        linked = {lk.remote_id for lk in self.state.links()}
-
-        def mine(remote: RemoteTask | RemoteBlock) -> bool:
-            return belongs_to(self.plan.id, remote, linked)
-
-        if tasks is not None:
-            pulled.tasks = [t for t in tasks if mine(t)]
-        if blocks is not None:
-            pulled.blocks = [b for b in blocks if mine(b)]
-            others = tuple(Interval(b.start, b.end) for b in blocks
-                           if b.end > self.now and not mine(b))
-            pulled.busy = replace(busy, intervals=busy.intervals + others)
-        return pulled
-
-    def _pull_tasks(self) -> tuple[list[RemoteTask] | None, str | None]:
-        backend = self.backends.tasks
-        token, snapshot = self.state.token(_token_name("tasks", backend))
-        if self.dry_run and backend.target_missing():
-            return [], None  # a dry run must not create the task list to read it
-        try:
-            changed, new_token = backend.changes_since(token)
-            if not changed and snapshot is not None:
-                return [_task_from_json(t) for t in snapshot], new_token
-            return backend.list_tasks(), new_token
-        except AuthError:
-            raise
-        except BackendError as error:
-            self.errors.append(f"tasks: could not read {backend.name}: {error}; nothing "
-                               "was concluded from it")
-            return None, token
-
-    def _pull_blocks(self, start: datetime, end: datetime,
-                     ) -> tuple[list[RemoteBlock] | None, str | None, BusyTime]:
-        calendar = self.backends.calendar
-        if calendar is None:
-            return None, None, BusyTime()
-        token, snapshot = self.state.token(_token_name("calendar", calendar))
-        if self.dry_run and calendar.target_missing():
-            return [], None, BusyTime()  # a dry run must not create the calendar to read it
-        snap = snapshot if isinstance(snapshot, dict) else {}
-        try:
-            changed, new_token = calendar.changes_since(token)
-            busy = None
-            if not changed and "blocks" in snap:
-                blocks = [_block_from_json(b) for b in snap["blocks"]]
-                blocks = [b for b in blocks if b.start < end and b.end > start]
-                busy = _busy_from_json(snap.get("busy"), self.now, end)
-            else:
-                blocks = calendar.list_blocks(start, end)
-            if busy is None:
-                busy = calendar.busy(self.now, end)
-                self.busy_read = (self.now, end)
-        except AuthError:
-            raise
-        except BackendError as error:
-            self.errors.append(f"calendar: could not read {calendar.name}: {error}; no "
-                               "block was changed")
-            return None, token, BusyTime()
-        return blocks, new_token, busy
-
     # -- decide
 
     def _base(self, listed: tuple[datetime, datetime]) -> Base:
@@ -424,47 +308,6 @@ class _Run:
             return
         raise SafetyStop(f"{message}; nothing was changed", hint=hint)
 
-    def _save_tokens(self, pulled: _Pulled, *, wrote_tasks: bool, wrote_blocks: bool) -> None:
-        """Remember what the servers hold now, so an unchanged server is not listed again.
-        After our own writes the servers are read once more: where the adapter can, only
-        what changed since the pull (``tasks_since`` / ``blocks_since``: one CalDAV
-        sync-collection REPORT, which also sees another client's edits made meanwhile);
-        else token first, then the listing, so a change in between only causes one more
-        listing next time."""
-        tasks_backend, calendar = self.backends.tasks, self.backends.calendar
-        if pulled.all_tasks is not None:
-            token, listing = pulled.task_token, pulled.all_tasks
-            if wrote_tasks:
-                try:
-                    fresh = tasks_backend.tasks_since(token, listing)
-                    if fresh is not None:
-                        token, listing = fresh
-                    else:
-                        token = tasks_backend.changes_since(pulled.task_token)[1]
-                        listing = tasks_backend.list_tasks()
-                except BackendError:
-                    token = None  # the next run lists again
-            self.state.save_token(_token_name("tasks", tasks_backend), token,
-                                  [_task_to_json(t) for t in listing])
-        if calendar is not None and pulled.all_blocks is not None:
-            token, blocks = pulled.block_token, pulled.all_blocks
-            if wrote_blocks:
-                try:
-                    fresh_blocks = calendar.blocks_since(token, blocks, *pulled.range)
-                    if fresh_blocks is not None:
-                        token, blocks = fresh_blocks
-                    else:
-                        token = calendar.changes_since(pulled.block_token)[1]
-                        blocks = calendar.list_blocks(*pulled.range)
-                except BackendError:
-                    token = None  # the next run lists again
-            _, old = self.state.token(_token_name("calendar", calendar))
-            busy = _busy_to_json(pulled.busy, *self.busy_read) if self.busy_read else (
-                old.get("busy") if isinstance(old, dict) else None)
-            self.state.save_token(_token_name("calendar", calendar), token,
-                                  {"blocks": [_block_to_json(b) for b in blocks],
-                                   "busy": busy})
-
     # -- report
 
     def _report(self, schedule: Schedule, actions: Sequence[rc.Action],
@@ -488,24 +331,8 @@ class _Run:
 
 
 
-def _loads(text: str | None) -> dict[str, Any]:
-    try:
-        value = json.loads(text) if text else {}
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
-def _horizon_end(plan: Plan, rules: Mapping[str, Any], now: datetime) -> datetime:
-    """Where the scheduler stops planning (busy time is read that far, and beyond)."""
-    from syncer.core.schedule import plan_horizon
-    from syncer.core.schedule_rules import SchedulingRules
-
-    try:
-        scheduling = SchedulingRules.from_mapping(rules.get("scheduling", {}))
-    except ConfigError:  # validated again, with a sentence, when scheduling
-        scheduling = SchedulingRules()
-    return plan_horizon(plan, scheduling, now)
 
 
 def _planned_counts(actions: Sequence[rc.Action]) -> dict[str, int]:
@@ -525,8 +352,6 @@ def _planned_counts(actions: Sequence[rc.Action]) -> dict[str, int]:
     return counts
 
 
-def _token_name(kind: str, backend: Any) -> str:
-    return f"{kind}:{backend.name}"
 
 
 
@@ -539,50 +364,6 @@ def _token_name(kind: str, backend: Any) -> str:
 
 
 
-
-
-def _busy_to_json(busy: BusyTime, start: datetime, end: datetime) -> dict[str, Any]:
-    """Busy time read for [start, end); our own blocks are never in it, so it stays
-    valid until the calendars' ctags change."""
-    def spans(intervals: Sequence[Interval]) -> list[list[str]]:
-        return [[i.start.isoformat(), i.end.isoformat()] for i in intervals]
-
-    return {"start": start.isoformat(), "end": end.isoformat(),
-            "intervals": spans(busy.intervals), "all_day": spans(busy.all_day)}
-
-
-def _busy_from_json(data: Any, start: datetime, end: datetime) -> BusyTime | None:
-    """Saved busy time for [start, end), or None when it does not cover that range."""
-    if not isinstance(data, dict):
-        return None
-    if datetime.fromisoformat(data["start"]) > start or datetime.fromisoformat(
-            data["end"]) < end:
-        return None
-
-    def spans(items: list[list[str]]) -> tuple[Interval, ...]:
-        found = (Interval(datetime.fromisoformat(a), datetime.fromisoformat(b))
-                 for a, b in items)
-        return tuple(i for i in found if i.end > start and i.start < end)
-
-    return BusyTime(spans(data["intervals"]), spans(data["all_day"]))
-
-
-def _task_to_json(task: RemoteTask) -> dict[str, Any]:
-    return {name: encode_value(getattr(task, name)) for name in task.__slots__}
-
-
-def _task_from_json(data: Mapping[str, Any]) -> RemoteTask:
-    values = {k: decode_value(v) for k, v in data.items()}
-    values["labels"] = tuple(values.get("labels") or ())
-    return RemoteTask(**values)
-
-
-def _block_to_json(block: RemoteBlock) -> dict[str, Any]:
-    return {name: encode_value(getattr(block, name)) for name in block.__slots__}
-
-
-def _block_from_json(data: Mapping[str, Any]) -> RemoteBlock:
-    return RemoteBlock(**{k: decode_value(v) for k, v in data.items()})
 
 
 __all__ = ["Backends", "SyncReport", "SyncSettings", "open_backends", "run", "sync",

@@ -1,0 +1,270 @@
+"""Pull: what the servers hold of this plan, read as cheaply as they allow, and the
+snapshots that make an unchanged server cost one request.
+
+Each backend is asked whether anything changed since the saved token; if not, the
+snapshot saved with that token is reused. The server URLs the last run resolved are
+kept in the state (per binding), so discovery is not repeated. A failed listing is
+never read as "deleted": it is None, and the decision concludes nothing from it.
+Objects of other plans are dropped here (``identity.belongs_to``); their blocks count
+as busy time. After a run's own writes, ``save_tokens`` reads the servers back once
+(one sync-collection REPORT where the adapter can) and saves the new snapshots.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from syncer.backends.base import (
+    Adapter,
+    AuthError,
+    BackendError,
+    RemoteBlock,
+    RemoteTask,
+)
+from syncer.backends.registry import Backends
+from syncer.core.identity import belongs_to
+from syncer.core.model import BusyTime, Interval, Plan
+from syncer.errors import ConfigError
+from syncer.state import State, decode_value, encode_value
+
+_URLS_META = "dav_urls:"  # + "tasks" / "calendar": server URLs resolved by the last run
+
+
+@dataclass
+class Pulled:
+    tasks: list[RemoteTask] | None
+    task_token: str | None
+    blocks: list[RemoteBlock] | None
+    block_token: str | None
+    busy: BusyTime  # another plan's blocks in the calendar count as busy
+    range: tuple[datetime, datetime]
+    all_tasks: list[RemoteTask] | None  # as listed, other plans' objects included
+    all_blocks: list[RemoteBlock] | None
+    read_busy: BusyTime  # as the calendars gave it (what the snapshot keeps)
+
+
+
+class Puller:
+    """Reads one run's backends, through the state's saved snapshots (see module doc)."""
+
+    def __init__(self, plan: Plan, rules: Mapping[str, Any], backends: Backends,
+                 state: State, now: datetime, lookback_days: int, dry_run: bool,
+                 errors: list[str]) -> None:
+        self.plan, self.rules, self.backends, self.state = plan, rules, backends, state
+        self.now, self.lookback_days, self.dry_run = now, lookback_days, dry_run
+        self.errors = errors
+        self.busy_read: tuple[datetime, datetime] | None = None  # range read this run
+
+    # -- remembered server URLs
+
+    def _backends_with_urls(self) -> list[tuple[str, Adapter]]:
+        """The adapters of the run, by kind; those that resolve server URLs (CalDAV:
+        calendar home, collection) remember them across runs."""
+        pairs: list[tuple[str, Adapter | None]] = [
+            ("tasks", self.backends.tasks), ("calendar", self.backends.calendar)]
+        return [(kind, b) for kind, b in pairs if b is not None]
+
+    def remember_urls(self) -> None:
+        """Give each adapter the URLs it resolved last run for this binding, so a run
+        does not discover them again (three requests per collection)."""
+        for kind, backend in self._backends_with_urls():
+            saved = _loads(self.state.meta(_URLS_META + kind))
+            if saved.get("binding") == self.backends.binding and saved.get("urls"):
+                backend.remember_urls(saved["urls"])
+
+    def save_urls(self) -> None:
+        if self.dry_run:
+            return
+        for kind, backend in self._backends_with_urls():
+            urls = backend.resolved_urls()
+            if urls is None:
+                continue  # the adapter resolves no URLs
+            value = json.dumps({"binding": self.backends.binding, "urls": urls},
+                               sort_keys=True)
+            if self.state.meta(_URLS_META + kind) != value:
+                self.state.set_meta(_URLS_META + kind, value)
+
+    # -- pull
+
+    def pull(self) -> Pulled:
+        tasks, task_token = self._pull_tasks()
+        start = self.now - timedelta(days=self.lookback_days)
+        end = horizon_end(self.plan, self.rules, self.now) + timedelta(days=60)
+        blocks, block_token, busy = self._pull_blocks(start, end)
+        pulled = Pulled(tasks, task_token, blocks, block_token, busy, (start, end),
+                        tasks, blocks, busy)
+        linked = {lk.remote_id for lk in self.state.links()}
+
+        def mine(remote: RemoteTask | RemoteBlock) -> bool:
+            return belongs_to(self.plan.id, remote, linked)
+
+        if tasks is not None:
+            pulled.tasks = [t for t in tasks if mine(t)]
+        if blocks is not None:
+            pulled.blocks = [b for b in blocks if mine(b)]
+            others = tuple(Interval(b.start, b.end) for b in blocks
+                           if b.end > self.now and not mine(b))
+            pulled.busy = replace(busy, intervals=busy.intervals + others)
+        return pulled
+
+    def _pull_tasks(self) -> tuple[list[RemoteTask] | None, str | None]:
+        backend = self.backends.tasks
+        token, snapshot = self.state.token(_token_name("tasks", backend))
+        if self.dry_run and backend.target_missing():
+            return [], None  # a dry run must not create the task list to read it
+        try:
+            changed, new_token = backend.changes_since(token)
+            if not changed and snapshot is not None:
+                return [_task_from_json(t) for t in snapshot], new_token
+            return backend.list_tasks(), new_token
+        except AuthError:
+            raise
+        except BackendError as error:
+            self.errors.append(f"tasks: could not read {backend.name}: {error}; nothing "
+                               "was concluded from it")
+            return None, token
+
+    def _pull_blocks(self, start: datetime, end: datetime,
+                     ) -> tuple[list[RemoteBlock] | None, str | None, BusyTime]:
+        calendar = self.backends.calendar
+        if calendar is None:
+            return None, None, BusyTime()
+        token, snapshot = self.state.token(_token_name("calendar", calendar))
+        if self.dry_run and calendar.target_missing():
+            return [], None, BusyTime()  # a dry run must not create the calendar to read it
+        snap = snapshot if isinstance(snapshot, dict) else {}
+        try:
+            changed, new_token = calendar.changes_since(token)
+            busy = None
+            if not changed and "blocks" in snap:
+                blocks = [_block_from_json(b) for b in snap["blocks"]]
+                blocks = [b for b in blocks if b.start < end and b.end > start]
+                busy = _busy_from_json(snap.get("busy"), self.now, end)
+            else:
+                blocks = calendar.list_blocks(start, end)
+            if busy is None:
+                busy = calendar.busy(self.now, end)
+                self.busy_read = (self.now, end)
+        except AuthError:
+            raise
+        except BackendError as error:
+            self.errors.append(f"calendar: could not read {calendar.name}: {error}; no "
+                               "block was changed")
+            return None, token, BusyTime()
+        return blocks, new_token, busy
+
+    def save_tokens(self, pulled: Pulled, *, wrote_tasks: bool, wrote_blocks: bool) -> None:
+        """Remember what the servers hold now, so an unchanged server is not listed again.
+        After our own writes the servers are read once more: where the adapter can, only
+        what changed since the pull (``tasks_since`` / ``blocks_since``: one CalDAV
+        sync-collection REPORT, which also sees another client's edits made meanwhile);
+        else token first, then the listing, so a change in between only causes one more
+        listing next time."""
+        tasks_backend, calendar = self.backends.tasks, self.backends.calendar
+        if pulled.all_tasks is not None:
+            token, listing = pulled.task_token, pulled.all_tasks
+            if wrote_tasks:
+                try:
+                    fresh = tasks_backend.tasks_since(token, listing)
+                    if fresh is not None:
+                        token, listing = fresh
+                    else:
+                        token = tasks_backend.changes_since(pulled.task_token)[1]
+                        listing = tasks_backend.list_tasks()
+                except BackendError:
+                    token = None  # the next run lists again
+            self.state.save_token(_token_name("tasks", tasks_backend), token,
+                                  [_task_to_json(t) for t in listing])
+        if calendar is not None and pulled.all_blocks is not None:
+            token, blocks = pulled.block_token, pulled.all_blocks
+            if wrote_blocks:
+                try:
+                    fresh_blocks = calendar.blocks_since(token, blocks, *pulled.range)
+                    if fresh_blocks is not None:
+                        token, blocks = fresh_blocks
+                    else:
+                        token = calendar.changes_since(pulled.block_token)[1]
+                        blocks = calendar.list_blocks(*pulled.range)
+                except BackendError:
+                    token = None  # the next run lists again
+            _, old = self.state.token(_token_name("calendar", calendar))
+            busy = _busy_to_json(pulled.read_busy, *self.busy_read) if self.busy_read else (
+                old.get("busy") if isinstance(old, dict) else None)
+            self.state.save_token(_token_name("calendar", calendar), token,
+                                  {"blocks": [_block_to_json(b) for b in blocks],
+                                   "busy": busy})
+
+def _loads(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+def horizon_end(plan: Plan, rules: Mapping[str, Any], now: datetime) -> datetime:
+    """Where the scheduler stops planning (busy time is read that far, and beyond)."""
+    from syncer.core.schedule import plan_horizon
+    from syncer.core.schedule_rules import SchedulingRules
+
+    try:
+        scheduling = SchedulingRules.from_mapping(rules.get("scheduling", {}))
+    except ConfigError:  # validated again, with a sentence, when scheduling
+        scheduling = SchedulingRules()
+    return plan_horizon(plan, scheduling, now)
+
+def _token_name(kind: str, backend: Any) -> str:
+    return f"{kind}:{backend.name}"
+
+
+
+
+
+
+
+
+
+
+
+
+
+def _busy_to_json(busy: BusyTime, start: datetime, end: datetime) -> dict[str, Any]:
+    """Busy time read for [start, end); our own blocks are never in it, so it stays
+    valid until the calendars' ctags change."""
+    def spans(intervals: Sequence[Interval]) -> list[list[str]]:
+        return [[i.start.isoformat(), i.end.isoformat()] for i in intervals]
+
+    return {"start": start.isoformat(), "end": end.isoformat(),
+            "intervals": spans(busy.intervals), "all_day": spans(busy.all_day)}
+
+def _busy_from_json(data: Any, start: datetime, end: datetime) -> BusyTime | None:
+    """Saved busy time for [start, end), or None when it does not cover that range."""
+    if not isinstance(data, dict):
+        return None
+    if datetime.fromisoformat(data["start"]) > start or datetime.fromisoformat(
+            data["end"]) < end:
+        return None
+
+    def spans(items: list[list[str]]) -> tuple[Interval, ...]:
+        found = (Interval(datetime.fromisoformat(a), datetime.fromisoformat(b))
+                 for a, b in items)
+        return tuple(i for i in found if i.end > start and i.start < end)
+
+    return BusyTime(spans(data["intervals"]), spans(data["all_day"]))
+
+def _task_to_json(task: RemoteTask) -> dict[str, Any]:
+    return {name: encode_value(getattr(task, name)) for name in task.__slots__}
+
+def _task_from_json(data: Mapping[str, Any]) -> RemoteTask:
+    values = {k: decode_value(v) for k, v in data.items()}
+    values["labels"] = tuple(values.get("labels") or ())
+    return RemoteTask(**values)
+
+def _block_to_json(block: RemoteBlock) -> dict[str, Any]:
+    return {name: encode_value(getattr(block, name)) for name in block.__slots__}
+
+def _block_from_json(data: Mapping[str, Any]) -> RemoteBlock:
+    return RemoteBlock(**{k: decode_value(v) for k, v in data.items()})
