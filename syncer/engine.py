@@ -38,17 +38,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from syncer.backends.base import (
-    CreateTask,
-    DeleteTask,
-)
 from syncer.backends.registry import Backends, open_backends
 from syncer.config import Config
 from syncer.core import reconcile as rc
 from syncer.core.decide import Base, Settings, Snapshot, decide
 from syncer.core.model import Plan, Schedule, Unscheduled
 from syncer.errors import ConfigError, SafetyStop
-from syncer.execute import Executor, ProgressCallback
+from syncer.execute import COUNTED, Executor, ProgressCallback
 from syncer.pull import Pulled, Puller
 from syncer.state import State, default_state_dir, lock
 
@@ -312,16 +308,23 @@ class _Run:
 
     def _report(self, schedule: Schedule, actions: Sequence[rc.Action],
                 counts: Mapping[str, int]) -> SyncReport:
-        pins = sum(isinstance(a, rc.Pin) or (isinstance(a, rc.UpdateBlock) and a.pinned
-                                              and "start" not in a.fields) for a in actions)
-        completed = [a for a in actions if isinstance(a, rc.RecordCompletion)]
+        pins = completed = 0
+        completions = dict(self.state.completions())
+        for action in actions:
+            match action:
+                case rc.Pin():
+                    pins += 1
+                case rc.UpdateBlock(pinned=True, fields=fields) if "start" not in fields:
+                    pins += 1  # a pinned block's title or notes refreshed
+                case rc.RecordCompletion(key=key, completed_at=at):
+                    completed += 1
+                    completions[key] = at
         return SyncReport(
             plan=self.plan, schedule=schedule, actions=tuple(actions),
             created=counts["created"], updated=counts["updated"],
-            deleted=counts["deleted"], pinned=pins, completed=len(completed),
+            deleted=counts["deleted"], pinned=pins, completed=completed,
             unscheduled=schedule.unscheduled, errors=tuple(self.errors),
-            completions={**self.state.completions(),
-                         **{a.key: a.completed_at for a in completed}},
+            completions=completions,
             dry_run=self.dry_run, notes=tuple(self.notes), window=self.window,
         )
 
@@ -336,19 +339,9 @@ class _Run:
 
 
 def _planned_counts(actions: Sequence[rc.Action]) -> dict[str, int]:
-    counts = {"created": 0, "updated": 0, "deleted": 0}
-    for action in actions:
-        if isinstance(action, rc.PushTask):
-            change = action.change
-            kind = ("created" if isinstance(change, CreateTask) else
-                    "deleted" if isinstance(change, DeleteTask) else "updated")
-            counts[kind] += 1
-        elif isinstance(action, rc.CreateBlock):
-            counts["created"] += 1
-        elif isinstance(action, rc.UpdateBlock):
-            counts["updated"] += 1
-        elif isinstance(action, rc.DeleteBlock):
-            counts["deleted"] += 1
+    counts = dict.fromkeys(COUNTED.values(), 0)
+    for action in rc.writes(actions):
+        counts[COUNTED[action.op]] += 1
     return counts
 
 

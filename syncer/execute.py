@@ -27,15 +27,12 @@ from syncer.backends.base import (
     BackendError,
     CalendarBackend,
     ChangeResult,
-    CreateTask,
-    DeleteTask,
     NotFound,
     PreconditionFailed,
     RateLimited,
     RemoteBlock,
     RemoteTask,
     TaskBackend,
-    UpdateTask,
 )
 from syncer.core import reconcile as rc
 from syncer.core.desired import block_fields
@@ -45,6 +42,7 @@ from syncer.state import Link, State
 ProgressCallback = Callable[[int, int], None]
 CRASH_ENV = "GOALSYNC_TEST_CRASH_AFTER"
 MAX_RATE_WAIT = 120.0  # seconds we are willing to sleep for one Retry-After
+COUNTED = {"create": "created", "update": "updated", "delete": "deleted"}  # op -> count
 
 
 class Executor:
@@ -117,20 +115,27 @@ class Executor:
     # -- execute
 
     def execute(self, actions: Sequence[rc.Action]) -> dict[str, int]:
+        """Record what needs no request, push the task changes in one batch, then write
+        the blocks one by one. Returns the created/updated/deleted counts."""
         counts = {"created": 0, "updated": 0, "deleted": 0}
         self._record(actions)
-        total = len(rc.writes(actions))
-        pushes = [a for a in actions if isinstance(a, rc.PushTask)]
+        writes = rc.writes(actions)
+        pushes = [a for a in writes if isinstance(a, rc.PushTask)]
         if pushes:
             self._push_tasks(pushes, counts)
         self.attempted = len(pushes)
-        self._progress(self.attempted, total)
-        for action in actions:
-            if isinstance(action, rc.CreateBlock | rc.UpdateBlock | rc.DeleteBlock):
-                self._write_block(action, counts)
-                self.attempted += 1
-                self._progress(self.attempted, total)
-        self.wrote_tasks, self.wrote_blocks = bool(pushes), total > len(pushes)
+        self._progress(self.attempted, len(writes))
+        for action in writes:
+            match action:
+                case rc.CreateBlock():
+                    self._create_block(action, counts)
+                case rc.UpdateBlock() | rc.DeleteBlock():
+                    self._write_block(action, counts)
+                case _:
+                    continue
+            self.attempted += 1
+            self._progress(self.attempted, len(writes))
+        self.wrote_tasks, self.wrote_blocks = bool(pushes), len(writes) > len(pushes)
         return counts
 
     def _progress(self, done: int, total: int) -> None:
@@ -145,31 +150,35 @@ class Executor:
                 self._record_one(action, links)
 
     def _record_one(self, action: rc.Action, links: Mapping[tuple[str, str], Link]) -> None:
-        if isinstance(action, rc.RecordCompletion):
-            self.state.record_completion(action.key, action.completed_at)
-        elif isinstance(action, rc.Reopened):
-            self.state.forget_completion(action.key)
-        elif isinstance(action, rc.Rebase):
-            if action.kind == "task":
+        match action:
+            case rc.RecordCompletion():
+                self.state.record_completion(action.key, action.completed_at)
+            case rc.Reopened():
+                self.state.forget_completion(action.key)
+            case rc.Rebase(kind="task"):
                 self._save_task_link(action.key, action.remote_id, None, action.values)
-            else:
+            case rc.Rebase():
                 old = links.get(("block", action.remote_id))
                 self.state.save_link(Link(
                     "block", action.remote_id, action.key, self._calendar_name(), None,
                     dict(action.values), pinned=bool(old and old.pinned),
                     start=action.values["start"], end=action.values["end"]))
-        elif isinstance(action, rc.Forget):
-            self.state.delete_link(action.kind, action.remote_id)
-        elif isinstance(action, rc.UserDeleted):
-            old = links.get(("task", action.remote_id))
-            if old is not None:
-                self.state.save_link(replace(old, gone=True))
-        elif isinstance(action, rc.Pin):
-            old = links.get(("block", action.uid))
-            pushed = {**(old.pushed if old else {}), "start": action.start, "end": action.end}
-            self.state.save_link(Link("block", action.uid, action.key, self._calendar_name(),
-                                      old.etag if old else None, pushed, pinned=True,
-                                      start=action.start, end=action.end))
+            case rc.Forget():
+                self.state.delete_link(action.kind, action.remote_id)
+            case rc.UserDeleted():
+                old = links.get(("task", action.remote_id))
+                if old is not None:
+                    self.state.save_link(replace(old, gone=True))
+            case rc.Pin():
+                old = links.get(("block", action.uid))
+                pushed = {**(old.pushed if old else {}), "start": action.start,
+                          "end": action.end}
+                self.state.save_link(Link(
+                    "block", action.uid, action.key, self._calendar_name(),
+                    old.etag if old else None, pushed, pinned=True, start=action.start,
+                    end=action.end))
+            case _:  # writes (executed below) and what is only reported
+                pass
 
     def _save_task_link(self, key: str, remote_id: str, etag: str | None,
                         values: Mapping[str, Any]) -> None:
@@ -178,8 +187,8 @@ class Executor:
                                   dict(values)))
 
     def _push_tasks(self, pushes: Sequence[rc.PushTask], counts: dict[str, int]) -> None:
-        entries = [self.state.journal_intent("task", p.key, _remote_id(p),
-                                             _task_journal(p)) for p in pushes]
+        entries = [self.state.journal_intent("task", p.key, p.remote_id, p.journal())
+                   for p in pushes]
         try:
             results = self._apply_with_retry([p.change for p in pushes])
         except AuthError:
@@ -203,72 +212,64 @@ class Executor:
 
     def _task_result(self, push: rc.PushTask, entry: int, result: ChangeResult,
                      counts: dict[str, int]) -> None:
-        change = push.change
         if not result.ok:
-            if isinstance(change, DeleteTask | UpdateTask) and result.error == "not found":
-                self.state.delete_link("task", change.remote_id)
+            if push.remote_id is not None and result.error == "not found":
+                self.state.delete_link("task", push.remote_id)
             self.state.journal_fail(entry, result.error or "failed")
             self.errors.append(f"task {push.key}: {result.error}")
             return
-        if isinstance(change, DeleteTask):
-            self.state.delete_link("task", change.remote_id)
-            counts["deleted"] += 1
+        if push.op == "delete" and push.remote_id is not None:
+            self.state.delete_link("task", push.remote_id)
         else:
-            self._save_task_link(push.key, result.remote_id or _remote_id(push) or "",
+            self._save_task_link(push.key, result.remote_id or push.remote_id or "",
                                  result.etag, push.base)
-            counts["created" if isinstance(change, CreateTask) else "updated"] += 1
+        counts[COUNTED[push.op]] += 1
         self.state.journal_confirm(entry, result.remote_id)
 
-    def _write_block(self, action: rc.CreateBlock | rc.UpdateBlock | rc.DeleteBlock,
+    def _write_block(self, action: rc.UpdateBlock | rc.DeleteBlock,
                      counts: dict[str, int]) -> None:
-        calendar = self.calendar
-        assert calendar is not None  # block actions exist only with a calendar
-        if isinstance(action, rc.CreateBlock):
-            action = self._create_block(calendar, action, counts)
-            return
-        entry = self.state.journal_intent("block", _block_key(action), _block_uid(action),
-                                          _block_journal(action))
+        entry = self.state.journal_intent("block", action.key, action.remote_id,
+                                          action.journal())
         try:
-            etag = self._block_call(calendar, action)
+            etag = self._block_call(action)
         except NotFound:  # deleted meanwhile (by the user): forget it, plan its time again
             with self.state.transaction():
-                self.state.delete_link("block", _block_uid(action))
+                self.state.delete_link("block", action.remote_id)
                 self.state.journal_confirm(entry)
-            self.notes.append(f"block {_block_key(action)} was deleted in the calendar "
+            self.notes.append(f"block {action.key} was deleted in the calendar "
                               "meanwhile; the next sync plans its time again")
             return
         except PreconditionFailed as error:
             self.state.journal_fail(entry, str(error))
-            self.errors.append(f"block {_block_key(action)} ({_block_uid(action)}): "
+            self.errors.append(f"block {action.key} ({action.remote_id}): "
                                f"{error}; the next sync re-reads it")
             return
         except AuthError:
             raise
         except BackendError as error:
             self.state.journal_fail(entry, str(error))
-            self.errors.append(f"block {_block_key(action)}: {error}")
+            self.errors.append(f"block {action.key}: {error}")
             return
         self._wrote(1)
         with self.state.transaction():
-            if isinstance(action, rc.DeleteBlock):
-                self.state.delete_link("block", action.uid)
-                counts["deleted"] += 1
-            else:
-                self._save_block_link(action.spec.uid, action.spec.key, etag,
-                                      action.base or block_fields(action.spec),
-                                      action.pinned)
-                counts["updated"] += 1
+            match action:
+                case rc.DeleteBlock():
+                    self.state.delete_link("block", action.uid)
+                case rc.UpdateBlock():
+                    self._save_block_link(action.spec.uid, action.spec.key, etag,
+                                          action.base or block_fields(action.spec),
+                                          action.pinned)
+            counts[COUNTED[action.op]] += 1
             self.state.journal_confirm(entry)
 
-    def _create_block(self, calendar: CalendarBackend, action: rc.CreateBlock,
-                      counts: dict[str, int]) -> rc.CreateBlock:
+    def _create_block(self, action: rc.CreateBlock, counts: dict[str, int]) -> None:
         """Create with the journaled UID; a UID the server refuses (used before, e.g. in
         its trash bin, though not listed) gets the next index, at most three times."""
         for _attempt in range(3):
-            entry = self.state.journal_intent("block", action.spec.key, action.spec.uid,
-                                              _block_journal(action))
+            entry = self.state.journal_intent("block", action.key, action.remote_id,
+                                              action.journal())
             try:
-                etag = self._block_call(calendar, action)
+                etag = self._block_call(action)
             except PreconditionFailed as error:
                 self.state.journal_fail(entry, str(error))
                 index = self.state.allocate_block_index(action.spec.key)
@@ -280,32 +281,35 @@ class Executor:
             except BackendError as error:
                 self.state.journal_fail(entry, str(error))
                 self.errors.append(f"block {action.spec.key}: {error}")
-                return action
+                return
             self._wrote(1)
             with self.state.transaction():
                 self._save_block_link(action.spec.uid, action.spec.key, etag,
                                       block_fields(action.spec), False)
                 self.state.journal_confirm(entry)
             counts["created"] += 1
-            return action
+            return
         self.errors.append(f"block {action.spec.key}: the server refused three new UIDs")
-        return action
 
-    def _block_call(self, calendar: CalendarBackend, action: rc.Action) -> str | None:
+    def _block_call(self, action: rc.CreateBlock | rc.UpdateBlock | rc.DeleteBlock,
+                    ) -> str | None:
+        calendar = self.calendar
+        assert calendar is not None  # block actions exist only with a calendar
         for attempt in range(2):
             try:
-                if isinstance(action, rc.CreateBlock):
-                    return calendar.create(action.spec)
-                if isinstance(action, rc.UpdateBlock):
-                    return calendar.update(action.spec, action.etag)
-                if isinstance(action, rc.DeleteBlock):
-                    calendar.delete(action.uid, action.etag)
-                    return None
+                match action:
+                    case rc.CreateBlock():
+                        return calendar.create(action.spec)
+                    case rc.UpdateBlock():
+                        return calendar.update(action.spec, action.etag)
+                    case rc.DeleteBlock():
+                        calendar.delete(action.uid, action.etag)
+                        return None
             except RateLimited as error:
                 if attempt:
                     raise
                 time.sleep(min(error.retry_after or 1.0, MAX_RATE_WAIT))
-        raise AssertionError(f"not a block action: {action!r}")
+        raise AssertionError("unreachable")
 
     def _save_block_link(self, uid: str, key: str, etag: str | None,
                          values: Mapping[str, Any], pinned: bool) -> None:
@@ -325,41 +329,6 @@ class Executor:
 def _crash_after() -> int | None:
     value = os.environ.get(CRASH_ENV)
     return int(value) if value and value.isdigit() else None
-
-
-def _remote_id(push: rc.PushTask) -> str | None:
-    change = push.change
-    return None if isinstance(change, CreateTask) else change.remote_id
-
-
-def _task_journal(push: rc.PushTask) -> dict[str, Any]:
-    change = push.change
-    op = ("create" if isinstance(change, CreateTask) else
-          "delete" if isinstance(change, DeleteTask) else "update")
-    fields = sorted(change.fields) if isinstance(change, UpdateTask) else None
-    return {"op": op, "remote_id": _remote_id(push), "fields": fields,
-            "base": dict(push.base)}
-
-
-def _block_journal(action: rc.CreateBlock | rc.UpdateBlock | rc.DeleteBlock,
-                   ) -> dict[str, Any]:
-    if isinstance(action, rc.DeleteBlock):
-        return {"op": "delete", "uid": action.uid, "key": action.key}
-    op = "create" if isinstance(action, rc.CreateBlock) else "update"
-    pinned = isinstance(action, rc.UpdateBlock) and action.pinned
-    base = action.base if isinstance(action, rc.UpdateBlock) and action.base else None
-    return {"op": op, "uid": action.spec.uid, "key": action.spec.key,
-            "title": action.spec.title, "start": action.spec.start,
-            "end": action.spec.end, "pinned": pinned,
-            "base": dict(base or block_fields(action.spec))}
-
-
-def _block_key(action: rc.UpdateBlock | rc.DeleteBlock) -> str:
-    return action.key if isinstance(action, rc.DeleteBlock) else action.spec.key
-
-
-def _block_uid(action: rc.UpdateBlock | rc.DeleteBlock) -> str:
-    return action.uid if isinstance(action, rc.DeleteBlock) else action.spec.uid
 
 
 def _same_block(found: RemoteBlock, values: Mapping[str, Any]) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, tzinfo
@@ -172,45 +173,38 @@ def _render_plan(report: SyncReport) -> str:
 
 def _groups(actions: Sequence[rc.Action], report: SyncReport,
             ) -> list[tuple[str, list[str]]]:
-    pushes = [a for a in actions if isinstance(a, rc.PushTask)]
+    by: dict[str, list[Any]] = defaultdict(list)
+    for action in actions:
+        by[action.name].append(action)
     return [
-        ("Tasks to create", [f"+ {_task_line(a)}" for a in pushes
-                             if isinstance(a.change, CreateTask)]),
-        ("Tasks to update", [f"~ {_task_line(a)}" for a in pushes
-                             if isinstance(a.change, UpdateTask)]),
-        ("Tasks to delete", [f"- {a.key} ({a.reason})" for a in pushes
-                             if isinstance(a.change, DeleteTask)]),
+        ("Tasks to create", [f"+ {_task_line(a)}" for a in by["create-task"]]),
+        ("Tasks to update", [f"~ {_task_line(a)}" for a in by["update-task"]]),
+        ("Tasks to delete", [f"- {a.key} ({a.reason})" for a in by["delete-task"]]),
         ("Blocks to book", [f"+ {_span(a.spec.start, a.spec.end)}  {a.spec.title}"
-                            for a in sorted((a for a in actions
-                                             if isinstance(a, rc.CreateBlock)),
-                                            key=lambda a: a.spec.start)]),
+                            for a in sorted(by["create-block"], key=lambda a: a.spec.start)]),
         ("Blocks to change", [f"~ {_span(a.spec.start, a.spec.end)}  {a.spec.title} "
-                              f"({', '.join(sorted(a.fields))})"
-                              for a in actions if isinstance(a, rc.UpdateBlock)]),
+                              f"({', '.join(sorted(a.fields))})" for a in by["update-block"]]),
         ("Blocks to delete", [f"- {_when(a.start)}  {a.key} ({a.reason})"
-                              for a in actions if isinstance(a, rc.DeleteBlock)]),
+                              for a in by["delete-block"]]),
         ("Blocks kept where you moved them", [f"= {_span(a.start, a.end)}  {a.title}"
-                                              for a in actions if isinstance(a, rc.Pin)]),
+                                              for a in by["pin"]]),
         ("Completed since the last sync", [f"✓ {a.key} ({_when(a.completed_at)})"
-                                           for a in actions
-                                           if isinstance(a, rc.RecordCompletion)]),
+                                           for a in by["completed"]]),
         ("Your edits kept", [f"= {a.kind} {a.key}: {', '.join(a.fields)}"
-                             for a in actions if isinstance(a, rc.UserEdit)]),
+                             for a in by["user-edit"]]),
         ("Changed on both sides", _conflict_lines(actions, prefix="! ")),
-        ("Deleted by you, not recreated", [f"× {a.key}" for a in actions
-                                           if isinstance(a, rc.UserDeleted)]),
+        ("Deleted by you, not recreated", [f"× {a.key}" for a in by["deleted-by-user"]]),
         ("Unscheduled", [f"? {u.step}: {u.reason}" for u in report.unscheduled]),
     ]
 
 
 def _task_line(push: rc.PushTask) -> str:
-    change = push.change
-    if isinstance(change, CreateTask):
-        spec = change.spec
-        due = f", due {_when(spec.due)}" if spec.due else ""
-        return f"{spec.key}  \"{spec.title}\"{due}"
-    if isinstance(change, UpdateTask):
-        return f"{change.spec.key}: {', '.join(sorted(change.fields))}"
+    match push.change:
+        case CreateTask(spec=spec):
+            due = f", due {_when(spec.due)}" if spec.due else ""
+            return f"{spec.key}  \"{spec.title}\"{due}"
+        case UpdateTask(spec=spec, fields=fields):
+            return f"{spec.key}: {', '.join(sorted(fields))}"
     return push.key
 
 
@@ -295,30 +289,24 @@ def plan_json(report: SyncReport) -> dict[str, Any]:
 
 def action_json(action: rc.Action) -> dict[str, Any]:
     """One action as plain JSON values (``kind`` names it)."""
-    if isinstance(action, rc.PushTask):
-        change = action.change
-        kind = ("create-task" if isinstance(change, CreateTask) else
-                "delete-task" if isinstance(change, DeleteTask) else "update-task")
-        data: dict[str, Any] = {"kind": kind, "key": action.key, "reason": action.reason}
-        if isinstance(change, UpdateTask):
-            data["fields"] = sorted(change.fields)
-        if not isinstance(change, DeleteTask):
-            data["title"] = change.spec.title
-            data["due"] = _iso(change.spec.due)
-        return data
-    if isinstance(action, rc.CreateBlock | rc.UpdateBlock):
-        kind = "create-block" if isinstance(action, rc.CreateBlock) else "update-block"
-        return {"kind": kind, "key": action.spec.key, "uid": action.spec.uid,
-                "title": action.spec.title, "start": _iso(action.spec.start),
-                "end": _iso(action.spec.end), "reason": action.reason}
-    if isinstance(action, rc.DeleteBlock):
-        return {"kind": "delete-block", "key": action.key, "uid": action.uid,
-                "start": _iso(action.start), "reason": action.reason}
-    name = {rc.Pin: "pin", rc.RecordCompletion: "completed", rc.Reopened: "reopened",
-            rc.Rebase: "adopt", rc.Forget: "forget", rc.UserDeleted: "deleted-by-user",
-            rc.UserEdit: "user-edit", rc.Conflict: "conflict"}[type(action)]
-    fields = {f: _iso(getattr(action, f)) for f in action.__slots__ if f != "values"}
-    return {"kind": name, **fields}
+    data: dict[str, Any] = {"kind": action.name}
+    match action:
+        case rc.PushTask(change=change):
+            data |= {"key": action.key, "reason": action.reason}
+            if isinstance(change, UpdateTask):
+                data["fields"] = sorted(change.fields)
+            if not isinstance(change, DeleteTask):
+                data |= {"title": change.spec.title, "due": _iso(change.spec.due)}
+        case rc.CreateBlock(spec=spec) | rc.UpdateBlock(spec=spec):
+            data |= {"key": spec.key, "uid": spec.uid, "title": spec.title,
+                     "start": _iso(spec.start), "end": _iso(spec.end),
+                     "reason": action.reason}
+        case rc.DeleteBlock():
+            data |= {"key": action.key, "uid": action.uid, "start": _iso(action.start),
+                     "reason": action.reason}
+        case _:
+            data |= {f: _iso(getattr(action, f)) for f in action.__slots__ if f != "values"}
+    return data
 
 
 def _iso(value: Any) -> Any:

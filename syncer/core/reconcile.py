@@ -86,6 +86,13 @@ class BaseBlock:
 
 
 # ------------------------------------------------------------------------ actions
+#
+# One shape: every action says what it is (``name``, also its ``--json`` kind), which
+# plan object it is about (``key``) and which remote object (``remote_id``: a task's
+# id, a block's UID; None before a task is created). The four writes also say their
+# ``target`` ("task" or "block"), their ``op`` (create, update, delete) and the
+# ``journal()`` entry recorded before the request. Consumers take actions apart with
+# one ``match`` each: adding an action means its class here and a case in the executor.
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,16 +103,53 @@ class PushTask:
     change: TaskChange
     reason: str
     base: Mapping[str, Any] = field(default_factory=dict)
+    target = "task"
+
+    @property
+    def op(self) -> str:
+        match self.change:
+            case CreateTask():
+                return "create"
+            case UpdateTask():
+                return "update"
+        return "delete"
+
+    @property
+    def name(self) -> str:
+        return f"{self.op}-task"
 
     @property
     def key(self) -> str:
         return self.change.key if isinstance(self.change, DeleteTask) else self.change.spec.key
+
+    @property
+    def remote_id(self) -> str | None:
+        return None if isinstance(self.change, CreateTask) else self.change.remote_id
+
+    def journal(self) -> dict[str, Any]:
+        fields = sorted(self.change.fields) if isinstance(self.change, UpdateTask) else None
+        return {"op": self.op, "remote_id": self.remote_id, "fields": fields,
+                "base": dict(self.base)}
 
 
 @dataclass(frozen=True, slots=True)
 class CreateBlock:
     spec: BlockSpec
     reason: str = "new block"
+    target = "block"
+    op = "create"
+    name = "create-block"
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    @property
+    def remote_id(self) -> str:
+        return self.spec.uid
+
+    def journal(self) -> dict[str, Any]:
+        return _block_journal(self.op, self.spec, False, block_fields(self.spec))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +160,21 @@ class UpdateBlock:
     reason: str = "plan changed"
     pinned: bool = False
     base: Mapping[str, Any] = field(default_factory=dict)  # the new base after success
+    target = "block"
+    op = "update"
+    name = "update-block"
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    @property
+    def remote_id(self) -> str:
+        return self.spec.uid
+
+    def journal(self) -> dict[str, Any]:
+        return _block_journal(self.op, self.spec, self.pinned,
+                              self.base or block_fields(self.spec))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +184,22 @@ class DeleteBlock:
     etag: str | None
     start: datetime
     reason: str  # "released" (step done) | "removed" (not in plan) | "not needed"
+    target = "block"
+    op = "delete"
+    name = "delete-block"
+
+    @property
+    def remote_id(self) -> str:
+        return self.uid
+
+    def journal(self) -> dict[str, Any]:
+        return {"op": self.op, "uid": self.uid, "key": self.key}
+
+
+def _block_journal(op: str, spec: BlockSpec, pinned: bool,
+                   base: Mapping[str, Any]) -> dict[str, Any]:
+    return {"op": op, "uid": spec.uid, "key": spec.key, "title": spec.title,
+            "start": spec.start, "end": spec.end, "pinned": pinned, "base": dict(base)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +211,19 @@ class Pin:
     start: datetime
     end: datetime
     title: str
+    name = "pin"
+
+    @property
+    def remote_id(self) -> str:
+        return self.uid
 
 
 @dataclass(frozen=True, slots=True)
 class RecordCompletion:
     key: str
     completed_at: datetime
+    name = "completed"
+    remote_id = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +231,8 @@ class Reopened:
     """A task recorded as completed is open again."""
 
     key: str
+    name = "reopened"
+    remote_id = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +245,7 @@ class Rebase:
     remote_id: str
     values: Mapping[str, Any]
     reason: str = "adopted"
+    name = "adopt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +256,7 @@ class Forget:
     key: str
     remote_id: str
     reason: str
+    name = "forget"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +265,7 @@ class UserDeleted:
 
     key: str
     remote_id: str
+    name = "deleted-by-user"
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +275,8 @@ class UserEdit:
     kind: str
     key: str
     fields: tuple[str, ...]
+    name = "user-edit"
+    remote_id = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,10 +290,13 @@ class Conflict:
     winner: str
     plan_value: Any
     user_value: Any
+    name = "conflict"
+    remote_id = None
 
 
-Action = (PushTask | CreateBlock | UpdateBlock | DeleteBlock | Pin | RecordCompletion
-          | Reopened | Rebase | Forget | UserDeleted | UserEdit | Conflict)
+Write = PushTask | CreateBlock | UpdateBlock | DeleteBlock
+Action = (Write | Pin | RecordCompletion | Reopened | Rebase | Forget | UserDeleted | UserEdit
+          | Conflict)
 WRITES = (PushTask, CreateBlock, UpdateBlock, DeleteBlock)
 
 
@@ -572,7 +664,7 @@ def existing_blocks(remote_blocks: Iterable[RemoteBlock],
             for b in sorted(remote_blocks, key=lambda b: (b.start, b.uid))]
 
 
-def writes(actions: Iterable[Action]) -> list[Action]:
+def writes(actions: Iterable[Action]) -> list[Write]:
     """Only the actions that write to a server."""
     return [a for a in actions if isinstance(a, WRITES)]
 
@@ -588,7 +680,7 @@ def guarded_deletes(actions: Iterable[Action]) -> list[Action]:
 
 def deleted_keys(actions: Iterable[Action]) -> set[str]:
     """The plan objects (keys) whose task or blocks this sync would delete."""
-    return {a.key for a in guarded_deletes(actions)}  # type: ignore[union-attr]
+    return {a.key for a in guarded_deletes(actions)}
 
 
 def delete_guard(actions: Sequence[Action], owned: int, max_share: float) -> str | None:
