@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,10 +46,16 @@ from syncer.core.model import Plan, Schedule, Unscheduled
 from syncer.errors import ConfigError, SafetyStop
 from syncer.execute import COUNTED, Executor, ProgressCallback
 from syncer.pull import Pulled, Puller
-from syncer.state import State, default_state_dir, lock
+from syncer.state import (
+    REVIEW_NOTES_META,
+    STATE_FILE,
+    Record,
+    State,
+    default_state_dir,
+    lock,
+)
 
 JOURNAL_DAYS = 30  # settled journal entries are kept this long, for inspection
-REVIEW_NOTES_META = "review_notes"  # the last review's prompts, for the review task
 
 
 # ------------------------------------------------------------------------ results
@@ -73,6 +79,7 @@ class SyncReport:
     dry_run: bool = False
     notes: tuple[str, ...] = ()  # sentences for the person (state moved aside, guards…)
     window: tuple[datetime, datetime] | None = None
+    record: Record | None = None  # the state's history as this run leaves it
 
     @property
     def ok(self) -> bool:
@@ -193,6 +200,7 @@ class _Run:
     # -- the steps
 
     def go(self) -> SyncReport:
+        record = self.state.record()  # what a dry run leaves: the state as it was
         self.state.begin_run(self.now)
         self._check_binding()
         self.puller.remember_urls()
@@ -208,7 +216,7 @@ class _Run:
             self._stop(decision.stop)
         if self.dry_run:
             return self._report(decision.schedule, decision.actions,
-                                _planned_counts(decision.actions))
+                                _planned_counts(decision.actions), record)
         self.state.reserve_block_indexes(decision.allocations)
         counts = self.executor.execute(decision.actions)
         self.puller.save_tokens(pulled, wrote_tasks=self.executor.wrote_tasks,
@@ -217,7 +225,8 @@ class _Run:
             # a schedule made without the calendar's blocks (or the completions)
             # would re-place the next run's plan beyond the window
             self.state.save_planned_blocks(decision.schedule.blocks, self.now)
-        report = self._report(decision.schedule, decision.actions, counts)
+        report = self._report(decision.schedule, decision.actions, counts,
+                              self.state.record())
         ended = datetime.now(self.now.tzinfo)
         self.state.prune_journal(ended - timedelta(days=JOURNAL_DAYS))
         self.state.end_run(ended, report.summary())
@@ -307,7 +316,7 @@ class _Run:
     # -- report
 
     def _report(self, schedule: Schedule, actions: Sequence[rc.Action],
-                counts: Mapping[str, int]) -> SyncReport:
+                counts: Mapping[str, int], record: Record) -> SyncReport:
         pins = completed = 0
         completions = dict(self.state.completions())
         for action in actions:
@@ -326,6 +335,7 @@ class _Run:
             unscheduled=schedule.unscheduled, errors=tuple(self.errors),
             completions=completions,
             dry_run=self.dry_run, notes=tuple(self.notes), window=self.window,
+            record=record,
         )
 
 
@@ -359,5 +369,23 @@ def _planned_counts(actions: Sequence[rc.Action]) -> dict[str, int]:
 
 
 
+def state_path(config: Config) -> Path:
+    """Where the state database lives for ``config``."""
+    return default_state_dir(config.state_dir) / STATE_FILE
+
+
+def recorded(config: Config) -> Record:
+    """The state's history without contacting any server (``status --offline``)."""
+    with State.open(state_path(config), readonly=True) as state:
+        return state.record()
+
+
+def save_review(config: Config, write: Callable[[State], None], notes: str) -> None:
+    """Record a review's answers (``write``) and the prompts the review task shows."""
+    with State.open(state_path(config)) as state:
+        write(state)
+        state.set_meta(REVIEW_NOTES_META, notes)
+
+
 __all__ = ["Backends", "SyncReport", "SyncSettings", "open_backends", "run", "sync",
-           "sync_settings"]
+           "sync_settings", "recorded", "save_review", "state_path"]

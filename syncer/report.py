@@ -55,7 +55,7 @@ from syncer.core.schedule_rules import SchedulingRules
 from syncer.errors import PartialFailure
 from syncer.planfile import load_plan
 from syncer.policy import load_rules
-from syncer.state import STATE_FILE, ReviewAnswer, State, default_state_dir
+from syncer.state import ReviewAnswer
 
 WIDTH, HEIGHT = 900, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 14, 30
@@ -90,11 +90,6 @@ def stale_warning(snapshot: StatusSnapshot, command: str) -> None:
                  "again (or pass --offline to use the last sync on purpose)")
 
 
-def state_path(config: Config) -> Path:
-    """Where the state database lives for ``config``."""
-    return default_state_dir(config.state_dir) / STATE_FILE
-
-
 def gather_status(plan_path: str, config: Config, now: datetime | None, *,
                   offline: bool, report: Any = None) -> StatusSnapshot:
     """Compute progress, prompts and adjustment proposals for the plan at ``plan_path``.
@@ -110,16 +105,16 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
     moment = resolve_now(now, plan.timezone)
     rules_all = load_rules(config.rules)
     rules = rules_all["review"]
-    path = state_path(config)
-    with State.open(path, readonly=True) as state:
-        completions = dict(state.completions())
-        baseline = list(state.planned_blocks())
-        on_calendar = [Block(link.key, link.start, link.end, uid=link.remote_id)
-                       for link in state.links("block")
-                       if link.start is not None and link.end is not None]
-        metrics = state.metrics()
-        journal = tuple(state.review_answers())
-        since = state.first_run()
+    if report is not None and report.record is not None:
+        record = report.record
+    else:
+        from syncer.engine import recorded
+
+        record = recorded(config)
+    completions = dict(record.completions)
+    baseline = list(record.planned)
+    on_calendar = list(record.on_calendar)
+    metrics, journal, since = record.metrics, record.journal, record.since
     missing: dict[str, int] = {}
     if report is not None:
         completions.update(report.completions)

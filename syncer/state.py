@@ -202,6 +202,23 @@ class ReviewAnswer:
     answer: str
 
 
+@dataclass(frozen=True)
+class Record:
+    """The person's history as the state keeps it, for progress and the review: what
+    completed when, the last full schedule (the baseline), goalsync's blocks on the
+    calendar, recorded measurements, review answers, and when tracking began."""
+
+    completions: Mapping[str, datetime]
+    planned: tuple[Block, ...]
+    on_calendar: tuple[Block, ...]
+    metrics: Mapping[str, tuple[float, datetime]]
+    journal: tuple[ReviewAnswer, ...]
+    since: datetime | None
+
+
+REVIEW_NOTES_META = "review_notes"  # the last review's prompts, for the review task
+
+
 # -------------------------------------------------------------------------- paths
 
 
@@ -540,6 +557,15 @@ class State:
     def record_metric(self, goal_id: str, value: float, at: datetime) -> None:
         self._write("INSERT INTO metric_values (goal, at, value) VALUES (?, ?, ?)",
                     (goal_id, _ts(at), float(value)))
+
+    def record(self) -> Record:
+        return Record(
+            completions=self.completions(), planned=tuple(self.planned_blocks()),
+            on_calendar=tuple(Block(lk.key, lk.start, lk.end, uid=lk.remote_id)
+                              for lk in self.links("block")
+                              if lk.start is not None and lk.end is not None),
+            metrics=self.metrics(), journal=tuple(self.review_answers()),
+            since=self.first_run())
 
     def metrics(self) -> dict[str, tuple[float, datetime]]:
         """The latest recorded value per goal: ``{goal_id: (value, at)}``."""

@@ -32,11 +32,10 @@ from syncer.core.review import MILESTONE_DONE, MONTHLY, QUARTERLY, Prompt
 from syncer.errors import PartialFailure, UsageError
 from syncer.planedit import apply_adjustments
 from syncer.planfile import load_plan
-from syncer.report import StatusSnapshot, gather_status, state_path
+from syncer.report import StatusSnapshot, gather_status
 from syncer.state import State
 
 REVIEW_MARKER = "review"  # journal trigger of the entry every review run leaves
-REVIEW_NOTES_META = "review_notes"  # read by the engine for the review task (engine.py)
 
 
 @dataclass(frozen=True)
@@ -181,12 +180,12 @@ def run_review(plan_path: str, config: Config, now: datetime | None, *,
                                  "review completed",
                                  f"{len(snapshot.prompts)} prompts, "
                                  f"{outcome.answered} answers")
-    with State.open(state_path(config)) as state:
-        pending.write(state)
-        # Non-interactive: the prompts wait in the "Weekly review" task; after an
-        # interactive review the task goes back to the standing questions.
-        notes = "" if interactive or not snapshot.prompts else review_text(snapshot)
-        state.set_meta(REVIEW_NOTES_META, notes)
+    # Non-interactive: the prompts wait in the "Weekly review" task; after an
+    # interactive review the task goes back to the standing questions.
+    notes = "" if interactive or not snapshot.prompts else review_text(snapshot)
+    from syncer.engine import save_review
+
+    save_review(config, pending.write, notes)
     if accepted:
         apply_adjustments(plan_path, snapshot.plan, accepted)
         load_plan(plan_path)  # the edited plan must still be valid

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from syncer.cli import cli
-from syncer.commands.review_cmd import REVIEW_NOTES_META, Answers, load_answers
+from syncer.commands.review_cmd import Answers, load_answers
 from syncer.core.review import Prompt
 from syncer.errors import UsageError
-from syncer.state import STATE_FILE, State
+from syncer.state import REVIEW_NOTES_META, STATE_FILE, State
 from tests.helpers.cli import NOW as SYNC_NOW
 from tests.helpers.cli import memory_world
 from tests.helpers.home import isolate_home

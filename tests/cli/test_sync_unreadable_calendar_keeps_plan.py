@@ -14,7 +14,7 @@ from syncer import engine
 from syncer.backends.base import Unreachable
 from syncer.config import load_config
 from syncer.core.model import Block
-from syncer.report import state_path
+from syncer.engine import state_path
 from syncer.state import State
 from tests.helpers.cli import memory_world, run_main
 from tests.helpers.plans import pmp_plan
