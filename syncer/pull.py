@@ -77,8 +77,8 @@ class Puller:
                 backend.remember_urls(saved["urls"])
 
     def save_urls(self) -> None:
-        if self.dry_run:
-            return
+        """Keep the URLs resolved this run (a dry run keeps them in its in-memory copy
+        of the state, which is dropped)."""
         for kind, backend in self._backends_with_urls():
             urls = backend.resolved_urls()
             if urls is None:
