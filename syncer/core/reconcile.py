@@ -132,13 +132,12 @@ class PushTask:
                 "base": dict(self.base)}
 
 
-@dataclass(frozen=True, slots=True)
-class CreateBlock:
+class _BlockWrite:
+    """A block write that carries the whole block (create, update)."""
+
+    __slots__ = ()
     spec: BlockSpec
-    reason: str = "new block"
     target = "block"
-    op = "create"
-    name = "create-block"
 
     @property
     def key(self) -> str:
@@ -147,30 +146,29 @@ class CreateBlock:
     @property
     def remote_id(self) -> str:
         return self.spec.uid
+
+
+@dataclass(frozen=True, slots=True)
+class CreateBlock(_BlockWrite):
+    spec: BlockSpec
+    reason: str = "new block"
+    op = "create"
+    name = "create-block"
 
     def journal(self) -> dict[str, Any]:
         return _block_journal(self.op, self.spec, False, block_fields(self.spec))
 
 
 @dataclass(frozen=True, slots=True)
-class UpdateBlock:
+class UpdateBlock(_BlockWrite):
     spec: BlockSpec
     etag: str | None
     fields: frozenset[str]
     reason: str = "plan changed"
     pinned: bool = False
     base: Mapping[str, Any] = field(default_factory=dict)  # the new base after success
-    target = "block"
     op = "update"
     name = "update-block"
-
-    @property
-    def key(self) -> str:
-        return self.spec.key
-
-    @property
-    def remote_id(self) -> str:
-        return self.spec.uid
 
     def journal(self) -> dict[str, Any]:
         return _block_journal(self.op, self.spec, self.pinned,
