@@ -59,7 +59,8 @@ SPEC: tuple[Setting, ...] = (
             "window forward (the whole horizon is still planned). Unset: "
             "`window_days` of rules/sync.toml (14)."),
     Setting("todoist", "api_url", str, "https://api.todoist.com",
-            "Base URL of the Todoist API (change only for testing)."),
+            "Base URL of the Todoist API (change only for testing; https://, or http:// "
+            "only to this machine: the token never travels in clear)."),
     Setting("todoist", "layout", str, "projects",
             "How goals map to Todoist: one project per goal, or sections of one project.",
             ("projects", "sections")),

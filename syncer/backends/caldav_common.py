@@ -22,7 +22,6 @@ message: URLs are shown without user info.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from syncer.backends.base import (
     RateLimited,
     Unreachable,
 )
+from syncer.backends.urls import is_loopback, sends_in_clear
 from syncer.errors import ConfigError
 from syncer.ical import UID_PREFIX, href_name
 
@@ -176,16 +176,6 @@ def is_collection_url(name: str) -> bool:
     return name.startswith(("http://", "https://", "/"))
 
 
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_url(url: str, allow_insecure_http: bool) -> str:
     """The URL, validated: http(s) only, and plain http only on loopback unless
     allowed. Raises ConfigError."""
@@ -195,7 +185,7 @@ def check_url(url: str, allow_insecure_http: bool) -> str:
             f"the CalDAV URL {without_userinfo(url)!r} is not an http(s) URL",
             hint="set [caldav] url to your server's address, e.g. https://dav.example.com/",
         )
-    if parts.scheme == "http" and not is_loopback(url) and not allow_insecure_http:
+    if sends_in_clear(url) and not allow_insecure_http:
         raise ConfigError(
             f"refusing to send your CalDAV password unencrypted to {host_of(url)} (http://)",
             hint="use an https:// URL, or set allow_insecure_http = true in [caldav] "

@@ -17,10 +17,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
 from syncer.backends.base import AuthError, BackendError, RateLimited, Unreachable
+from syncer.backends.urls import sends_in_clear
+from syncer.errors import ConfigError
 
 T = TypeVar("T")
 DEFAULT_API_URL = "https://api.todoist.com"
@@ -69,6 +72,18 @@ class RequestCounter:
 
 
 def routed_client(api_url: str, counter: RequestCounter | None = None) -> httpx.Client:
+    """A client whose every request goes to ``api_url``. Raises ConfigError for a URL
+    that is not http(s), or plain http to another machine: the token would travel in
+    clear (the fake Todoist of the tests is on 127.0.0.1)."""
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"the Todoist api_url {api_url!r} is not an http(s) URL",
+                          hint="remove api_url from [todoist] to use https://api.todoist.com")
+    if sends_in_clear(api_url):
+        raise ConfigError(
+            f"refusing to send your Todoist token unencrypted to {parts.hostname} (http://)",
+            hint="use an https:// api_url, or remove it from [todoist] to use "
+                 "https://api.todoist.com")
     hooks: dict[str, list[Callable[..., Any]]] = {"request": [counter]} if counter else {}
     return httpx.Client(transport=OriginTransport(api_url), event_hooks=hooks,
                         timeout=httpx.Timeout(connect=10.0, read=60.0, write=60.0,
