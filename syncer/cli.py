@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import traceback
 from typing import Any
 
 import click
@@ -49,16 +50,26 @@ class GoalsyncGroup(click.Group):
         return next(c for c in module.COMMANDS if c.name == cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Errors become a sentence and their exit code; ``--debug`` adds the traceback
+        but never changes the code. A bug (any other exception) is exit 1 with a
+        sentence, not a bare traceback."""
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit):
+            raise  # click's own usage errors and exits
         except GoalsyncError as error:
-            if (ctx.obj or {}).get("debug"):
-                raise
+            _traceback_if_debug(ctx)
             _report(error)
             ctx.exit(error.exit_code)
         except (KeyboardInterrupt, click.exceptions.Abort):
             click.echo("\nInterrupted.", err=True)  # Ctrl-C may come mid-prompt
             ctx.exit(130)
+        except Exception as error:  # a bug: say so in a sentence
+            _traceback_if_debug(ctx)
+            _report(GoalsyncError(
+                f"stopped on an unexpected error ({type(error).__name__}: {error})",
+                hint="run again with --debug to see where it happened, and report it"))
+            ctx.exit(1)
 
 
 @click.group(cls=GoalsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,6 +80,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """goalsync: your career plan, in the to-do app and calendar you already use."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+
+
+def _traceback_if_debug(ctx: click.Context) -> None:
+    if (ctx.obj or {}).get("debug"):  # set by the group's callback, once it has run
+        traceback.print_exc()
 
 
 def _report(error: GoalsyncError) -> None:

@@ -162,3 +162,26 @@ def test_generated_large_example_is_valid() -> None:
                                       "--now", "2026-11-22"])
     assert result.exit_code == 0, result.output
     assert "50 goal(s), 500 step(s)" in result.output
+
+
+def test_debug_shows_the_traceback_but_keeps_the_exit_code() -> None:
+    bad = str(ROOT / "tests/data/bad/bad-date.yaml")
+    code, stdout, _ = run_main(["check", bad])
+    assert code == 2
+    code, _, stderr = run_main(["--debug", "check", str(ROOT / "tests/data/nope.yaml")])
+    assert code == 2 and "Traceback" in stderr and "does not exist" in stderr
+
+
+def test_a_bug_is_a_sentence_and_exit_1_not_a_traceback(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from syncer.commands import check_cmd
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise TypeError("an internal mistake")
+
+    monkeypatch.setattr(check_cmd, "check_plan", broken)
+    code, stdout, stderr = run_main(["check", str(CAREER)])
+    assert code == 1 and "Traceback" not in stdout + stderr
+    assert "unexpected error (TypeError: an internal mistake)" in stderr
+    code, _, stderr = run_main(["--debug", "check", str(CAREER)])
+    assert code == 1 and "Traceback" in stderr
