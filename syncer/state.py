@@ -289,7 +289,13 @@ class State:
         except _SchemaTooNew as err:
             raise StateTooNew(f"the state file {path} {err}",
                               hint="upgrade goalsync (`pip install -U goalsync`)") from None
+        except OSError as err:
+            raise StateUnwritable(f"cannot open the state file {path}: {err.strerror or err}",
+                                  hint=_UNWRITABLE_HINT) from None
         except sqlite3.DatabaseError as err:
+            if not _is_damage(err):  # full disk, read-only, locked: the file is fine
+                raise StateUnwritable(f"cannot write the state file {path} ({err}); it "
+                                      "was left as it is", hint=_UNWRITABLE_HINT) from None
             aside = _move_aside(path)
             notes.append(
                 f"the state file {path} could not be read ({err}); it was moved to "
@@ -578,6 +584,27 @@ class State:
 
 class _SchemaTooNew(sqlite3.DatabaseError):
     pass
+
+
+class StateUnwritable(GoalsyncError):
+    """The state file is fine but cannot be written now (disk full, read-only, no
+    permission): an error, never a reason to move the person's history aside."""
+
+    exit_code = 1
+
+
+_UNWRITABLE_HINT = ("free some disk space, or make the state folder writable "
+                    "(GOALSYNC_STATE_DIR), then run again; nothing was synced")
+_DAMAGED = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB (primary result codes)
+
+
+def _is_damage(err: sqlite3.DatabaseError) -> bool:
+    """Whether sqlite says the file itself is damaged or not a database."""
+    code = getattr(err, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _DAMAGED
+    text = str(err)
+    return "not a database" in text or "malformed" in text
 
 
 class StateTooNew(GoalsyncError):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sqlite3
 import stat
 from datetime import UTC, date, datetime
 
@@ -7,7 +8,8 @@ import pytest
 
 from syncer.core.model import Block
 from syncer.errors import LockedError
-from syncer.state import Link, State, lock
+from syncer import state as state_module
+from syncer.state import Link, State, StateUnwritable, lock
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -77,6 +79,30 @@ def test_corrupted_state_file_is_moved_aside_with_a_note(tmp_path):
         assert state.links() == []
         assert "moved to" in state.notes[0]
     assert any(p.name.startswith("state.sqlite.corrupt-") for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("code", "message"), [(13, "database or disk is full"),
+                                               (8, "attempt to write a readonly database"),
+                                               (5, "database is locked")])
+def test_a_state_that_cannot_be_written_is_an_error_not_corruption(
+        tmp_path, monkeypatch: pytest.MonkeyPatch, code: int, message: str) -> None:
+    path = tmp_path / "state.sqlite"
+    with State.open(path) as state:
+        state.record_completion("pmp/course/research", T0)
+
+    def refuse(db):
+        error = sqlite3.OperationalError(message)
+        error.sqlite_errorcode = code  # type: ignore[attr-defined]
+        raise error
+
+    monkeypatch.setattr(state_module, "_migrate", refuse)
+    with pytest.raises(StateUnwritable) as stopped:
+        State.open(path)
+    assert stopped.value.exit_code == 1 and message in stopped.value.message
+    assert sorted(p.name for p in tmp_path.iterdir() if "corrupt" in p.name) == []
+    monkeypatch.undo()
+    with State.open(path) as state:
+        assert "pmp/course/research" in state.completions()  # the history is still there
 
 
 def test_readonly_state_never_writes_to_disk(tmp_path):
