@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from syncer import state as state_module
 from syncer.core.model import Block
 from syncer.errors import LockedError
-from syncer import state as state_module
 from syncer.state import Link, State, StateUnwritable, lock
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
