@@ -17,6 +17,7 @@ events become whole-day intervals starting at midnight in that same zone.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, cast
@@ -303,7 +304,7 @@ def busy_from_calendars(
             try:
                 span_start, span_end = _event_span(event, floating_tz)
                 is_all_day = not isinstance(event.decoded("DTSTART"), datetime)
-            except (KeyError, ValueError, TypeError):
+            except (KeyError, ValueError, TypeError, OverflowError):
                 continue  # a broken foreign event cannot be read as busy time
             if span_start < end and span_end > start:
                 (all_day if is_all_day else timed).add(Interval(span_start, span_end))
@@ -315,10 +316,34 @@ def _occurrences(
 ) -> list[icalendar.cal.Component]:
     """Every VEVENT occurrence in [start, end); a calendar whose recurrence cannot be
     expanded at all contributes its plain events instead of failing the whole sync."""
+    _tame_recurrences(cal)
     try:
-        return list(recurring_ical_events.of(cal, skip_bad_series=True).between(start, end))
+        found = recurring_ical_events.of(cal, skip_bad_series=True).between(start, end)
+        return list(itertools.islice(found, MAX_OCCURRENCES))
     except Exception:  # the library's error classes vary by version
         return [e for e in cal.walk("VEVENT") if "RRULE" not in e and "DTSTART" in e]
+
+
+MAX_OCCURRENCES = 50_000  # per calendar and range: far above any real week's events
+_TOO_FAST = {"SECONDLY", "MINUTELY"}  # no meeting repeats that often; a hostile rule does
+
+
+def _tame_recurrences(cal: icalendar.Calendar) -> None:
+    """Recurrence rules that would expand without end (INTERVAL=0 loops forever in the
+    expansion, FREQ=SECONDLY yields millions per week) keep their first occurrence
+    only: one shared calendar with such an event must not stall anyone's sync."""
+    for event in cal.walk("VEVENT"):
+        rules = event.get("RRULE")
+        for rule in rules if isinstance(rules, list) else [rules] if rules else []:
+            freq = [str(f).upper() for f in rule.get("FREQ", [])]
+            intervals = rule.get("INTERVAL", [1])
+            try:
+                interval_ok = all(int(i) > 0 for i in intervals)
+            except (TypeError, ValueError):
+                interval_ok = False
+            if not interval_ok or not freq or _TOO_FAST.intersection(freq):
+                del event["RRULE"]
+                break
 
 
 def _counts_as_busy(event: icalendar.cal.Component, skip_owned: bool) -> bool:
