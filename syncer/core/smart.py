@@ -38,7 +38,7 @@ class SmartRules:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> SmartRules:
-        """Build from the ``smart`` table of ``load_rules()``.
+        """Build from the ``smart`` table of the merged rules (``syncer.policy``).
 
         Raises ConfigError for an unknown key (with a did-you-mean), a wrong type or a
         value out of range.
