@@ -29,7 +29,7 @@ from string import Template
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from syncer.commands.options import resolve_now
+from syncer.clock import plan_now, resolve_now
 from syncer.config import Config
 from syncer.core.adjust import Adjustment, propose
 from syncer.core.model import Block, Plan
@@ -104,7 +104,7 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
     if report is None and not offline:
         from syncer.engine import sync  # pulls in the backends: load it only here
 
-        report = sync(plan_path, config, now=_aware_now(plan_path, now), dry_run=True)
+        report = sync(plan_path, config, now=plan_now(now, plan_path), dry_run=True)
     plan: Plan = report.plan if report is not None else load_plan(plan_path)
     moment = resolve_now(now, plan.timezone)
     rules = load_rules(config.rules)
@@ -138,12 +138,6 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
         last_review=last_review,
         errors=tuple(report.errors) if report is not None else (),
     )
-
-
-def _aware_now(plan_path: str, now: datetime | None) -> datetime:
-    if now is not None and now.tzinfo is not None:
-        return now
-    return resolve_now(now, load_plan(plan_path).timezone)
 
 
 def _horizon_end(plan: Plan, rules: Rules, now: datetime) -> date:

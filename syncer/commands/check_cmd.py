@@ -17,7 +17,8 @@ from typing import Any
 
 import click
 
-from syncer.commands.options import config_option, json_option, now_option, resolve_now
+from syncer.clock import resolve_now
+from syncer.commands.options import config_option, json_option, now_option
 from syncer.config import load_config
 from syncer.core.model import Plan, Pos, Problem
 from syncer.core.smart import smart_check

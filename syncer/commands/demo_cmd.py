@@ -18,7 +18,8 @@ from pathlib import Path
 
 import click
 
-from syncer.commands.options import now_option, resolve_now
+from syncer.clock import resolve_now
+from syncer.commands.options import now_option
 from syncer.commands.schedule_cmd import Preview, agenda_lines
 from syncer.commands.sync_cmd import render_summary
 from syncer.config import from_mapping

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from syncer.commands.options import json_option, now_option, resolve_now
+from syncer.clock import resolve_now
+from syncer.commands.options import json_option, now_option
 from syncer.config import load_config
 from syncer.core.desired import REVIEW_KEY
 from syncer.core.durations import format_duration
