@@ -2,8 +2,9 @@
 
 ``--now`` exists so that every command can be run "as of" a moment (demos, tests,
 reproducing a report). A value without a UTC offset is taken in the plan's timezone.
-The commands (and ``syncer.report``) resolve it here, outside the CLI layer; the core
-never reads the clock.
+The commands resolve it here, at the edge, and hand an aware ``now`` on: the engine and
+the core refuse a naive one (``syncer.core.moments.require_aware``) and never read the
+clock.
 """
 
 from __future__ import annotations

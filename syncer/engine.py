@@ -47,6 +47,7 @@ from syncer.config import Config
 from syncer.core import reconcile as rc
 from syncer.core.decide import Base, Settings, Snapshot, decide
 from syncer.core.model import Plan, Schedule, Unscheduled
+from syncer.core.moments import require_aware
 from syncer.core.rules import Rules, check_max_delete_share, check_window_days
 from syncer.errors import SafetyStop
 from syncer.execute import Executor, ProgressCallback
@@ -115,11 +116,8 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
     from syncer.planfile import load_plan
     from syncer.policy import load_rules
 
+    require_aware(now, "sync")
     plan = load_plan(Path(plan_path))
-    if now.tzinfo is None:  # a wall-clock time is read in the plan's timezone
-        from zoneinfo import ZoneInfo
-
-        now = now.replace(tzinfo=ZoneInfo(plan.timezone))
     rules = load_rules(config.rules)  # every rule error is a ConfigError before any request
     settings = sync_settings(rules, config)
     state_dir = default_state_dir(config.state_dir)
@@ -147,7 +145,8 @@ def run(plan: Plan, rules: Rules, backends: Backends,
         rebind: bool = False, on_progress: ProgressCallback | None = None,
         locked: bool = False) -> SyncReport:
     """Sync an already loaded plan with given backends (tests use memory backends).
-    ``locked=True`` when the caller holds the lock already."""
+    ``locked=True`` when the caller holds the lock already. ``now`` must be aware."""
+    require_aware(now, "run")
     state_dir = Path(state_dir)
     guard = contextlib.nullcontext() if locked or dry_run else lock(state_dir)
     with guard, State.open(state_dir / "state.sqlite", readonly=dry_run) as state:

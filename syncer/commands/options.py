@@ -4,7 +4,7 @@
 reproducing a report). A value without a UTC offset is taken in the plan's timezone:
 commands call ``syncer.clock.resolve_now(now, plan.timezone)`` (or ``plan_now``), which
 also supplies the real clock when ``--now`` is absent (the shell may read the clock; the
-core never does).
+core never does), and hand the engine and the core an aware ``now``.
 """
 
 from __future__ import annotations
