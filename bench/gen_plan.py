@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from syncer.core.parse import parse_plan
-from syncer.core.smart import SmartRules, smart_check
+from syncer.core.smart import smart_check
 from syncer.policy import load_rules
 
 START = date(2027, 1, 15)
@@ -76,8 +76,7 @@ def measure(text: str, path: str) -> None:
     started = time.perf_counter()
     plan = parse_plan(text, path)
     parsed = time.perf_counter()
-    warnings = smart_check(plan, SmartRules.from_mapping(load_rules()["smart"]),
-                           datetime(2026, 11, 22, 9, tzinfo=UTC))
+    warnings = smart_check(plan, load_rules().smart, datetime(2026, 11, 22, 9, tzinfo=UTC))
     checked = time.perf_counter()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()

@@ -43,7 +43,9 @@ from syncer.config import Config
 from syncer.core import reconcile as rc
 from syncer.core.decide import Base, Settings, Snapshot, decide
 from syncer.core.model import Plan, Schedule, Unscheduled
-from syncer.errors import ConfigError, SafetyStop
+from syncer.core.moments import require_aware
+from syncer.core.rules import Rules, check_max_delete_share, check_window_days
+from syncer.errors import SafetyStop
 from syncer.execute import COUNTED, Executor, ProgressCallback
 from syncer.pull import Pulled, Puller
 from syncer.state import (
@@ -117,14 +119,10 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
     from syncer.planfile import load_plan
     from syncer.policy import load_rules
 
+    require_aware(now, "sync")
     plan = load_plan(Path(plan_path))
-    if now.tzinfo is None:  # a wall-clock time is read in the plan's timezone
-        from zoneinfo import ZoneInfo
-
-        now = now.replace(tzinfo=ZoneInfo(plan.timezone))
-    rules = load_rules(config.rules)
+    rules = load_rules(config.rules)  # every rule error is a ConfigError before any request
     settings = sync_settings(rules, config)
-    _check_rules(rules)  # every rule error is a ConfigError before any request
     state_dir = default_state_dir(config.state_dir)
     guard = contextlib.nullcontext() if dry_run else lock(state_dir)
     with guard, open_backends(config, plan, state_dir, dry_run=dry_run, now=now) as backends:
@@ -133,45 +131,25 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
                    locked=True)
 
 
-def _check_rules(rules: Mapping[str, Any]) -> None:
-    from syncer.core.review import ReviewRules
-    from syncer.core.schedule_rules import SchedulingRules
-
-    SchedulingRules.from_mapping(rules.get("scheduling", {}))
-    ReviewRules.from_mapping(rules.get("review", {}))
-
-
-def sync_settings(rules: Mapping[str, Any], config: Config) -> SyncSettings:
+def sync_settings(rules: Rules, config: Config) -> SyncSettings:
     """Window and guard settings: the config's ``[calendar]``/``[sync]`` values win over
-    ``rules/sync.toml``. Raises ConfigError for bad rule values."""
-    table = dict(rules.get("sync", {}))
-    window = config.window_days if config.window_days is not None else table.get(
-        "window_days", 14)
-    share = config.max_delete_share if config.max_delete_share is not None else table.get(
-        "max_delete_share", 0.25)
-    lookback = table.get("lookback_days", 28)
-    if not isinstance(window, int) or window <= 0:
-        raise ConfigError(f"sync rule window_days must be a whole number of days above 0, "
-                          f"not {window!r}")
-    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
-        raise ConfigError(f"sync rule max_delete_share must be between 0 and 1, not {share!r}")
-    if not isinstance(lookback, int) or lookback < 0:
-        raise ConfigError(f"sync rule lookback_days must be a whole number, not {lookback!r}")
-    for kind, owners in dict(table.get("ownership", {})).items():
-        for name, owner in dict(owners).items():
-            if owner not in ("plan", "user"):
-                raise ConfigError(f"sync rule ownership.{kind}.{name} must be \"plan\" or "
-                                  f"\"user\", not {owner!r}")
-    return SyncSettings(window, float(share), lookback)
+    ``rules/sync.toml`` (``rules.sync``, validated already). Raises ConfigError for a bad
+    config value."""
+    window = (check_window_days(config.window_days) if config.window_days is not None
+              else rules.sync.window_days)
+    share = (check_max_delete_share(config.max_delete_share)
+             if config.max_delete_share is not None else rules.sync.max_delete_share)
+    return SyncSettings(window, share, rules.sync.lookback_days)
 
 
-def run(plan: Plan, rules: Mapping[str, Any], backends: Backends,
+def run(plan: Plan, rules: Rules, backends: Backends,
         state_dir: str | os.PathLike[str], *, now: datetime,
         settings: SyncSettings | None = None, dry_run: bool = False, force: bool = False,
         rebind: bool = False, on_progress: ProgressCallback | None = None,
         locked: bool = False) -> SyncReport:
     """Sync an already loaded plan with given backends (tests use memory backends).
-    ``locked=True`` when the caller holds the lock already."""
+    ``locked=True`` when the caller holds the lock already. ``now`` must be aware."""
+    require_aware(now, "run")
     state_dir = Path(state_dir)
     guard = contextlib.nullcontext() if locked or dry_run else lock(state_dir)
     with guard, State.open(state_dir / "state.sqlite", readonly=dry_run) as state:
@@ -183,7 +161,7 @@ def run(plan: Plan, rules: Mapping[str, Any], backends: Backends,
 
 
 class _Run:
-    def __init__(self, plan: Plan, rules: Mapping[str, Any], backends: Backends,
+    def __init__(self, plan: Plan, rules: Rules, backends: Backends,
                  state: State, now: datetime, settings: SyncSettings, dry_run: bool,
                  force: bool, rebind: bool, on_progress: ProgressCallback | None) -> None:
         self.plan, self.rules, self.backends, self.state = plan, rules, backends, state

@@ -335,12 +335,11 @@ def _tame_recurrences(cal: icalendar.Calendar) -> None:
     for event in cal.walk("VEVENT"):
         rules = event.get("RRULE")
         for rule in rules if isinstance(rules, list) else [rules] if rules else []:
-            freq = [str(f).upper() for f in rule.get("FREQ", [])]
-            intervals = rule.get("INTERVAL", [1])
             try:
-                interval_ok = all(int(i) > 0 for i in intervals)
-            except (TypeError, ValueError):
-                interval_ok = False
+                freq = [str(f).upper() for f in rule.get("FREQ", [])]
+                interval_ok = all(int(i) > 0 for i in rule.get("INTERVAL", [1]))
+            except Exception:  # unreadable: the expansion skips that series by itself
+                continue
             if not interval_ok or not freq or _TOO_FAST.intersection(freq):
                 del event["RRULE"]
                 break

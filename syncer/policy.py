@@ -1,11 +1,13 @@
-"""The shipped policy (rules/*.toml, package ``syncer.rules``) merged with user overrides.
+"""The shipped policy (rules/*.toml, package ``syncer.rules``) merged with user overrides,
+as one validated ``Rules`` value.
 
 Every rule file is a TOML document named after its area (``scheduling``, ``review``,
 ``smart``, ``sync``...). Users override any key from their config (``[rules.scheduling]``
-and so on). Overrides are deep-merged: a nested table is merged key by key, anything else
-replaces the shipped value. A key the shipped file does not have is refused with a
-did-you-mean, except inside a table that ships empty (an open table, for free-form
-entries). Each area's ``XRules.from_mapping`` validates types and ranges afterwards.
+and so on). Overrides are deep-merged (``merged_rules``): a nested table is merged key by
+key, anything else replaces the shipped value. A key the shipped file does not have is
+refused with a did-you-mean, except inside a table that ships empty (an open table, for
+free-form entries). ``load_rules`` then builds ``syncer.core.rules.Rules`` from the merged
+tables, once: every area's types and ranges are validated there.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
+from syncer.core.rules import Rules
 from syncer.errors import ConfigError
 
 RULES_PACKAGE = "syncer.rules"
@@ -36,9 +39,19 @@ def shipped_rules() -> dict[str, dict[str, Any]]:
     return rules
 
 
-def load_rules(overrides: Mapping[str, Mapping[str, Any]] | None = None,
-               ) -> dict[str, dict[str, Any]]:
-    """Return the shipped rules with ``overrides`` deep-merged in.
+def load_rules(overrides: Mapping[str, Mapping[str, Any]] | None = None) -> Rules:
+    """The shipped rules with ``overrides`` (the config's ``[rules.*]`` tables) merged in,
+    every area validated.
+
+    Raises ConfigError for what ``merged_rules`` refuses and for a bad value in any area
+    (naming the rule).
+    """
+    return Rules.from_mapping(merged_rules(overrides))
+
+
+def merged_rules(overrides: Mapping[str, Mapping[str, Any]] | None = None,
+                 ) -> dict[str, dict[str, Any]]:
+    """Return the shipped rule tables with ``overrides`` deep-merged in (not validated).
 
     Raises ConfigError naming the unknown area or key (with a did-you-mean) or a table
     given where a value belongs (or the reverse).

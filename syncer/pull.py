@@ -28,7 +28,7 @@ from syncer.backends.base import (
 from syncer.backends.registry import Backends
 from syncer.core.identity import belongs_to
 from syncer.core.model import BusyTime, Interval, Plan
-from syncer.errors import ConfigError
+from syncer.core.rules import Rules
 from syncer.state import State, decode_value, encode_value
 
 _URLS_META = "dav_urls:"  # + "tasks" / "calendar": server URLs resolved by the last run
@@ -51,7 +51,7 @@ class Pulled:
 class Puller:
     """Reads one run's backends, through the state's saved snapshots (see module doc)."""
 
-    def __init__(self, plan: Plan, rules: Mapping[str, Any], backends: Backends,
+    def __init__(self, plan: Plan, rules: Rules, backends: Backends,
                  state: State, now: datetime, lookback_days: int, dry_run: bool,
                  errors: list[str]) -> None:
         self.plan, self.rules, self.backends, self.state = plan, rules, backends, state
@@ -205,16 +205,11 @@ def _loads(text: str | None) -> dict[str, Any]:
         return {}
     return value if isinstance(value, dict) else {}
 
-def horizon_end(plan: Plan, rules: Mapping[str, Any], now: datetime) -> datetime:
+def horizon_end(plan: Plan, rules: Rules, now: datetime) -> datetime:
     """Where the scheduler stops planning (busy time is read that far, and beyond)."""
     from syncer.core.schedule import plan_horizon
-    from syncer.core.schedule_rules import SchedulingRules
 
-    try:
-        scheduling = SchedulingRules.from_mapping(rules.get("scheduling", {}))
-    except ConfigError:  # validated again, with a sentence, when scheduling
-        scheduling = SchedulingRules()
-    return plan_horizon(plan, scheduling, now)
+    return plan_horizon(plan, rules.scheduling, now)
 
 def _token_name(kind: str, backend: Any) -> str:
     return f"{kind}:{backend.name}"

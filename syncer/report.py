@@ -20,7 +20,7 @@ Burn-up chart, in estimated hours against time:
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from importlib import resources
@@ -29,14 +29,13 @@ from string import Template
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from syncer.commands.options import resolve_now
+from syncer.clock import plan_now, resolve_now
 from syncer.config import Config
 from syncer.core.adjust import Adjustment, propose
 from syncer.core.model import Block, Plan
 from syncer.core.progress import (
     GoalProgress,
     PlanProgress,
-    ProgressRules,
     StepProgress,
     compute_progress,
     infeasible_steps,
@@ -50,8 +49,8 @@ from syncer.core.review import (
     ReviewRules,
     triggers,
 )
+from syncer.core.rules import Rules
 from syncer.core.schedule import plan_horizon
-from syncer.core.schedule_rules import SchedulingRules
 from syncer.errors import PartialFailure
 from syncer.planfile import load_plan
 from syncer.policy import load_rules
@@ -100,11 +99,10 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
     if report is None and not offline:
         from syncer.engine import sync  # pulls in the backends: load it only here
 
-        report = sync(plan_path, config, now=_aware_now(plan_path, now), dry_run=True)
+        report = sync(plan_path, config, now=plan_now(now, plan_path), dry_run=True)
     plan: Plan = report.plan if report is not None else load_plan(plan_path)
     moment = resolve_now(now, plan.timezone)
-    rules_all = load_rules(config.rules)
-    rules = rules_all["review"]
+    rules = load_rules(config.rules)
     if report is not None and report.record is not None:
         record = report.record
     else:
@@ -121,12 +119,11 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
         baseline = baseline or list(report.schedule.blocks)
         on_calendar += report.schedule.missed
         missing = infeasible_steps(plan, report.unscheduled,
-                                   _horizon_end(plan, rules_all, moment))
+                                   _horizon_end(plan, rules, moment))
     baseline = _merge_baseline(baseline, on_calendar)
-    progress = compute_progress(plan, completions, baseline,
-                                ProgressRules.from_mapping(rules), moment, missing,
-                                metrics=metrics, since=since)
-    review_rules = ReviewRules.from_mapping(rules)
+    progress = compute_progress(plan, completions, baseline, rules.review.progress, moment,
+                                missing, metrics=metrics, since=since)
+    review_rules = rules.review
     last_review = max((a.at for a in journal), default=None)
     prompts = triggers(plan, progress, review_rules, moment, last_review, history(journal))
     return StatusSnapshot(
@@ -138,16 +135,9 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
     )
 
 
-def _aware_now(plan_path: str, now: datetime | None) -> datetime:
-    if now is not None and now.tzinfo is not None:
-        return now
-    return resolve_now(now, load_plan(plan_path).timezone)
-
-
-def _horizon_end(plan: Plan, rules: Mapping[str, Any], now: datetime) -> date:
+def _horizon_end(plan: Plan, rules: Rules, now: datetime) -> date:
     """The last day the scheduler plans (see ``syncer.core.schedule.plan_horizon``)."""
-    scheduling = SchedulingRules.from_mapping(rules.get("scheduling", {}))
-    return plan_horizon(plan, scheduling, now).date()
+    return plan_horizon(plan, rules.scheduling, now).date()
 
 
 def _merge_baseline(planned: list[Block], on_calendar: list[Block]) -> list[Block]:

@@ -17,10 +17,11 @@ from typing import Any
 
 import click
 
-from syncer.commands.options import config_option, json_option, now_option, resolve_now
+from syncer.clock import resolve_now
+from syncer.commands.options import config_option, json_option, now_option
 from syncer.config import load_config
 from syncer.core.model import Plan, Pos, Problem
-from syncer.core.smart import SmartRules, smart_check
+from syncer.core.smart import smart_check
 from syncer.errors import PlanError, UsageError
 from syncer.planfile import load_plan
 from syncer.policy import load_rules
@@ -47,8 +48,8 @@ def check_plan(path: str, now: datetime | None,
         plan = load_plan(path)
     except PlanError as error:
         return CheckResult(None, tuple(_problems(error)), ())
-    rules = SmartRules.from_mapping(load_rules(rule_overrides)["smart"])
-    warnings = smart_check(plan, rules, resolve_now(now, plan.timezone))
+    rules = load_rules(rule_overrides)
+    warnings = smart_check(plan, rules.smart, resolve_now(now, plan.timezone))
     return CheckResult(plan, (), tuple(warnings))
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import click
 
-from syncer.commands.options import now_option, resolve_now
+from syncer.clock import plan_now
+from syncer.commands.options import now_option
 from syncer.commands.schedule_cmd import Preview, agenda_lines
 from syncer.commands.sync_cmd import render_summary
 from syncer.config import from_mapping
@@ -44,7 +45,7 @@ def _data_dir_option(func: click.decorators.FC) -> click.decorators.FC:
 
 def run_demo(plan_path: Path, data_dir: Path, now: datetime) -> SyncReport:
     """Sync ``plan_path`` into the embedded server whose data lives in ``data_dir``
-    (a naive ``now`` is read in the plan's timezone)."""
+    (``now`` must be aware)."""
     config = from_mapping({
         "tasks": {"backend": "embedded"},
         "calendar": {"backend": "embedded"},
@@ -76,9 +77,9 @@ def demo_command(plan_path: Path | None, data_dir: Path | None, now: datetime | 
     with as_file(files("syncer.examples") / "career.yaml") as example:
         chosen = plan_path or example
         began, clock = time.monotonic(), datetime.now(UTC)
-        report = run_demo(chosen, folder, now or clock)
+        moment = plan_now(now, chosen) if now else clock
+        report = run_demo(chosen, folder, moment)
         seconds = time.monotonic() - began
-    moment = resolve_now(now, report.plan.timezone) if now else clock
     click.echo(render_summary(report))
     lines = week_agenda(report, moment)
     click.echo("\nThis week's time blocks:" if lines else "\nNo time blocks this week.")

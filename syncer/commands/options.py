@@ -2,13 +2,13 @@
 
 ``--now`` exists so that every command can be run "as of" a moment (demos, tests,
 reproducing a report). A value without a UTC offset is taken in the plan's timezone:
-commands call ``resolve_now(now, plan.timezone)``, which also supplies the real clock
-when ``--now`` is absent (the shell may read the clock; the core never does).
+commands call ``syncer.clock.resolve_now(now, plan.timezone)`` (or ``plan_now``), which
+also supplies the real clock when ``--now`` is absent (the shell may read the clock; the
+core never does), and hand the engine and the core an aware ``now``.
 """
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -58,13 +58,3 @@ def config_option(func: F) -> F:
         default=None, help="The config file (default: GOALSYNC_CONFIG, then the user "
                            "config folder's goalsync.toml).")(func)
 
-
-def resolve_now(now: datetime | None, timezone: str) -> datetime:
-    """An aware ``now``: the clock when ``now`` is None; a naive ``now`` gets the plan's
-    timezone; an aware one is returned as given."""
-    zone = zoneinfo.ZoneInfo(timezone)
-    if now is None:
-        return datetime.now(zone)
-    if now.tzinfo is None:
-        return now.replace(tzinfo=zone)
-    return now

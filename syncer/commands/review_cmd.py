@@ -24,7 +24,8 @@ import click
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from syncer.commands.options import config_option, now_option, resolve_now
+from syncer.clock import plan_now
+from syncer.commands.options import config_option, now_option
 from syncer.commands.status_cmd import offline_option, render_status
 from syncer.config import Config, load_config
 from syncer.core.adjust import WEEKLY_HOURS, Adjustment
@@ -217,8 +218,7 @@ def _sync(plan_path: str, config: Config, now: datetime | None, *, echo: bool) -
     from syncer.commands.sync_cmd import render_summary
     from syncer.engine import sync  # pulls in the backends: load it only here
 
-    moment = now if now is not None and now.tzinfo is not None else \
-        resolve_now(now, load_plan(plan_path).timezone)
+    moment = plan_now(now, plan_path)
     if echo:
         click.echo(f"Syncing {plan_path} with your task list and calendar...")
     report = sync(plan_path, config, now=moment)

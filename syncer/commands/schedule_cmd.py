@@ -19,12 +19,13 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from syncer.commands.options import json_option, now_option, resolve_now
+from syncer.clock import resolve_now
+from syncer.commands.options import json_option, now_option
 from syncer.config import load_config
 from syncer.core.desired import REVIEW_KEY
 from syncer.core.durations import format_duration
 from syncer.core.model import Block, BusyTime, Interval, Plan, Schedule, Unscheduled
-from syncer.core.schedule import SchedulingRules, plan_horizon, schedule
+from syncer.core.schedule import plan_horizon, schedule
 from syncer.core.values import BlockSpec
 from syncer.errors import UsageError
 from syncer.ical import block_uid, busy_from_ics, calendar_ics
@@ -49,7 +50,7 @@ def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | No
     Raises UsageError (unreadable plan or .ics), PlanError, ConfigError.
     """
     plan = load_plan(plan_path)
-    rules = SchedulingRules.from_mapping(load_rules(load_config().rules)["scheduling"])
+    rules = load_rules(load_config().rules).scheduling
     if weeks is not None:
         rules = replace(rules, horizon_weeks=weeks)
     moment = resolve_now(now, plan.timezone)

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from syncer.clock import plan_now
 from syncer.commands.options import config_option, json_option, now_option
 from syncer.config import load_config
 from syncer.core import reconcile as rc
@@ -62,7 +63,8 @@ def plan_command(plan_path: str, config_path: str | None, now: datetime | None,
                  as_json: bool, force: bool, rebind: bool) -> None:
     """Show what `goalsync sync PLAN` would do, without changing anything."""
     config = load_config(config_path)
-    report = sync(plan_path, config, now=now or datetime.now(UTC), dry_run=True,
+    moment = plan_now(now, plan_path) if now is not None else datetime.now(UTC)
+    report = sync(plan_path, config, now=moment, dry_run=True,
                   force=force, rebind=rebind)
     if as_json:
         click.echo(json.dumps(plan_json(report), indent=2, default=str))
@@ -87,8 +89,9 @@ def sync_command(plan_path: str, config_path: str | None, now: datetime | None,
     and --rebind).
     """
     config = load_config(config_path)
+    moment = plan_now(now, plan_path) if now is not None else datetime.now(UTC)
     with _progress(enabled=not as_json and sys.stdout.isatty()) as on_progress:
-        report = sync(plan_path, config, now=now or datetime.now(UTC), force=force,
+        report = sync(plan_path, config, now=moment, force=force,
                       rebind=rebind, on_progress=on_progress)
     if as_json:
         click.echo(json.dumps(report.summary()))

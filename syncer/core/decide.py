@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from syncer.core import reconcile as rc
 from syncer.core.desired import blocks_needing_uids, desired_blocks, desired_tasks, plan_keys
 from syncer.core.identity import REVIEW_KEY, block_index, block_uid
 from syncer.core.model import Block, BusyTime, Interval, Plan, Schedule
+from syncer.core.rules import Rules
 from syncer.core.values import RemoteBlock, RemoteTask
 
 
@@ -62,13 +62,12 @@ class Decision:
     stop: str | None = None  # why the delete guard would stop this sync
 
 
-def decide(plan: Plan, rules: Mapping[str, Any], snapshot: Snapshot, base: Base,
+def decide(plan: Plan, rules: Rules, snapshot: Snapshot, base: Base,
            now: datetime, settings: Settings = Settings()) -> Decision:
     """Schedule around busy time and what is on the calendar, then diff the desired
     state against the snapshot and the base (see the module doc)."""
-    from syncer.core.review import ReviewRules, review_blocks
+    from syncer.core.review import review_blocks
     from syncer.core.schedule import schedule as make_schedule
-    from syncer.core.schedule_rules import SchedulingRules
 
     done = done_keys(plan, snapshot.tasks, base)
     known = plan_keys(plan)
@@ -76,16 +75,14 @@ def decide(plan: Plan, rules: Mapping[str, Any], snapshot: Snapshot, base: Base,
                 if b.step in known]
     reviews: tuple[Block, ...] = ()
     if snapshot.blocks is not None:
-        reviews = review_blocks(plan, ReviewRules.from_mapping(rules.get("review", {})),
-                                now, existing)
+        reviews = review_blocks(plan, rules.review, now, existing)
     existing = [b for b in existing if b.step != REVIEW_KEY]
     existing += [b for b in base.planned  # the plan beyond the window stays put
                  if b.uid is None and b.start >= now and b.step in known
                  and b.step not in done and b.step != REVIEW_KEY]
     busy = replace(snapshot.busy, intervals=snapshot.busy.intervals + tuple(
         Interval(b.start, b.end) for b in reviews if b.end > now))
-    scheduling = SchedulingRules.from_mapping(rules.get("scheduling", {}))
-    schedule = make_schedule(plan, scheduling, now=now, busy=busy, existing=existing,
+    schedule = make_schedule(plan, rules.scheduling, now=now, busy=busy, existing=existing,
                              done=done)
     schedule = replace(schedule, blocks=schedule.blocks + reviews)
     window_end = now + timedelta(days=settings.window_days)
@@ -98,13 +95,10 @@ def decide(plan: Plan, rules: Mapping[str, Any], snapshot: Snapshot, base: Base,
         schedule = replace(schedule, blocks=tuple(
             replace(b, uid=uids.get((b.step, b.start))) if b.uid is None else b
             for b in schedule.blocks))
-    review = dict(rules.get("review", {}).get("weekly", {}))
-    if base.review_notes:
-        review["notes"] = base.review_notes
-    tasks = desired_tasks(plan, schedule, now, review)
+    tasks = desired_tasks(plan, schedule, now, rules.review, base.review_notes)
     actions = rc.reconcile(
         tasks, snapshot.tasks, base.tasks, specs, snapshot.blocks, base.blocks,
-        rules.get("sync", {}), now=now, known_keys=known, done_keys=done,
+        rules.sync, now=now, known_keys=known, done_keys=done,
         completed=base.completions)
     return Decision(schedule, tuple(actions), (now, window_end), allocations,
                     guard(plan, actions, snapshot, base, settings.max_delete_share))

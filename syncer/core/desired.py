@@ -14,17 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syncer.core.durations import format_duration
 from syncer.core.identity import REVIEW_KEY
 from syncer.core.model import Block, Goal, Habit, Milestone, Plan, Schedule, Step
 from syncer.core.values import BlockSpec, TaskSpec
 
+if TYPE_CHECKING:
+    from syncer.core.review import ReviewRules
+
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_DAY_NAMES = {name: code for name, code in zip(
-    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
-    _DAYS, strict=True)}
 # Spread n sessions a week over the days as evenly as a person would.
 _HABIT_DAYS = {
     1: ("MO",), 2: ("MO", "TH"), 3: ("MO", "WE", "FR"), 4: ("MO", "TU", "TH", "FR"),
@@ -41,7 +41,8 @@ DEFAULT_REVIEW_QUESTIONS = (
 
 
 def desired_tasks(plan: Plan, schedule: Schedule, now: datetime,
-                  review: Mapping[str, Any] | None = None) -> list[TaskSpec]:
+                  review: ReviewRules | None = None, review_notes: str | None = None,
+                  ) -> list[TaskSpec]:
     """Every task the plan wants, in plan order.
 
     Steps marked done in the plan file get no task (an existing one is left alone).
@@ -59,7 +60,7 @@ def desired_tasks(plan: Plan, schedule: Schedule, now: datetime,
                          for step in milestone.steps if not step.done)
         tasks.extend(_habit_task(plan, goal, habit) for habit in goal.habits)
     if plan.goals:
-        tasks.append(_review_task(plan, review or {}))
+        tasks.append(_review_task(plan, review, review_notes))
     return tasks
 
 
@@ -129,17 +130,19 @@ def _habit_task(plan: Plan, goal: Goal, habit: Habit) -> TaskSpec:
     )
 
 
-def _review_task(plan: Plan, review: Mapping[str, Any]) -> TaskSpec:
-    day = _DAY_NAMES.get(str(review.get("day", "sunday")).lower(), "SU")
-    questions = tuple(review.get("questions", DEFAULT_REVIEW_QUESTIONS)) + plan.reflection
+def _review_task(plan: Plan, review: ReviewRules | None, notes: str | None) -> TaskSpec:
+    day = _DAYS[review.weekday] if review is not None else "SU"
+    questions = (review.weekly_questions if review is not None
+                 else DEFAULT_REVIEW_QUESTIONS) + plan.reflection
     lines = ["Run `goalsync review` and answer:", *(f"- {q}" for q in questions)]
-    if review.get("notes"):  # the prompts of the last `goalsync review --non-interactive`
-        lines = [str(review["notes"])]
+    if notes:  # the prompts of the last `goalsync review --non-interactive`
+        lines = [notes]
     if plan.vision:
         lines = [f"Vision: {plan.vision}", "", *lines]
     return TaskSpec(
         key=REVIEW_KEY, kind="review", title="Weekly review", goal_id="", goal_title="",
-        description="\n".join(lines), duration_minutes=review.get("duration_minutes"),
+        description="\n".join(lines),
+        duration_minutes=review.duration_minutes if review is not None else None,
         priority=2, recurrence=f"FREQ=WEEKLY;BYDAY={day}", plan_id=plan.id,
     )
 

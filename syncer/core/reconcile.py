@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syncer.core.desired import TASK_FIELDS, block_fields, task_fields
 from syncer.core.model import Block
@@ -46,6 +46,9 @@ from syncer.core.values import (
     TaskSpec,
     UpdateTask,
 )
+
+if TYPE_CHECKING:
+    from syncer.core.rules import SyncRules
 
 DEFAULT_OWNERSHIP: Mapping[str, Mapping[str, str]] = {
     "task": {"title": "user", "description": "plan", "due": "user", "deadline": "plan",
@@ -308,7 +311,7 @@ def reconcile(
     desired_blocks: Sequence[BlockSpec],
     remote_blocks: Sequence[RemoteBlock] | None,
     base_blocks: Mapping[str, BaseBlock],
-    rules: Mapping[str, Any] | None = None,
+    rules: SyncRules | None = None,
     *,
     now: datetime,
     known_keys: Iterable[str] = (),
@@ -317,8 +320,8 @@ def reconcile(
 ) -> list[Action]:
     """Every action that brings the remote side to the plan (see the module docstring).
 
-    ``base_tasks`` is keyed by plan key, ``base_blocks`` by UID. ``rules`` is the
-    ``sync`` rules table (its ``ownership`` sub-table). ``known_keys`` are the plan's
+    ``base_tasks`` is keyed by plan key, ``base_blocks`` by UID. ``rules`` are the
+    sync rules (their ``ownership`` table; None: the defaults). ``known_keys`` are the plan's
     keys (never deleted as removed); ``done_keys`` the steps done, whose future blocks
     are released; ``completed`` the completions already recorded.
     """
@@ -334,8 +337,8 @@ def reconcile(
     return actions
 
 
-def _ownership(rules: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
-    table = dict((rules or {}).get("ownership", {}))
+def _ownership(rules: SyncRules | None) -> dict[str, dict[str, str]]:
+    table = dict(rules.ownership) if rules is not None else {}
     return {kind: {**DEFAULT_OWNERSHIP[kind], **dict(table.get(kind, {}))}
             for kind in DEFAULT_OWNERSHIP}
 

@@ -44,6 +44,7 @@ from syncer.core.progress import (
     GoalProgress,
     MilestoneProgress,
     PlanProgress,
+    ProgressRules,
 )
 from syncer.errors import ConfigError
 
@@ -85,7 +86,7 @@ DEFAULT_QUARTERLY_QUESTIONS = (
 
 @dataclass(frozen=True, slots=True)
 class ReviewRules:
-    """rules/review.toml without the ``[progress]`` table."""
+    """rules/review.toml; its ``[progress]`` table is ``progress``."""
 
     weekday: int = 6  # Monday = 0
     at: time = time(18, 0)
@@ -99,11 +100,13 @@ class ReviewRules:
     missed_times: int = 2
     deadline_near_days: int = 14
     deadline_near_progress: float = 0.8
+    progress: ProgressRules = ProgressRules()
 
     @classmethod
     def from_mapping(cls, rules: Mapping[str, Any]) -> ReviewRules:
-        """Build from the review rules mapping (review.toml's tables). Missing keys keep
-        their defaults; wrong values raise ConfigError naming the key."""
+        """Build from the review rules mapping (review.toml's tables, ``[progress]``
+        included). Missing keys keep their defaults; wrong values raise ConfigError
+        naming the key."""
         weekly = _table(rules, "weekly")
         monthly = _table(rules, "monthly")
         quarterly = _table(rules, "quarterly")
@@ -127,6 +130,7 @@ class ReviewRules:
         off = {name for key, name in _SWITCHES.items() if _flag(trig.get(key, True),
                                                                   f"triggers.{key}") is False}
         values["enabled"] = frozenset(TRIGGERS) - off
+        values["progress"] = ProgressRules.from_mapping(rules)
         return cls(**values)
 
 

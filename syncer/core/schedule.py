@@ -68,6 +68,7 @@ from syncer.core.model import (
     Step,
     Unscheduled,
 )
+from syncer.core.moments import require_aware
 from syncer.core.schedule_calendar import (
     Calendar,
     Span,
@@ -89,10 +90,10 @@ _NO_BUSY = BusyTime()
 def plan_horizon(plan: Plan, rules: SchedulingRules, now: datetime) -> datetime:
     """Where planning stops: ``horizon`` weeks from ``now`` at least, and on to the end of
     the latest open step's deadline (step due, else milestone due, else goal deadline;
-    goals with habits count their deadline), but at most ``horizon_max`` weeks ahead."""
+    goals with habits count their deadline), but at most ``horizon_max`` weeks ahead.
+    ``now`` must be aware (ValueError)."""
+    require_aware(now, "plan_horizon")
     zone = ZoneInfo(plan.timezone)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=zone)
     shortest = now + timedelta(weeks=rules.horizon_weeks)
     longest = now + timedelta(weeks=max(rules.horizon_weeks, rules.horizon_max_weeks))
     ends = [datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
@@ -116,9 +117,9 @@ def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
              done: Collection[str] = (), horizon_end: datetime | None = None) -> Schedule:
     """Place blocks for every open step with an estimate and every habit; see the module
     docstring for the guarantees. ``done`` holds keys of completed steps and habits.
-    ``horizon_end`` defaults to ``plan_horizon(plan, rules, now)``. A naive ``now`` is
-    read in the plan's timezone. Blocks placed here have ``uid=None`` and UTC times;
-    kept blocks are returned unchanged."""
+    ``horizon_end`` defaults to ``plan_horizon(plan, rules, now)``. ``now`` must be
+    aware (ValueError); a naive ``horizon_end`` is read in the plan's timezone. Blocks
+    placed here have ``uid=None`` and UTC times; kept blocks are returned unchanged."""
     return _Planner(plan, rules, now, busy, existing, done, horizon_end).run()
 
 
@@ -172,9 +173,7 @@ class _Planner:
         self.rules = rules
         self.zone = ZoneInfo(plan.timezone)
         self.plain_edf = plain_edf  # baseline for benchmarks: no repair, may be late
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=self.zone)
-        self.now = ceil_minute(now)
+        self.now = ceil_minute(require_aware(now, "schedule"))
         self.start = -(-self.now // rules.align) * rules.align
         end = horizon_end or plan_horizon(plan, rules, now)
         self.horizon = floor_minute(end if end.tzinfo else end.replace(tzinfo=self.zone))

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from syncer.core.model import Goal, Plan, Problem, pos_of
+from syncer.core.moments import require_aware
 from syncer.errors import ConfigError
 
 
@@ -38,7 +39,7 @@ class SmartRules:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> SmartRules:
-        """Build from the ``smart`` table of ``load_rules()``.
+        """Build from the ``smart`` table of the merged rules (``syncer.policy``).
 
         Raises ConfigError for an unknown key (with a did-you-mean), a wrong type or a
         value out of range.
@@ -81,10 +82,8 @@ def _strings(data: Mapping[str, Any], key: str, default: tuple[str, ...]) -> tup
 
 
 def plan_today(plan: Plan, now: datetime) -> date:
-    """The calendar date of ``now`` in the plan's timezone (naive ``now`` is taken as
-    already local to the plan)."""
-    if now.tzinfo is None:
-        return now.date()
+    """The calendar date of ``now`` (aware, else ValueError) in the plan's timezone."""
+    require_aware(now, "smart_check")
     return now.astimezone(zoneinfo.ZoneInfo(plan.timezone)).date()
 
 

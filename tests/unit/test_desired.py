@@ -10,6 +10,7 @@ from syncer.core.desired import (
     plan_keys,
 )
 from syncer.core.model import Block, Habit, Schedule
+from syncer.core.review import ReviewRules
 from tests.unit.sync_plans import NOW, hours, make_plan, step
 
 
@@ -59,7 +60,9 @@ def test_habits_are_recurring_tasks():
 
 def test_weekly_review_uses_the_rule_day_and_the_plans_questions():
     review = next(t for t in desired_tasks(make_plan(), Schedule(), NOW,
-                                           {"day": "friday", "questions": ["Q1?"]})
+                                           ReviewRules.from_mapping(
+                                               {"weekly": {"day": "friday",
+                                                           "questions": ["Q1?"]}}))
                   if t.key == REVIEW_KEY)
     assert review.recurrence == "FREQ=WEEKLY;BYDAY=FR"
     assert "- Q1?" in review.description and "- Am I learning?" in review.description

@@ -178,7 +178,7 @@ def test_metric_current_value_comes_from_the_journal_else_the_plan() -> None:
 
 
 def test_shipped_review_rules_load() -> None:
-    rules = ProgressRules.from_mapping(load_rules()["review"])
+    rules = load_rules().review.progress
     assert rules.default_estimate_minutes == 60
     assert rules.behind_threshold == 0.15
 

@@ -22,6 +22,7 @@ from syncer.core.reconcile import (
     existing_blocks,
     reconcile,
 )
+from syncer.core.rules import SyncRules
 from syncer.core.values import (
     BlockSpec,
     CreateTask,
@@ -64,7 +65,7 @@ def base_block(spec: BlockSpec = BLOCK, pinned: bool = False) -> dict[str, BaseB
 def run(tasks=(), remote=(), base=None, blocks=(), rblocks=(), bblocks=None, **kw):
     return reconcile(list(tasks), None if remote is None else list(remote), base or {},
                      list(blocks), None if rblocks is None else list(rblocks), bblocks or {},
-                     {}, now=kw.pop("now", NOW), **kw)
+                     None, now=kw.pop("now", NOW), **kw)
 
 
 def test_nothing_changed_means_no_action_at_all():
@@ -117,7 +118,8 @@ def test_ownership_can_be_overridden_by_rules():
     plan = replace(SPEC, title="Read v2")
     remote = remote_of(SPEC, title="Read (mine)")
     actions = reconcile([plan], [remote], base_task(), [], [], {},
-                        {"ownership": {"task": {"title": "plan"}}}, now=NOW)
+                        SyncRules.from_mapping({"ownership": {"task": {"title": "plan"}}}),
+                        now=NOW)
     push = next(a for a in actions if isinstance(a, PushTask))
     assert push.change.fields == {"title"}
 

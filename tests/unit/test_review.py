@@ -279,7 +279,7 @@ def test_disabled_trigger_never_fires() -> None:
 
 
 def test_shipped_rules_load_and_match_defaults() -> None:
-    assert ReviewRules.from_mapping(load_rules()["review"]) == ReviewRules()
+    assert load_rules().review == ReviewRules()
 
 
 @pytest.mark.parametrize("table,key", [

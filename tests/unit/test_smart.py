@@ -9,10 +9,10 @@ import pytest
 from syncer.core.model import Goal, Habit, Measurable, Milestone, Plan, Step
 from syncer.core.smart import SmartRules, effective_horizon, smart_check
 from syncer.errors import ConfigError
-from syncer.policy import load_rules
+from syncer.policy import load_rules, merged_rules
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-RULES = SmartRules.from_mapping(load_rules()["smart"])
+RULES = load_rules().smart
 
 
 def step(sid: str = "s", minutes: int | None = 60, done: bool = False) -> Step:
@@ -138,4 +138,4 @@ def test_rules_refuse_wrong_types_and_ranges(data: dict[str, object]) -> None:
 
 
 def test_shipped_smart_rules_set_every_field() -> None:
-    assert set(load_rules()["smart"]) == set(SmartRules.__dataclass_fields__)
+    assert set(merged_rules()["smart"]) == set(SmartRules.__dataclass_fields__)

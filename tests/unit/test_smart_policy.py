@@ -1,4 +1,4 @@
-"""load_rules: the shipped rules/*.toml deep-merged with the user's overrides."""
+"""merged_rules: the shipped rules/*.toml deep-merged with the user's overrides."""
 
 from __future__ import annotations
 
@@ -22,14 +22,14 @@ def shipped(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_every_shipped_rule_file_is_loaded() -> None:
-    rules = policy.load_rules()
+    rules = policy.merged_rules()
     assert {"smart", "scheduling", "review"} <= set(rules)
     assert rules["smart"]["min_specific_words"] >= 1
 
 
 @pytest.mark.usefixtures("shipped")
 def test_overrides_are_merged_key_by_key() -> None:
-    rules = policy.load_rules({"scheduling": {"windows": {"tue": ["10:00-11:00"]}}})
+    rules = policy.merged_rules({"scheduling": {"windows": {"tue": ["10:00-11:00"]}}})
     assert rules["scheduling"]["windows"] == {"mon": ["09:00-12:00"], "tue": ["10:00-11:00"]}
     assert rules["scheduling"]["min_block"] == 30
     assert rules["smart"] == SHIPPED["smart"]
@@ -37,13 +37,13 @@ def test_overrides_are_merged_key_by_key() -> None:
 
 @pytest.mark.usefixtures("shipped")
 def test_lists_are_replaced_not_appended() -> None:
-    rules = policy.load_rules({"smart": {"vague_phrases": ["somehow"]}})
+    rules = policy.merged_rules({"smart": {"vague_phrases": ["somehow"]}})
     assert rules["smart"]["vague_phrases"] == ["somehow"]
 
 
 @pytest.mark.usefixtures("shipped")
 def test_a_table_that_ships_empty_takes_any_key() -> None:
-    rules = policy.load_rules({"scheduling": {"labels": {"deep-work": "focus"}}})
+    rules = policy.merged_rules({"scheduling": {"labels": {"deep-work": "focus"}}})
     assert rules["scheduling"]["labels"] == {"deep-work": "focus"}
 
 
@@ -58,4 +58,4 @@ def test_a_table_that_ships_empty_takes_any_key() -> None:
 def test_bad_overrides_are_refused_with_a_sentence(overrides: dict[str, Any],
                                                    message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
-        policy.load_rules(overrides)
+        policy.merged_rules(overrides)
