@@ -154,14 +154,12 @@ def block_event(spec: BlockSpec, stamp: datetime | None = None) -> icalendar.Eve
         event.add("DESCRIPTION", spec.description)
     event.add("CATEGORIES", list(spec.categories) or [CATEGORY])
     event.add("TRANSP", "OPAQUE")
-    event.add("X-GOALSYNC-KEY", spec.key)
-    event.add("X-GOALSYNC-GOAL", spec.goal_id)
-    if spec.milestone_id:
-        event.add("X-GOALSYNC-MILESTONE", spec.milestone_id)
     kind, item = _block_item(spec.key)
-    if kind:
-        event.add(f"X-GOALSYNC-{kind}", item)
-    event.add("X-GOALSYNC-PLAN", spec.plan_id)
+    for name, value in (("KEY", spec.key), ("GOAL", spec.goal_id),
+                        ("MILESTONE", spec.milestone_id), (kind, item),
+                        ("PLAN", spec.plan_id)):
+        if name and value:  # an empty value is invalid iCalendar (Cyrus refuses it: 403)
+            event.add(f"X-GOALSYNC-{name}", value)
     return event
 
 

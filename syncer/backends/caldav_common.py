@@ -146,18 +146,23 @@ def merge_delta(
 
 
 def host_of(url: str) -> str:
-    """``host[:port]`` of a URL, without user info (safe to show)."""
+    """``host[:port]`` of a URL, without user info (safe to show); an IPv6 address keeps
+    its brackets."""
     parts = urlsplit(url)
-    host = parts.hostname or url
-    return f"{host}:{parts.port}" if parts.port else host
+    if not parts.hostname:
+        return url
+    return _netloc(parts.hostname, parts.port)
 
 
 def without_userinfo(url: str) -> str:
     parts = urlsplit(url)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc = f"{netloc}:{parts.port}"
+    netloc = _netloc(parts.hostname, parts.port) if parts.hostname else ""
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _netloc(host: str, port: int | None) -> str:
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{port}" if port else host
 
 
 def same_resource(a: str, b: str) -> bool:
@@ -180,6 +185,12 @@ def check_url(url: str, allow_insecure_http: bool) -> str:
     """The URL, validated: http(s) only, and plain http only on loopback unless
     allowed. Raises ConfigError."""
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018  (raises for a port that is not a number)
+    except ValueError:
+        raise ConfigError(f"the CalDAV URL {url.split('@')[-1]!r} has no valid port",
+                          hint="write it as https://host:port/path (an IPv6 address in "
+                               "brackets: http://[::1]:5232/)") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
             f"the CalDAV URL {without_userinfo(url)!r} is not an http(s) URL",

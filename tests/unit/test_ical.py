@@ -68,6 +68,16 @@ def test_block_event_carries_zone_marker_properties_and_no_attendees() -> None:
     assert "ATTENDEE" not in text and "ORGANIZER" not in text
 
 
+def test_the_review_block_has_no_empty_property() -> None:
+    """Cyrus (Fastmail) refuses an empty property value with 403
+    (CALDAV:valid-calendar-data); the review block belongs to no goal."""
+    text = event_ics(spec(key="review:weekly", goal_id="", milestone_id=None,
+                          title="Weekly review")).decode()
+    lines = text.replace("\r\n ", "").split("\r\n")
+    assert [ln for ln in lines if ln.endswith(":")] == []
+    assert "X-GOALSYNC-KEY:review:weekly" in text and "X-GOALSYNC-GOAL" not in text
+
+
 def test_habit_block_names_its_habit() -> None:
     text = event_ics(spec(key="pmp/habit:study", milestone_id=None)).decode()
     assert "X-GOALSYNC-HABIT:study" in text and "X-GOALSYNC-STEP" not in text

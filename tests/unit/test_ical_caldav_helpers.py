@@ -18,7 +18,8 @@ from syncer.ical import href_name
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:5232/", "http://localhost/dav/",
-                                 "http://[::1]:8080/", "http://127.1.2.3/"])
+                                 "http://[::1]:8080/", "http://127.1.2.3/",
+                                 "http://[::ffff:127.0.0.1]:8008/dav/"])
 def test_loopback_urls_may_use_plain_http(url: str) -> None:
     assert is_loopback(url)
     assert check_url(url, allow_insecure_http=False)
@@ -35,6 +36,20 @@ def test_urls_lose_their_user_info_before_they_are_shown() -> None:
     assert without_userinfo(url) == "https://dav.example.com:8443/cal/"
     assert check_url(url, False) == "https://dav.example.com:8443/cal/"
     assert host_of(url) == "dav.example.com:8443"
+
+
+def test_an_ipv6_server_keeps_its_brackets() -> None:
+    url = "http://u:pw@[::ffff:127.0.0.1]:8008/dav/"
+    assert check_url(url, False) == "http://[::ffff:127.0.0.1]:8008/dav/"
+    assert host_of(url) == "[::ffff:127.0.0.1]:8008"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:80x/dav/", "http://[::1]:99999999/",
+                                 "http://u:secret@127.0.0.1:8:9/"])
+def test_a_port_that_is_not_a_number_is_a_config_error(url: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        check_url(url, False)
+    assert "port" in refused.value.message and "secret" not in refused.value.message
 
 
 def test_non_http_urls_are_config_errors() -> None:
