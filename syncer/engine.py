@@ -82,6 +82,7 @@ class SyncReport:
     notes: tuple[str, ...] = ()  # sentences for the person (state moved aside, guards…)
     window: tuple[datetime, datetime] | None = None
     record: Record | None = None  # the state's history as this run leaves it
+    refused: int = 0  # of the errors, those a rerun will not fix (the server refused)
 
     @property
     def ok(self) -> bool:
@@ -313,7 +314,7 @@ class _Run:
             unscheduled=schedule.unscheduled, errors=tuple(self.errors),
             completions=completions,
             dry_run=self.dry_run, notes=tuple(self.notes), window=self.window,
-            record=record,
+            record=record, refused=self.executor.refused,
         )
 
 

@@ -53,6 +53,7 @@ class Executor:
                  on_progress: ProgressCallback | None = None) -> None:
         self.state, self.tasks, self.calendar = state, tasks, calendar
         self.plan_id, self.errors, self.notes = plan_id, errors, notes
+        self.refused = 0  # errors a rerun will not fix: the server refused the request
         self.on_progress = on_progress
         self.writes_done = 0
         self.crash_after = _crash_after()
@@ -217,6 +218,7 @@ class Executor:
                 self.state.delete_link("task", push.remote_id)
             self.state.journal_fail(entry, result.error or "failed")
             self.errors.append(f"task {push.key}: {result.error}")
+            self.refused += not result.retryable and result.error != "not found"
             return
         if push.op == "delete" and push.remote_id is not None:
             self.state.delete_link("task", push.remote_id)
@@ -249,6 +251,7 @@ class Executor:
         except BackendError as error:
             self.state.journal_fail(entry, str(error))
             self.errors.append(f"block {action.key}: {error}")
+            self.refused += error.permanent
             return
         self._wrote(1)
         with self.state.transaction():
@@ -281,6 +284,7 @@ class Executor:
             except BackendError as error:
                 self.state.journal_fail(entry, str(error))
                 self.errors.append(f"block {action.spec.key}: {error}")
+                self.refused += error.permanent
                 return
             self._wrote(1)
             with self.state.transaction():

@@ -59,9 +59,11 @@ __all__ = [
 
 
 class BackendError(GoalsyncError):
-    """A remote call failed in a way a rerun may fix (exit 1)."""
+    """A remote call failed (exit 1). ``permanent``: the server refused the request
+    itself, so a rerun of the same request will not fix it."""
 
     exit_code = 1
+    permanent = False
 
 
 class NotFound(BackendError):

@@ -72,6 +72,7 @@ class WriteRefused(BackendError):
     def __init__(self, message: str, status: int, hint: str | None = None) -> None:
         super().__init__(message, hint)
         self.status = status
+        self.permanent = 400 <= status < 500 and status not in (408, 423, 429)
 
 
 @dataclass(frozen=True, slots=True)
@@ -759,10 +760,13 @@ class DavConnection:
                           preconditions: Sequence[str] = ()) -> None:
         path = urlsplit(url).path
         if status == 403 and not any("no-uid-conflict" in p for p in preconditions):
+            why = ", ".join(p.rpartition("}")[2] for p in preconditions)
             raise WriteRefused(
-                f"the CalDAV server {self.host} refused to change {path} (403 Forbidden)",
+                f"the CalDAV server {self.host} refused to change {path} (403 Forbidden"
+                + (f": {why})" if why else ")"),
                 status,
-                hint="the calendar may be read-only for this account; choose another in "
+                hint="the server found the object invalid; please report it" if why else
+                "the calendar may be read-only for this account; choose another in "
                 "[caldav]",
             )
         if status == 404:

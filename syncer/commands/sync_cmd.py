@@ -100,8 +100,18 @@ def sync_command(plan_path: str, config_path: str | None, now: datetime | None,
     if report.errors:
         raise PartialFailure(
             f"{len(report.errors)} object(s) could not be synced:\n"
-            + "\n".join(f"  {e}" for e in report.errors),
-            hint="run `goalsync sync` again; it finishes what is left")
+            + "\n".join(f"  {e}" for e in report.errors), hint=_rerun_hint(report))
+
+
+def _rerun_hint(report: SyncReport) -> str:
+    """A rerun finishes what failed on the way; it cannot change a server's refusal."""
+    if report.refused >= len(report.errors):
+        return ("the server refused these; running again will not change that (the "
+                "reasons are above)")
+    if report.refused:
+        return (f"run `goalsync sync` again to finish the rest; {report.refused} were "
+                "refused by the server and need the change named above")
+    return "run `goalsync sync` again; it finishes what is left"
 
 
 @contextmanager

@@ -93,6 +93,19 @@ def test_partial_failure_exits_1_with_a_per_object_summary(memory: engine.Backen
     assert "goalsync sync" in err  # the hint says to run again
 
 
+def test_a_refusal_is_not_advertised_as_fixed_by_a_rerun(memory: engine.Backends) -> None:
+    from syncer.backends.caldav_common import WriteRefused
+
+    def refuse(spec: Any) -> str:
+        raise WriteRefused("the CalDAV server h refused to change /x.ics (403 Forbidden: "
+                           "valid-calendar-data)", 403)
+
+    memory.calendar.create = refuse  # type: ignore[method-assign]
+    code, out, err = run_main("sync", "goals.yaml")
+    assert code == 1 and "valid-calendar-data" in err
+    assert "running again will not change that" in err and "finishes what is left" not in err
+
+
 def test_config_option_and_env_are_honoured(memory: engine.Backends, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     bad = tmp_path / "bad.toml"
