@@ -173,7 +173,7 @@ class _Run:
         self.executor = Executor(state, backends.tasks, backends.calendar, plan.id,
                                  self.errors, self.notes, on_progress)
         self.puller = Puller(plan, rules, backends, state, now, settings.lookback_days,
-                             dry_run, self.errors)
+                             dry_run, self.errors, self.notes)
         self.window: tuple[datetime, datetime] | None = None
 
     # -- the steps

@@ -295,38 +295,56 @@ def busy_from_calendars(
     """Like :func:`busy_from_ics` for many parsed calendars; results sorted by start."""
     timed: set[Interval] = set()
     all_day: set[Interval] = set()
+    warnings: list[str] = []
     for cal in calendars:
-        for event in _occurrences(cal, start, end):
+        for event in _occurrences(cal, start, end, warnings):
             if not _counts_as_busy(event, skip_owned):
                 continue
             try:
-                span_start, span_end = _event_span(event, floating_tz)
                 is_all_day = not isinstance(event.decoded("DTSTART"), datetime)
+                try:
+                    span_start, span_end = _event_span(event, floating_tz)
+                except OverflowError:  # it would end after the year 9999
+                    span_start = _aware(event.decoded("DTSTART"), floating_tz)
+                    span_end = span_start + MAX_CLIPPED_EVENT
+                    warnings.append(f"{_event_name(event)} lasts beyond any date; it was "
+                                    f"read as {MAX_CLIPPED_EVENT.days} days long")
             except (KeyError, ValueError, TypeError, OverflowError):
                 continue  # a broken foreign event cannot be read as busy time
             if span_start < end and span_end > start:
                 (all_day if is_all_day else timed).add(Interval(span_start, span_end))
-    return BusyTime(_sorted(timed), _sorted(all_day))
+    return BusyTime(_sorted(timed), _sorted(all_day), tuple(dict.fromkeys(warnings)))
+
+
+def _event_name(event: icalendar.cal.Component) -> str:
+    summary = (_text(event, "SUMMARY") or "").strip()
+    uid = _text(event, "UID") or "?"
+    return f"the event {summary!r} ({uid})" if summary else f"the event {uid}"
 
 
 def _occurrences(
-    cal: icalendar.Calendar, start: datetime, end: datetime
+    cal: icalendar.Calendar, start: datetime, end: datetime, warnings: list[str]
 ) -> list[icalendar.cal.Component]:
     """Every VEVENT occurrence in [start, end); a calendar whose recurrence cannot be
     expanded at all contributes its plain events instead of failing the whole sync."""
-    _tame_recurrences(cal)
+    _tame_recurrences(cal, warnings)
     try:
         found = recurring_ical_events.of(cal, skip_bad_series=True).between(start, end)
-        return list(itertools.islice(found, MAX_OCCURRENCES))
+        occurrences = list(itertools.islice(found, MAX_OCCURRENCES + 1))
+        if len(occurrences) > MAX_OCCURRENCES:
+            warnings.append(f"a calendar has more than {MAX_OCCURRENCES:,} events in the "
+                            "planning horizon; only the first were read as busy time")
+        return occurrences[:MAX_OCCURRENCES]
     except Exception:  # the library's error classes vary by version
         return [e for e in cal.walk("VEVENT") if "RRULE" not in e and "DTSTART" in e]
 
 
 MAX_OCCURRENCES = 50_000  # per calendar and range: far above any real week's events
+MAX_CLIPPED_EVENT = timedelta(days=31)  # an event that would end after the year 9999
 _TOO_FAST = {"SECONDLY", "MINUTELY"}  # no meeting repeats that often; a hostile rule does
 
 
-def _tame_recurrences(cal: icalendar.Calendar) -> None:
+def _tame_recurrences(cal: icalendar.Calendar, warnings: list[str]) -> None:
     """Recurrence rules that would expand without end (INTERVAL=0 loops forever in the
     expansion, FREQ=SECONDLY yields millions per week) keep their first occurrence
     only: one shared calendar with such an event must not stall anyone's sync."""
@@ -340,6 +358,9 @@ def _tame_recurrences(cal: icalendar.Calendar) -> None:
                 continue
             if not interval_ok or not freq or _TOO_FAST.intersection(freq):
                 del event["RRULE"]
+                warnings.append(f"{_event_name(event)} repeats without end (RRULE "
+                                f"{rule.to_ical().decode(errors='replace')}); only its first "
+                                "occurrence was read as busy time")
                 break
 
 

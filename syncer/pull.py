@@ -47,16 +47,15 @@ class Pulled:
     read_busy: BusyTime  # as the calendars gave it (what the snapshot keeps)
 
 
-
 class Puller:
     """Reads one run's backends, through the state's saved snapshots (see module doc)."""
 
     def __init__(self, plan: Plan, rules: Rules, backends: Backends,
                  state: State, now: datetime, lookback_days: int, dry_run: bool,
-                 errors: list[str]) -> None:
+                 errors: list[str], notes: list[str]) -> None:
         self.plan, self.rules, self.backends, self.state = plan, rules, backends, state
         self.now, self.lookback_days, self.dry_run = now, lookback_days, dry_run
-        self.errors = errors
+        self.errors, self.notes = errors, notes
         self.busy_read: tuple[datetime, datetime] | None = None  # range read this run
 
     # -- remembered server URLs
@@ -149,6 +148,7 @@ class Puller:
             if busy is None:
                 busy = calendar.busy(self.now, end)
                 self.busy_read = (self.now, end)
+                self.notes += [f"busy time: {w}" for w in busy.warnings]
         except AuthError:
             raise
         except BackendError as error:
@@ -213,17 +213,6 @@ def horizon_end(plan: Plan, rules: Rules, now: datetime) -> datetime:
 
 def _token_name(kind: str, backend: Any) -> str:
     return f"{kind}:{backend.name}"
-
-
-
-
-
-
-
-
-
-
-
 
 
 def _busy_to_json(busy: BusyTime, start: datetime, end: datetime) -> dict[str, Any]:

@@ -41,6 +41,7 @@ class Preview:
     schedule: Schedule
     now: datetime
     horizon_end: datetime
+    busy_warnings: tuple[str, ...] = ()
 
 
 def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | None = None,
@@ -58,13 +59,14 @@ def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | No
                    else plan_horizon(plan, rules, moment))
     busy = _read_busy(busy_files, moment, horizon_end, ZoneInfo(plan.timezone))
     result = schedule(plan, rules, now=moment, busy=busy, horizon_end=horizon_end)
-    return Preview(plan, result, moment, horizon_end)
+    return Preview(plan, result, moment, horizon_end, busy.warnings)
 
 
 def _read_busy(files: tuple[str, ...], start: datetime, end: datetime,
                zone: ZoneInfo) -> BusyTime:
     intervals: list[Interval] = []
     all_day: list[Interval] = []
+    warnings: list[str] = []
     for name in files:
         try:
             data = Path(name).read_bytes()
@@ -78,7 +80,8 @@ def _read_busy(files: tuple[str, ...], start: datetime, end: datetime,
                              hint="export the calendar as .ics and pass that file") from None
         intervals.extend(busy.intervals)
         all_day.extend(busy.all_day)
-    return BusyTime(tuple(intervals), tuple(all_day))
+        warnings += [f"{name}: {w}" for w in busy.warnings]
+    return BusyTime(tuple(intervals), tuple(all_day), tuple(warnings))
 
 
 # ------------------------------------------------------------------------ output
@@ -220,6 +223,8 @@ def schedule_command(plan_path: str, busy_files: tuple[str, ...], now: datetime 
     Steps that cannot be booked before their deadline are listed with the reason.
     """
     result = preview(plan_path, busy_files, now, weeks)
+    for warning in result.busy_warnings:
+        click.echo(f"warning: {warning}", err=True)
     if ics_out:
         data = calendar_ics(block_specs(result.plan, result.schedule.blocks))
         try:

@@ -216,6 +216,7 @@ class BusyTime:
 
     intervals: tuple[Interval, ...] = ()
     all_day: tuple[Interval, ...] = ()
+    warnings: tuple[str, ...] = ()  # events read only in part (a runaway rule…), named
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,3 +98,20 @@ def test_changes_in_a_busy_calendar_are_detected(
     assert calendar.changes_since(token)[0] is False
     work.save_event(_event("new@example.org", "20300304T160000Z", "20300304T170000Z"))
     assert calendar.changes_since(token)[0] is True
+
+
+def test_a_runaway_invitation_in_a_busy_calendar_is_named_and_does_not_stall(
+    radicale_server: EmbeddedServer, other_client: Any,
+) -> None:
+    work_name = unique_name("Work")
+    work = other_client.principal().make_calendar(name=work_name)
+    work.save_event(_event("runaway@example.org", "20300304T080000Z", "20300304T081500Z",
+                           "RRULE:FREQ=SECONDLY\n"))
+    work.save_event(_event("interval0@example.org", "20300304T090000Z", "20300304T091500Z",
+                           "RRULE:FREQ=DAILY;INTERVAL=0\n"))
+    calendar = CalDAVCalendar(radicale_server.url, "goalsync", "x", unique_name("Goals"),
+                              busy_calendars=[work_name])
+    busy = calendar.busy(datetime(2030, 3, 4, tzinfo=UTC), datetime(2030, 6, 4, tzinfo=UTC))
+    assert [i.start for i in busy.intervals] == [datetime(2030, 3, 4, 8, tzinfo=UTC),
+                                                 datetime(2030, 3, 4, 9, tzinfo=UTC)]
+    assert len(busy.warnings) == 2 and all("repeats without end" in w for w in busy.warnings)
