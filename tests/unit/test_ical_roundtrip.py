@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from syncer.backends.base import BlockSpec, TaskSpec
 from syncer.ical import (
     block_uid,
     blocks_from_ics,
+    calendar_ics,
     event_ics,
     find_todo,
     parse_ics,
@@ -19,6 +21,7 @@ from syncer.ical import (
     todo_from_spec,
     todo_ics,
 )
+from tests.helpers.ical_check import assert_valid, problems
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata",
          "America/St_Johns", "Pacific/Chatham"]
@@ -43,7 +46,9 @@ def test_block_round_trips(key: str, index: int, title: str, description: str,
                      start=start.replace(second=0, microsecond=0),
                      end=start.replace(second=0, microsecond=0) + timedelta(minutes=minutes),
                      goal_id="g", description=description, timezone=zone)
-    (block,) = blocks_from_ics(event_ics(spec))
+    body = event_ics(spec)
+    assert_valid(body)
+    (block,) = blocks_from_ics(body)
     assert (block.uid, block.key, block.title) == (spec.uid, spec.key, spec.title)
     assert block.start == spec.start and block.end == spec.end
     assert "/" not in block.uid and "+" not in block.uid
@@ -58,7 +63,9 @@ def test_task_round_trips(key: str, title: str, description: str, priority: int,
     spec = TaskSpec(key=key, kind="step", title=title, goal_id="g", goal_title="G",
                     description=description, due=due, priority=priority,
                     labels=tuple(labels))
-    todo = find_todo(parse_ics(todo_ics(todo_from_spec(spec))))
+    body = todo_ics(todo_from_spec(spec))
+    assert_valid(body)
+    todo = find_todo(parse_ics(body))
     assert todo is not None
     task = task_from_todo(todo, "id")
     assert task is not None
@@ -76,3 +83,32 @@ def test_a_block_in_a_zone_with_daylight_saving_keeps_its_wall_time() -> None:
     (block,) = blocks_from_ics(event_ics(spec))
     assert block.end.astimezone(UTC) - block.start.astimezone(UTC) == timedelta(hours=2)
     assert "DTEND;TZID=Europe/Berlin:20300331T043000" in event_ics(spec).decode()
+
+
+def test_every_body_of_the_example_plan_is_strictly_valid() -> None:
+    """The blocks and to-dos `goalsync demo` writes for the shipped example, habits and
+    the weekly review included (the review block belongs to no goal)."""
+    from syncer.core.desired import desired_blocks, desired_tasks
+    from syncer.core.schedule import schedule
+    from syncer.planfile import load_plan
+    from syncer.policy import load_rules
+
+    plan = load_plan(Path(__file__).resolve().parents[2] / "examples" / "career.yaml")
+    now = datetime(2026, 11, 23, 8, tzinfo=ZoneInfo(plan.timezone))
+    rules = load_rules()
+    planned = schedule(plan, rules.scheduling, now=now)
+    uids = {(b.step, b.start): block_uid(b.step, i, plan.id)
+            for i, b in enumerate(planned.blocks)}
+    specs = desired_blocks(plan, planned, now, now + timedelta(days=14), uids)
+    bodies = [event_ics(s) for s in specs] + [calendar_ics(specs)]  # + the .ics export
+    bodies += [todo_ics(todo_from_spec(s)) for s in desired_tasks(plan, planned, now)]
+    assert len(bodies) > 20
+    assert {b: problems(b) for b in bodies if problems(b)} == {}
+
+
+def test_the_checker_finds_what_servers_refuse() -> None:
+    body = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\n"
+            b"DTSTAMP:20300101T000000Z\r\nDTSTART;TZID=Mars/Base:20300101T090000\r\n"
+            b"X-GOALSYNC-GOAL:\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    assert problems(body) == ["VEVENT has an empty X-GOALSYNC-GOAL",
+                              "TZID Mars/Base has no VTIMEZONE"]
