@@ -334,9 +334,13 @@ class DavConnection:
         username = username or None  # the config's default "" means "none"
         self.username = username
         self.requests = 0
-        # Loopback servers (the embedded Radicale) may not ask for credentials at all,
-        # so send Basic at once there; elsewhere let the server choose the scheme.
-        auth_type = "basic" if is_loopback(self.url) and username else None
+        # With a username, Basic credentials go with every request (check_url allows
+        # only https, loopback, or plain http the user explicitly allowed): some
+        # servers (Cyrus, so Fastmail) answer an anonymous request with 207 and an
+        # empty, anonymous view instead of a 401 challenge, so waiting for one would
+        # read that view as the account. A server that only takes Digest says so in
+        # its 401, and goalsync switches once (``_switch_to_digest``).
+        auth_type = "basic" if username else None
         self.client = DAVClient(
             url=self.url,
             username=username,
@@ -345,6 +349,7 @@ class DavConnection:
             timeout=cast(Any, timeout) or None,  # niquests takes float seconds
             enable_rfc6764=False,
         )
+        self._challenge = ""  # the WWW-Authenticate header of the last answer
         self._count_session_requests()
         self._home: str | None = None
         self._home_remembered = False  # set from a URL a former run resolved
@@ -361,7 +366,10 @@ class DavConnection:
 
         def counted(*args: Any, **kwargs: Any) -> Any:
             self.requests += 1
-            return send(*args, **kwargs)
+            response = send(*args, **kwargs)
+            headers = getattr(response, "headers", None)
+            self._challenge = str(headers.get("WWW-Authenticate") or "") if headers else ""
+            return response
 
         session.request = counted
 
@@ -440,6 +448,8 @@ class DavConnection:
         try:
             response = self.client.request(url, method, body, dict(headers or {}))  # type: ignore[arg-type]  # bytes go to the wire as they are
         except Exception as exc:
+            if _auth_status(exc) == 401 and self._switch_to_digest():
+                return self._request_once(method, url, body, headers)
             if method in _WRITES and _auth_status(exc) == 403:
                 # A refused write is about that object or collection (read-only
                 # calendar, UID taken elsewhere), not about the credentials.
@@ -453,6 +463,16 @@ class DavConnection:
             raise RateLimited(f"the CalDAV server {self.host} is busy ({response.status})",
                               hint="wait a little and run goalsync again")
         return response
+
+    def _switch_to_digest(self) -> bool:
+        """After a 401 to the Basic credentials: whether the server asks for Digest
+        only, in which case the client now answers with Digest (once per connection)."""
+        schemes = self.client.extract_auth_types(self._challenge) if self._challenge else set()
+        if self.client.auth_type != "basic" or "digest" not in schemes or "basic" in schemes:
+            return False
+        self.client.auth_type = "digest"
+        self.client.build_auth_object()
+        return True
 
     # -- remembered URLs
 
