@@ -1,10 +1,12 @@
 """The DAV layer both CalDAV adapters share: one connection, plain requests, errors.
 
-Built on the ``caldav`` package's ``DAVClient`` (which speaks niquests): it does the
-principal and calendar-home discovery and the auth negotiation; every object request is
-sent here by hand so the preconditions are exactly ours. ``obj.save()`` in caldav adds
-``If-Match`` only once it has an ETag (and prefers a Schedule-Tag on some servers), so
-goalsync never uses it:
+Built on the ``caldav`` package's ``DAVClient`` (which speaks niquests): it finds the
+calendar home of a principal. The principal is asked for here (``current-user-principal``),
+so an answer that names no logged-in user is an AuthError, never an empty account; with a
+username, Basic credentials go with every request (see ``DavConnection``). Every object
+request is sent here by hand so the preconditions are exactly ours. ``obj.save()`` in
+caldav adds ``If-Match`` only once it has an ETag (and prefers a Schedule-Tag on some
+servers), so goalsync never uses it:
 
 * create: ``PUT`` with ``If-None-Match: *`` (412 → PreconditionFailed);
 * update/delete: ``If-Match: <etag>`` (412 → PreconditionFailed, 404 → NotFound);
@@ -14,9 +16,9 @@ goalsync never uses it:
 * "nothing changed": one depth-0 PROPFIND for ``getctag`` and ``sync-token``; a server
   that has neither gets a digest of every ETag (one depth-1 PROPFIND).
 
-Errors become sentences: 401/403 → AuthError (exit 3), DNS/refused/timeout/TLS →
-Unreachable naming the host, 429/503 → RateLimited. The password never appears in a
-message: URLs are shown without user info.
+Errors become sentences: 401/403, or an anonymous answer to a configured user →
+AuthError (exit 3), DNS/refused/timeout/TLS → Unreachable naming the host, 429/503 →
+RateLimited. The password never appears in a message: URLs are shown without user info.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ _PROPFIND_COLLECTIONS = """<?xml version="1.0" encoding="utf-8"?>
   <d:prop><d:resourcetype/><d:displayname/><c:supported-calendar-component-set/>
     <cs:getctag/><d:sync-token/></d:prop>
 </d:propfind>"""
+
+_PROPFIND_PRINCIPAL = """<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:"><d:prop><d:current-user-principal/></d:prop></d:propfind>"""
 
 _PROPFIND_STATE = """<?xml version="1.0" encoding="utf-8"?>
 <d:propfind xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/">
@@ -509,21 +514,53 @@ class DavConnection:
     def home(self) -> str:
         """The calendar home URL of the user (discovered once)."""
         if self._home is None:
+            principal_url = self._principal_url()
             try:
-                principal = self.client.principal()
+                from caldav.collection import Principal
+
+                principal = Principal(client=self.client, url=principal_url)
                 self._home = str(principal.calendar_home_set.url)
             except Exception as exc:
                 translated = self._translate(exc)
                 if isinstance(translated, BackendError | AuthError):
                     if type(translated) is BackendError:
-                        raise ConfigError(
-                            f"no CalDAV calendars found at {self.url}",
-                            hint="set [caldav] url to your server's CalDAV address "
-                            "(often https://host/dav/ or https://host/remote.php/dav/)",
-                        ) from None
+                        raise self._not_caldav() from None
                     raise translated from None
                 raise
         return self._home
+
+    def _principal_url(self) -> str:
+        """The URL of the logged-in user's principal (one depth-0 PROPFIND of the
+        configured URL for ``current-user-principal``). Raises AuthError when a username
+        is configured and the server answers as if nobody were logged in (no principal,
+        or ``DAV:unauthenticated``): an anonymous view is not the user's account."""
+        response = self.request("PROPFIND", self.url, _PROPFIND_PRINCIPAL,
+                                {"Depth": "0", "Content-Type": "application/xml"})
+        if response.status != 207 or response.tree is None:
+            raise self._not_caldav()
+        for item in _responses(response.tree):
+            prop = _ok_props(item)
+            node = prop.find("d:current-user-principal", NS) if prop is not None else None
+            href = _prop_text(node, "d:href") if node is not None else None
+            if href:
+                return urljoin(self.url, href)
+        if self.username is not None:
+            raise AuthError(
+                f"the CalDAV server {self.host} answered without logging in user "
+                f"{self.username!r}: it did not say whose calendars it was showing, so "
+                "goalsync did not read them as yours",
+                hint="check [caldav] url (your provider's CalDAV address) and [caldav] "
+                "username, then run `goalsync auth caldav` with an app password if your "
+                "provider uses them",
+            )
+        return self.url  # no login configured: the server's root is the principal
+
+    def _not_caldav(self) -> ConfigError:
+        return ConfigError(
+            f"no CalDAV calendars found at {self.url}",
+            hint="set [caldav] url to your server's CalDAV address "
+            "(often https://host/dav/ or https://host/remote.php/dav/)",
+        )
 
     def collections(self) -> list[Collection]:
         """Every calendar collection in the user's calendar home (one PROPFIND; a
