@@ -133,10 +133,12 @@ class Puller:
         if calendar is None:
             return None, None, BusyTime()
         token, snapshot = self.state.token(_token_name("calendar", calendar))
-        if self.dry_run and calendar.target_missing():
-            return [], None, BusyTime()  # a dry run must not create the calendar to read it
+        missing = self.dry_run and calendar.target_missing()
         snap = snapshot if isinstance(snapshot, dict) else {}
         try:
+            if missing:  # a dry run must not create the calendar to read it, but the
+                # busy calendars still count (or blocks land on the user's meetings)
+                return [], None, calendar.busy_elsewhere(self.now, end)
             changed, new_token = calendar.changes_since(token)
             busy = None
             if not changed and "blocks" in snap:

@@ -14,7 +14,8 @@ The whole contract is declared here, and the engine uses nothing else (no ``geta
 * Optional capabilities are ordinary methods with a default that is right for an
   adapter without the capability (``Adapter``: ``close``, ``remember_urls``,
   ``resolved_urls``, ``target_missing``; ``TaskBackend.tasks_since``;
-  ``CalendarBackend.blocks_since``). An adapter that has the capability overrides it.
+  ``CalendarBackend.blocks_since``, ``CalendarBackend.busy_elsewhere``). An adapter
+  that has the capability overrides it.
 
 Ownership: every object an adapter writes carries the plan key in a marker (Todoist: a
 marker line in the description; CalDAV: ``X-GOALSYNC-KEY`` and a ``goalsync-`` UID).
@@ -227,6 +228,13 @@ class CalendarBackend(Adapter):
     def busy(self, start: datetime, end: datetime) -> BusyTime:
         """Busy time in [start, end): events on the busy calendars and every event in the
         target calendar that goalsync does not own, recurring ones expanded."""
+
+    def busy_elsewhere(self, start: datetime, end: datetime) -> BusyTime:
+        """Busy time in [start, end) from everything but the target calendar: what a
+        dry run reads when the target does not exist yet (``target_missing``), as
+        reading it would create it. Default: ``busy`` (an adapter whose target always
+        exists)."""
+        return self.busy(start, end)
 
     @abstractmethod
     def changes_since(self, token: str | None) -> tuple[bool, str | None]:

@@ -108,8 +108,25 @@ class CalDAVCalendar(DavAdapter, CalendarBackend):
         the target calendar that goalsync does not own, recurring ones expanded.
         Transparent and cancelled events are free. Raises ConfigError for a busy
         calendar that does not exist."""
+        return self._busy_in(self._busy_collections(), start, end)
+
+    def busy_elsewhere(self, start: datetime, end: datetime) -> BusyTime:
+        """Busy time in [start, end) on the busy calendars alone: for a dry run whose
+        target calendar does not exist yet (reading it would create it). Raises
+        ConfigError for a busy calendar that does not exist."""
+        if not self.busy_names:
+            return BusyTime()
+        available = self.dav.collections()
+        chosen: dict[str, Collection] = {}
+        for name in self.busy_names:
+            match = self._named_busy_collection(available, name)
+            chosen.setdefault(match.url, match)
+        return self._busy_in(list(chosen.values()), start, end)
+
+    def _busy_in(self, collections: Sequence[Collection], start: datetime,
+                 end: datetime) -> BusyTime:
         calendars = []
-        for collection in self._busy_collections():
+        for collection in collections:
             for obj in self.dav.query(collection.url, "VEVENT", start, end):
                 if _OWNED_UID_LINE.search(obj.data):
                     continue  # goalsync's own block is never busy time: skip the parse
@@ -125,15 +142,19 @@ class CalDAVCalendar(DavAdapter, CalendarBackend):
         chosen = {self.target.url: self.target}  # found or created before listing
         available = self.dav.collections()
         for name in self.busy_names:
-            match = self._busy_collection(available, name)
-            if match is None:
-                names = ", ".join(sorted(c.name for c in available if c.holds("VEVENT")))
-                raise ConfigError(
-                    f"the busy calendar {name!r} does not exist on {self.dav.host}",
-                    hint=f"fix [caldav] busy_calendars; calendars there: {names or 'none'}",
-                )
+            match = self._named_busy_collection(available, name)
             chosen.setdefault(match.url, match)
         return list(chosen.values())
+
+    def _named_busy_collection(self, available: list[Collection], name: str) -> Collection:
+        match = self._busy_collection(available, name)
+        if match is None:
+            names = ", ".join(sorted(c.name for c in available if c.holds("VEVENT")))
+            raise ConfigError(
+                f"the busy calendar {name!r} does not exist on {self.dav.host}",
+                hint=f"fix [caldav] busy_calendars; calendars there: {names or 'none'}",
+            )
+        return match
 
     def _busy_collection(self, available: list[Collection], name: str) -> Collection | None:
         if is_collection_url(name):

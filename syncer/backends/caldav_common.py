@@ -1,10 +1,12 @@
 """The DAV layer both CalDAV adapters share: one connection, plain requests, errors.
 
-Built on the ``caldav`` package's ``DAVClient`` (which speaks niquests): it does the
-principal and calendar-home discovery and the auth negotiation; every object request is
-sent here by hand so the preconditions are exactly ours. ``obj.save()`` in caldav adds
-``If-Match`` only once it has an ETag (and prefers a Schedule-Tag on some servers), so
-goalsync never uses it:
+Built on the ``caldav`` package's ``DAVClient`` (which speaks niquests): it finds the
+calendar home of a principal. The principal is asked for here (``current-user-principal``),
+so an answer that names no logged-in user is an AuthError, never an empty account; with a
+username, Basic credentials go with every request (see ``DavConnection``). Every object
+request is sent here by hand so the preconditions are exactly ours. ``obj.save()`` in
+caldav adds ``If-Match`` only once it has an ETag (and prefers a Schedule-Tag on some
+servers), so goalsync never uses it:
 
 * create: ``PUT`` with ``If-None-Match: *`` (412 → PreconditionFailed);
 * update/delete: ``If-Match: <etag>`` (412 → PreconditionFailed, 404 → NotFound);
@@ -14,9 +16,9 @@ goalsync never uses it:
 * "nothing changed": one depth-0 PROPFIND for ``getctag`` and ``sync-token``; a server
   that has neither gets a digest of every ETag (one depth-1 PROPFIND).
 
-Errors become sentences: 401/403 → AuthError (exit 3), DNS/refused/timeout/TLS →
-Unreachable naming the host, 429/503 → RateLimited. The password never appears in a
-message: URLs are shown without user info.
+Errors become sentences: 401/403, or an anonymous answer to a configured user →
+AuthError (exit 3), DNS/refused/timeout/TLS → Unreachable naming the host, 429/503 →
+RateLimited. The password never appears in a message: URLs are shown without user info.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ _PROPFIND_COLLECTIONS = """<?xml version="1.0" encoding="utf-8"?>
   <d:prop><d:resourcetype/><d:displayname/><c:supported-calendar-component-set/>
     <cs:getctag/><d:sync-token/></d:prop>
 </d:propfind>"""
+
+_PROPFIND_PRINCIPAL = """<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:"><d:prop><d:current-user-principal/></d:prop></d:propfind>"""
 
 _PROPFIND_STATE = """<?xml version="1.0" encoding="utf-8"?>
 <d:propfind xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/">
@@ -334,9 +339,13 @@ class DavConnection:
         username = username or None  # the config's default "" means "none"
         self.username = username
         self.requests = 0
-        # Loopback servers (the embedded Radicale) may not ask for credentials at all,
-        # so send Basic at once there; elsewhere let the server choose the scheme.
-        auth_type = "basic" if is_loopback(self.url) and username else None
+        # With a username, Basic credentials go with every request (check_url allows
+        # only https, loopback, or plain http the user explicitly allowed): some
+        # servers (Cyrus, so Fastmail) answer an anonymous request with 207 and an
+        # empty, anonymous view instead of a 401 challenge, so waiting for one would
+        # read that view as the account. A server that only takes Digest says so in
+        # its 401, and goalsync switches once (``_switch_to_digest``).
+        auth_type = "basic" if username else None
         self.client = DAVClient(
             url=self.url,
             username=username,
@@ -345,6 +354,7 @@ class DavConnection:
             timeout=cast(Any, timeout) or None,  # niquests takes float seconds
             enable_rfc6764=False,
         )
+        self._challenge = ""  # the WWW-Authenticate header of the last answer
         self._count_session_requests()
         self._home: str | None = None
         self._home_remembered = False  # set from a URL a former run resolved
@@ -361,7 +371,10 @@ class DavConnection:
 
         def counted(*args: Any, **kwargs: Any) -> Any:
             self.requests += 1
-            return send(*args, **kwargs)
+            response = send(*args, **kwargs)
+            headers = getattr(response, "headers", None)
+            self._challenge = str(headers.get("WWW-Authenticate") or "") if headers else ""
+            return response
 
         session.request = counted
 
@@ -440,6 +453,8 @@ class DavConnection:
         try:
             response = self.client.request(url, method, body, dict(headers or {}))  # type: ignore[arg-type]  # bytes go to the wire as they are
         except Exception as exc:
+            if _auth_status(exc) == 401 and self._switch_to_digest():
+                return self._request_once(method, url, body, headers)
             if method in _WRITES and _auth_status(exc) == 403:
                 # A refused write is about that object or collection (read-only
                 # calendar, UID taken elsewhere), not about the credentials.
@@ -453,6 +468,16 @@ class DavConnection:
             raise RateLimited(f"the CalDAV server {self.host} is busy ({response.status})",
                               hint="wait a little and run goalsync again")
         return response
+
+    def _switch_to_digest(self) -> bool:
+        """After a 401 to the Basic credentials: whether the server asks for Digest
+        only, in which case the client now answers with Digest (once per connection)."""
+        schemes = self.client.extract_auth_types(self._challenge) if self._challenge else set()
+        if self.client.auth_type != "basic" or "digest" not in schemes or "basic" in schemes:
+            return False
+        self.client.auth_type = "digest"
+        self.client.build_auth_object()
+        return True
 
     # -- remembered URLs
 
@@ -489,21 +514,53 @@ class DavConnection:
     def home(self) -> str:
         """The calendar home URL of the user (discovered once)."""
         if self._home is None:
+            principal_url = self._principal_url()
             try:
-                principal = self.client.principal()
+                from caldav.collection import Principal
+
+                principal = Principal(client=self.client, url=principal_url)
                 self._home = str(principal.calendar_home_set.url)
             except Exception as exc:
                 translated = self._translate(exc)
                 if isinstance(translated, BackendError | AuthError):
                     if type(translated) is BackendError:
-                        raise ConfigError(
-                            f"no CalDAV calendars found at {self.url}",
-                            hint="set [caldav] url to your server's CalDAV address "
-                            "(often https://host/dav/ or https://host/remote.php/dav/)",
-                        ) from None
+                        raise self._not_caldav() from None
                     raise translated from None
                 raise
         return self._home
+
+    def _principal_url(self) -> str:
+        """The URL of the logged-in user's principal (one depth-0 PROPFIND of the
+        configured URL for ``current-user-principal``). Raises AuthError when a username
+        is configured and the server answers as if nobody were logged in (no principal,
+        or ``DAV:unauthenticated``): an anonymous view is not the user's account."""
+        response = self.request("PROPFIND", self.url, _PROPFIND_PRINCIPAL,
+                                {"Depth": "0", "Content-Type": "application/xml"})
+        if response.status != 207 or response.tree is None:
+            raise self._not_caldav()
+        for item in _responses(response.tree):
+            prop = _ok_props(item)
+            node = prop.find("d:current-user-principal", NS) if prop is not None else None
+            href = _prop_text(node, "d:href") if node is not None else None
+            if href:
+                return urljoin(self.url, href)
+        if self.username is not None:
+            raise AuthError(
+                f"the CalDAV server {self.host} answered without logging in user "
+                f"{self.username!r}: it did not say whose calendars it was showing, so "
+                "goalsync did not read them as yours",
+                hint="check [caldav] url (your provider's CalDAV address) and [caldav] "
+                "username, then run `goalsync auth caldav` with an app password if your "
+                "provider uses them",
+            )
+        return self.url  # no login configured: the server's root is the principal
+
+    def _not_caldav(self) -> ConfigError:
+        return ConfigError(
+            f"no CalDAV calendars found at {self.url}",
+            hint="set [caldav] url to your server's CalDAV address "
+            "(often https://host/dav/ or https://host/remote.php/dav/)",
+        )
 
     def collections(self) -> list[Collection]:
         """Every calendar collection in the user's calendar home (one PROPFIND; a
