@@ -85,11 +85,15 @@ class Executor:
                 self.state.journal_fail(entry_id, "not deleted before the run stopped")
             return
         values = {"title": action["title"], "start": action["start"], "end": action["end"]}
-        if found is not None and _same_block(found, values):
+        created = op == "create" and found is not None  # the UID was new: ours, written
+        if created or (found is not None and _same_block(found, values)):
+            # linked with what was written, so a change since (the user moved it) is
+            # seen as the user's edit and kept, not undone
             base = dict(action.get("base") or values)
             self.state.save_link(Link("block", uid, action["key"], self._calendar_name(),
-                                      found.etag, base, pinned=bool(action.get("pinned")),
-                                      start=found.start, end=found.end))
+                                      found.etag if found else None, base,
+                                      pinned=bool(action.get("pinned")),
+                                      start=values["start"], end=values["end"]))
             self.state.journal_confirm(entry_id)
         else:
             self.state.journal_fail(entry_id, "not written before the run stopped")
@@ -106,8 +110,9 @@ class Executor:
             return
         pushed = dict(action["base"])
         fields = action.get("fields") or list(pushed)
-        if found is not None and all(rc.same(f, getattr(found, f), pushed.get(f))
-                                     for f in fields):
+        if found is not None and (action["op"] == "create" or all(
+                rc.same(f, getattr(found, f), pushed.get(f)) for f in fields)):
+            # linked with what was written: the user's edits since stay theirs
             self._save_task_link(key, found.remote_id, found.etag, pushed)
             self.state.journal_confirm(entry_id, found.remote_id)
         else:
@@ -195,9 +200,16 @@ class Executor:
         except AuthError:
             raise
         except BackendError as error:
-            for entry in entries:
-                self.state.journal_fail(entry, str(error))
-            self.errors.append(f"tasks: {len(pushes)} change(s) not sent: {error}")
+            if error.permanent:
+                for entry in entries:
+                    self.state.journal_fail(entry, str(error))
+                self.errors.append(f"tasks: {len(pushes)} change(s) refused: {error}")
+                self.refused += len(pushes)
+                return
+            # the server may have applied them (a lost reply): the entries stay
+            # intended, and the next run settles each against what the server holds
+            self.errors.append(f"tasks: {len(pushes)} change(s) may not have been applied "
+                               f"({error}); the next sync checks which were")
             return
         self._wrote(len(pushes))
         for push, entry, result in zip(pushes, entries, results, strict=True):
@@ -249,9 +261,8 @@ class Executor:
         except AuthError:
             raise
         except BackendError as error:
-            self.state.journal_fail(entry, str(error))
+            self._unsettled(entry, error)
             self.errors.append(f"block {action.key}: {error}")
-            self.refused += error.permanent
             return
         self._wrote(1)
         with self.state.transaction():
@@ -282,9 +293,8 @@ class Executor:
             except AuthError:
                 raise
             except BackendError as error:
-                self.state.journal_fail(entry, str(error))
+                self._unsettled(entry, error)
                 self.errors.append(f"block {action.spec.key}: {error}")
-                self.refused += error.permanent
                 return
             self._wrote(1)
             with self.state.transaction():
@@ -314,6 +324,13 @@ class Executor:
                     raise
                 time.sleep(min(error.retry_after or 1.0, MAX_RATE_WAIT))
         raise AssertionError("unreachable")
+
+    def _unsettled(self, entry: int, error: BackendError) -> None:
+        """A refused write failed; any other may have reached the server (a lost reply):
+        its entry stays intended, and the next run settles it against the server."""
+        if error.permanent:
+            self.state.journal_fail(entry, str(error))
+            self.refused += 1
 
     def _save_block_link(self, uid: str, key: str, etag: str | None,
                          values: Mapping[str, Any], pinned: bool) -> None:
