@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "tests.fixtures.guards",
+    "tests.fixtures.cyrus",
     "tests.fixtures.radicale",
     "tests.fixtures.todoist",
 ]
