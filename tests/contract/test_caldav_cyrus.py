@@ -4,6 +4,7 @@ package run as a throwaway instance (skipped if not installed; see docs/caldav.m
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -11,9 +12,9 @@ import pytest
 from syncer.backends.caldav_calendar import CalDAVCalendar
 from syncer.backends.caldav_tasks import CalDAVTasks
 from tests.contract.caldav_hooks import CalDAVCalendarHooks, CalDAVTaskHooks
-from tests.contract.calendar_contract import CalendarBackendContract
-from tests.contract.on_server import OnServer
-from tests.contract.task_contract import TaskBackendContract
+from tests.contract.calendar_contract import WINDOW, CalendarBackendContract, block
+from tests.contract.on_server import OnServer, check_a_remote_server_gets_the_credentials
+from tests.contract.task_contract import TaskBackendContract, task
 from tests.fixtures.radicale import unique_name
 from tests.fixtures.servers import DavServer
 
@@ -29,6 +30,14 @@ class TestCyrusCalendar(OnServer, CalDAVCalendarHooks, CalendarBackendContract):
         yield backend
         self.drop(backend)
 
+    def test_a_review_block_without_goal_or_milestone_is_accepted(self, backend: Any) -> None:
+        """Cyrus refuses an X- property with no value (403 CALDAV:valid-calendar-data,
+        "No value for X property"); the weekly review's block has neither goal nor
+        milestone, so those properties must be left out, not written empty."""
+        spec = block(key="review:weekly", goal_id="", milestone_id=None)
+        backend.create(spec)
+        assert [b.uid for b in backend.list_blocks(*WINDOW)] == [spec.uid]
+
 
 class TestCyrusTasks(OnServer, CalDAVTaskHooks, TaskBackendContract):
     @pytest.fixture
@@ -38,3 +47,22 @@ class TestCyrusTasks(OnServer, CalDAVTaskHooks, TaskBackendContract):
                               self.server.password, unique_name("Tasks"))
         yield backend
         self.drop(backend)
+
+    def test_the_review_task_without_goal_or_milestone_is_accepted(self, backend: Any) -> None:
+        """As the review block (above): the weekly review task, shaped as
+        syncer.core.desired makes it, has an empty goal and no milestone."""
+        spec = replace(task(key="review:weekly"), kind="review", title="Weekly review",
+                       goal_id="", goal_title="", milestone_id=None, milestone_title=None,
+                       due=None, labels=(), recurrence="FREQ=WEEKLY;BYDAY=FR")
+        self.create(backend, spec)
+        assert self.listed(backend, spec.key).title == "Weekly review"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Cyrus answers an anonymous PROPFIND on /dav/ with 207 (an anonymous view), not 401; "
+    "goalsync sends credentials up front only to loopback servers and otherwise waits "
+    "for a 401, so it never logs in: discovery ends at /dav/, MKCALENDAR there answers "
+    "405 and the sync stops with ConfigError 'could not create it (405)'"))
+def test_a_server_not_on_this_machine_gets_the_credentials(
+        cyrus_server: DavServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    check_a_remote_server_gets_the_credentials(cyrus_server, monkeypatch)

@@ -12,7 +12,7 @@ from syncer.backends.caldav_calendar import CalDAVCalendar
 from syncer.backends.caldav_tasks import CalDAVTasks
 from tests.contract.caldav_hooks import CalDAVCalendarHooks, CalDAVTaskHooks
 from tests.contract.calendar_contract import CalendarBackendContract
-from tests.contract.on_server import OnServer
+from tests.contract.on_server import OnServer, check_a_remote_server_gets_the_credentials
 from tests.contract.task_contract import TaskBackendContract
 from tests.fixtures.radicale import unique_name
 from tests.fixtures.servers import DavServer
@@ -40,3 +40,8 @@ class TestDavicalTasks(OnServer, CalDAVTaskHooks, TaskBackendContract):
                               self.server.password, unique_name("Tasks"))
         yield backend
         self.drop(backend)
+
+
+def test_a_server_not_on_this_machine_gets_the_credentials(
+        davical_server: DavServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    check_a_remote_server_gets_the_credentials(davical_server, monkeypatch)
