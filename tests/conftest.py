@@ -2,6 +2,8 @@
 
 pytest_plugins = [
     "tests.fixtures.guards",
+    "tests.fixtures.cyrus",
+    "tests.fixtures.davical",
     "tests.fixtures.radicale",
     "tests.fixtures.todoist",
 ]
