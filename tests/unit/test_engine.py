@@ -48,9 +48,9 @@ def test_first_sync_creates_tasks_and_blocks_in_the_window(world):
     assert report.created == 5 + len(b.calendar.blocks) and report.ok
     assert all(s.start < NOW + hours(24 * 14) for s, _ in b.calendar.blocks.values())
     research = task_by_key(world, "pmp/course/research")
-    first = min(s.start for s, _ in b.calendar.blocks.values()
-                if s.key == "pmp/course/research")
-    assert research.due == first
+    last = max(s.end for s, _ in b.calendar.blocks.values()
+               if s.key == "pmp/course/research")
+    assert research.due == last  # due when its scheduled work ends
 
 
 def test_second_sync_with_nothing_changed_makes_no_write_and_few_requests(world):
