@@ -27,6 +27,7 @@ import icalendar
 import recurring_ical_events
 
 from syncer.backends.base import BlockSpec, RemoteBlock, RemoteTask, TaskKind, TaskSpec
+from syncer.core.desired import next_occurrence
 from syncer.core.identity import (  # noqa: F401  (re-exported for the adapters)
     BLOCK_UID_SUFFIX,
     KINDS,
@@ -423,7 +424,7 @@ def update_todo(
     if "description" in wanted:
         _set(todo, "DESCRIPTION", description_with_note(spec.description, spec.key))
     if wanted & {"due", "deadline"}:
-        _set_due(todo, spec)
+        _set_due(todo, spec, "due" in wanted)
     if "duration_minutes" in wanted:
         _set(todo, "X-GOALSYNC-ESTIMATE", spec.duration_minutes)
     if "priority" in wanted:
@@ -435,6 +436,8 @@ def update_todo(
     if "recurrence" in wanted:
         _set(todo, "RRULE", icalendar.vRecur.from_ical(spec.recurrence)
              if spec.recurrence else None)
+    if spec.recurrence and "RRULE" in todo and not ("DTSTART" in todo and "DUE" in todo):
+        _set_occurrence(todo, spec)  # an RRULE without its anchor cannot be advanced
     if wanted & {"parent_key", "milestone_id"}:
         _set_related(todo, spec)
     if "milestone_title" in wanted or "milestone_id" in wanted:
@@ -450,14 +453,39 @@ def _set(component: icalendar.cal.Component, name: str, value: Any) -> None:
         component.add(name, value)
 
 
-def _set_due(todo: icalendar.Todo, spec: TaskSpec) -> None:
+def _set_due(todo: icalendar.Todo, spec: TaskSpec, due_wanted: bool = True) -> None:
     """DUE is the task's due date, else its deadline (VTODO has no deadline, and a
     to-do app should still show when it must be done); X-GOALSYNC-DUE-FROM says so,
-    so that reading it back gives ``due=None`` again."""
+    so that reading it back gives ``due=None`` again. A recurring task gets DTSTART and
+    DUE of one occurrence instead (:func:`_set_occurrence`), written only when asked
+    for its due date: afterwards the app advances them."""
+    if spec.recurrence:
+        if due_wanted:
+            _set_occurrence(todo, spec)
+        _set(todo, "X-GOALSYNC-DEADLINE", spec.deadline.isoformat() if spec.deadline else None)
+        _set(todo, "X-GOALSYNC-DUE-FROM", None)
+        return
     from_deadline = spec.due is None and spec.deadline is not None
     _set(todo, "DUE", spec.deadline if from_deadline else spec.due)
     _set(todo, "X-GOALSYNC-DEADLINE", spec.deadline.isoformat() if spec.deadline else None)
     _set(todo, "X-GOALSYNC-DUE-FROM", "deadline" if from_deadline else None)
+
+
+def _set_occurrence(todo: icalendar.Todo, spec: TaskSpec) -> None:
+    """DTSTART and DUE (one all-day date: the next occurrence) of a recurring to-do.
+    With them, to-do apps (tasks.org/DAVx⁵, Apple Reminders, Thunderbird, todoman)
+    advance the to-do to the next occurrence when one is ticked off; with an RRULE
+    alone they cannot, and complete the whole series. A master an app marked completed
+    is reopened at that occurrence: a habit ends when it leaves the plan."""
+    due = spec.due or next_occurrence(spec.recurrence or "", _now().date())
+    if isinstance(due, datetime):
+        due = due.date()
+    _set(todo, "DTSTART", due)
+    _set(todo, "DUE", due)
+    if (_text(todo, "STATUS") or "").upper() == "COMPLETED" or "COMPLETED" in todo:
+        _set(todo, "STATUS", "NEEDS-ACTION")
+        for name in ("COMPLETED", "PERCENT-COMPLETE"):
+            todo.pop(name, None)
 
 
 def _set_related(todo: icalendar.Todo, spec: TaskSpec) -> None:
@@ -470,6 +498,14 @@ def _set_related(todo: icalendar.Todo, spec: TaskSpec) -> None:
 def todo_ics(todo: icalendar.Todo) -> bytes:
     """One calendar object resource holding the VTODO (and VTIMEZONEs for its times)."""
     return _calendar_bytes([todo])
+
+
+def object_ics(cal: icalendar.Calendar) -> bytes:
+    """A calendar object read from the server and changed in place, whole: overridden
+    occurrences (RECURRENCE-ID) an app wrote next to the master stay, and the
+    VTIMEZONEs its times need are there."""
+    cal.add_missing_timezones(*_timezone_span(cal))
+    return cast(bytes, cal.to_ical())
 
 
 def find_todo(cal: icalendar.Calendar) -> icalendar.Todo | None:
@@ -487,6 +523,12 @@ def task_from_todo(
 
     Done when STATUS:COMPLETED or a COMPLETED time is present; ``completed_at`` is
     COMPLETED, else LAST-MODIFIED, else DTSTAMP (clients differ in what they set).
+
+    A recurring to-do (an RRULE, or a habit or review) is never done: apps record a
+    ticked occurrence by advancing DTSTART/DUE, by a COMPLETED override with a
+    RECURRENCE-ID (``todo`` is the master, which stays open), or by marking the master
+    COMPLETED. The last leaves no open occurrence, so its ``due`` reads as None and the
+    next sync anchors it at the next occurrence again (``_set_occurrence``).
     """
     uid = _text(todo, "UID") or ""
     if todo.name != "VTODO" or not is_task_uid(uid):
@@ -495,14 +537,20 @@ def task_from_todo(
     key = _text(todo, "X-GOALSYNC-KEY") or marker_key
     if not key:
         return None
+    kind = _kind(_text(todo, "X-GOALSYNC-KIND"))
     completed = (_text(todo, "STATUS") or "").upper() == "COMPLETED" or "COMPLETED" in todo
+    due = _own_due(todo)
+    if "RRULE" in todo or kind in ("habit", "review"):
+        series_done = (_text(todo, "STATUS") or "").upper() == "COMPLETED"
+        due = None if series_done or "DTSTART" not in todo else due
+        completed = False
     return RemoteTask(
         key=key,
         remote_id=remote_id,
-        kind=_kind(_text(todo, "X-GOALSYNC-KIND")),
+        kind=kind,
         title=_text(todo, "SUMMARY") or "",
         description=description,
-        due=_own_due(todo),
+        due=due,
         deadline=_deadline(todo),
         duration_minutes=_int(_text(todo, "X-GOALSYNC-ESTIMATE")),
         priority=priority_from_ical(_int(_text(todo, "PRIORITY"))),

@@ -55,6 +55,7 @@ from syncer.backends.caldav_common import (
 from syncer.ical import (
     UID_PREFIX,
     find_todo,
+    object_ics,
     parse_ics,
     task_from_todo,
     task_uid,
@@ -125,21 +126,23 @@ class CalDAVTasks(DavAdapter, TaskBackend):
 
     def get_task(self, remote_id: str) -> RemoteTask:
         """One task by UID (a calendar-multiget). Raises NotFound."""
-        todo, etag = self._read(remote_id)
+        _, todo, etag = self._read(remote_id)
         task = task_from_todo(todo, remote_id, etag)
         if task is None:
             raise NotFound(f"the task {remote_id} on {self.dav.host} is not goalsync's")
         return task
 
-    def _read(self, uid: str) -> tuple[icalendar.Todo, str | None]:
+    def _read(self, uid: str) -> tuple[icalendar.Calendar, icalendar.Todo, str | None]:
+        """The whole calendar object, its master VTODO (a part of it) and its ETag."""
         url = self._url(uid)
         objects = self.dav.fetch(self.target.url, [object_path(url)])
         if not objects:
             raise NotFound(f"no task {uid} on {self.dav.host}")
-        todo = find_todo(parse_ics(objects[0].data))
+        cal = parse_ics(objects[0].data)
+        todo = find_todo(cal)
         if todo is None:
             raise NotFound(f"the object for task {uid} on {self.dav.host} holds no VTODO")
-        return todo, objects[0].etag
+        return cal, todo, objects[0].etag
 
     def changes_since(self, token: str | None) -> tuple[bool, str | None]:
         """``(changed, new_token)`` from the task list's sync-token / ctag: one depth-0
@@ -221,14 +224,14 @@ class CalDAVTasks(DavAdapter, TaskBackend):
     def _update(self, change: UpdateTask) -> ChangeResult:
         key, uid = change.spec.key, change.remote_id
         try:
-            todo, etag = self._read(uid)
+            cal, todo, etag = self._read(uid)
         except NotFound:
             return ChangeResult(key, uid, error="not found", retryable=False)
         if change.etag is not None and etag is not None and change.etag != etag:
             return ChangeResult(key, uid, error="changed remotely")
-        update_todo(todo, change.spec, change.fields)
+        update_todo(todo, change.spec, change.fields)  # in place: overrides stay
         try:
-            new_etag = self.dav.put(self._url(uid), todo_ics(todo), etag=etag)
+            new_etag = self.dav.put(self._url(uid), object_ics(cal), etag=etag)
         except PreconditionFailed:
             return ChangeResult(key, uid, error="changed remotely")
         except NotFound:
@@ -251,13 +254,13 @@ class CalDAVTasks(DavAdapter, TaskBackend):
     def complete(self, remote_id: str, at: datetime | None = None) -> str:
         """Mark a task done as a to-do app would (STATUS, COMPLETED, PERCENT-COMPLETE);
         returns the new ETag."""
-        todo, etag = self._read(remote_id)
+        cal, todo, etag = self._read(remote_id)
         stamp = (at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
         for name, value in (("STATUS", "COMPLETED"), ("COMPLETED", stamp),
                             ("PERCENT-COMPLETE", 100), ("LAST-MODIFIED", stamp)):
             todo.pop(name, None)
             todo.add(name, value)
-        return self.dav.put(self._url(remote_id), todo_ics(todo), etag=etag)
+        return self.dav.put(self._url(remote_id), object_ics(cal), etag=etag)
 
 
 def _failed(change: TaskChange, message: str) -> ChangeResult:

@@ -414,12 +414,12 @@ def _task_fields(want: TaskSpec, have: RemoteTask, synced: Mapping[str, Any] | N
     kept: dict[str, Any] = {}
     reports: list[Action] = []
     seen = dict((synced or {}).get(SEEN) or {})
-    for name in _owned_task_fields(want):
+    for name in _owned_task_fields(want, have):
         mine, theirs = getattr(want, name), getattr(have, name)
         if same(name, mine, theirs):
             continue
         before = (synced or {}).get(name)
-        if synced is None or same(name, theirs, before):
+        if synced is None or same(name, theirs, before) or (name == "due" and want.recurrence):
             push.add(name)
             continue
         plan_changed = not same(name, mine, before)
@@ -451,10 +451,13 @@ def _task_fields(want: TaskSpec, have: RemoteTask, synced: Mapping[str, Any] | N
 SEEN = "_user_values_seen"  # base entry: the user's kept values, already reported
 
 
-def _owned_task_fields(want: TaskSpec) -> tuple[str, ...]:
+def _owned_task_fields(want: TaskSpec, have: RemoteTask) -> tuple[str, ...]:
     """A recurring task's due date moves on as the user completes occurrences: the
-    recurrence owns it, not goalsync."""
-    return tuple(f for f in TASK_FIELDS if not (want.recurrence and f == "due"))
+    recurrence owns it, not goalsync; only a recurring task with no due date at all
+    (written by an older goalsync, or a series an app marked done) gets the next
+    occurrence, so that apps can advance it again."""
+    return tuple(f for f in TASK_FIELDS
+                 if not (want.recurrence and f == "due" and have.due is not None))
 
 
 def _merge_user_edits(reports: list[Action]) -> list[Action]:
