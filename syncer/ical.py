@@ -18,7 +18,7 @@ events become whole-day intervals starting at midnight in that same zone.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -378,14 +378,33 @@ def priority_from_ical(value: int | None) -> int:
     return 2 if value == 5 else 3
 
 
-def _related_key(spec: TaskSpec) -> str | None:
+def related_key(spec: TaskSpec) -> str | None:
+    """The key of the to-do a task is a sub-task of: a step's milestone. Milestones and
+    habits have none: goalsync makes no to-do for a goal (a goal is a CATEGORIES group,
+    see :func:`goal_category`), and RELATED-TO must never name a UID that is not there."""
     if spec.parent_key:
         return spec.parent_key
-    if spec.kind in ("step", "review") and spec.milestone_id:
+    if spec.kind == "step" and spec.milestone_id:
         return f"{spec.goal_id}/{spec.milestone_id}"
-    if spec.kind in ("milestone", "habit"):
-        return spec.goal_id
     return None
+
+
+ParentUid = Callable[[TaskSpec, str], "str | None"]
+"""Given a task and its parent's key, the UID the parent's to-do has in the list, or
+None when there is none (then no RELATED-TO is written)."""
+
+
+def _generation_one(spec: TaskSpec, parent: str) -> str | None:
+    return task_uid(spec.plan_id, parent)
+
+
+def goal_category(spec: TaskSpec) -> str | None:
+    """The category that groups a goal's to-dos (its title), unless a label already
+    says it; None for tasks of no goal (the weekly review)."""
+    title = (spec.goal_title or "").strip()
+    if not spec.goal_id or not title or title == CATEGORY or title in spec.labels:
+        return None
+    return title
 
 
 # Which TaskSpec fields each VTODO property is written from.
@@ -396,10 +415,12 @@ TODO_FIELDS = frozenset({
 
 
 def todo_from_spec(
-    spec: TaskSpec, stamp: datetime | None = None, uid: str | None = None
+    spec: TaskSpec, stamp: datetime | None = None, uid: str | None = None,
+    parent_uid: ParentUid = _generation_one,
 ) -> icalendar.Todo:
     """A fresh VTODO for a task: UID (default: from plan id + key), NEEDS-ACTION, every
-    field."""
+    field. ``parent_uid`` says which UID the parent to-do has (adapters pass what the
+    list holds; the default assumes the parent's first UID)."""
     todo = icalendar.Todo()
     todo.add("UID", uid or task_uid(spec.plan_id, spec.key))
     todo.add("DTSTAMP", stamp or _now())
@@ -407,7 +428,7 @@ def todo_from_spec(
     todo.add("X-GOALSYNC-KEY", spec.key)
     todo.add("X-GOALSYNC-KIND", spec.kind)
     todo.add("X-GOALSYNC-PLAN", spec.plan_id)
-    return update_todo(todo, spec, TODO_FIELDS, stamp)
+    return update_todo(todo, spec, TODO_FIELDS, stamp, parent_uid)
 
 
 def update_todo(
@@ -415,6 +436,7 @@ def update_todo(
     spec: TaskSpec,
     fields: Iterable[str],
     stamp: datetime | None = None,
+    parent_uid: ParentUid = _generation_one,
 ) -> icalendar.Todo:
     """Rewrite only the properties that carry ``fields``; everything else the user or
     their app set (STATUS, COMPLETED, alarms, their own categories) is kept."""
@@ -430,16 +452,18 @@ def update_todo(
     if "priority" in wanted:
         _set(todo, "PRIORITY", priority_to_ical(spec.priority))
     if wanted & {"labels", "goal_title"}:
-        _set(todo, "CATEGORIES", [CATEGORY, *spec.labels])
+        group = goal_category(spec)
+        _set(todo, "CATEGORIES", [CATEGORY, *([group] if group else []), *spec.labels])
         _set(todo, "X-GOALSYNC-GOAL", spec.goal_id)
         _set(todo, "X-GOALSYNC-GOAL-TITLE", spec.goal_title or None)
+        _set(todo, "X-GOALSYNC-GROUP", group)
     if "recurrence" in wanted:
         _set(todo, "RRULE", icalendar.vRecur.from_ical(spec.recurrence)
              if spec.recurrence else None)
     if spec.recurrence and "RRULE" in todo and not ("DTSTART" in todo and "DUE" in todo):
         _set_occurrence(todo, spec)  # an RRULE without its anchor cannot be advanced
-    if wanted & {"parent_key", "milestone_id"}:
-        _set_related(todo, spec)
+    _set_related(todo, spec, parent_uid)  # every write: an older goalsync pointed
+    # milestones and habits at a goal to-do that never existed
     if "milestone_title" in wanted or "milestone_id" in wanted:
         _set(todo, "X-GOALSYNC-MILESTONE", spec.milestone_id)
     _set(todo, "DTSTAMP", stamp or _now())
@@ -488,11 +512,20 @@ def _set_occurrence(todo: icalendar.Todo, spec: TaskSpec) -> None:
             todo.pop(name, None)
 
 
-def _set_related(todo: icalendar.Todo, spec: TaskSpec) -> None:
-    todo.pop("RELATED-TO", None)
-    parent = _related_key(spec)
-    if parent:
-        todo.add("RELATED-TO", task_uid(spec.plan_id, parent), parameters={"RELTYPE": "PARENT"})
+def _set_related(todo: icalendar.Todo, spec: TaskSpec, parent_uid: ParentUid) -> None:
+    """RELATED-TO;RELTYPE=PARENT the parent's to-do when it is in the list. Links to
+    goalsync to-dos are goalsync's (an older goalsync pointed milestones and habits at
+    a goal to-do that never existed); a link the user made to their own to-do stays."""
+    raw = todo.pop("RELATED-TO", None)
+    theirs = [r for r in (raw if isinstance(raw, list) else [raw] if raw is not None else [])
+              if not is_task_uid(str(r))]
+    for link in theirs:
+        todo.add("RELATED-TO", link, parameters=dict(getattr(link, "params", {})))
+    parent = related_key(spec)
+    uid = parent_uid(spec, parent) if parent else None
+    if uid and not any(str(getattr(r, "params", {}).get("RELTYPE", "PARENT")).upper()
+                       == "PARENT" for r in theirs):
+        todo.add("RELATED-TO", uid, parameters={"RELTYPE": "PARENT"})
 
 
 def todo_ics(todo: icalendar.Todo) -> bytes:
@@ -554,12 +587,21 @@ def task_from_todo(
         deadline=_deadline(todo),
         duration_minutes=_int(_text(todo, "X-GOALSYNC-ESTIMATE")),
         priority=priority_from_ical(_int(_text(todo, "PRIORITY"))),
-        labels=tuple(c for c in _categories(todo) if c != CATEGORY),
+        labels=_labels(todo),
         completed=completed,
         completed_at=_completed_at(todo) if completed else None,
         etag=etag,
         plan_id=_text(todo, "X-GOALSYNC-PLAN") or None,
     )
+
+
+def _labels(todo: icalendar.cal.Component) -> tuple[str, ...]:
+    """CATEGORIES without ``goalsync`` and the goal's group (X-GOALSYNC-GROUP)."""
+    labels = [c for c in _categories(todo) if c != CATEGORY]
+    group = _text(todo, "X-GOALSYNC-GROUP")
+    if group in labels:
+        labels.remove(group)
+    return tuple(labels)
 
 
 def _kind(value: str | None) -> TaskKind:

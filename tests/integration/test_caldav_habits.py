@@ -142,3 +142,22 @@ def test_ticking_one_occurrence_keeps_the_habit_and_its_blocks(
     ok(world.sync(now=LATER))
     converged = ok(world.sync(now=LATER))
     assert (converged["created"], converged["updated"], converged["deleted"]) == (0, 0, 0)
+
+
+def test_every_related_to_names_a_todo_in_the_list(
+        habit_world: tuple[World, CalDAVTasks]) -> None:
+    world, tasks = habit_world
+    ok(world.sync())
+    client = other_client_for(world.radicale)
+    try:
+        todos = [t.icalendar_component
+                 for t in client.calendar(url=tasks.target.url).todos(include_completed=True)]
+    finally:
+        client.close()
+    uids = {str(t["UID"]) for t in todos}
+    links = {str(t["X-GOALSYNC-KEY"]): str(t["RELATED-TO"]) for t in todos if "RELATED-TO" in t}
+    assert links and set(links.values()) <= uids
+    assert all(key.count("/") == 2 for key in links)  # steps, under their milestone
+    goal = "Become a certified project manager"
+    assert all(goal in [str(c) for c in t["CATEGORIES"].cats] for t in todos
+               if str(t["X-GOALSYNC-KEY"]).startswith("pmp"))

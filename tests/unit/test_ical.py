@@ -395,3 +395,28 @@ def test_recurring_busy_time_keeps_its_wall_time_across_daylight_saving() -> Non
                          datetime(2027, 4, 6, tzinfo=UTC))
     meetings = [i.start for i in busy.intervals if i.start.astimezone(BERLIN).hour == 10]
     assert [m.astimezone(UTC).hour for m in meetings] == [9, 8, 8]  # CET, then CEST
+
+
+def test_only_a_step_points_at_a_parent_and_goals_are_a_category() -> None:
+    milestone = todo_ics(todo_from_spec(task(key="pmp/course", kind="milestone"))).decode()
+    assert "RELATED-TO" not in milestone  # no goal to-do exists to point at
+    assert "CATEGORIES:goalsync,Become a PM,career" in milestone
+    assert "RELATED-TO" not in todo_ics(todo_from_spec(habit())).decode()
+    step = todo_from_spec(task(), parent_uid=lambda spec, key: None)  # parent not there
+    assert "RELATED-TO" not in step
+    remote = task_from_todo(step, "r1")
+    assert remote is not None and remote.labels == ("career",)
+    same = task_from_todo(todo_from_spec(task(labels=("Become a PM",))), "r1")
+    assert same is not None and same.labels == ("Become a PM",)
+
+
+def test_an_update_drops_a_dangling_goal_link_but_keeps_the_users() -> None:
+    old = todo_from_spec(task(key="pmp/course", kind="milestone"))
+    old.add("RELATED-TO", "goalsync-plan-pmp@goalsync-task", parameters={"RELTYPE": "PARENT"})
+    update_todo(old, task(key="pmp/course", kind="milestone", title="X"), {"title"})
+    assert "RELATED-TO" not in old
+    step = todo_from_spec(task())
+    step.pop("RELATED-TO")
+    step.add("RELATED-TO", "my-own-project@example.org", parameters={"RELTYPE": "PARENT"})
+    update_todo(step, task(title="Y"), {"title"})
+    assert str(step["RELATED-TO"]) == "my-own-project@example.org"
