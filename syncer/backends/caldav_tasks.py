@@ -64,7 +64,8 @@ from syncer.ical import (
     update_todo,
 )
 
-DEFAULT_TASK_LIST = "Goals"
+DEFAULT_TASK_LIST = "Goal tasks"  # distinct from the calendar's "Goals" in every app
+LEGACY_TASK_LIST = "Goals"  # the default before: a setup bound to it keeps it
 UID_GENERATIONS = 3
 
 
