@@ -269,3 +269,22 @@ def test_without_a_calendar_the_baseline_keeps_what_was_planned_before_now(tmp_p
     past = [b for b in first if b.end <= week_later]
     assert past, "the plan should have booked work in its first week"
     assert all(b in baseline for b in past)
+
+
+def test_a_completed_habit_task_is_one_occurrence_on_any_backend(world):
+    """A backend that reports a recurring task as completed (a Todoist history entry,
+    a client marking the whole VTODO done) does not end the habit or drop its blocks."""
+    from syncer.core.model import Habit
+
+    habit = Habit(key="pmp/habit:study", id="study", title="Study session", goal_id="pmp",
+                  per_week=3, duration_minutes=60)
+    plan = make_plan(habits=(habit,))
+    sync(world, plan)
+    _, b = world
+    before = {u for u, (s, _) in b.calendar.blocks.items() if s.key == habit.key}
+    assert before
+    b.tasks.complete(task_by_key(world, habit.key).remote_id, NOW + hours(1))
+    report = sync(world, plan, now=NOW + hours(2))
+    assert report.completed == 0 and report.deleted == 0
+    after = {u for u, (s, _) in b.calendar.blocks.items() if s.key == habit.key}
+    assert before <= after
