@@ -414,7 +414,8 @@ def _task_fields(want: TaskSpec, have: RemoteTask, synced: Mapping[str, Any] | N
     kept: dict[str, Any] = {}
     reports: list[Action] = []
     seen = dict((synced or {}).get(SEEN) or {})
-    for name in _owned_task_fields(want, have):
+    owned = _owned_task_fields(want, have)
+    for name in owned:
         mine, theirs = getattr(want, name), getattr(have, name)
         if same(name, mine, theirs):
             continue
@@ -435,8 +436,10 @@ def _task_fields(want: TaskSpec, have: RemoteTask, synced: Mapping[str, Any] | N
         else:
             reports.append(UserEdit("task", want.key, (name,)))
     reports = _merge_user_edits(reports)
-    new_base: dict[str, Any] = {
-        name: (synced or {}).get(name) if name in kept else getattr(want, name)
+    new_base: dict[str, Any] = {  # a field goalsync does not own keeps its base value
+        name: (synced or {}).get(name)
+        if name in kept or (synced is not None and name not in owned and name not in push)
+        else getattr(want, name)
         for name in TASK_FIELDS}
     if kept:
         new_base[SEEN] = kept

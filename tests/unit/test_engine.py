@@ -288,3 +288,15 @@ def test_a_completed_habit_task_is_one_occurrence_on_any_backend(world):
     assert report.completed == 0 and report.deleted == 0
     after = {u for u, (s, _) in b.calendar.blocks.items() if s.key == habit.key}
     assert before <= after
+
+
+def test_a_habit_is_quiet_when_its_next_occurrence_moves_on(world):
+    from syncer.core.model import Habit
+
+    habit = Habit(key="pmp/habit:study", id="study", title="Study session", goal_id="pmp",
+                  per_week=3, duration_minutes=60)
+    plan = make_plan(habits=(habit,))
+    sync(world, plan)
+    report = sync(world, plan, now=NOW + hours(30))  # Tuesday: next occurrence Wednesday
+    assert not [a for a in report.actions  # the due date is the app's: no base churn
+                if isinstance(a, (rc.Rebase, rc.PushTask)) and a.key == habit.key]
