@@ -592,7 +592,20 @@ def task_from_todo(
         completed_at=_completed_at(todo) if completed else None,
         etag=etag,
         plan_id=_text(todo, "X-GOALSYNC-PLAN") or None,
+        outdated=_outdated(todo, kind),
     )
+
+
+def _outdated(todo: icalendar.cal.Component, kind: TaskKind) -> bool:
+    """Written by an older goalsync: a milestone or habit pointing at a goal to-do
+    (never created), or a goal's to-do without the goal's category."""
+    links = todo.get("RELATED-TO")
+    links = links if isinstance(links, list) else [links] if links is not None else []
+    if kind in ("milestone", "habit") and any(is_task_uid(str(r)) for r in links):
+        return True
+    title = (_text(todo, "X-GOALSYNC-GOAL-TITLE") or "").strip()
+    return bool(_text(todo, "X-GOALSYNC-GOAL") and title and title != CATEGORY
+                and "X-GOALSYNC-GROUP" not in todo and title not in _categories(todo))
 
 
 def _labels(todo: icalendar.cal.Component) -> tuple[str, ...]:

@@ -391,7 +391,32 @@ def _one_task(key: str, want: TaskSpec | None, have: RemoteTask | None,
                                     "removed from the plan"))
         return actions
     synced = base.values if base is not None and base.remote_id == have.remote_id else None
-    return _drop_adopt_if_pushed(actions + _task_fields(want, have, synced, owner))
+    fields = _task_fields(want, have, synced, owner)
+    if have.outdated:
+        fields = _reshape(want, have, synced, fields)
+    return _drop_adopt_if_pushed(actions + fields)
+
+
+RESHAPE_FIELDS = frozenset({"labels", "goal_title"})
+"""What rewriting an outdated task sends: its categories and goal (the goal's
+category, a RELATED-TO only where its parent exists), values it already has."""
+
+
+def _reshape(want: TaskSpec, have: RemoteTask, synced: Mapping[str, Any] | None,
+             actions: list[Action]) -> list[Action]:
+    """Rewrite a task an older goalsync wrote in a shape since changed (a CalDAV to-do
+    pointing at a goal to-do that never existed, no goal category): once, with its
+    other changes if it has any."""
+    for index, action in enumerate(actions):
+        if isinstance(action, PushTask) and isinstance(action.change, UpdateTask):
+            change = replace(action.change, fields=action.change.fields | RESHAPE_FIELDS)
+            actions[index] = replace(action, change=change,
+                                     base={**action.base, "labels": want.labels})
+            return actions
+    values = {**(synced if synced is not None else task_fields(want)), "labels": want.labels}
+    change = UpdateTask(have.remote_id, want, RESHAPE_FIELDS, have.etag)
+    return [*[a for a in actions if not isinstance(a, Rebase)],
+            PushTask(change, "rewritten in the current shape", values)]
 
 
 def _missing_task(key: str, want: TaskSpec | None, base: BaseTask | None) -> list[Action]:

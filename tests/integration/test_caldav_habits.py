@@ -161,3 +161,36 @@ def test_every_related_to_names_a_todo_in_the_list(
     goal = "Become a certified project manager"
     assert all(goal in [str(c) for c in t["CATEGORIES"].cats] for t in todos
                if str(t["X-GOALSYNC-KEY"]).startswith("pmp"))
+
+
+def test_todos_an_older_goalsync_wrote_are_reshaped_once(
+        habit_world: tuple[World, CalDAVTasks]) -> None:
+    """Before: milestones and habits pointed at a goal to-do that was never made, and
+    no to-do carried the goal's category. One sync rewrites them, then all is quiet."""
+    world, tasks = habit_world
+    ok(world.sync())
+    goal_uid = "goalsync-goals-pmp@goalsync-task"
+    goal = "Become a certified project manager"
+    client = other_client_for(world.radicale)
+    try:
+        collection = client.calendar(url=tasks.target.url)
+        for todo in collection.todos():
+            component = todo.icalendar_component
+            component.pop("X-GOALSYNC-GROUP")
+            component.pop("CATEGORIES")
+            component.add("CATEGORIES", ["goalsync"])
+            if str(component["X-GOALSYNC-KIND"]) in ("milestone", "habit"):
+                component.add("RELATED-TO", goal_uid, parameters={"RELTYPE": "PARENT"})
+            todo.save()
+        summary = ok(world.sync(now=LATER))
+        assert summary["updated"] >= 2 and summary["deleted"] == 0, summary
+        todos = [t.icalendar_component for t in collection.todos()]
+        keys = [str(t["X-GOALSYNC-KEY"]) for t in todos]
+        assert len(keys) == len(set(keys)) == 6  # 3 steps, milestone, habit, review
+        assert not [t for t in todos if str(t.get("RELATED-TO")) == goal_uid]
+        assert all(goal in [str(c) for c in t["CATEGORIES"].cats] for t in todos
+                   if str(t["X-GOALSYNC-KEY"]).startswith("pmp"))
+    finally:
+        client.close()
+    converged = ok(world.sync(now=LATER))
+    assert (converged["created"], converged["updated"], converged["deleted"]) == (0, 0, 0)

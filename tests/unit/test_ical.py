@@ -420,3 +420,19 @@ def test_an_update_drops_a_dangling_goal_link_but_keeps_the_users() -> None:
     step.add("RELATED-TO", "my-own-project@example.org", parameters={"RELTYPE": "PARENT"})
     update_todo(step, task(title="Y"), {"title"})
     assert str(step["RELATED-TO"]) == "my-own-project@example.org"
+
+
+def test_only_todos_in_an_older_shape_read_as_outdated() -> None:
+    for spec in (task(), task(key="pmp/course", kind="milestone"), habit(),
+                 task(labels=("Become a PM",)), task(goal_title="goalsync")):
+        remote = task_from_todo(todo_from_spec(spec), "r1")
+        assert remote is not None and not remote.outdated
+    dangling = todo_from_spec(task(key="pmp/course", kind="milestone"))
+    dangling.add("RELATED-TO", "goalsync-plan-pmp@goalsync-task")
+    no_group = todo_from_spec(task())
+    no_group.pop("X-GOALSYNC-GROUP")
+    no_group.pop("CATEGORIES")
+    no_group.add("CATEGORIES", ["goalsync", "career"])
+    for todo in (dangling, no_group):
+        remote = task_from_todo(todo, "r1")
+        assert remote is not None and remote.outdated
