@@ -71,8 +71,11 @@ SPEC: tuple[Setting, ...] = (
     Setting("caldav", "username", str, "", "CalDAV user name."),
     Setting("caldav", "calendar", str, "Goals",
             "Display name (or URL) of the calendar that receives time blocks."),
-    Setting("caldav", "task_list", str, "Goals",
-            "Display name (or URL) of the task list (VTODO collection)."),
+    Setting("caldav", "task_list", str, None,
+            "Display name (or URL) of the task list (VTODO collection). Unset: "
+            "\"Goal tasks\", or \"Goals\" where goalsync has already synced to a task "
+            "list by that name (the default before the calendar and the task list got "
+            "distinct names)."),
     Setting("caldav", "busy_calendars", list, [],
             "Calendars whose events count as busy time (names or URLs)."),
     Setting("caldav", "allow_insecure_http", bool, False,

@@ -138,7 +138,8 @@ class EmbeddedServer:
         """The collection home of ``user`` (Radicale: ``/<user>/``)."""
         return f"{self.url}{user}/"
 
-    def settings(self, calendar: str = "Goals", task_list: str = "Goals") -> dict[str, object]:
+    def settings(self, calendar: str = "Goals",
+                 task_list: str = "Goal tasks") -> dict[str, object]:
         """A ``[caldav]`` settings mapping for the adapters' ``from_settings`` (any
         password works: the embedded server has no authentication)."""
         return {"url": self.url, "username": DEFAULT_USER, "calendar": calendar,

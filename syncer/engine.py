@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,7 +46,7 @@ from syncer.core.decide import Base, Settings, Snapshot, decide
 from syncer.core.model import Plan, Schedule, Unscheduled
 from syncer.core.moments import require_aware
 from syncer.core.rules import Rules, check_max_delete_share, check_window_days
-from syncer.errors import SafetyStop
+from syncer.errors import GoalsyncError, SafetyStop
 from syncer.execute import COUNTED, Executor, ProgressCallback
 from syncer.pull import Pulled, Puller
 from syncer.state import (
@@ -126,10 +127,24 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
     settings = sync_settings(rules, config)
     state_dir = default_state_dir(config.state_dir)
     guard = contextlib.nullcontext() if dry_run else lock(state_dir)
-    with guard, open_backends(config, plan, state_dir, dry_run=dry_run, now=now) as backends:
+    with guard, open_backends(config, plan, state_dir, dry_run=dry_run, now=now,
+                              saved_binding=saved_binding(state_dir)) as backends:
         return run(plan, rules, backends, state_dir, now=now, settings=settings,
                    dry_run=dry_run, force=force, rebind=rebind, on_progress=on_progress,
                    locked=True)
+
+
+def saved_binding(state_dir: Path) -> str | None:
+    """The binding the state remembers (None without a readable state): an unset task
+    list keeps the name an existing setup is bound to (``registry.task_list_name``)."""
+    path = state_dir / STATE_FILE
+    if not path.exists():
+        return None
+    try:
+        with State.open(path, readonly=True) as state:
+            return state.meta("binding")
+    except (GoalsyncError, sqlite3.DatabaseError, OSError):
+        return None  # the run itself reports the state's trouble
 
 
 def sync_settings(rules: Rules, config: Config) -> SyncSettings:

@@ -18,7 +18,7 @@ events become whole-day intervals starting at midnight in that same zone.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ import icalendar
 import recurring_ical_events
 
 from syncer.backends.base import BlockSpec, RemoteBlock, RemoteTask, TaskKind, TaskSpec
+from syncer.core.desired import next_occurrence
 from syncer.core.identity import (  # noqa: F401  (re-exported for the adapters)
     BLOCK_UID_SUFFIX,
     KINDS,
@@ -398,14 +399,33 @@ def priority_from_ical(value: int | None) -> int:
     return 2 if value == 5 else 3
 
 
-def _related_key(spec: TaskSpec) -> str | None:
+def related_key(spec: TaskSpec) -> str | None:
+    """The key of the to-do a task is a sub-task of: a step's milestone. Milestones and
+    habits have none: goalsync makes no to-do for a goal (a goal is a CATEGORIES group,
+    see :func:`goal_category`), and RELATED-TO must never name a UID that is not there."""
     if spec.parent_key:
         return spec.parent_key
-    if spec.kind in ("step", "review") and spec.milestone_id:
+    if spec.kind == "step" and spec.milestone_id:
         return f"{spec.goal_id}/{spec.milestone_id}"
-    if spec.kind in ("milestone", "habit"):
-        return spec.goal_id
     return None
+
+
+ParentUid = Callable[[TaskSpec, str], "str | None"]
+"""Given a task and its parent's key, the UID the parent's to-do has in the list, or
+None when there is none (then no RELATED-TO is written)."""
+
+
+def _generation_one(spec: TaskSpec, parent: str) -> str | None:
+    return task_uid(spec.plan_id, parent)
+
+
+def goal_category(spec: TaskSpec) -> str | None:
+    """The category that groups a goal's to-dos (its title), unless a label already
+    says it; None for tasks of no goal (the weekly review)."""
+    title = (spec.goal_title or "").strip()
+    if not spec.goal_id or not title or title == CATEGORY or title in spec.labels:
+        return None
+    return title
 
 
 # Which TaskSpec fields each VTODO property is written from.
@@ -416,10 +436,12 @@ TODO_FIELDS = frozenset({
 
 
 def todo_from_spec(
-    spec: TaskSpec, stamp: datetime | None = None, uid: str | None = None
+    spec: TaskSpec, stamp: datetime | None = None, uid: str | None = None,
+    parent_uid: ParentUid = _generation_one,
 ) -> icalendar.Todo:
     """A fresh VTODO for a task: UID (default: from plan id + key), NEEDS-ACTION, every
-    field."""
+    field. ``parent_uid`` says which UID the parent to-do has (adapters pass what the
+    list holds; the default assumes the parent's first UID)."""
     todo = icalendar.Todo()
     todo.add("UID", uid or task_uid(spec.plan_id, spec.key))
     todo.add("DTSTAMP", stamp or _now())
@@ -427,7 +449,7 @@ def todo_from_spec(
     todo.add("X-GOALSYNC-KEY", spec.key)
     todo.add("X-GOALSYNC-KIND", spec.kind)
     todo.add("X-GOALSYNC-PLAN", spec.plan_id)
-    return update_todo(todo, spec, TODO_FIELDS, stamp)
+    return update_todo(todo, spec, TODO_FIELDS, stamp, parent_uid)
 
 
 def update_todo(
@@ -435,6 +457,7 @@ def update_todo(
     spec: TaskSpec,
     fields: Iterable[str],
     stamp: datetime | None = None,
+    parent_uid: ParentUid = _generation_one,
 ) -> icalendar.Todo:
     """Rewrite only the properties that carry ``fields``; everything else the user or
     their app set (STATUS, COMPLETED, alarms, their own categories) is kept."""
@@ -444,20 +467,24 @@ def update_todo(
     if "description" in wanted:
         _set(todo, "DESCRIPTION", description_with_note(spec.description, spec.key))
     if wanted & {"due", "deadline"}:
-        _set_due(todo, spec)
+        _set_due(todo, spec, "due" in wanted)
     if "duration_minutes" in wanted:
         _set(todo, "X-GOALSYNC-ESTIMATE", spec.duration_minutes)
     if "priority" in wanted:
         _set(todo, "PRIORITY", priority_to_ical(spec.priority))
     if wanted & {"labels", "goal_title"}:
-        _set(todo, "CATEGORIES", [CATEGORY, *spec.labels])
+        group = goal_category(spec)
+        _set(todo, "CATEGORIES", [CATEGORY, *([group] if group else []), *spec.labels])
         _set(todo, "X-GOALSYNC-GOAL", spec.goal_id)
         _set(todo, "X-GOALSYNC-GOAL-TITLE", spec.goal_title or None)
+        _set(todo, "X-GOALSYNC-GROUP", group)
     if "recurrence" in wanted:
         _set(todo, "RRULE", icalendar.vRecur.from_ical(spec.recurrence)
              if spec.recurrence else None)
-    if wanted & {"parent_key", "milestone_id"}:
-        _set_related(todo, spec)
+    if spec.recurrence and "RRULE" in todo and not ("DTSTART" in todo and "DUE" in todo):
+        _set_occurrence(todo, spec)  # an RRULE without its anchor cannot be advanced
+    _set_related(todo, spec, parent_uid)  # every write: an older goalsync pointed
+    # milestones and habits at a goal to-do that never existed
     if "milestone_title" in wanted or "milestone_id" in wanted:
         _set(todo, "X-GOALSYNC-MILESTONE", spec.milestone_id)
     _set(todo, "DTSTAMP", stamp or _now())
@@ -471,26 +498,68 @@ def _set(component: icalendar.cal.Component, name: str, value: Any) -> None:
         component.add(name, value)
 
 
-def _set_due(todo: icalendar.Todo, spec: TaskSpec) -> None:
+def _set_due(todo: icalendar.Todo, spec: TaskSpec, due_wanted: bool = True) -> None:
     """DUE is the task's due date, else its deadline (VTODO has no deadline, and a
     to-do app should still show when it must be done); X-GOALSYNC-DUE-FROM says so,
-    so that reading it back gives ``due=None`` again."""
+    so that reading it back gives ``due=None`` again. A recurring task gets DTSTART and
+    DUE of one occurrence instead (:func:`_set_occurrence`), written only when asked
+    for its due date: afterwards the app advances them."""
+    if spec.recurrence:
+        if due_wanted:
+            _set_occurrence(todo, spec)
+        _set(todo, "X-GOALSYNC-DEADLINE", spec.deadline.isoformat() if spec.deadline else None)
+        _set(todo, "X-GOALSYNC-DUE-FROM", None)
+        return
     from_deadline = spec.due is None and spec.deadline is not None
     _set(todo, "DUE", spec.deadline if from_deadline else spec.due)
     _set(todo, "X-GOALSYNC-DEADLINE", spec.deadline.isoformat() if spec.deadline else None)
     _set(todo, "X-GOALSYNC-DUE-FROM", "deadline" if from_deadline else None)
 
 
-def _set_related(todo: icalendar.Todo, spec: TaskSpec) -> None:
-    todo.pop("RELATED-TO", None)
-    parent = _related_key(spec)
-    if parent:
-        todo.add("RELATED-TO", task_uid(spec.plan_id, parent), parameters={"RELTYPE": "PARENT"})
+def _set_occurrence(todo: icalendar.Todo, spec: TaskSpec) -> None:
+    """DTSTART and DUE (one all-day date: the next occurrence) of a recurring to-do.
+    With them, to-do apps (tasks.org/DAVx⁵, Apple Reminders, Thunderbird, todoman)
+    advance the to-do to the next occurrence when one is ticked off; with an RRULE
+    alone they cannot, and complete the whole series. A master an app marked completed
+    is reopened at that occurrence: a habit ends when it leaves the plan."""
+    due = spec.due or next_occurrence(spec.recurrence or "", _now().date())
+    if isinstance(due, datetime):
+        due = due.date()
+    _set(todo, "DTSTART", due)
+    _set(todo, "DUE", due)
+    if (_text(todo, "STATUS") or "").upper() == "COMPLETED" or "COMPLETED" in todo:
+        _set(todo, "STATUS", "NEEDS-ACTION")
+        for name in ("COMPLETED", "PERCENT-COMPLETE"):
+            todo.pop(name, None)
+
+
+def _set_related(todo: icalendar.Todo, spec: TaskSpec, parent_uid: ParentUid) -> None:
+    """RELATED-TO;RELTYPE=PARENT the parent's to-do when it is in the list. Links to
+    goalsync to-dos are goalsync's (an older goalsync pointed milestones and habits at
+    a goal to-do that never existed); a link the user made to their own to-do stays."""
+    raw = todo.pop("RELATED-TO", None)
+    theirs = [r for r in (raw if isinstance(raw, list) else [raw] if raw is not None else [])
+              if not is_task_uid(str(r))]
+    for link in theirs:
+        todo.add("RELATED-TO", link, parameters=dict(getattr(link, "params", {})))
+    parent = related_key(spec)
+    uid = parent_uid(spec, parent) if parent else None
+    if uid and not any(str(getattr(r, "params", {}).get("RELTYPE", "PARENT")).upper()
+                       == "PARENT" for r in theirs):
+        todo.add("RELATED-TO", uid, parameters={"RELTYPE": "PARENT"})
 
 
 def todo_ics(todo: icalendar.Todo) -> bytes:
     """One calendar object resource holding the VTODO (and VTIMEZONEs for its times)."""
     return _calendar_bytes([todo])
+
+
+def object_ics(cal: icalendar.Calendar) -> bytes:
+    """A calendar object read from the server and changed in place, whole: overridden
+    occurrences (RECURRENCE-ID) an app wrote next to the master stay, and the
+    VTIMEZONEs its times need are there."""
+    cal.add_missing_timezones(*_timezone_span(cal))
+    return cast(bytes, cal.to_ical())
 
 
 def find_todo(cal: icalendar.Calendar) -> icalendar.Todo | None:
@@ -508,6 +577,12 @@ def task_from_todo(
 
     Done when STATUS:COMPLETED or a COMPLETED time is present; ``completed_at`` is
     COMPLETED, else LAST-MODIFIED, else DTSTAMP (clients differ in what they set).
+
+    A recurring to-do (an RRULE, or a habit or review) is never done: apps record a
+    ticked occurrence by advancing DTSTART/DUE, by a COMPLETED override with a
+    RECURRENCE-ID (``todo`` is the master, which stays open), or by marking the master
+    COMPLETED. The last leaves no open occurrence, so its ``due`` reads as None and the
+    next sync anchors it at the next occurrence again (``_set_occurrence``).
     """
     uid = _text(todo, "UID") or ""
     if todo.name != "VTODO" or not is_task_uid(uid):
@@ -516,23 +591,51 @@ def task_from_todo(
     key = _text(todo, "X-GOALSYNC-KEY") or marker_key
     if not key:
         return None
+    kind = _kind(_text(todo, "X-GOALSYNC-KIND"))
     completed = (_text(todo, "STATUS") or "").upper() == "COMPLETED" or "COMPLETED" in todo
+    due = _own_due(todo)
+    if "RRULE" in todo or kind in ("habit", "review"):
+        series_done = (_text(todo, "STATUS") or "").upper() == "COMPLETED"
+        due = None if series_done or "DTSTART" not in todo else due
+        completed = False
     return RemoteTask(
         key=key,
         remote_id=remote_id,
-        kind=_kind(_text(todo, "X-GOALSYNC-KIND")),
+        kind=kind,
         title=_text(todo, "SUMMARY") or "",
         description=description,
-        due=_own_due(todo),
+        due=due,
         deadline=_deadline(todo),
         duration_minutes=_int(_text(todo, "X-GOALSYNC-ESTIMATE")),
         priority=priority_from_ical(_int(_text(todo, "PRIORITY"))),
-        labels=tuple(c for c in _categories(todo) if c != CATEGORY),
+        labels=_labels(todo),
         completed=completed,
         completed_at=_completed_at(todo) if completed else None,
         etag=etag,
         plan_id=_text(todo, "X-GOALSYNC-PLAN") or None,
+        outdated=_outdated(todo, kind),
     )
+
+
+def _outdated(todo: icalendar.cal.Component, kind: TaskKind) -> bool:
+    """Written by an older goalsync: a milestone or habit pointing at a goal to-do
+    (never created), or a goal's to-do without the goal's category."""
+    links = todo.get("RELATED-TO")
+    links = links if isinstance(links, list) else [links] if links is not None else []
+    if kind in ("milestone", "habit") and any(is_task_uid(str(r)) for r in links):
+        return True
+    title = (_text(todo, "X-GOALSYNC-GOAL-TITLE") or "").strip()
+    return bool(_text(todo, "X-GOALSYNC-GOAL") and title and title != CATEGORY
+                and "X-GOALSYNC-GROUP" not in todo and title not in _categories(todo))
+
+
+def _labels(todo: icalendar.cal.Component) -> tuple[str, ...]:
+    """CATEGORIES without ``goalsync`` and the goal's group (X-GOALSYNC-GROUP)."""
+    labels = [c for c in _categories(todo) if c != CATEGORY]
+    group = _text(todo, "X-GOALSYNC-GROUP")
+    if group in labels:
+        labels.remove(group)
+    return tuple(labels)
 
 
 def _kind(value: str | None) -> TaskKind:

@@ -55,6 +55,7 @@ from syncer.backends.caldav_common import (
 from syncer.ical import (
     UID_PREFIX,
     find_todo,
+    object_ics,
     parse_ics,
     task_from_todo,
     task_uid,
@@ -63,7 +64,8 @@ from syncer.ical import (
     update_todo,
 )
 
-DEFAULT_TASK_LIST = "Goals"
+DEFAULT_TASK_LIST = "Goal tasks"  # distinct from the calendar's "Goals" in every app
+LEGACY_TASK_LIST = "Goals"  # the default before: a setup bound to it keeps it
 UID_GENERATIONS = 3
 
 
@@ -87,6 +89,8 @@ class CalDAVTasks(DavAdapter, TaskBackend):
         super().__init__(url, username, password, task_list, timeout=timeout,
                          allow_insecure_http=allow_insecure_http, known_urls=known_urls)
         self.task_list_name = task_list
+        self._listed = False  # whether _hrefs holds every task of the list
+        self._parents: dict[tuple[str, str], str | None] = {}  # (plan, key) → UID
 
     # -- reading
 
@@ -99,6 +103,7 @@ class CalDAVTasks(DavAdapter, TaskBackend):
             if task is not None:
                 self._hrefs[task.remote_id] = self.dav.object_url(self.target.url, obj.href)
                 tasks.append(task)
+        self._listed = True
         return sorted(tasks, key=lambda t: t.key)
 
     def _task_of(self, obj: DavObject) -> RemoteTask | None:
@@ -125,21 +130,23 @@ class CalDAVTasks(DavAdapter, TaskBackend):
 
     def get_task(self, remote_id: str) -> RemoteTask:
         """One task by UID (a calendar-multiget). Raises NotFound."""
-        todo, etag = self._read(remote_id)
+        _, todo, etag = self._read(remote_id)
         task = task_from_todo(todo, remote_id, etag)
         if task is None:
             raise NotFound(f"the task {remote_id} on {self.dav.host} is not goalsync's")
         return task
 
-    def _read(self, uid: str) -> tuple[icalendar.Todo, str | None]:
+    def _read(self, uid: str) -> tuple[icalendar.Calendar, icalendar.Todo, str | None]:
+        """The whole calendar object, its master VTODO (a part of it) and its ETag."""
         url = self._url(uid)
         objects = self.dav.fetch(self.target.url, [object_path(url)])
         if not objects:
             raise NotFound(f"no task {uid} on {self.dav.host}")
-        todo = find_todo(parse_ics(objects[0].data))
+        cal = parse_ics(objects[0].data)
+        todo = find_todo(cal)
         if todo is None:
             raise NotFound(f"the object for task {uid} on {self.dav.host} holds no VTODO")
-        return todo, objects[0].etag
+        return cal, todo, objects[0].etag
 
     def changes_since(self, token: str | None) -> tuple[bool, str | None]:
         """``(changed, new_token)`` from the task list's sync-token / ctag: one depth-0
@@ -169,6 +176,9 @@ class CalDAVTasks(DavAdapter, TaskBackend):
                             lambda t: t.remote_id, parse)
         if tasks is None:
             return None
+        for task in tasks:
+            self._hrefs.setdefault(task.remote_id, self._url(task.remote_id))
+        self._listed = True
         return delta.sync_token, sorted(tasks, key=lambda t: t.key)
 
     # -- writing
@@ -193,6 +203,26 @@ class CalDAVTasks(DavAdapter, TaskBackend):
     def _apply_one(self, change: TaskChange) -> ChangeResult:
         return apply_change(change, self._create, self._update, self._delete)
 
+    def _parent_uid(self, spec: TaskSpec, parent: str) -> str | None:
+        """The UID the parent's to-do has in this list (any generation), or None when it
+        is not there: RELATED-TO never names a to-do that does not exist. Known from the
+        listing or this run's creates; without a listing this run (an unchanged list's
+        saved snapshot), one multiget per parent asks the server."""
+        if (spec.plan_id, parent) in self._parents:
+            return self._parents[(spec.plan_id, parent)]
+        candidates = [task_uid(spec.plan_id, parent, g) for g in range(1, UID_GENERATIONS + 1)]
+        found = next((uid for uid in candidates if uid in self._hrefs), None)
+        if found is None and not self._listed:
+            for uid in candidates:
+                try:
+                    self._read(uid)
+                except NotFound:
+                    continue
+                found = uid
+                break
+        self._parents[(spec.plan_id, parent)] = found
+        return found
+
     def _create(self, spec: TaskSpec) -> ChangeResult:
         """PUT with If-None-Match: *. An existing object with this UID (made before a
         crash) is adopted. A UID the server will not take again (Nextcloud answers 400
@@ -202,10 +232,13 @@ class CalDAVTasks(DavAdapter, TaskBackend):
             uid = task_uid(spec.plan_id, spec.key, generation)
             url = self._url(uid)
             try:
-                etag = self.dav.put(url, todo_ics(todo_from_spec(spec, uid=uid)), create=True)
+                body = todo_ics(todo_from_spec(spec, uid=uid, parent_uid=self._parent_uid))
+                etag = self.dav.put(url, body, create=True)
             except PreconditionFailed:
                 try:
-                    return ChangeResult(spec.key, uid, self.get_task(uid).etag)  # adopt
+                    adopted = ChangeResult(spec.key, uid, self.get_task(uid).etag)
+                    self._parents[(spec.plan_id, spec.key)] = uid
+                    return adopted
                 except NotFound:
                     continue  # the UID is taken where goalsync cannot see it
             except WriteRefused as refused:
@@ -213,6 +246,7 @@ class CalDAVTasks(DavAdapter, TaskBackend):
                     raise
                 continue
             self._hrefs[uid] = url
+            self._parents[(spec.plan_id, spec.key)] = uid
             return ChangeResult(spec.key, uid, etag)
         return ChangeResult(spec.key, None, retryable=False,
                             error=f"the server on {self.dav.host} refused every UID goalsync "
@@ -221,14 +255,15 @@ class CalDAVTasks(DavAdapter, TaskBackend):
     def _update(self, change: UpdateTask) -> ChangeResult:
         key, uid = change.spec.key, change.remote_id
         try:
-            todo, etag = self._read(uid)
+            cal, todo, etag = self._read(uid)
         except NotFound:
             return ChangeResult(key, uid, error="not found", retryable=False)
         if change.etag is not None and etag is not None and change.etag != etag:
             return ChangeResult(key, uid, error="changed remotely")
-        update_todo(todo, change.spec, change.fields)
+        update_todo(todo, change.spec, change.fields,  # in place: overrides stay
+                    parent_uid=self._parent_uid)
         try:
-            new_etag = self.dav.put(self._url(uid), todo_ics(todo), etag=etag)
+            new_etag = self.dav.put(self._url(uid), object_ics(cal), etag=etag)
         except PreconditionFailed:
             return ChangeResult(key, uid, error="changed remotely")
         except NotFound:
@@ -244,6 +279,7 @@ class CalDAVTasks(DavAdapter, TaskBackend):
         except PreconditionFailed:
             return ChangeResult(change.key, change.remote_id, error="changed remotely")
         self._forget_deleted(change.remote_id)
+        self._parents = {k: v for k, v in self._parents.items() if v != change.remote_id}
         return ChangeResult(change.key, change.remote_id)
 
     # -- what the user does in their app, for tests and demos
@@ -251,13 +287,13 @@ class CalDAVTasks(DavAdapter, TaskBackend):
     def complete(self, remote_id: str, at: datetime | None = None) -> str:
         """Mark a task done as a to-do app would (STATUS, COMPLETED, PERCENT-COMPLETE);
         returns the new ETag."""
-        todo, etag = self._read(remote_id)
+        cal, todo, etag = self._read(remote_id)
         stamp = (at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
         for name, value in (("STATUS", "COMPLETED"), ("COMPLETED", stamp),
                             ("PERCENT-COMPLETE", 100), ("LAST-MODIFIED", stamp)):
             todo.pop(name, None)
             todo.add(name, value)
-        return self.dav.put(self._url(remote_id), todo_ics(todo), etag=etag)
+        return self.dav.put(self._url(remote_id), object_ics(cal), etag=etag)
 
 
 def _failed(change: TaskChange, message: str) -> ChangeResult:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -100,6 +100,14 @@ def _caldav_task_target(config: Config) -> str:
     return f"{config.get('caldav', 'url')}:{config.get('caldav', 'task_list')}"
 
 
+def _embedded_task_target(config: Config) -> str | None:
+    """The embedded server's binding named no task list while every setup used
+    "Goals"; it names the new default, so that a state bound to the old one is told
+    apart (``task_list_name``) and no existing binding changes."""
+    name = config.get("caldav", "task_list")
+    return str(name) if name == DEFAULT_TASK_LIST else None
+
+
 def _embedded_tasks(opening: Opening) -> TaskBackend:
     if opening.server_url is None:  # known to be empty: an empty in-memory stand-in
         from syncer.backends.memory import MemoryTaskBackend
@@ -113,7 +121,7 @@ def _embedded_tasks(opening: Opening) -> TaskBackend:
 TASK_BACKENDS: dict[str, Entry[TaskBackend]] = {
     "todoist": Entry(_todoist, _todoist_target),
     "caldav": Entry(_caldav_tasks, _caldav_task_target),
-    "embedded": Entry(_embedded_tasks),
+    "embedded": Entry(_embedded_tasks, _embedded_task_target),
 }
 
 
@@ -171,7 +179,8 @@ def _caldav_settings(config: Config, server_url: str | None) -> tuple[dict[str, 
 
 @contextlib.contextmanager
 def open_backends(config: Config, plan: Plan, state_dir: Path, *,
-                  dry_run: bool = False, now: datetime | None = None) -> Iterator[Backends]:
+                  dry_run: bool = False, now: datetime | None = None,
+                  saved_binding: str | None = None) -> Iterator[Backends]:
     """Build the configured adapters (starting the embedded server when one of them is
     "embedded"); on exit, also when the run failed, close both adapters, then stop the
     server. Raises CredentialError, ConfigError.
@@ -179,8 +188,11 @@ def open_backends(config: Config, plan: Plan, state_dir: Path, *,
     A dry run whose embedded server has no data yet does not start it (that would
     create its storage): the embedded side is known to be empty, so an empty in-memory
     backend stands in for it. ``now`` is the moment the run plans for (adapters that read
-    history by time, like Todoist's completed tasks, read up to it).
+    history by time, like Todoist's completed tasks, read up to it). ``saved_binding``
+    is the binding the state remembers: it settles an unset task list name
+    (``task_list_name``).
     """
+    config = resolved(config, saved_binding)
     with contextlib.ExitStack() as stack:
         server_url: str | None = None
         storage = state_dir / "radicale"
@@ -200,8 +212,44 @@ def open_backends(config: Config, plan: Plan, state_dir: Path, *,
         yield Backends(tasks, calendar, binding(config))
 
 
-def binding(config: Config) -> str:
-    """Where goalsync's objects live; links are only valid for this target."""
+DEFAULT_TASK_LIST = "Goal tasks"  # = caldav_tasks.DEFAULT_TASK_LIST (not imported: lazy)
+LEGACY_TASK_LIST = "Goals"
+
+
+def task_list_name(config: Config, saved_binding: str | None = None) -> str:
+    """The task list a run uses: ``[caldav] task_list`` when set; else "Goals", the old
+    default, when the state is bound to it (``saved_binding``, the binding the state
+    remembers, is what that default gave), so an existing setup keeps its list and its
+    binding; else "Goal tasks"."""
+    explicit = config.get("caldav", "task_list")
+    if explicit:
+        return str(explicit)
+    legacy = _tasks_part(binding(with_task_list(config, LEGACY_TASK_LIST)))
+    if saved_binding is not None and _tasks_part(saved_binding) == legacy:
+        return LEGACY_TASK_LIST
+    return DEFAULT_TASK_LIST
+
+
+def with_task_list(config: Config, name: str) -> Config:
+    values = {section: dict(settings) for section, settings in config.values.items()}
+    values.setdefault("caldav", {})["task_list"] = name
+    return replace(config, values=values)
+
+
+def resolved(config: Config, saved_binding: str | None = None) -> Config:
+    """The config with ``[caldav] task_list`` filled in (``task_list_name``)."""
+    return with_task_list(config, task_list_name(config, saved_binding))
+
+
+def _tasks_part(binding_text: str) -> str:
+    return binding_text.rpartition(" calendar=")[0] or binding_text
+
+
+def binding(config: Config, saved_binding: str | None = None) -> str:
+    """Where goalsync's objects live; links are only valid for this target.
+    ``saved_binding`` (the state's) settles an unset task list (``task_list_name``)."""
+    if not config.get("caldav", "task_list"):
+        config = resolved(config, saved_binding)
     tasks = _described(config.tasks_backend, TASK_BACKENDS, config)
     calendar = _described(config.calendar_backend, CALENDAR_BACKENDS, config)
     return f"tasks={tasks} calendar={calendar}"

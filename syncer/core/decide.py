@@ -69,7 +69,9 @@ def decide(plan: Plan, rules: Rules, snapshot: Snapshot, base: Base,
     from syncer.core.review import review_blocks
     from syncer.core.schedule import schedule as make_schedule
 
-    done = done_keys(plan, snapshot.tasks, base)
+    remote_tasks = occurrences_only(plan, snapshot.tasks)
+    done = done_keys(plan, remote_tasks, replace(base, completions={
+        k: v for k, v in base.completions.items() if k not in recurring_keys(plan)}))
     known = plan_keys(plan)
     existing = [b for b in rc.existing_blocks(snapshot.blocks or (), base.blocks)
                 if b.step in known]
@@ -97,11 +99,30 @@ def decide(plan: Plan, rules: Rules, snapshot: Snapshot, base: Base,
             for b in schedule.blocks))
     tasks = desired_tasks(plan, schedule, now, rules.review, base.review_notes)
     actions = rc.reconcile(
-        tasks, snapshot.tasks, base.tasks, specs, snapshot.blocks, base.blocks,
+        tasks, remote_tasks, base.tasks, specs, snapshot.blocks, base.blocks,
         rules.sync, now=now, known_keys=known, done_keys=done,
         completed=base.completions)
     return Decision(schedule, tuple(actions), (now, window_end), allocations,
                     guard(plan, actions, snapshot, base, settings.max_delete_share))
+
+
+def recurring_keys(plan: Plan) -> frozenset[str]:
+    """Keys of the plan's recurring tasks: its habits and the weekly review."""
+    return frozenset(h.key for h in plan.habits()) | {REVIEW_KEY}
+
+
+def occurrences_only(plan: Plan, remote: Sequence[RemoteTask] | None,
+                     ) -> list[RemoteTask] | None:
+    """The remote tasks with every recurring one open: ticking a habit (or the review)
+    in an app completes one occurrence, never the habit. Apps record that differently
+    (advance DUE and stay open; a COMPLETED override; the master marked COMPLETED),
+    and a recorded completion would release every future block of the habit. A
+    completion recorded before (by an older goalsync) is reopened by reconcile."""
+    if remote is None:
+        return None
+    recurring = recurring_keys(plan)
+    return [replace(t, completed=False, completed_at=None)
+            if t.key in recurring and t.completed else t for t in remote]
 
 
 def done_keys(plan: Plan, remote: Sequence[RemoteTask] | None, base: Base) -> set[str]:

@@ -13,8 +13,9 @@ a step matters where they do it. Same input, same output: no clock, no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from syncer.core.durations import format_duration
 from syncer.core.identity import REVIEW_KEY
@@ -46,22 +47,41 @@ def desired_tasks(plan: Plan, schedule: Schedule, now: datetime,
     """Every task the plan wants, in plan order.
 
     Steps marked done in the plan file get no task (an existing one is left alone).
-    A step's ``due`` is the start of its first block at or after ``now``; without one,
+    A step's ``due`` is when its scheduled work ends (the end of its last block), but
+    never after its own due date or its milestone's (then that date); without blocks,
     its own due date, else its milestone's, else its goal's deadline. Its ``deadline``
-    is its milestone's due date (or its own due date). ``review`` is the ``[weekly]``
-    table of rules/review.toml (day, time, questions).
+    is its milestone's due date (or its own due date). Habits and the review recur:
+    their ``due`` is the date of their next occurrence (today included) in the plan's
+    zone, the anchor a to-do app advances from. ``review`` is the ``[weekly]`` table of
+    rules/review.toml (day, time, questions).
     """
-    first_block = _first_future_blocks(schedule.blocks, now)
+    work_ends = _last_block_ends(schedule.blocks)
+    today = now.astimezone(ZoneInfo(plan.timezone)).date()
     tasks: list[TaskSpec] = []
     for goal in plan.goals:
         for milestone in goal.milestones:
             tasks.append(_milestone_task(plan, goal, milestone))
-            tasks.extend(_step_task(plan, goal, milestone, step, first_block.get(step.key))
+            tasks.extend(_step_task(plan, goal, milestone, step, work_ends.get(step.key),
+                                    plan.timezone)
                          for step in milestone.steps if not step.done)
-        tasks.extend(_habit_task(plan, goal, habit) for habit in goal.habits)
+        tasks.extend(_habit_task(plan, goal, habit, today) for habit in goal.habits)
     if plan.goals:
-        tasks.append(_review_task(plan, review, review_notes))
+        tasks.append(_review_task(plan, review, review_notes, today))
     return tasks
+
+
+def next_occurrence(rrule: str, today: date) -> date:
+    """The first day on or after ``today`` that a weekly ``BYDAY`` rule falls on
+    (``today`` for any other rule): DTSTART/DUE of a recurring to-do."""
+    parts = dict(p.split("=", 1) for p in rrule.upper().split(";") if "=" in p)
+    days = {d[-2:] for d in parts.get("BYDAY", "").split(",") if d[-2:] in _DAYS}
+    if parts.get("FREQ") != "WEEKLY" or not days:
+        return today
+    for ahead in range(7):
+        day = today + timedelta(days=ahead)
+        if _DAYS[day.weekday()] in days:
+            return day
+    return today  # unreachable: a non-empty BYDAY matches within a week
 
 
 def plan_keys(plan: Plan) -> frozenset[str]:
@@ -77,12 +97,13 @@ def plan_keys(plan: Plan) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _first_future_blocks(blocks: Iterable[Block], now: datetime) -> dict[str, datetime]:
-    first: dict[str, datetime] = {}
+def _last_block_ends(blocks: Iterable[Block]) -> dict[str, datetime]:
+    """When each step's scheduled work ends: the end of its last block."""
+    last: dict[str, datetime] = {}
     for block in blocks:
-        if block.start >= now and (block.step not in first or block.start < first[block.step]):
-            first[block.step] = block.start
-    return first
+        if block.step not in last or block.end > last[block.step]:
+            last[block.step] = block.end
+    return last
 
 
 def _milestone_task(plan: Plan, goal: Goal, milestone: Milestone) -> TaskSpec:
@@ -102,9 +123,14 @@ def _milestone_task(plan: Plan, goal: Goal, milestone: Milestone) -> TaskSpec:
 
 
 def _step_task(plan: Plan, goal: Goal, milestone: Milestone, step: Step,
-               first_block: datetime | None) -> TaskSpec:
+               work_end: datetime | None, zone: str) -> TaskSpec:
     deadline = step.due or milestone.due
-    due: date | datetime | None = first_block or step.due or milestone.due or goal.deadline
+    latest = min((d for d in (step.due, milestone.due) if d is not None), default=None)
+    due: date | datetime | None = step.due or milestone.due or goal.deadline
+    if work_end is not None:
+        # a block ending at midnight is work of the day before
+        last_day = (work_end.astimezone(ZoneInfo(zone)) - timedelta(microseconds=1)).date()
+        due = latest if latest is not None and last_day > latest else work_end
     return TaskSpec(
         key=step.key, kind="step", title=step.title, goal_id=goal.id,
         goal_title=goal.title, description=step_description(goal, milestone, step),
@@ -115,8 +141,9 @@ def _step_task(plan: Plan, goal: Goal, milestone: Milestone, step: Step,
     )
 
 
-def _habit_task(plan: Plan, goal: Goal, habit: Habit) -> TaskSpec:
+def _habit_task(plan: Plan, goal: Goal, habit: Habit, today: date) -> TaskSpec:
     days = _HABIT_DAYS[max(1, min(7, habit.per_week))]
+    recurrence = "FREQ=WEEKLY;BYDAY=" + ",".join(days)
     return TaskSpec(
         key=habit.key, kind="habit", title=habit.title, goal_id=goal.id,
         goal_title=goal.title,
@@ -125,13 +152,15 @@ def _habit_task(plan: Plan, goal: Goal, habit: Habit) -> TaskSpec:
                                f"{format_duration(habit.duration_minutes)} each", "",
                                *smart_context(goal)]).strip(),
         duration_minutes=habit.duration_minutes or None, priority=goal.priority,
-        labels=goal.labels, recurrence="FREQ=WEEKLY;BYDAY=" + ",".join(days),
-        plan_id=plan.id,
+        labels=goal.labels, recurrence=recurrence,
+        due=next_occurrence(recurrence, today), plan_id=plan.id,
     )
 
 
-def _review_task(plan: Plan, review: ReviewRules | None, notes: str | None) -> TaskSpec:
+def _review_task(plan: Plan, review: ReviewRules | None, notes: str | None,
+                 today: date) -> TaskSpec:
     day = _DAYS[review.weekday] if review is not None else "SU"
+    recurrence = f"FREQ=WEEKLY;BYDAY={day}"
     questions = (review.weekly_questions if review is not None
                  else DEFAULT_REVIEW_QUESTIONS) + plan.reflection
     lines = ["Run `goalsync review` and answer:", *(f"- {q}" for q in questions)]
@@ -143,7 +172,8 @@ def _review_task(plan: Plan, review: ReviewRules | None, notes: str | None) -> T
         key=REVIEW_KEY, kind="review", title="Weekly review", goal_id="", goal_title="",
         description="\n".join(lines),
         duration_minutes=review.duration_minutes if review is not None else None,
-        priority=2, recurrence=f"FREQ=WEEKLY;BYDAY={day}", plan_id=plan.id,
+        priority=2, recurrence=recurrence, due=next_occurrence(recurrence, today),
+        plan_id=plan.id,
     )
 
 

@@ -391,7 +391,32 @@ def _one_task(key: str, want: TaskSpec | None, have: RemoteTask | None,
                                     "removed from the plan"))
         return actions
     synced = base.values if base is not None and base.remote_id == have.remote_id else None
-    return _drop_adopt_if_pushed(actions + _task_fields(want, have, synced, owner))
+    fields = _task_fields(want, have, synced, owner)
+    if have.outdated:
+        fields = _reshape(want, have, synced, fields)
+    return _drop_adopt_if_pushed(actions + fields)
+
+
+RESHAPE_FIELDS = frozenset({"labels", "goal_title"})
+"""What rewriting an outdated task sends: its categories and goal (the goal's
+category, a RELATED-TO only where its parent exists), values it already has."""
+
+
+def _reshape(want: TaskSpec, have: RemoteTask, synced: Mapping[str, Any] | None,
+             actions: list[Action]) -> list[Action]:
+    """Rewrite a task an older goalsync wrote in a shape since changed (a CalDAV to-do
+    pointing at a goal to-do that never existed, no goal category): once, with its
+    other changes if it has any."""
+    for index, action in enumerate(actions):
+        if isinstance(action, PushTask) and isinstance(action.change, UpdateTask):
+            change = replace(action.change, fields=action.change.fields | RESHAPE_FIELDS)
+            actions[index] = replace(action, change=change,
+                                     base={**action.base, "labels": want.labels})
+            return actions
+    values = {**(synced if synced is not None else task_fields(want)), "labels": want.labels}
+    change = UpdateTask(have.remote_id, want, RESHAPE_FIELDS, have.etag)
+    return [*[a for a in actions if not isinstance(a, Rebase)],
+            PushTask(change, "rewritten in the current shape", values)]
 
 
 def _missing_task(key: str, want: TaskSpec | None, base: BaseTask | None) -> list[Action]:
@@ -414,12 +439,13 @@ def _task_fields(want: TaskSpec, have: RemoteTask, synced: Mapping[str, Any] | N
     kept: dict[str, Any] = {}
     reports: list[Action] = []
     seen = dict((synced or {}).get(SEEN) or {})
-    for name in _owned_task_fields(want):
+    owned = _owned_task_fields(want, have)
+    for name in owned:
         mine, theirs = getattr(want, name), getattr(have, name)
         if same(name, mine, theirs):
             continue
         before = (synced or {}).get(name)
-        if synced is None or same(name, theirs, before):
+        if synced is None or same(name, theirs, before) or (name == "due" and want.recurrence):
             push.add(name)
             continue
         plan_changed = not same(name, mine, before)
@@ -435,8 +461,10 @@ def _task_fields(want: TaskSpec, have: RemoteTask, synced: Mapping[str, Any] | N
         else:
             reports.append(UserEdit("task", want.key, (name,)))
     reports = _merge_user_edits(reports)
-    new_base: dict[str, Any] = {
-        name: (synced or {}).get(name) if name in kept else getattr(want, name)
+    new_base: dict[str, Any] = {  # a field goalsync does not own keeps its base value
+        name: (synced or {}).get(name)
+        if name in kept or (synced is not None and name not in owned and name not in push)
+        else getattr(want, name)
         for name in TASK_FIELDS}
     if kept:
         new_base[SEEN] = kept
@@ -451,10 +479,13 @@ def _task_fields(want: TaskSpec, have: RemoteTask, synced: Mapping[str, Any] | N
 SEEN = "_user_values_seen"  # base entry: the user's kept values, already reported
 
 
-def _owned_task_fields(want: TaskSpec) -> tuple[str, ...]:
+def _owned_task_fields(want: TaskSpec, have: RemoteTask) -> tuple[str, ...]:
     """A recurring task's due date moves on as the user completes occurrences: the
-    recurrence owns it, not goalsync."""
-    return tuple(f for f in TASK_FIELDS if not (want.recurrence and f == "due"))
+    recurrence owns it, not goalsync; only a recurring task with no due date at all
+    (written by an older goalsync, or a series an app marked done) gets the next
+    occurrence, so that apps can advance it again."""
+    return tuple(f for f in TASK_FIELDS
+                 if not (want.recurrence and f == "due" and have.due is not None))
 
 
 def _merge_user_edits(reports: list[Action]) -> list[Action]:

@@ -63,6 +63,7 @@ class RemoteTask:
     completed_at: datetime | None = None
     etag: str | None = None  # CalDAV ETag; Todoist leaves it None
     plan_id: str | None = None  # the plan the object names (marker, X-GOALSYNC-PLAN)
+    outdated: bool = False  # written in an older goalsync's shape: rewrite it once
 
     @property
     def ident(self) -> str:

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from syncer.core.desired import (
     REVIEW_KEY,
     blocks_needing_uids,
     desired_blocks,
     desired_tasks,
+    next_occurrence,
     plan_keys,
 )
 from syncer.core.model import Block, Habit, Schedule
@@ -37,12 +38,38 @@ def test_step_description_carries_the_smart_context():
     assert "Estimate: 2h" in text
 
 
-def test_step_due_is_its_first_future_block_else_the_milestone_date():
-    block = Block("pmp/course/research", NOW + hours(26), NOW + hours(28))
-    past = Block("pmp/course/research", NOW - hours(20), NOW - hours(19))
-    tasks = _tasks(make_plan(), Schedule(blocks=(past, block)))
-    assert tasks["pmp/course/research"].due == NOW + hours(26)
+def test_step_due_is_the_end_of_its_last_block_else_the_milestone_date():
+    sessions = (Block("pmp/course/research", NOW - hours(20), NOW - hours(19)),
+                Block("pmp/course/research", NOW + hours(50), NOW + hours(52)),
+                Block("pmp/course/research", NOW + hours(26), NOW + hours(28)))
+    tasks = _tasks(make_plan(), Schedule(blocks=sessions))
+    assert tasks["pmp/course/research"].due == NOW + hours(52)  # not overdue mid-way
     assert tasks["pmp/course/enroll"].due == date(2027, 3, 31)
+
+
+def test_step_due_is_never_after_the_milestone_due_date():
+    late = datetime(2027, 4, 2, 10, tzinfo=UTC)  # the milestone is due 2027-03-31
+    on_the_day = datetime(2027, 3, 31, 21, tzinfo=UTC)
+    plan = make_plan()
+    tasks = _tasks(plan, Schedule(blocks=(
+        Block("pmp/course/research", late - hours(2), late),
+        Block("pmp/course/enroll", on_the_day - hours(1), on_the_day))))
+    assert tasks["pmp/course/research"].due == date(2027, 3, 31)
+    assert tasks["pmp/course/enroll"].due == on_the_day
+
+
+def test_recurring_tasks_are_due_on_their_next_occurrence():
+    habit = Habit(key="pmp/habit:study", id="study", title="Study session", goal_id="pmp",
+                  per_week=3, duration_minutes=60)
+    tasks = _tasks(make_plan(habits=(habit,)))
+    today = NOW.date()
+    for key in ("pmp/habit:study", REVIEW_KEY):
+        due = tasks[key].due
+        assert isinstance(due, date) and not isinstance(due, datetime)
+        assert today <= due < today + timedelta(days=7)
+        rule = tasks[key].recurrence or ""
+        assert (["MO", "TU", "WE", "TH", "FR", "SA", "SU"][due.weekday()]) in rule
+        assert next_occurrence(rule, due) == due
 
 
 def test_done_steps_get_no_task_but_stay_known():

@@ -48,9 +48,9 @@ def test_first_sync_creates_tasks_and_blocks_in_the_window(world):
     assert report.created == 5 + len(b.calendar.blocks) and report.ok
     assert all(s.start < NOW + hours(24 * 14) for s, _ in b.calendar.blocks.values())
     research = task_by_key(world, "pmp/course/research")
-    first = min(s.start for s, _ in b.calendar.blocks.values()
-                if s.key == "pmp/course/research")
-    assert research.due == first
+    last = max(s.end for s, _ in b.calendar.blocks.values()
+               if s.key == "pmp/course/research")
+    assert research.due == last  # due when its scheduled work ends
 
 
 def test_second_sync_with_nothing_changed_makes_no_write_and_few_requests(world):
@@ -269,3 +269,34 @@ def test_without_a_calendar_the_baseline_keeps_what_was_planned_before_now(tmp_p
     past = [b for b in first if b.end <= week_later]
     assert past, "the plan should have booked work in its first week"
     assert all(b in baseline for b in past)
+
+
+def test_a_completed_habit_task_is_one_occurrence_on_any_backend(world):
+    """A backend that reports a recurring task as completed (a Todoist history entry,
+    a client marking the whole VTODO done) does not end the habit or drop its blocks."""
+    from syncer.core.model import Habit
+
+    habit = Habit(key="pmp/habit:study", id="study", title="Study session", goal_id="pmp",
+                  per_week=3, duration_minutes=60)
+    plan = make_plan(habits=(habit,))
+    sync(world, plan)
+    _, b = world
+    before = {u for u, (s, _) in b.calendar.blocks.items() if s.key == habit.key}
+    assert before
+    b.tasks.complete(task_by_key(world, habit.key).remote_id, NOW + hours(1))
+    report = sync(world, plan, now=NOW + hours(2))
+    assert report.completed == 0 and report.deleted == 0
+    after = {u for u, (s, _) in b.calendar.blocks.items() if s.key == habit.key}
+    assert before <= after
+
+
+def test_a_habit_is_quiet_when_its_next_occurrence_moves_on(world):
+    from syncer.core.model import Habit
+
+    habit = Habit(key="pmp/habit:study", id="study", title="Study session", goal_id="pmp",
+                  per_week=3, duration_minutes=60)
+    plan = make_plan(habits=(habit,))
+    sync(world, plan)
+    report = sync(world, plan, now=NOW + hours(30))  # Tuesday: next occurrence Wednesday
+    assert not [a for a in report.actions  # the due date is the app's: no base churn
+                if isinstance(a, (rc.Rebase, rc.PushTask)) and a.key == habit.key]

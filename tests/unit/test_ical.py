@@ -18,6 +18,7 @@ from syncer.ical import (
     calendar_ics,
     event_ics,
     find_todo,
+    object_ics,
     parse_ics,
     priority_from_ical,
     priority_to_ical,
@@ -232,6 +233,63 @@ def test_habit_carries_its_rrule() -> None:
     assert "RRULE:FREQ=WEEKLY;BYDAY=MO,WE" in data.decode()
 
 
+def habit(**over: object) -> TaskSpec:
+    values: dict[str, object] = dict(
+        key="pmp/habit:study", kind="habit", recurrence="FREQ=WEEKLY;BYDAY=MO,WE",
+        due=date(2027, 3, 8), deadline=None, milestone_id=None)
+    return task(**{**values, **over})
+
+
+def test_a_habit_is_anchored_at_its_next_occurrence() -> None:
+    text = todo_ics(todo_from_spec(habit())).decode()
+    assert "DTSTART;VALUE=DATE:20270308" in text and "DUE;VALUE=DATE:20270308" in text
+    without_due = todo_ics(todo_from_spec(habit(due=None))).decode()
+    assert "DTSTART;VALUE=DATE:" in without_due and "DUE;VALUE=DATE:" in without_due
+    assert not [line for line in text.splitlines() if line.endswith(":")]  # no empty values
+
+
+def test_a_ticked_habit_is_never_done() -> None:
+    advanced = todo_from_spec(habit())
+    advanced.add("COMPLETED", datetime(2027, 3, 8, 12, tzinfo=UTC))  # stale, still open
+    remote = task_from_todo(advanced, "r1")
+    assert remote is not None and not remote.completed and remote.due == date(2027, 3, 8)
+    series_done = todo_from_spec(habit())
+    series_done["STATUS"] = "COMPLETED"
+    remote = task_from_todo(series_done, "r1")
+    assert remote is not None and not remote.completed and remote.due is None
+    old = todo_from_spec(habit())  # as goalsync wrote habits before: no DTSTART/DUE
+    old.pop("DTSTART")
+    old.pop("DUE")
+    remote = task_from_todo(old, "r1")
+    assert remote is not None and remote.due is None  # so the next sync anchors it
+
+
+def test_writing_the_due_date_reopens_a_habit_marked_done() -> None:
+    todo = todo_from_spec(habit())
+    for name, value in (("STATUS", "COMPLETED"), ("PERCENT-COMPLETE", 100),
+                        ("COMPLETED", datetime(2027, 3, 8, 12, tzinfo=UTC))):
+        todo.pop(name, None)
+        todo.add(name, value)
+    update_todo(todo, habit(due=date(2027, 3, 10)), {"due"})
+    assert str(todo["STATUS"]) == "NEEDS-ACTION" and "COMPLETED" not in todo
+    assert todo.decoded("DTSTART") == todo.decoded("DUE") == date(2027, 3, 10)
+    update_todo(todo, habit(due=date(2027, 3, 15)), {"title", "deadline"})
+    assert todo.decoded("DUE") == date(2027, 3, 10)  # the app advances it, not goalsync
+
+
+def test_an_update_keeps_the_overrides_an_app_wrote() -> None:
+    cal = parse_ics(todo_ics(todo_from_spec(habit())))
+    override = icalendar.Todo()
+    override.add("UID", str(find_todo(cal)["UID"]))  # type: ignore[index]
+    override.add("RECURRENCE-ID", date(2027, 3, 8))
+    override.add("STATUS", "COMPLETED")
+    cal.add_component(override)
+    update_todo(find_todo(cal), habit(title="Study"), {"title"})  # type: ignore[arg-type]
+    again = parse_ics(object_ics(cal))
+    assert len(again.walk("VTODO")) == 2
+    assert str(find_todo(again)["SUMMARY"]) == "Study"  # type: ignore[index]
+
+
 def test_completion_is_read_from_status_or_completed() -> None:
     todo = todo_from_spec(task())
     todo["STATUS"] = "COMPLETED"
@@ -337,3 +395,44 @@ def test_recurring_busy_time_keeps_its_wall_time_across_daylight_saving() -> Non
                          datetime(2027, 4, 6, tzinfo=UTC))
     meetings = [i.start for i in busy.intervals if i.start.astimezone(BERLIN).hour == 10]
     assert [m.astimezone(UTC).hour for m in meetings] == [9, 8, 8]  # CET, then CEST
+
+
+def test_only_a_step_points_at_a_parent_and_goals_are_a_category() -> None:
+    milestone = todo_ics(todo_from_spec(task(key="pmp/course", kind="milestone"))).decode()
+    assert "RELATED-TO" not in milestone  # no goal to-do exists to point at
+    assert "CATEGORIES:goalsync,Become a PM,career" in milestone
+    assert "RELATED-TO" not in todo_ics(todo_from_spec(habit())).decode()
+    step = todo_from_spec(task(), parent_uid=lambda spec, key: None)  # parent not there
+    assert "RELATED-TO" not in step
+    remote = task_from_todo(step, "r1")
+    assert remote is not None and remote.labels == ("career",)
+    same = task_from_todo(todo_from_spec(task(labels=("Become a PM",))), "r1")
+    assert same is not None and same.labels == ("Become a PM",)
+
+
+def test_an_update_drops_a_dangling_goal_link_but_keeps_the_users() -> None:
+    old = todo_from_spec(task(key="pmp/course", kind="milestone"))
+    old.add("RELATED-TO", "goalsync-plan-pmp@goalsync-task", parameters={"RELTYPE": "PARENT"})
+    update_todo(old, task(key="pmp/course", kind="milestone", title="X"), {"title"})
+    assert "RELATED-TO" not in old
+    step = todo_from_spec(task())
+    step.pop("RELATED-TO")
+    step.add("RELATED-TO", "my-own-project@example.org", parameters={"RELTYPE": "PARENT"})
+    update_todo(step, task(title="Y"), {"title"})
+    assert str(step["RELATED-TO"]) == "my-own-project@example.org"
+
+
+def test_only_todos_in_an_older_shape_read_as_outdated() -> None:
+    for spec in (task(), task(key="pmp/course", kind="milestone"), habit(),
+                 task(labels=("Become a PM",)), task(goal_title="goalsync")):
+        remote = task_from_todo(todo_from_spec(spec), "r1")
+        assert remote is not None and not remote.outdated
+    dangling = todo_from_spec(task(key="pmp/course", kind="milestone"))
+    dangling.add("RELATED-TO", "goalsync-plan-pmp@goalsync-task")
+    no_group = todo_from_spec(task())
+    no_group.pop("X-GOALSYNC-GROUP")
+    no_group.pop("CATEGORIES")
+    no_group.add("CATEGORIES", ["goalsync", "career"])
+    for todo in (dangling, no_group):
+        remote = task_from_todo(todo, "r1")
+        assert remote is not None and remote.outdated

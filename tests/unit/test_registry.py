@@ -34,7 +34,8 @@ def test_the_config_accepts_exactly_the_registered_names() -> None:
 
 
 @pytest.mark.parametrize("settings, expected", [
-    ({}, "tasks=embedded calendar=embedded"),
+    ({}, "tasks=embedded:Goal tasks calendar=embedded"),
+    ({"caldav": {"task_list": "Goals"}}, "tasks=embedded calendar=embedded"),
     ({"tasks": {"backend": "todoist"}, "calendar": {"backend": "none"}},
      "tasks=todoist:https://api.todoist.com:projects:Goals calendar=none"),
     ({"tasks": {"backend": "todoist"}, "todoist": {"layout": "sections",
@@ -49,6 +50,37 @@ def test_the_config_accepts_exactly_the_registered_names() -> None:
 def test_the_binding_names_each_target(settings: dict[str, dict[str, str]],
                                        expected: str) -> None:
     assert registry.binding(from_mapping(settings)) == expected
+
+
+CALDAV = {"tasks": {"backend": "caldav"}, "calendar": {"backend": "caldav"},
+          "caldav": {"url": "https://dav.example.org/"}}
+
+
+@pytest.mark.parametrize("settings, saved, name", [
+    # a new setup: the calendar is "Goals", the task list "Goal tasks"
+    ({}, None, "Goal tasks"),
+    (CALDAV, None, "Goal tasks"),
+    # bound to the old default "Goals" (the binding older versions saved): kept
+    ({}, "tasks=embedded calendar=embedded", "Goals"),
+    ({}, "tasks=embedded calendar=none", "Goals"),
+    (CALDAV, "tasks=caldav:https://dav.example.org/:Goals "
+             "calendar=caldav:https://dav.example.org/:Goals", "Goals"),
+    # bound to the new default, or to something else: the new default
+    ({}, "tasks=embedded:Goal tasks calendar=embedded", "Goal tasks"),
+    (CALDAV, "tasks=caldav:https://dav.example.org/:Goal tasks calendar=none", "Goal tasks"),
+    (CALDAV, "tasks=todoist:https://api.todoist.com:projects:Goals calendar=none",
+     "Goal tasks"),
+    # set in the config: always that
+    ({"caldav": {"task_list": "Goals"}}, None, "Goals"),
+    ({"caldav": {"task_list": "Mine"}}, "tasks=embedded calendar=embedded", "Mine"),
+])
+def test_an_unset_task_list_keeps_the_list_a_setup_is_bound_to(
+        settings: dict[str, dict[str, str]], saved: str | None, name: str) -> None:
+    config = from_mapping(settings)
+    assert registry.task_list_name(config, saved) == name
+    if saved is not None and name == "Goals":  # the rebind guard sees no change
+        tasks_part = saved.rpartition(" calendar=")[0]
+        assert registry.binding(config, saved).rpartition(" calendar=")[0] == tasks_part
 
 
 def test_an_unregistered_name_is_a_config_error(tmp_path: Path) -> None:
