@@ -295,6 +295,7 @@ class _Run:
             owned_keys=frozenset(lk.key for lk in links if not lk.gone),
             completions=self.state.completions(), planned=tuple(self.state.planned_blocks()),
             next_index=self.state.block_indexes(),
+            retry_uids=self.state.failed_block_creates(),
             review_notes=self.state.meta(REVIEW_NOTES_META))
 
     # -- guard

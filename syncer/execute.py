@@ -37,7 +37,7 @@ from syncer.backends.base import (
 from syncer.core import reconcile as rc
 from syncer.core.desired import block_fields
 from syncer.core.identity import block_uid
-from syncer.state import Link, State
+from syncer.state import UID_TAKEN, Link, State
 
 ProgressCallback = Callable[[int, int], None]
 CRASH_ENV = "GOALSYNC_TEST_CRASH_AFTER"
@@ -285,7 +285,7 @@ class Executor:
             try:
                 etag = self._block_call(action)
             except PreconditionFailed as error:
-                self.state.journal_fail(entry, str(error))
+                self.state.journal_fail(entry, f"{UID_TAKEN}{error}")
                 index = self.state.allocate_block_index(action.spec.key)
                 new_uid = block_uid(action.spec.key, index, self.plan_id)
                 action = replace(action, spec=replace(action.spec, uid=new_uid))

@@ -217,6 +217,7 @@ class Record:
 
 
 REVIEW_NOTES_META = "review_notes"  # the last review's prompts, for the review task
+UID_TAKEN = "uid taken: "  # a journal error: the server holds this UID, never retry it
 
 
 # -------------------------------------------------------------------------- paths
@@ -425,6 +426,26 @@ class State:
         )
         return [JournalEntry(r[0], r[1], r[2], r[3], r[4], loads(r[5]), r[6], r[7])
                 for r in rows]
+
+    def failed_block_creates(self) -> dict[str, list[str]]:
+        """UIDs of block creates that failed and may be tried again, by key, oldest
+        first: the server never took them (a UID the server holds elsewhere, as in its
+        trash bin, is journaled with ``UID_TAKEN`` and left out), and no later write of
+        that UID was confirmed."""
+        rows = self._db.execute(
+            "SELECT key, remote_id, action, state, error FROM journal WHERE kind = 'block'"
+            " AND remote_id IS NOT NULL ORDER BY id")
+        failed: dict[str, str] = {}  # uid -> key
+        for key, uid, action, state, error in rows:
+            if state == "failed" and loads(action).get("op") == "create" and not (
+                    error or "").startswith(UID_TAKEN):
+                failed[uid] = key
+            elif state != "failed" or (error or "").startswith(UID_TAKEN):
+                failed.pop(uid, None)
+        by_key: dict[str, list[str]] = {}
+        for uid, key in failed.items():
+            by_key.setdefault(key, []).append(uid)
+        return by_key
 
     def journal(self, limit: int = 100) -> list[JournalEntry]:
         rows = self._db.execute(

@@ -44,6 +44,7 @@ class Base:
     completions: Mapping[str, datetime] = field(default_factory=dict)
     planned: Sequence[Block] = ()  # the last saved schedule
     next_index: Mapping[str, int] = field(default_factory=dict)  # block UID counters
+    retry_uids: Mapping[str, Sequence[str]] = field(default_factory=dict)  # failed creates
     review_notes: str | None = None  # the last review's prompts, for the review task
 
 
@@ -160,7 +161,9 @@ def _allocate_uids(plan: Plan, schedule: Schedule, now: datetime, window_end: da
                    remote: Sequence[RemoteBlock], base: Base,
                    ) -> tuple[dict[tuple[str, datetime], str], dict[str, int]]:
     """A UID per new in-window block: a dropped future block of the same key is moved
-    rather than deleted and re-created; else a fresh index, never handed out before.
+    rather than deleted and re-created; else the UID of a create of that key that failed
+    (the server never took it), so a refused block is tried under one UID; else a fresh
+    index, never handed out before.
     Returns the UIDs and the counters to commit before any of them is used."""
     seen: dict[str, int] = {}
     for key, uid in [(b.key, b.uid) for b in remote] + [(k, u) for k, u, _ in
@@ -177,9 +180,15 @@ def _allocate_uids(plan: Plan, schedule: Schedule, now: datetime, window_end: da
     uids: dict[tuple[str, datetime], str] = {}
     counters = dict(base.next_index)
     allocations: dict[str, int] = {}
+    taken = {b.uid for b in remote} | {uid for _, uid, _ in base.block_links}
+    retry = {key: [u for u in found if u not in taken] for key, found in
+             base.retry_uids.items()}
     for block in blocks_needing_uids(schedule, now, window_end):
         if reusable.get(block.step):
             uids[(block.step, block.start)] = reusable[block.step].pop(0)
+            continue
+        if retry.get(block.step):  # a block keeps its UID across failed attempts
+            uids[(block.step, block.start)] = retry[block.step].pop(0)
             continue
         index = max(seen.get(block.step, -1) + 1, counters.get(block.step, 0))
         counters[block.step] = allocations[block.step] = index + 1

@@ -300,3 +300,43 @@ def test_a_habit_is_quiet_when_its_next_occurrence_moves_on(world):
     report = sync(world, plan, now=NOW + hours(30))  # Tuesday: next occurrence Wednesday
     assert not [a for a in report.actions  # the due date is the app's: no base churn
                 if isinstance(a, (rc.Rebase, rc.PushTask)) and a.key == habit.key]
+
+
+def test_a_refused_block_is_tried_again_under_the_same_uid(world):
+    """A server that refuses a block (Cyrus refused the weekly review block) must not
+    see a new UID on every run: the UID of a create it never took is used again."""
+    from syncer.backends.caldav_common import WriteRefused
+
+    _, b = world
+    tried: list[str] = []
+
+    def refuse(spec):
+        tried.append(spec.uid)
+        raise WriteRefused("refused (403 Forbidden: valid-calendar-data)", 403)
+
+    b.calendar.create = refuse
+    first = sync(world)
+    assert not first.ok and tried
+    attempted = sorted(tried)
+    tried.clear()
+    sync(world, now=NOW + hours(1))
+    assert sorted(tried) == attempted
+
+
+def test_a_uid_the_server_holds_elsewhere_is_never_tried_again(world):
+    from syncer.backends.base import PreconditionFailed
+
+    _, b = world
+    real_create, taken = b.calendar.create, []
+
+    def trash_bin(spec):  # the first UID of each key sits in the server's trash bin
+        if spec.uid.endswith("-0@goalsync"):
+            taken.append(spec.uid)
+            raise PreconditionFailed(f"an object with the UID {spec.uid} exists already")
+        return real_create(spec)
+
+    b.calendar.create = trash_bin
+    assert sync(world).ok and taken
+    b.calendar.create = real_create
+    sync(world, now=NOW + hours(1))
+    assert not set(taken) & set(b.calendar.blocks)
