@@ -23,6 +23,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from syncer.core.adjust import DROP_STEP, MOVE_DEADLINE, SHORTEN_STEP, WEEKLY_HOURS, Adjustment
 from syncer.core.adjust import format_estimate as _estimate
 from syncer.core.model import Plan, Pos, slugify
+from syncer.core.parse import parse_plan
 from syncer.errors import PlanError, UsageError
 
 
@@ -36,14 +37,30 @@ def _yaml() -> YAML:
 
 def apply_adjustments(path: str | Path, plan: Plan, adjustments: Sequence[Adjustment]) -> str:
     """Apply ``adjustments`` to the plan file at ``path`` (parsed as ``plan``) and
-    return the new text. Raises UsageError when an adjustment names something the file
-    does not hold."""
-    target = Path(path)
-    text = target.read_text(encoding="utf-8")
-    new = edit_text(text, plan, adjustments)
+    return the new text. A symlinked plan is edited where it really lives (the link
+    stays a link). Raises UsageError, and writes nothing, when an adjustment names
+    something the file does not hold or would leave a plan that no longer loads."""
+    target, text, new = edited(path, plan, adjustments)
     if new != text:
         _replace(target, new)
     return new
+
+
+def edited(path: str | Path, plan: Plan, adjustments: Sequence[Adjustment],
+           ) -> tuple[Path, str, str]:
+    """``(the real file, its text, the text with the adjustments)``, the new text
+    checked to load as a plan. Writes nothing; raises UsageError."""
+    target = Path(path).resolve()
+    text = target.read_text(encoding="utf-8")
+    new = edit_text(text, plan, adjustments)
+    try:
+        parse_plan(new, str(path))
+    except PlanError as broken:
+        first = broken.problems[0] if broken.problems else broken
+        raise UsageError(f"the accepted changes would leave {path} invalid ({first}); it "
+                         "was left as it was",
+                         hint="accept fewer changes, or edit the plan by hand") from None
+    return target, text, new
 
 
 def edit_text(text: str, plan: Plan, adjustments: Sequence[Adjustment]) -> str:

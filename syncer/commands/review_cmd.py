@@ -31,7 +31,7 @@ from syncer.config import Config, load_config
 from syncer.core.adjust import WEEKLY_HOURS, Adjustment
 from syncer.core.review import MILESTONE_DONE, MONTHLY, QUARTERLY, Prompt
 from syncer.errors import PartialFailure, UsageError
-from syncer.planedit import apply_adjustments
+from syncer.planedit import apply_adjustments, edited
 from syncer.planfile import load_plan
 from syncer.report import StatusSnapshot, gather_status
 from syncer.state import State
@@ -181,6 +181,8 @@ def run_review(plan_path: str, config: Config, now: datetime | None, *,
                                  "review completed",
                                  f"{len(snapshot.prompts)} prompts, "
                                  f"{outcome.answered} answers")
+    if accepted:  # a change that would break the plan stops here, before anything is kept
+        edited(plan_path, snapshot.plan, accepted)
     # Non-interactive: the prompts wait in the "Weekly review" task; after an
     # interactive review the task goes back to the standing questions.
     notes = "" if interactive or not snapshot.prompts else review_text(snapshot)

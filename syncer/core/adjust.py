@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from syncer.core.model import Plan
+from syncer.core.model import MAX_WEEKLY_HOURS, Plan
 from syncer.core.progress import (
     AT_RISK,
     BEHIND,
@@ -137,6 +137,8 @@ def _weekly_hours(plan: Plan, progress: PlanProgress, goal: GoalProgress) -> Adj
     if base is None:
         base = sum(g.velocity_hours_per_week for g in progress.goals)
     new = math.ceil((base + extra) * 2) / 2
+    if new > MAX_WEEKLY_HOURS:  # more than a week holds: not a plan anyone can keep
+        return None
     return Adjustment(f"{goal.id}/{WEEKLY_HOURS}", WEEKLY_HOURS, goal.id, None, None, new,
                       f"Give goal work {new:g} hours a week (now {base:g}) so "
                       f"{goal.title} can finish by {goal.deadline.isoformat()}.")

@@ -28,6 +28,7 @@ GOAL_TYPES = (
 )
 HORIZONS = ("short-term", "long-term")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+MAX_WEEKLY_HOURS = 168  # `weekly_hours` is at most the hours of a week
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from syncer.core.model import (
     GOAL_TYPES,
     HORIZONS,
     ID_PATTERN,
+    MAX_WEEKLY_HOURS,
     Goal,
     Habit,
     Measurable,
@@ -371,9 +372,9 @@ def _plan_id(ctx: _Ctx, data: YamlMap) -> str:
 
 def _weekly_hours(ctx: _Ctx, data: YamlMap) -> float | None:
     hours = _number(ctx, data, "weekly_hours", "the plan")
-    if hours is not None and not 0 < hours <= 168:
+    if hours is not None and not 0 < hours <= MAX_WEEKLY_HOURS:
         ctx.error(ctx.value(data, "weekly_hours"), "bad-weekly-hours",
-                  f"`weekly_hours` must be between 0 and 168, got {hours:g}")
+                  f"`weekly_hours` must be between 0 and {MAX_WEEKLY_HOURS}, got {hours:g}")
         return None
     return hours
 

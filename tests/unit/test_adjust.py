@@ -91,3 +91,13 @@ def test_on_track_goal_gets_no_proposal() -> None:
 def test_adjustment_json_uses_iso_dates() -> None:
     adj = Adjustment("g/move-deadline", MOVE_DEADLINE, "g", None, None, date(2027, 1, 7), "x")
     assert adj.as_json()["value"] == "2027-01-07"
+
+
+def test_more_hours_than_a_week_holds_is_never_proposed() -> None:
+    """A goal due in two weeks with 400 hours of work left: giving it 200+ hours a week
+    would write a plan that no longer loads (weekly_hours is at most 168)."""
+    p = parse_plan(PLAN.replace("estimate: 4h", "estimate: 400h"), "goals.yaml")
+    prog = compute_progress(p, {"g/m1/a": datetime(2026, 11, 20, tzinfo=UTC)}, [],
+                            ProgressRules(), datetime(2026, 12, 17, tzinfo=UTC))
+    got = by_kind(propose(p, prog))
+    assert WEEKLY_HOURS not in got and MOVE_DEADLINE in got

@@ -122,3 +122,23 @@ def test_apply_adjustments_replaces_file_and_keeps_its_mode(tmp_path: Path) -> N
 
 def test_no_adjustment_leaves_the_text_byte_for_byte() -> None:
     assert edit() == PLAN
+
+
+def test_a_symlinked_plan_is_edited_where_it_lives(tmp_path: Path) -> None:
+    real = tmp_path / "goals.yaml"
+    real.write_text(PLAN, encoding="utf-8")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(real)
+    apply_adjustments(link, parse_plan(PLAN, str(link)), [adj(MOVE_DEADLINE, date(2027, 1, 7))])
+    assert link.is_symlink()
+    assert "deadline: 2027-01-07" in real.read_text(encoding="utf-8")
+
+
+def test_a_change_that_would_break_the_plan_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "goals.yaml"
+    path.write_text(PLAN, encoding="utf-8")
+    with pytest.raises(UsageError) as refused:
+        apply_adjustments(path, parse_plan(PLAN, str(path)), [adj(WEEKLY_HOURS, 210.0)])
+    assert "weekly_hours" in refused.value.message and "left as it was" in refused.value.message
+    assert path.read_text(encoding="utf-8") == PLAN
+    assert [p.name for p in tmp_path.iterdir()] == ["goals.yaml"]
