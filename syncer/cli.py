@@ -8,6 +8,7 @@ tracebacks are shown only with ``--debug``.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import traceback
 from typing import Any
@@ -80,6 +81,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """goalsync: your career plan, in the to-do app and calendar you already use."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+    if os.environ.get("NO_COLOR"):  # https://no-color.org: any non-empty value
+        ctx.color = False
 
 
 def _traceback_if_debug(ctx: click.Context) -> None:

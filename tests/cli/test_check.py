@@ -185,3 +185,12 @@ def test_a_bug_is_a_sentence_and_exit_1_not_a_traceback(
     assert "unexpected error (TypeError: an internal mistake)" in stderr
     code, _, stderr = run_main(["--debug", "check", str(CAREER)])
     assert code == 1 and "Traceback" in stderr
+
+
+@pytest.mark.parametrize(("no_color", "coloured"), [("1", False), ("", True)])
+def test_no_color_turns_colour_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                   no_color: str, coloured: bool) -> None:
+    monkeypatch.setenv("NO_COLOR", no_color)
+    result = CliRunner().invoke(cli, ["check", str(tmp_path / "nope.yaml")], color=True)
+    assert result.exit_code == 2
+    assert ("\x1b[" in result.output) is coloured
