@@ -18,22 +18,40 @@ import click
 from syncer import __version__
 from syncer.errors import GoalsyncError
 
-# command name → the module that defines it (in its COMMANDS list). Modules are imported
-# only when their command runs, so `goalsync check` does not pay for the Todoist SDK,
-# caldav and the embedded server's imports.
-COMMAND_MODULES = {
-    "check": "syncer.commands.check_cmd",
-    "init": "syncer.commands.init_cmd",
-    "schedule": "syncer.commands.schedule_cmd",
-    "auth": "syncer.commands.auth_cmd",
-    "plan": "syncer.commands.sync_cmd",
-    "sync": "syncer.commands.sync_cmd",
-    "demo": "syncer.commands.demo_cmd",
-    "serve": "syncer.commands.demo_cmd",
-    "status": "syncer.commands.status_cmd",
-    "review": "syncer.commands.review_cmd",
-    "report": "syncer.commands.report_cmd",
+# command name → the module that defines it (in its COMMANDS list), and the first line
+# of its help. Modules are imported only when their command runs, so `goalsync check`
+# does not pay for the Todoist SDK, caldav and the embedded server's imports, and
+# `goalsync --help` imports none of them (tests/cli/test_help.py keeps the lines true).
+COMMANDS = {
+    "check": ("syncer.commands.check_cmd",
+              "Validate the plan file PLAN and show SMART warnings."),
+    "init": ("syncer.commands.init_cmd",
+             "Write a commented starter plan to PATH (default goals.yaml)."),
+    "schedule": ("syncer.commands.schedule_cmd",
+                 "Preview the time blocks for PLAN: a week-by-week agenda (no account "
+                 "needed)."),
+    "auth": ("syncer.commands.auth_cmd",
+             "Store a credential in the system keyring (verified first)."),
+    "plan": ("syncer.commands.sync_cmd",
+             "Show what `goalsync sync PLAN` would do, without changing anything."),
+    "sync": ("syncer.commands.sync_cmd",
+             "Put the plan's steps into your task app and book time blocks on your "
+             "calendar."),
+    "demo": ("syncer.commands.demo_cmd",
+             "Sync the example career plan (or PLAN) into a local calendar and task list."),
+    "serve": ("syncer.commands.demo_cmd",
+              "Run the embedded CalDAV server in the foreground until Ctrl-C."),
+    "status": ("syncer.commands.status_cmd",
+               "Show progress, expected progress, status and forecast of every goal in "
+               "PLAN."),
+    "review": ("syncer.commands.review_cmd",
+               "The weekly review of PLAN: sync, status, questions, adjustments, sync "
+               "again."),
+    "report": ("syncer.commands.report_cmd",
+               "Write an HTML progress report for PLAN: burn-up charts, milestones, "
+               "journal."),
 }
+COMMAND_MODULES = {name: module for name, (module, _) in COMMANDS.items()}
 
 
 class GoalsyncGroup(click.Group):
@@ -42,6 +60,12 @@ class GoalsyncGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMAND_MODULES)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help`` from the table: no command module is loaded."""
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module_name = COMMAND_MODULES.get(cmd_name)

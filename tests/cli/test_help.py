@@ -51,3 +51,27 @@ def test_help_exits_zero(path: tuple[str, ...]) -> None:
 def test_version_is_printed() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0 and "goalsync" in result.output
+
+
+def test_the_command_list_says_what_each_command_says_of_itself() -> None:
+    from syncer.cli import COMMANDS as TABLE
+
+    for path, command in COMMANDS:
+        if len(path) == 1:
+            first = (command.help or "").strip().split("\n\n")[0]
+            assert " ".join(first.split()) == TABLE[path[0]][1], path
+
+
+def test_help_loads_no_command_module_and_no_backend_library() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom syncer.cli import main\ntry:\n    main(['--help'])\n"
+            "except SystemExit:\n    pass\n"
+            "print('IMPORTED:' + ' '.join(m for m in sys.modules if m.startswith(("
+            "'syncer.commands', 'httpx', 'icalendar', 'caldav', 'todoist_api_python', "
+            "'niquests'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=60)
+    assert "Commands:" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "IMPORTED:"
