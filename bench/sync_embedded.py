@@ -3,6 +3,7 @@ both on the embedded Radicale), on the large plan.
 
     .venv/bin/python bench/sync_embedded.py
     .venv/bin/python bench/sync_embedded.py --plan examples/career.yaml
+    .venv/bin/python bench/sync_embedded.py --baseline   # also: first sync, old settings
 
 Runs the real ``syncer.engine.sync`` with ``[tasks] backend = "embedded"`` and
 ``[calendar] backend = "embedded"`` at a fixed ``--now``: a first sync, a no-change sync,
@@ -11,6 +12,10 @@ no-change sync. For each it prints the HTTP requests each adapter sent (client s
 session of every ``DavConnection`` is wrapped, so discovery, retries and auth round-trips
 are counted), by method, and seconds. Target (issue 6): a no-change sync makes at most 2
 requests per collection.
+
+With ``--baseline`` it first runs one more first sync (fresh server and state) with the
+embedded server's old settings (``syncer.embedded.STORAGE_OPTIONS`` emptied: Radicale's
+defaults) and prints its requests and seconds beside the tuned first sync's.
 
 Not a test: seconds vary by machine.
 """
@@ -31,6 +36,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # bench/caldav.py would hide the caldav package
 
+from syncer import embedded  # noqa: E402
 from syncer.backends.caldav_common import DavConnection  # noqa: E402
 from syncer.config import from_mapping  # noqa: E402
 from syncer.engine import SyncReport, sync  # noqa: E402
@@ -95,25 +101,50 @@ def run(label: str, plan: Path, now: datetime, wire: Wire, rows: list[str]) -> S
     return report
 
 
+def first_sync(plan_text: str, now: datetime, wire: Wire) -> tuple[int, float]:
+    """(requests, seconds) of one first sync in a fresh state and server folder."""
+    with tempfile.TemporaryDirectory(prefix="goalsync-bench-") as tmp:
+        folder = Path(tmp)
+        os.environ["GOALSYNC_STATE_DIR"] = str(folder / "state")
+        plan = folder / "plan.yaml"
+        plan.write_text(plan_text)
+        rows: list[str] = []
+        began = time.perf_counter()
+        run("first sync", plan, now, wire, rows)
+        return len(wire.sent), time.perf_counter() - began
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plan", type=Path, default=ROOT / "examples" / "large.yaml")
     parser.add_argument("--now", default=NOW, help="wall-clock time in the plan's zone")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also time a first sync with the old embedded-server settings")
     args = parser.parse_args()
     wire = Wire()
     wire.install()
     rows = [f"{'run':<40} {'requests':>8} {'max/coll.':>10} {'seconds':>8}  target"]
+    from syncer.planfile import load_plan
+
+    now = datetime.fromisoformat(args.now).replace(
+        tzinfo=ZoneInfo(load_plan(args.plan).timezone))
+    baseline: tuple[int, float] | None = None
+    if args.baseline:
+        tuned = dict(embedded.STORAGE_OPTIONS)
+        embedded.STORAGE_OPTIONS.clear()
+        try:
+            baseline = first_sync(args.plan.read_text(), now, wire)
+        finally:
+            embedded.STORAGE_OPTIONS.update(tuned)
     with tempfile.TemporaryDirectory(prefix="goalsync-bench-") as tmp:
         folder = Path(tmp)
         os.environ["GOALSYNC_STATE_DIR"] = str(folder / "state")
         plan = folder / "plan.yaml"
         text = args.plan.read_text()
         plan.write_text(text)
-        from syncer.planfile import load_plan
-
-        now = datetime.fromisoformat(args.now).replace(
-            tzinfo=ZoneInfo(load_plan(plan).timezone))
+        began = time.perf_counter()
         run("first sync", plan, now, wire, rows)
+        tuned_run = (len(wire.sent), time.perf_counter() - began)
         run("no-change sync", plan, now, wire, rows)
         plan.write_text(text.replace(RENAME[0], RENAME[1]))
         run(f"sync after renaming {RENAME[0]!r} steps", plan, now, wire, rows)
@@ -121,6 +152,10 @@ def main() -> None:
     print(f"plan {args.plan.name}, --now {args.now}, tasks + calendar on the embedded "
           "Radicale")
     print("\n".join(rows))
+    if baseline is not None:
+        print(f"\nfirst sync, {'':<22} {'requests':>8} {'seconds':>8}")
+        print(f"  baseline (Radicale defaults) {baseline[0]:>8} {baseline[1]:>8.2f}")
+        print(f"  now                          {tuned_run[0]:>8} {tuned_run[1]:>8.2f}")
     print(f"\ntarget (issue 6): a no-change sync makes ≤ {TARGET_PER_COLLECTION} requests "
           "per collection")
 

@@ -34,6 +34,15 @@ from syncer.errors import GoalsyncError
 
 DEFAULT_USER = "goalsync"
 
+# Radicale [storage] options for the embedded server (see docs/caldav.md, "Embedded
+# server"): tuned for one local client; bench/sync_embedded.py --baseline empties it.
+STORAGE_OPTIONS: dict[str, str] = {
+    # Validate the per-item cache by file mtime and size instead of reading and
+    # hashing every item file: Radicale reads every item of a collection on each
+    # create (its UID-uniqueness check), so this is paid N times per new object.
+    "use_mtime_and_size_for_item_cache": "True",
+}
+
 
 class EmbeddedServerError(GoalsyncError):
     """The local Radicale server could not be started (exit 1)."""
@@ -79,6 +88,7 @@ def _config_text(port: int, storage: Path, htpasswd: Path | None) -> str:
         "type = owner_only\n"
         "[storage]\n"
         f"filesystem_folder = {storage}\n"
+        + "".join(f"{key} = {value}\n" for key, value in STORAGE_OPTIONS.items()) +
         "[web]\n"
         "type = none\n"
         "[logging]\n"
