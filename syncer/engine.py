@@ -99,11 +99,7 @@ class SyncReport:
         }
 
 
-@dataclass(frozen=True)
-class SyncSettings:
-    window_days: int = 14
-    max_delete_share: float = 0.25
-    lookback_days: int = 28
+SyncSettings = Settings  # the name the engine's callers know
 
 
 # ------------------------------------------------------------------------ entry
@@ -194,7 +190,8 @@ class _Run:
     # -- the steps
 
     def go(self) -> SyncReport:
-        record = self.state.record()  # what a dry run leaves: the state as it was
+        # a dry run's report carries the state as it was (a real run's, as it leaves it)
+        before = self.state.record() if self.dry_run else None
         self.state.begin_run(self.now)
         self._check_binding()
         self.puller.remember_urls()
@@ -203,14 +200,13 @@ class _Run:
         self.executor.resolve_journal(pulled.tasks, pulled.blocks)
         decision = decide(self.plan, self.rules, Snapshot(pulled.tasks, pulled.blocks,
                                                           pulled.busy),
-                          self._base(pulled.range), self.now,
-                          Settings(self.settings.window_days, self.settings.max_delete_share))
+                          self._base(pulled.range), self.now, self.settings)
         self.window = decision.window
         if decision.stop and not self.force:
             self._stop(decision.stop)
         if self.dry_run:
             return self._report(decision.schedule, decision.actions,
-                                _planned_counts(decision.actions), record)
+                                _planned_counts(decision.actions), before)
         self.state.reserve_block_indexes(decision.allocations)
         counts = self.executor.execute(decision.actions)
         self.puller.save_tokens(pulled, wrote_tasks=self.executor.wrote_tasks,
@@ -219,8 +215,7 @@ class _Run:
             # a schedule made without the calendar's blocks (or the completions)
             # would re-place the next run's plan beyond the window
             self.state.save_planned_blocks(decision.schedule.blocks, self.now)
-        report = self._report(decision.schedule, decision.actions, counts,
-                              self.state.record())
+        report = self._report(decision.schedule, decision.actions, counts)
         ended = datetime.now(self.now.tzinfo)
         self.state.prune_journal(ended - timedelta(days=JOURNAL_DAYS))
         self.state.end_run(ended, report.summary())
@@ -311,7 +306,7 @@ class _Run:
     # -- report
 
     def _report(self, schedule: Schedule, actions: Sequence[rc.Action],
-                counts: Mapping[str, int], record: Record) -> SyncReport:
+                counts: Mapping[str, int], before: Record | None = None) -> SyncReport:
         pins = completed = 0
         completions = dict(self.state.completions())
         for action in actions:
@@ -330,7 +325,8 @@ class _Run:
             unscheduled=schedule.unscheduled, errors=tuple(self.errors),
             completions=completions,
             dry_run=self.dry_run, notes=tuple(self.notes), window=self.window,
-            record=record, refused=self.executor.refused,
+            record=before if before is not None else self.state.record(),
+            refused=self.executor.refused,
         )
 
 

@@ -29,6 +29,7 @@ from syncer.backends.registry import Backends
 from syncer.core.identity import belongs_to
 from syncer.core.model import BusyTime, Interval, Plan
 from syncer.core.rules import Rules
+from syncer.core.schedule import plan_horizon
 from syncer.state import State, decode_value, encode_value
 
 _URLS_META = "dav_urls:"  # + "tasks" / "calendar": server URLs resolved by the last run
@@ -92,7 +93,7 @@ class Puller:
     def pull(self) -> Pulled:
         tasks, task_token = self._pull_tasks()
         start = self.now - timedelta(days=self.lookback_days)
-        end = horizon_end(self.plan, self.rules, self.now) + timedelta(days=60)
+        end = plan_horizon(self.plan, self.rules.scheduling, self.now) + timedelta(days=60)
         blocks, block_token, busy = self._pull_blocks(start, end)
         pulled = Pulled(tasks, task_token, blocks, block_token, busy, (start, end),
                         tasks, blocks, busy)
@@ -206,12 +207,6 @@ def _loads(text: str | None) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-def horizon_end(plan: Plan, rules: Rules, now: datetime) -> datetime:
-    """Where the scheduler stops planning (busy time is read that far, and beyond)."""
-    from syncer.core.schedule import plan_horizon
-
-    return plan_horizon(plan, rules.scheduling, now)
 
 def _token_name(kind: str, backend: Any) -> str:
     return f"{kind}:{backend.name}"

@@ -49,7 +49,6 @@ from syncer.core.review import (
     ReviewRules,
     triggers,
 )
-from syncer.core.rules import Rules
 from syncer.core.schedule import plan_horizon
 from syncer.errors import PartialFailure
 from syncer.planfile import load_plan
@@ -119,7 +118,7 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
         baseline = baseline or list(report.schedule.blocks)
         on_calendar += report.schedule.missed
         missing = infeasible_steps(plan, report.unscheduled,
-                                   _horizon_end(plan, rules, moment))
+                                   plan_horizon(plan, rules.scheduling, moment).date())
     baseline = _merge_baseline(baseline, on_calendar)
     progress = compute_progress(plan, completions, baseline, rules.review.progress, moment,
                                 missing, metrics=metrics, since=since)
@@ -133,11 +132,6 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
         last_review=last_review,
         errors=tuple(report.errors) if report is not None else (),
     )
-
-
-def _horizon_end(plan: Plan, rules: Rules, now: datetime) -> date:
-    """The last day the scheduler plans (see ``syncer.core.schedule.plan_horizon``)."""
-    return plan_horizon(plan, rules.scheduling, now).date()
 
 
 def _merge_baseline(planned: list[Block], on_calendar: list[Block]) -> list[Block]:

@@ -50,8 +50,11 @@ class Base:
 
 @dataclass(frozen=True)
 class Settings:
+    """A sync's window and guard settings (the config's values over rules/sync.toml)."""
+
     window_days: int = 14
     max_delete_share: float = 0.25
+    lookback_days: int = 28  # how far back the calendar is read (the pull's concern)
 
 
 @dataclass(frozen=True)
