@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -46,7 +45,7 @@ from syncer.core.decide import Base, Settings, Snapshot, decide
 from syncer.core.model import Plan, Schedule, Unscheduled
 from syncer.core.moments import require_aware
 from syncer.core.rules import Rules, check_max_delete_share, check_window_days
-from syncer.errors import GoalsyncError, SafetyStop
+from syncer.errors import SafetyStop
 from syncer.execute import COUNTED, Executor, ProgressCallback
 from syncer.pull import Pulled, Puller
 from syncer.state import (
@@ -56,6 +55,7 @@ from syncer.state import (
     State,
     default_state_dir,
     lock,
+    peek_meta,
 )
 
 JOURNAL_DAYS = 30  # settled journal entries are kept this long, for inspection
@@ -133,14 +133,7 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
 def saved_binding(state_dir: Path) -> str | None:
     """The binding the state remembers (None without a readable state): an unset task
     list keeps the name an existing setup is bound to (``registry.task_list_name``)."""
-    path = state_dir / STATE_FILE
-    if not path.exists():
-        return None
-    try:
-        with State.open(path, readonly=True) as state:
-            return state.meta("binding")
-    except (GoalsyncError, sqlite3.DatabaseError, OSError):
-        return None  # the run itself reports the state's trouble
+    return peek_meta(state_dir / STATE_FILE, "binding")
 
 
 def sync_settings(rules: Rules, config: Config) -> SyncSettings:

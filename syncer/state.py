@@ -660,6 +660,23 @@ def _migrate(db: sqlite3.Connection) -> None:
                             f"knows {SCHEMA_VERSION})")
 
 
+def peek_meta(path: Path, name: str) -> str | None:
+    """One meta value read straight from the state file: read-only, no copy, no
+    migration, nothing created beside it. None when the file or the value is missing or
+    unreadable (the run that opens the state reports its trouble)."""
+    if not path.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        return None
+    return None if row is None else str(row[0])
+
+
 def _memory_copy(path: Path) -> sqlite3.Connection:
     memory = sqlite3.connect(":memory:", isolation_level=None)
     if path.exists():
