@@ -61,8 +61,11 @@ SPEC: tuple[Setting, ...] = (
     Setting("todoist", "api_url", str, "https://api.todoist.com",
             "Base URL of the Todoist API (change only for testing; https://, or http:// "
             "only to this machine: the token never travels in clear)."),
-    Setting("todoist", "layout", str, "projects",
-            "How goals map to Todoist: one project per goal, or sections of one project.",
+    Setting("todoist", "layout", str, None,
+            "How goals map to Todoist: \"sections\" of one project (the default; fits "
+            "the free plan's 5 projects), or one project per goal, \"projects\" (needs "
+            "a project per goal: Pro). Unset: \"sections\", or \"projects\" where "
+            "goalsync already synced that way (the earlier default).",
             ("projects", "sections")),
     Setting("todoist", "root_project", str, "Goals",
             "Name of the parent project that holds goalsync's goals."),

@@ -35,7 +35,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from itertools import chain
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -64,6 +63,14 @@ from syncer.backends.todoist_http import (
     Retrier,
     ServerError,
     routed_client,
+)
+from syncer.backends.todoist_limits import (
+    MAX_NAME,
+    Limits,
+    Planned,
+    limit_sentence,
+    room_for,
+    shorten,
 )
 from syncer.backends.todoist_mapping import (
     JSON,
@@ -103,6 +110,7 @@ class _Cache:
     objects: dict[str, dict[str, JSON]]
     completed_loaded: bool = False
     zone: tzinfo = UTC  # the user's (``user.tz_info``): floating due times are in it
+    limits: Limits = field(default_factory=Limits)  # ``user_plan_limits`` (full syncs)
 
     @classmethod
     def from_full(cls, response: JSON) -> _Cache:
@@ -121,6 +129,8 @@ class _Cache:
         user = response.get("user")
         if isinstance(user, dict) and isinstance(user.get("tz_info"), dict):
             self.zone = zone_named(user["tz_info"].get("timezone"), self.zone)
+        if "user_plan_limits" in response:
+            self.limits = Limits.read(response["user_plan_limits"])
         self.token = str(response["sync_token"])
 
     def add_completed(self, items: Sequence[JSON]) -> None:
@@ -166,13 +176,17 @@ class TodoistTasks(TaskBackend):
     name = "todoist"
 
     def __init__(self, token: str, api_url: str = DEFAULT_API_URL,
-                 layout: Layout = "projects", root_project: str = "Goals",
+                 layout: Layout = "sections", root_project: str = "Goals",
                  max_wait: float = 60, *, plan_id: str | None = None,
                  completed_lookback_days: int = 178, retry_backoff: float = 0.2,
                  as_of: datetime | None = None) -> None:
         if layout not in ("projects", "sections"):
             raise ConfigError(f"todoist layout must be 'projects' or 'sections', not {layout!r}",
                               hint="fix [todoist] layout in the config")
+        if not root_project.strip() or len(root_project) > MAX_NAME:
+            raise ConfigError(f"[todoist] root_project must be a name of 1 to {MAX_NAME} "
+                              "characters (Todoist's limit for project names)",
+                              hint="fix [todoist] root_project in the config")
         self._token = token
         self.api_url = api_url
         self.layout = layout
@@ -188,7 +202,7 @@ class TodoistTasks(TaskBackend):
         self._cache: _Cache | None = None
         self._dirty = False
         self._checked_at: float | None = None  # when changes_since left the cache current
-        self._ask_user = True  # for tz_info; see _read
+        self._ask_extra = True  # user (tz_info) and user_plan_limits; see _read
         self._encoding = "form"  # of POST /sync bodies; see _sync_post
         self._encoding_known = False
 
@@ -279,7 +293,10 @@ class TodoistTasks(TaskBackend):
         elif fresh or self._dirty:
             response = self._read(self._cache.token)
             if response.get("full_sync"):
+                limits = self._cache.limits
                 self._cache = _Cache.from_full(response)
+                if "user_plan_limits" not in response:
+                    self._cache.limits = limits
             else:
                 self._cache.apply(response)
             self._dirty = False
@@ -288,16 +305,20 @@ class TodoistTasks(TaskBackend):
         return self._cache
 
     def _read(self, token: str | None) -> JSON:
-        """One sync read. The user resource is asked for its tz_info only; a server that
-        refuses it (400) is asked without it from then on (floating times read as UTC)."""
-        types = [*RESOURCES, "user"] if self._ask_user else list(RESOURCES)
+        """One sync read. The user resource is asked for its tz_info, and a full read
+        for ``user_plan_limits`` too (the plan's caps, see todoist_limits); a server
+        that refuses them (400) is asked without them from then on (floating times read
+        as UTC, the free plan's caps assumed)."""
+        types = list(RESOURCES)
+        if self._ask_extra:
+            types += ["user", "user_plan_limits"] if token is None else ["user"]
         try:
             return self._sync_post({"sync_token": token or "*", "resource_types": types},
                                    "reading changes")
         except Refused as error:
-            if not self._ask_user or error.status != 400:
+            if not self._ask_extra or error.status != 400:
                 raise
-        self._ask_user = False
+        self._ask_extra = False
         return self._read(token)
 
     def _read_completed(self) -> list[JSON]:
@@ -373,34 +394,79 @@ class TodoistTasks(TaskBackend):
 
     def _send(self, plan: _Plan, changes: Sequence[TaskChange]
               ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Send the commands level by level: a command that names an object another
+        command makes (a ``temp_id``) goes in a later request than its maker, and is not
+        sent at all when the maker was refused (its change gets the maker's reason, not
+        Todoist's INVALID_TEMPID). Containers cost one request more on a first sync."""
         statuses: dict[str, Any] = {}
         ids: dict[str, str] = {}
-        batches = _batches(plan.commands)
-        for number, batch in enumerate(batches):
-            wire = [command.wire(ids) for command in batch]
-            try:
-                response = self._sync_post({"commands": wire},
-                                           f"sending {len(wire)} changes")
-            except BackendError as error:
-                fatal = isinstance(error, _FATAL)
-                if fatal and number == 0:
-                    raise  # nothing was sent (or nothing is known to have been)
-                retryable = isinstance(error, _FATAL) and not isinstance(error, AuthError)
-                for command in chain(*(batches[number:] if fatal else [batch])):
-                    statuses[command.uuid] = _failure(str(error), retryable)
-                if fatal:
-                    break
-                continue
-            finally:
-                self._dirty, self._checked_at = True, None
-            statuses.update(response.get("sync_status") or {})
-            ids.update({str(k): str(v) for k, v in (response.get("temp_id_mapping")
-                                                     or {}).items()})
-            unmapped = [c for c in batch if c.temp_id and c.temp_id not in ids
-                        and statuses.get(c.uuid) == "ok"]
-            if unmapped and number + 1 < len(batches):
-                self._recover_ids(unmapped, ids)
+        makers = {c.temp_id: c for c in plan.commands if c.temp_id}
+        levels = _levels(plan.commands, makers)
+        sent = False
+        for level_index, level in enumerate(levels):
+            ready = [c for c in level if not self._blocked(c, makers, statuses)]
+            _drop_refused_labels(ready, plan.commands, statuses)
+            batches = _batches(ready)
+            for number, batch in enumerate(batches):
+                wire = [command.wire(ids) for command in batch]
+                try:
+                    response = self._sync_post({"commands": wire},
+                                               f"sending {len(wire)} changes")
+                except BackendError as error:
+                    fatal = isinstance(error, _FATAL)
+                    if fatal and not sent:
+                        raise  # nothing was sent (or nothing is known to have been)
+                    retryable = fatal and not isinstance(error, AuthError)
+                    for command in (plan.commands if fatal else batch):
+                        statuses.setdefault(command.uuid, _failure(str(error), retryable))
+                    if fatal:
+                        return statuses, ids
+                    continue
+                finally:
+                    self._dirty, self._checked_at = True, None
+                sent = True
+                statuses.update(response.get("sync_status") or {})
+                ids.update({str(k): str(v) for k, v in (response.get("temp_id_mapping")
+                                                         or {}).items()})
+                unmapped = [c for c in batch if c.temp_id and c.temp_id not in ids
+                            and statuses.get(c.uuid) == "ok"]
+                later = number + 1 < len(batches) or level_index + 1 < len(levels)
+                if unmapped and later:
+                    self._recover_ids(unmapped, ids)
         return statuses, ids
+
+    def _blocked(self, command: _Command, makers: Mapping[str, _Command],
+                 statuses: dict[str, Any]) -> bool:
+        """Whether a command needs an object whose maker was refused; if so its status
+        says why (attributed to the maker's reason) and it is not sent."""
+        for name, value in command.args.items():
+            maker = makers.get(value) if name.endswith("id") and isinstance(
+                value, str) else None
+            if maker is None or maker is command:
+                continue
+            status = statuses.get(maker.uuid)
+            if status is None or status == "ok":
+                continue
+            reason, retryable = _status_text(maker, status, self._limits())
+            what = {"project_add": "its project", "section_add": "its section",
+                    "item_add": "its parent task"}.get(maker.type, "an object it needs")
+            statuses[command.uuid] = _failure(f"not sent, because {what} could not be "
+                                              f"made: {reason}", retryable)
+            return True
+        return False
+
+    def _limits(self) -> Limits:
+        return self._cache.limits if self._cache is not None else Limits()
+
+    def room(self, changes: Sequence[TaskChange]) -> str | None:
+        """Why these changes cannot all be made within the account's plan caps, or None
+        (see todoist_limits.room_for); no request beyond the listing already made."""
+        if not changes:
+            return None
+        cache = self._load(fresh=False)
+        plan = _Planner(self, cache).plan(changes)
+        return room_for(cache.objects, (Planned(c.type, c.args, c.temp_id)
+                                        for c in plan.commands), cache.limits)
 
     def _recover_ids(self, commands: Sequence[_Command], ids: dict[str, str]) -> None:
         """API v1 resolves a ``temp_id`` only inside its own request, and a replayed
@@ -428,7 +494,7 @@ class TodoistTasks(TaskBackend):
             if index in plan.results:
                 results.append(plan.results[index])
                 continue
-            error = _first_error(by_change.get(index, []), statuses)
+            error = _first_error(by_change.get(index, []), statuses, self._limits())
             key, remote_id = change_identity(change)
             if index in plan.create_temp:
                 remote_id = ids.get(plan.create_temp[index])
@@ -468,7 +534,7 @@ def from_settings(settings: Mapping[str, Any], token: str) -> TodoistTasks:
     return TodoistTasks(
         token,
         api_url=str(settings.get("api_url") or DEFAULT_API_URL),
-        layout=settings.get("layout") or "projects",
+        layout=settings.get("layout") or "sections",
         root_project=str(settings.get("root_project") or "Goals"),
         max_wait=float(settings.get("max_wait", 60)),
         plan_id=settings.get("plan_id"),
@@ -632,8 +698,7 @@ class _Planner:
         projects = self.cache.objects["projects"]
         for place in self._homes(plan_id, goal, "project_id"):
             project = projects.get(place)
-            if (project is not None and place != root and not project.get("inbox_project")
-                    and not project.get("is_archived")):
+            if project is not None and place != root and _adoptable(project):
                 return place
         return None
 
@@ -647,14 +712,16 @@ class _Planner:
         return None
 
     def _project(self, name: str, plan_id: str, parent: str | None) -> str:
+        name = shorten(name, MAX_NAME)
         for project in self.cache.objects["projects"].values():
             if (project.get("name") == name and (project.get("parent_id") or None) == parent
-                    and not project.get("inbox_project") and not project.get("is_archived")):
+                    and _adoptable(project)):
                 return str(project["id"])
         args = {"name": name} if parent is None else {"name": name, "parent_id": parent}
         return self._pending("project_add", args, f"project:{parent}:{name}", plan_id)
 
     def _section(self, name: str, project: str, plan_id: str) -> str:
+        name = shorten(name, MAX_NAME)
         for section in self.cache.objects["sections"].values():
             if (section.get("name") == name and str(section.get("project_id")) == project
                     and not section.get("is_archived")):
@@ -680,6 +747,36 @@ class _Planner:
              temp: str | None = None, salt: str = "") -> None:
         uuid = command_uuid(plan_id, kind, key, args, salt)
         self.out.commands.append(_Command(kind, args, uuid, temp, change))
+
+
+def _levels(commands: Sequence[_Command], makers: Mapping[str, _Command]
+            ) -> list[list[_Command]]:
+    """Commands grouped by how many makers (of the temp ids they name) come before
+    them, in order; deletions first within a level (they free room under the caps)."""
+    level_of: dict[int, int] = {}
+    for command in commands:
+        deps = [level_of.get(id(maker), 0) for name, value in command.args.items()
+                if name.endswith("id") and isinstance(value, str)
+                and (maker := makers.get(value)) is not None and maker is not command]
+        level_of[id(command)] = 1 + max(deps) if deps else 0
+    levels: list[list[_Command]] = [[] for _ in range(max(level_of.values(), default=-1) + 1)]
+    for command in commands:
+        levels[level_of[id(command)]].append(command)
+    return [sorted(level, key=lambda c: c.type != "item_delete") for level in levels]
+
+
+def _drop_refused_labels(ready: Sequence[_Command], commands: Sequence[_Command],
+                         statuses: Mapping[str, Any]) -> None:
+    """A label Todoist refused to make (e.g. the account's label cap) is left off the
+    tasks about to be sent: the task matters more than its tag."""
+    refused = {str(c.args.get("name")) for c in commands if c.type == "label_add"
+               and statuses.get(c.uuid) not in (None, "ok")}
+    if not refused:
+        return
+    for command in ready:
+        labels = command.args.get("labels")
+        if isinstance(labels, list) and refused & set(labels):
+            command.args = {**command.args, "labels": [n for n in labels if n not in refused]}
 
 
 def _batches(commands: Sequence[_Command]) -> list[list[_Command]]:
@@ -741,10 +838,21 @@ def _created_by(cache: _Cache, owned: Mapping[tuple[str, str], str], kind: str,
         return None
     resource, keys = wanted
     for obj in cache.objects[resource].values():
+        if resource == "projects" and not _adoptable(obj):
+            continue
         if not obj.get("is_archived") and all(
                 (obj.get(k) or None) == (args.get(k) or None) for k in keys):
             return str(obj["id"])
     return None
+
+
+def _adoptable(project: Mapping[str, Any]) -> bool:
+    """Whether goalsync may put its tasks in this project: the user's own and active.
+    Never the Inbox, an archived project, a shared one or a team workspace's, even
+    when it is named like goalsync's root (someone else's tasks live there)."""
+    return not (project.get("inbox_project") or project.get("is_archived")
+                or project.get("shared") or project.get("is_shared")
+                or project.get("workspace_id"))
 
 
 def _failure(message: str, retryable: bool) -> JSON:
@@ -752,8 +860,8 @@ def _failure(message: str, retryable: bool) -> JSON:
     return {"error": message, "http_code": 503 if retryable else 400, "local": True}
 
 
-def _first_error(commands: Sequence[_Command], statuses: Mapping[str, Any]
-                 ) -> tuple[str, bool] | None:
+def _first_error(commands: Sequence[_Command], statuses: Mapping[str, Any],
+                 limits: Limits) -> tuple[str, bool] | None:
     for command in commands:
         status = statuses.get(command.uuid)
         if status == "ok":
@@ -762,14 +870,27 @@ def _first_error(commands: Sequence[_Command], statuses: Mapping[str, Any]
             return "Todoist returned no status for this change", True
         if _item_missing(command, status):
             return NOT_FOUND, False  # the engine forgets a task the user deleted
-        text = str(status.get("error") or status) if isinstance(status, dict) else str(status)
-        code = int(status.get("http_code") or 400) if isinstance(status, dict) else 400
-        if isinstance(status, dict) and status.get("local"):
-            return text, code >= 500
-        tag = status.get("error_tag") if isinstance(status, dict) else None
-        detail = f" ({tag})" if tag else ""
-        return f"Todoist rejected {command.type}: {text}{detail}", code >= 500 or code == 429
+        return _status_text(command, status, limits)
     return None
+
+
+def _status_text(command: _Command, status: Any, limits: Limits) -> tuple[str, bool]:
+    """A refused command's reason for a person, and whether a rerun may succeed. A plan
+    cap (``*_LIMIT_REACHED``, HTTP 403) is permanent until the person acts."""
+    if not isinstance(status, dict):
+        return f"Todoist rejected {command.type}: {status}", False
+    text = str(status.get("error") or status)
+    try:
+        code = int(status.get("http_code") or 400)
+    except (TypeError, ValueError):
+        code = 400
+    if status.get("local"):
+        return text, code >= 500
+    tag = str(status.get("error_tag") or "")
+    if tag.endswith("_LIMIT_REACHED"):
+        return limit_sentence(tag, limits), False
+    detail = f" ({tag})" if tag else ""
+    return f"Todoist rejected {command.type}: {text}{detail}", code >= 500 or code == 429
 
 
 def _item_missing(command: _Command, status: Any) -> bool:
