@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
@@ -47,6 +47,7 @@ from syncer.backends.base import (
     CreateTask,
     DeleteTask,
     IncompleteListing,
+    Missing,
     RateLimited,
     RemoteTask,
     TaskBackend,
@@ -89,6 +90,8 @@ from syncer.errors import ConfigError
 Layout = Literal["projects", "sections"]
 SYNC_URL = "https://api.todoist.com/api/v1/sync"  # routed to api_url by the transport
 COMPLETED_URL = "https://api.todoist.com/api/v1/tasks/completed/by_completion_date"
+ARCHIVED_URL = "https://api.todoist.com/api/v1/projects/archived"
+MISSING_LOOKBACK = timedelta(days=730)  # how far back a vanished task's completion is sought
 RESOURCES = ("projects", "sections", "labels", "items")
 BATCH_SIZE = 100  # API v1 "Request limits": at most 100 commands per request
 MAX_BODY = 900_000  # bytes; the same section: POST bodies are limited to 1 MiB
@@ -264,6 +267,11 @@ class TodoistTasks(TaskBackend):
                                            in cache.items)
                       or (item.get("is_deleted") and "description" not in item)
                       for item in response.get("items") or ())  # a bare tombstone may be ours
+        # a project archived or back from the archive takes tasks out of (into) the sync
+        known = cache.objects["projects"] if cache is not None else {}
+        changed = changed or any(
+            isinstance(p, dict) and (p.get("is_archived") or str(p.get("id")) not in known)
+            for p in response.get("projects") or ())
         if cache is not None and cache.token == token:
             cache.apply(response)
             self._dirty = False
@@ -327,11 +335,19 @@ class TodoistTasks(TaskBackend):
         without overlap) and pages of 200. Read as plain JSON rather than SDK models:
         the items are task objects like the sync ones, and one field the SDK model
         insists on but goalsync does not need must not fail the whole listing."""
+        until, start = self._lookback()
+        return [item for page in self._completed_pages(start, until) for item in page]
+
+    def _lookback(self) -> tuple[datetime, datetime]:
+        """``(until, start)`` of the completed tasks a listing reads."""
         clock = datetime.now(UTC)
         moments = (clock, self.as_of) if self.as_of is not None else (clock,)
         until = max(moments).replace(microsecond=0) + timedelta(minutes=1)
         start = min(moments).replace(microsecond=0) + timedelta(minutes=1) - self.lookback
-        items: list[JSON] = []
+        return until, start
+
+    def _completed_pages(self, start: datetime, until: datetime) -> Iterator[list[JSON]]:
+        """Pages of tasks completed in [start, until), newest window first."""
         while until > start:
             since = max(start, until - COMPLETED_WINDOW)
             params: dict[str, Any] = {"since": _stamp(since), "until": _stamp(until),
@@ -340,15 +356,79 @@ class TodoistTasks(TaskBackend):
                 page = self._retry.call(lambda p=params: self._get_json(  # type: ignore[misc]
                     COMPLETED_URL, p), "reading completed tasks")
                 found = page.get("items")
-                if not isinstance(found, list):
+                if not isinstance(found, list) or not all(isinstance(i, dict) and "id" in i
+                                                          for i in found):
                     raise BackendError("Todoist sent an unexpected list of completed tasks")
                 # the endpoint lists completed tasks only (its sample shows checked false)
-                items.extend({**item, "checked": True} for item in found)
+                yield [{**item, "checked": True} for item in found]
                 if not page.get("next_cursor"):
                     break
                 params = {**params, "cursor": page["next_cursor"]}
             until = since
-        return items
+
+    # ------------------------------------------------------------------ missing tasks
+    def explain_missing(self, missing: Sequence[tuple[str, str | None]]) -> Missing:
+        """Owned tasks synced before and absent from the listing. First the archived
+        projects (``GET /projects/archived``, one request): goalsync's root archived
+        holds everything, a goal's project archived holds that goal's tasks; nothing in
+        them is recreated. Then the completed tasks older than the listing's lookback
+        (back to ``MISSING_LOOKBACK``, stopping once all are found): a completion found
+        is progress, not a deletion. What is left the user deleted."""
+        if not missing:
+            return Missing()
+        held, held_all = self._archived_holding(missing)
+        wanted = {remote_id for remote_id, _ in missing if remote_id not in held}
+        completed: list[RemoteTask] = []
+        cache = self._load(fresh=False)
+        for remote_id in list(wanted):  # a tombstone of a completion kept in the cache
+            item = cache.items.get(remote_id)
+            if item is not None and item.get("checked"):
+                wanted.discard(remote_id)
+        if wanted:
+            until, start = self._lookback()
+            for page in self._completed_pages(until - MISSING_LOOKBACK, start):
+                for item in page:
+                    if str(item.get("id")) in wanted and self._mine(item):
+                        task = remote_task(item, cache.zone)
+                        if task is not None:
+                            completed.append(task)
+                            wanted.discard(str(item["id"]))
+                if not wanted:
+                    break
+        return Missing(tuple(completed), held, held_all)
+
+    def _archived_holding(self, missing: Sequence[tuple[str, str | None]]
+                          ) -> tuple[dict[str, str], bool]:
+        archived = self._archived_projects()
+        roots = [p for p in archived if p.get("name") == self.root_project
+                 and not p.get("parent_id") and _adoptable({**p, "is_archived": False})]
+        if roots:
+            name = str(roots[0].get("name"))
+            return {remote_id: name for remote_id, _ in missing}, True
+        cache = self._load(fresh=False)
+        active_roots = {str(p["id"]) for p in cache.objects["projects"].values()
+                        if p.get("name") == self.root_project and not p.get("parent_id")
+                        and _adoptable(p)}
+        goal_projects = {str(p.get("name")): str(p.get("name")) for p in archived
+                         if str(p.get("parent_id") or "") in active_roots}
+        return {remote_id: goal_projects[shorten(goal, MAX_NAME)]
+                for remote_id, goal in missing
+                if goal and shorten(goal, MAX_NAME) in goal_projects}, False
+
+    def _archived_projects(self) -> list[JSON]:
+        projects: list[JSON] = []
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        for _ in range(50):  # 10,000 archived projects: more is not an account
+            page = self._retry.call(lambda p=params: self._get_json(  # type: ignore[misc]
+                ARCHIVED_URL, p), "reading archived projects")
+            found = page.get("results")
+            if not isinstance(found, list):
+                raise BackendError("Todoist sent an unexpected list of archived projects")
+            projects.extend(p for p in found if isinstance(p, dict))
+            if not page.get("next_cursor"):
+                break
+            params = {**params, "cursor": page["next_cursor"]}
+        return projects
 
     def _get_json(self, url: str, params: Mapping[str, Any]) -> JSON:
         response = self._client.get(url, params=dict(params),
