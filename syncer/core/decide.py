@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from syncer.core import reconcile as rc
 from syncer.core.desired import blocks_needing_uids, desired_blocks, desired_tasks, plan_keys
@@ -107,7 +108,11 @@ def decide(plan: Plan, rules: Rules, snapshot: Snapshot, base: Base,
             for b in schedule.blocks))
     tasks = desired_tasks(plan, schedule, now, rules.review, base.review_notes)
     if settings.task_ahead_days is not None:
-        ahead = now + timedelta(days=max(settings.task_ahead_days, settings.window_days))
+        # whole days in the plan's zone: reruns on one day agree on what is current
+        zone = ZoneInfo(plan.timezone)
+        last = (now.astimezone(zone) + timedelta(
+            days=max(settings.task_ahead_days, settings.window_days))).date()
+        ahead = datetime.combine(last + timedelta(days=1), time(), zone)
         tasks = current_tasks(tasks, schedule, ahead, {t.key for t in remote_tasks or ()}
                               | set(base.tasks))
     actions = rc.reconcile(
@@ -122,27 +127,48 @@ def decide(plan: Plan, rules: Rules, snapshot: Snapshot, base: Base,
 def current_tasks(tasks: Sequence[TaskSpec], schedule: Schedule, ahead: datetime,
                   existing: set[str]) -> list[TaskSpec]:
     """The tasks a to-do app holds when it holds what to act on, not the backlog:
-    every milestone, habit and the review; a step once its scheduled work starts before
-    ``ahead`` (a step without booked work, once its due date is before then); and
-    every task that exists already (it stays, kept up to date, until done). Later
-    steps get their task as their time comes; the plan, status and report still show
-    them all."""
+    * a step once its scheduled work starts before ``ahead`` (a step without booked
+      work, once its due date is before then);
+    * a milestone while it is the next open one of its goal, has a current step (its
+      subtasks), or is due before ``ahead``: the person sees each goal's next deadline;
+    * every habit and the review, and every task that exists already (it stays, kept
+      up to date, until done).
+    Later steps and milestones get their task as their time comes; the plan, status
+    and report still show them all."""
     starts: dict[str, datetime] = {}
     for block in schedule.blocks:
         if block.step not in starts or block.start < starts[block.step]:
             starts[block.step] = block.start
-    last_day = ahead.date()
+    last_day = (ahead - timedelta(microseconds=1)).date()
 
-    def current(spec: TaskSpec) -> bool:
-        if spec.kind != "step" or spec.key in existing:
-            return True
-        start = starts.get(spec.key)
-        if start is not None:
-            return start < ahead
+    def due_soon(spec: TaskSpec) -> bool:
         due = spec.deadline or (spec.due if isinstance(spec.due, date) else None)
         return due is not None and due <= last_day
 
-    return [spec for spec in tasks if current(spec)]
+    def step_now(spec: TaskSpec) -> bool:
+        start = starts.get(spec.key)
+        return start < ahead if start is not None else due_soon(spec)
+
+    steps = [t for t in tasks if t.kind == "step"]
+    current = {t.key for t in steps if t.key in existing or step_now(t)}
+    needed = {t.parent_key for t in steps if t.key in current}
+    with_open_steps = {t.parent_key for t in steps}
+    next_of_goal: dict[str | None, str] = {}
+    for spec in tasks:
+        if spec.kind == "milestone" and spec.key in with_open_steps:
+            next_of_goal.setdefault(spec.goal_id, spec.key)
+
+    def keep(spec: TaskSpec) -> bool:
+        if spec.key in existing or spec.key in current:
+            return True
+        if spec.kind == "step":
+            return False
+        if spec.kind == "milestone":
+            return (spec.key in needed or next_of_goal.get(spec.goal_id) == spec.key
+                    or due_soon(spec))
+        return True
+
+    return [spec for spec in tasks if keep(spec)]
 
 
 def _hold(actions: list[rc.Action], remote: Sequence[RemoteTask] | None,
