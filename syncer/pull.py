@@ -134,6 +134,13 @@ class Puller:
         completed (progress), or held in an archived project (left alone, nothing
         recreated, see ``held_all``). Only what the adapter cannot explain is read as
         deleted by the user. Tasks whose completion is recorded are not asked about."""
+        flagged = sum(1 for t in listing if t.held)
+        if flagged:
+            self.notes.append(
+                f"{flagged} goalsync task{'s are' if flagged != 1 else ' is'} in an archived "
+                "Todoist project: left as they are, and nothing in it is recreated; "
+                "unarchive it in Todoist to go on, or run `goalsync sync --rebind` to start "
+                "afresh in a new project (the archived one is not touched)")
         present = {t.remote_id for t in listing}
         completions = self.state.completions()
         missing = [lk for lk in self.state.links() if lk.kind == "task" and not lk.gone

@@ -33,7 +33,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
 from urllib.parse import quote
@@ -235,7 +235,8 @@ class TodoistTasks(TaskBackend):
                         and time.monotonic() - self._checked_at < JUST_CHECKED)
         self._checked_at = None
         cache = self._load(fresh=not just_checked)
-        tasks = [t for item in cache.items.values() if self._mine(item)
+        tasks = [replace(t, held=True) if _archived_home(cache, item) else t
+                 for item in cache.items.values() if self._mine(item)
                  if (t := remote_task(item, cache.zone)) is not None]
         return sorted(tasks, key=lambda t: t.key)
 
@@ -416,11 +417,16 @@ class TodoistTasks(TaskBackend):
                 if goal and shorten(goal, MAX_NAME) in goal_projects}, False
 
     def _archived_projects(self) -> list[JSON]:
+        """Every archived project; none from a server without the endpoint (a refusal:
+        then what is missing is read as before, deleted or completed)."""
         projects: list[JSON] = []
         params: dict[str, Any] = {"limit": PAGE_LIMIT}
         for _ in range(50):  # 10,000 archived projects: more is not an account
-            page = self._retry.call(lambda p=params: self._get_json(  # type: ignore[misc]
-                ARCHIVED_URL, p), "reading archived projects")
+            try:
+                page = self._retry.call(lambda p=params: self._get_json(  # type: ignore[misc]
+                    ARCHIVED_URL, p), "reading archived projects")
+            except Refused:
+                return projects
             found = page.get("results")
             if not isinstance(found, list):
                 raise BackendError("Todoist sent an unexpected list of archived projects")
@@ -924,6 +930,15 @@ def _created_by(cache: _Cache, owned: Mapping[tuple[str, str], str], kind: str,
                 (obj.get(k) or None) == (args.get(k) or None) for k in keys):
             return str(obj["id"])
     return None
+
+
+def _archived_home(cache: _Cache, item: Mapping[str, Any]) -> bool:
+    """Whether a listed task sits in an archived project or section (a server that
+    keeps archived projects in the sync, flagged): it is held, like one that left."""
+    project = cache.objects["projects"].get(str(item.get("project_id")))
+    section = cache.objects["sections"].get(str(item.get("section_id")))
+    return bool((project and project.get("is_archived"))
+                or (section and section.get("is_archived")))
 
 
 def _adoptable(project: Mapping[str, Any]) -> bool:

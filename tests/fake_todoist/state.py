@@ -224,6 +224,9 @@ class TodoistState:
         self.user_timezone = "UTC"  # the user's tz_info.timezone
         # resource types a read may not name (to play a stricter or older server)
         self.refused_resource_types: set[str] = set()
+        # archived projects leave full syncs (API v1); True plays a server that keeps
+        # them there, flagged ``is_archived``, with their tasks
+        self.archived_in_sync = False
         self.executed_commands = 0  # commands actually executed (replays not counted)
         self.command_errors: list[tuple[Callable[[JSON], bool], ApiError]] = []
         self._ids = itertools.count(1)
@@ -561,8 +564,9 @@ class TodoistState:
         if since is None:
             return [dict(o) for o in self.objects[kind].values()
                     if not o.get("is_deleted") and not o.get("checked")
-                    and not o.get("is_archived")
-                    and not (kind != "projects" and self.archived(o.get("project_id")))]
+                    and (self.archived_in_sync or not (
+                        o.get("is_archived")
+                        or (kind != "projects" and self.archived(o.get("project_id")))))]
         return [dict(o) for o in self.objects[kind].values()
                 if self.versions[(kind, o["id"])] > since]
 

@@ -194,8 +194,12 @@ def test_a_shared_or_workspace_project_named_goals_is_never_adopted(
     assert len(homes) == 1 and not homes & {shared["id"], team["id"]}
 
 
+@pytest.mark.parametrize("kept_in_sync", [False, True])
 def test_an_archived_project_is_reported_and_nothing_is_recreated(
-        fake_todoist: FakeTodoist, tmp_path: Path) -> None:
+        fake_todoist: FakeTodoist, tmp_path: Path, kept_in_sync: bool) -> None:
+    """Archived projects leave the sync (API v1); a server that keeps them, flagged,
+    is read the same way."""
+    fake_todoist.state.archived_in_sync = kept_in_sync
     text = plan_text(goals=2, milestones=4, steps=10, estimate="2h")  # weeks of work
     calendar = MemoryCalendarBackend()
     assert sync(fake_todoist, text, tmp_path, calendar).ok
@@ -208,7 +212,7 @@ def test_an_archived_project_is_reported_and_nothing_is_recreated(
     assert report.ok, report.errors
     assert len(fake_todoist.tasks()) == count  # nothing recreated, nothing new
     assert [p["name"] for p in fake_todoist.projects() if not p["inbox_project"]] == ["Goals"]
-    assert any("“Goals” is archived" in note and "--rebind" in note for note in report.notes)
+    assert any("archived" in note and "--rebind" in note for note in report.notes)
     assert report.completions == {}  # held tasks are not read as done
 
     fake_todoist.unarchive_project(root["id"])
