@@ -125,7 +125,11 @@ class _Cache:
         for kind in RESOURCES:
             bucket = self.objects[kind]
             for obj in response.get(kind) or ():
-                if obj.get("is_deleted"):
+                if kind == "items" and obj.get("is_deleted") and obj.get("checked"):
+                    # older sync versions also flagged a completed task is_deleted: it
+                    # is a completion (progress), not a deletion
+                    bucket[str(obj["id"])] = {**obj, "is_deleted": False}
+                elif obj.get("is_deleted"):
                     bucket.pop(str(obj["id"]), None)
                 else:
                     bucket[str(obj["id"])] = obj

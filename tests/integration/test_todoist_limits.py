@@ -170,3 +170,19 @@ def test_a_long_goal_title_names_a_section_within_120_characters(
     with adapter(fake_todoist) as again:  # found again by its shortened name
         assert again.apply([CreateTask(spec(9, goal_title=title, due=date(2027, 1, 4)))])[0].ok
     assert len(fake_todoist.sections()) == 1
+
+
+def test_a_completion_flagged_deleted_by_an_older_sync_is_still_a_completion(
+        fake_todoist: FakeTodoist) -> None:
+    """Older sync versions sent a completed task with ``is_deleted`` set as well."""
+    with adapter(fake_todoist) as todoist:
+        [made] = todoist.apply([CreateTask(spec(1))])
+        _, token = todoist.changes_since(None)
+        fake_todoist.complete(made.remote_id or "")
+        with fake_todoist.state.lock:
+            fake_todoist.state.objects["items"][made.remote_id or ""]["is_deleted"] = True
+            fake_todoist.state.touch("items", fake_todoist.state.objects["items"][
+                made.remote_id or ""])
+        changed, _ = todoist.changes_since(token)
+        [task] = todoist.list_tasks()
+    assert changed and task.completed
