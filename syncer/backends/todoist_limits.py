@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from syncer.core.model import Plan, Problem, pos_of
+
 JSON = dict[str, Any]
 
 # lengths (help centre "Usage limits"): longer values are refused, so goalsync
@@ -204,3 +206,41 @@ def shorten(text: str, longest: int) -> str:
 
 def _n(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def plan_warnings(plan: Plan, layout: str) -> list[Problem]:
+    """What ``goalsync check`` says about a plan bound for Todoist, from the plan alone:
+    more goals than the layout can hold on the free plan (20 sections per project; 5
+    projects), and titles Todoist will only take shortened. The sync itself checks the
+    real account before writing (``room_for``)."""
+    found: list[Problem] = []
+    free = Limits()
+    if layout == "sections" and len(plan.goals) > free.sections_per_project:
+        goal = plan.goals[free.sections_per_project]
+        found.append(Problem(
+            goal.pos, "todoist-sections",
+            f"Todoist holds at most {free.sections_per_project} sections per project and "
+            f"each goal is a section of one project ([todoist] layout = \"sections\"): "
+            f"goals from here on ({len(plan.goals)} in all) do not fit; merge goals, or use "
+            "layout = \"projects\" on a Pro account", severity="warning"))
+    if layout == "projects" and len(plan.goals) + 1 > free.active_projects:
+        found.append(Problem(
+            plan.goals[0].pos, "todoist-projects",
+            f"[todoist] layout = \"projects\" needs {len(plan.goals) + 1} Todoist projects "
+            f"(the root and one per goal); the free plan allows {free.active_projects}: "
+            "fine on Pro, else use layout = \"sections\"", severity="warning"))
+    for goal in plan.goals:
+        if len(goal.title) > MAX_NAME:
+            found.append(Problem(
+                pos_of(goal, "title"), "todoist-name",
+                f"the goal title has {len(goal.title)} characters; Todoist takes "
+                f"{MAX_NAME} for a section or project name, so it is shortened there",
+                severity="warning"))
+    for step in plan.steps():
+        if len(step.title) > 500:
+            found.append(Problem(
+                pos_of(step, "title"), "todoist-title",
+                f"the step title has {len(step.title)} characters; task names take 500, so "
+                "it is shortened in the task and kept whole in its description",
+                severity="warning"))
+    return found
