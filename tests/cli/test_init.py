@@ -343,3 +343,24 @@ def test_timezone_is_guessed_from_tz(monkeypatch: pytest.MonkeyPatch) -> None:
     assert guess_timezone() == "Asia/Tokyo"
     monkeypatch.setenv("TZ", "not a zone")
     assert guess_timezone() != "not a zone"
+
+
+HOSTILE = ["日本語の目標", 'C++ & C#: the "hard" parts #1', "- [x] {a: b}", "\x07bell\x1b[31m",
+           "x" * 3000, "\u202eevil", "null", "true", "*alias", "&anchor", "!tag", "|", ">",
+           "%", "~", "@", "`", "{{", "\\", "---", "...", "#"]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_any_text_makes_a_plan_that_passes_check(tmp_path: Path, text: str) -> None:
+    """Whatever is typed into the text questions (YAML syntax, control characters,
+    text that slugs to nothing, very long lines), the plan written, whole or partial,
+    is valid; nothing ends in a traceback."""
+    target = tmp_path / "goals.yaml"
+    lines = list(INTERACTIVE)
+    for index in (0, 3, 4, 5, 8, 9, 12, 14, 15):  # every free-text answer
+        lines[index] = text
+    lines[17] = f"{text} 2"  # a second step that must not clash with the first
+    code, output = invoke(target, lines + [""] * 10)
+    assert "Traceback" not in output and "unexpected error" not in output
+    assert code in (0, 130), output
+    assert check(target)[0] == 0, target.read_text(encoding="utf-8")
