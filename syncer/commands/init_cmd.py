@@ -32,7 +32,7 @@ import os
 import re
 import zoneinfo
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -51,6 +51,7 @@ T = TypeVar("T")
 
 PRIORITIES = ("urgent-important", "important", "urgent", "neither")
 UNFINISHED = "# UNFINISHED:"  # first line of a plan saved when init was stopped
+ANSWERS = "# goalsync-init-answers: "  # its last line: the answers, to continue later
 
 
 @dataclass
@@ -667,7 +668,7 @@ def _refuse_existing(path: Path) -> None:
         first = ""
     if first.startswith(UNFINISHED):
         raise UsageError(f"{str(path)!r} holds the unfinished plan of an earlier "
-                         "`goalsync init`; nothing was written",
+                         "`goalsync init`, edited since; nothing was written",
                          hint="finish it in an editor and run `goalsync check`, or pass "
                               "--force to start over")
     raise UsageError(f"{str(path)!r} already exists; nothing was written",
@@ -693,16 +694,53 @@ def _write(path: Path, text: str) -> None:
         raise UsageError(f"cannot write {str(path)!r}: {err.strerror}") from None
 
 
-def save_partial(path: Path, d: Draft, answered: list[str]) -> Path | None:
+def save_partial(path: Path, d: Draft, answered: list[str], *,
+                 replace: bool = False) -> Path | None:
     """Write what was answered as a valid plan whose first comment lists what is
-    missing. Beside ``path`` (``*.partial.yaml``) when ``path`` exists (--force), so a
-    stopped interview never replaces a finished plan. None when nothing was typed."""
+    missing and whose last comment holds the answers (``init`` offers to continue from
+    them). Beside ``path`` (``*.partial.yaml``) when ``path`` exists (--force), so a
+    stopped interview never replaces a finished plan, unless ``replace`` (``path`` is
+    the unfinished plan being continued). None when nothing was typed."""
     if d == Draft(timezone=d.timezone):
         return None
-    target = path if not path.exists() else path.with_name(f"{path.stem}.partial.yaml")
-    missing = tuple(name for name, _ in QUESTIONS if name and name not in answered)
-    _write(target, render_plan(d, str(target), missing or ("(none)",)))
+    target = path if replace or not path.exists() else \
+        path.with_name(f"{path.stem}.partial.yaml")
+    _write(target, _partial_text(target, d, answered))
     return target
+
+
+def _partial_text(path: Path, d: Draft, answered: list[str]) -> str:
+    missing = tuple(name for name, _ in QUESTIONS if name and name not in answered)
+    state = {"answered": answered, "draft": asdict(d)}
+    return (render_plan(d, str(path), missing or ("(none)",)) + "\n" + ANSWERS
+            + json.dumps(state, default=date.isoformat, ensure_ascii=True) + "\n")
+
+
+def unfinished(path: Path) -> tuple[Draft, list[str]] | None:
+    """The answers and the questions answered, saved in ``path`` by a stopped
+    interview; None when ``path`` is not such a file or was edited since (continuing
+    would then lose the edits)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        if not text.startswith(UNFINISHED):
+            return None
+        last = text.rstrip("\n").rsplit("\n", 1)[-1]
+        if not last.startswith(ANSWERS):
+            return None
+        state = json.loads(last.removeprefix(ANSWERS))
+        data = dict(state["draft"])
+        for key in ("deadline", "milestone_due"):
+            data[key] = None if data[key] is None else date.fromisoformat(data[key])
+        data["steps"] = [(str(t), int(m)) for t, m in data["steps"]]
+        data["habit"] = None if data["habit"] is None else tuple(data["habit"])
+        data["extra"] = {str(k): (str(c), v) for k, (c, v) in data["extra"].items()}
+        draft = Draft(**data)
+        answered = [str(name) for name in state["answered"]]
+        if _partial_text(path, draft, answered) != text:
+            return None
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return draft, answered
 
 
 @click.command("init")
@@ -718,7 +756,8 @@ def init(path: Path, example: bool, force: bool, timezone: str | None) -> None:
     Asks the SMART questions for a first goal, checking each answer as it is given, or
     writes an example with --example. Ctrl-C keeps the answers given so far in PATH.
     """
-    if path.exists() and not force:
+    earlier = _continue(path) if path.exists() and not force and not example else None
+    if path.exists() and not force and earlier is None:
         _refuse_existing(path)
     zone = timezone or guess_timezone()
     if not _is_zone(zone):
@@ -727,24 +766,41 @@ def init(path: Path, example: bool, force: bool, timezone: str | None) -> None:
     if example:
         draft = example_goal(today, zone)
     else:
-        draft = Draft(timezone=zone)
+        draft, answered = earlier or (Draft(timezone=zone), [])
         try:
-            interview(draft, today)
+            interview(draft, today, [q for q in QUESTIONS if q[0] not in answered])
         except Stopped as stop:
-            saved = save_partial(path, draft, stop.answered)
+            saved = save_partial(path, draft, answered + stop.answered,
+                                 replace=earlier is not None)
             if saved is not None:
                 click.echo(f"\nStopped. Your answers so far are saved in {saved}; "
-                           "it says at the top what is still missing.", err=True)
+                           "it says at the top what is still missing, and "
+                           f"`goalsync init {saved}` continues from there.", err=True)
             raise click.Abort() from None
     text = render_plan(draft, str(path))
     try:
-        write_plan(path, text, force)
+        write_plan(path, text, force or earlier is not None)
     except PlanError as error:  # a bug in the checks above: keep the answers anyway
         saved = save_partial(path, draft, [n for n, _ in QUESTIONS])
         raise UsageError(f"those answers do not make a valid plan: {error.message}",
                          hint=f"your answers are kept in {saved}; fix them there") from None
     click.echo(f"Wrote {path}. Next: run `goalsync check {path}`, then `goalsync sync "
                f"{path}`.")
+
+
+def _continue(path: Path) -> tuple[Draft, list[str]] | None:
+    """The saved answers of a stopped interview in ``path``, when the person wants to
+    go on from them."""
+    saved = unfinished(path)
+    if saved is None:
+        return None
+    missing = [n for n, _ in QUESTIONS if n and n not in saved[1]]
+    click.echo(f"{path} holds the answers of a `goalsync init` you stopped; still open: "
+               f"{', '.join(missing) or 'nothing'}.")
+    if not Ask().yes("Continue where you stopped?", default=True):
+        raise UsageError(f"{str(path)!r} was kept as it is; nothing was written",
+                         hint="finish it in an editor, or pass --force to start over")
+    return saved
 
 
 COMMANDS: list[click.Command] = [init]

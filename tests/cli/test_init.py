@@ -218,9 +218,53 @@ def test_stopping_halfway_keeps_a_valid_partial_plan(tmp_path: Path) -> None:
            "habit." in text
     assert "current: 55" in text
     assert check(target)[0] == 0  # valid as it stands
-    # a second init does not overwrite it, and says what it is
-    code, stderr = run_main(["init", str(target)])[0], run_main(["init", str(target)])[2]
-    assert code == 2 and "unfinished plan of an earlier `goalsync init`" in stderr
+
+
+def test_init_continues_where_it_was_stopped(tmp_path: Path) -> None:
+    whole, target = tmp_path / "whole.yaml", tmp_path / "goals.yaml"
+    assert invoke(whole, INTERACTIVE)[0] == 0
+    assert invoke(target, INTERACTIVE[:10])[0] == 130  # stopped at the deadline
+    code, output = invoke(target, [""] + INTERACTIVE[10:])  # Enter: yes, continue
+    assert code == 0, output
+    assert "still open: deadline, priority, milestone, steps, habit." in output
+    assert "Your first goal" not in output  # answered questions are not asked again
+    assert target.read_text(encoding="utf-8") == \
+        whole.read_text(encoding="utf-8").replace(str(whole), str(target))
+
+
+def test_stopping_again_keeps_everything_in_the_same_file(tmp_path: Path) -> None:
+    target = tmp_path / "goals.yaml"
+    invoke(target, INTERACTIVE[:10])
+    code, output = invoke(target, ["y"] + INTERACTIVE[10:13])  # then stops at the due date
+    assert code == 130
+    assert not (tmp_path / "goals.partial.yaml").exists()
+    text = target.read_text(encoding="utf-8")
+    assert "stopped before these questions: milestone, steps, habit." in text
+    assert f"deadline: {DEADLINE.isoformat()}" in text and "current: 55" in text
+    assert f"`goalsync init {target}` continues from there" in output
+
+
+def test_declining_to_continue_keeps_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "goals.yaml"
+    invoke(target, INTERACTIVE[:10])
+    before = target.read_text(encoding="utf-8")
+    code, stdout, stderr = run_main(["init", str(target)], input="n\n")
+    assert code == 2 and "was kept as it is" in stderr and "--force" in stderr
+    assert target.read_text(encoding="utf-8") == before
+
+
+def test_an_edited_unfinished_plan_is_not_continued(tmp_path: Path) -> None:
+    """Continuing rewrites the file from the saved answers: after an edit that would
+    lose the edit, so init refuses and says why."""
+    target = tmp_path / "goals.yaml"
+    invoke(target, INTERACTIVE[:10])
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "    # deadline: YYYY-MM-DD", "    deadline: 2099-01-01  # my own edit"),
+        encoding="utf-8")
+    code, _, stderr = run_main(["init", str(target)])
+    assert code == 2 and "unfinished plan of an earlier `goalsync init`, edited since" in \
+        stderr
+    assert "my own edit" in target.read_text(encoding="utf-8")
 
 
 def test_stopping_before_the_goal_still_writes_valid_yaml(tmp_path: Path) -> None:
