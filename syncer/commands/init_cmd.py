@@ -118,8 +118,8 @@ def render_plan(d: Draft, path: str, missing: tuple[str, ...] = ()) -> str:
     unfinished = ""
     if missing:
         unfinished = (f"{UNFINISHED} `goalsync init` was stopped before these questions: "
-                      f"{', '.join(missing)}.\n# Fill them in below (or delete this file "
-                      "and run `goalsync init` again), then run `goalsync check`.\n#\n")
+                      f"{', '.join(missing)}.\n# Run `goalsync init {path}` again to answer "
+                      "them, or fill them in below and run `goalsync check`.\n#\n")
     return template.substitute(unfinished=unfinished, path=path, body=_body(d))
 
 
@@ -332,10 +332,10 @@ def parse_weekly_hours(text: str) -> float:
             hours = parse_duration(text) / 60
         except ValueError:
             raise ValueError(f"{text!r} is not a number of hours; write e.g. 6, 6h, 6.5 h "
-                             "or 90m") from None
+                             "or 90m.") from None
     if not 0.5 <= hours <= 168:
         raise ValueError(f"{hours:g} h a week is not possible here; give between 0.5 and "
-                         "168 hours")
+                         "168 hours.")
     return round(hours, 2)
 
 
@@ -639,8 +639,8 @@ def interview(d: Draft, today: date, questions: list[tuple[str, Question]] | Non
     the end of input raises ``Stopped`` carrying what was answered."""
     ask = Ask()
     done: list[str] = []
-    click.echo("Let's write your first SMART goal. Enter skips a question or takes the\n"
-               "suggestion in [brackets]; Ctrl-C stops and keeps what you typed.\n")
+    click.echo("Enter skips a question or takes the suggestion in [brackets]; Ctrl-C stops\n"
+               "and keeps what you typed.\n")
     for name, question in questions or QUESTIONS:
         try:
             question(ask, d, today)
@@ -767,6 +767,8 @@ def init(path: Path, example: bool, force: bool, timezone: str | None) -> None:
         draft = example_goal(today, zone)
     else:
         draft, answered = earlier or (Draft(timezone=zone), [])
+        if earlier is None:
+            click.echo("Let's write your first SMART goal.")
         try:
             interview(draft, today, [q for q in QUESTIONS if q[0] not in answered])
         except Stopped as stop:
