@@ -3,12 +3,15 @@
 ``gather_status`` collects everything ``goalsync status``, ``review`` and ``report`` show
 (progress, prompts, adjustment proposals, the review journal) from a sync report and
 the state; ``render_report`` turns it into one self-contained page (inline CSS and SVG,
-no script, no network) with a burn-up chart per goal, a milestone timeline and the
-review journal.
+no script, no network) with a burn-up chart per goal, a chart of each measured value
+over time, a milestone timeline with the rewards and the review journal, each chart
+drawn for a wide and a narrow screen (see "HTML" below).
 
 Burn-up chart, in estimated hours against time:
 
 * **scope**: the goal's total estimated hours (a flat line);
+* the time axis starts on the first tracked day (the first sync, or an earlier
+  completion or planned block);
 * **actual**: cumulative hours of completed steps at their completion times (steps done
   in the plan without a completion time count from the start);
 * **expected**: the same per-step rule as ``syncer.core.progress``: a step's share of

@@ -195,16 +195,31 @@ def measure(page: Path, width: int, home: Path) -> dict[str, Any]:
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian package "
                     "chromium); the report's rendering is checked where it is")
 @pytest.mark.parametrize("width", [1280, 390])
-def test_report_lays_out_at_desktop_and_phone_width(home: Path, width: int) -> None:
+@pytest.mark.parametrize("variant", ["long-label", "unbroken"])
+def test_report_lays_out_at_desktop_and_phone_width(home: Path, width: int,
+                                                    variant: str) -> None:
     """At 1280 and 390 px: nothing wider than the screen, no chart label outside its
-    chart, dates on one line, chart text at least 9 px, tables stacked on the phone."""
-    # a milestone title longer than the chart is wide, due mid-way: its label must wrap
+    chart, dates on one line, chart text at least 9 px, tables stacked on the phone.
+
+    ``long-label``: a milestone title longer than the chart is wide, due mid-way (its
+    label must wrap). ``unbroken``: words no line can hold, in a goal title, a
+    milestone title, a metric name, a review answer and the ids a prompt names."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    if variant == "long-label":
+        text = text.replace("title: PMI application approved",
+                            f"title: PMI application approved after {LONG}")
+    else:
+        word = "Supercalifragilistic" * 6
+        text = (text.replace("title: Get PMP-certified", f"title: Get {word}")
+                .replace("title: PMI application approved", f"title: {word}")
+                .replace("metric: exam score", f"metric: {word}"))
+        with State.open(home / "state" / STATE_FILE) as state:
+            state.record_review_answer(datetime(2026, 11, 30, 18, tzinfo=UTC), "behind",
+                                       word.lower(), word.lower(), "Why?",
+                                       "https://example.org/" + word)
     plan = home / "career.yaml"
-    plan.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
-        "title: PMI application approved",
-        f"title: PMI application approved after {LONG}"), encoding="utf-8")
+    plan.write_text(text, encoding="utf-8")
     page = write(home, plan)
-    assert LONG in page.read_text(encoding="utf-8")
     found = measure(page, width, home)
     assert found["viewport"] == width
     assert found["scroll_width"] <= width, found["overflow"]
