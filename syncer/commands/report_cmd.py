@@ -28,8 +28,10 @@ from syncer.report import gather_status, stale_warning, write_report
 @offline_option
 def report(plan_path: str, html_path: str, config_path: str | None, now: datetime | None,
            offline: bool) -> None:
-    """Write an HTML progress report for PLAN: burn-up charts, measured values,
-    milestones, journal; readable on a desktop and a phone."""
+    """Write an HTML progress report for PLAN: burn-up charts, milestones, journal.
+
+    Also a chart of each measured value over time; readable on a desktop and a phone.
+    """
     snapshot = gather_status(plan_path, load_config(config_path), now, offline=offline)
     try:
         path = write_report(snapshot, html_path)
