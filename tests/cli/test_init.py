@@ -9,20 +9,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from syncer.cli import cli
-from syncer.commands.init_cmd import (
-    UNFINISHED,
-    Ask,
-    Draft,
+from syncer.answers import (
     guess_timezone,
-    interview,
     parse_amount,
     parse_date,
     parse_priority,
     parse_weekly_hours,
-    render_plan,
     zone_suggestion,
 )
+from syncer.cli import cli
+from syncer.commands.init_cmd import UNFINISHED, Ask, Draft, interview, render_plan
 from syncer.core.parse import parse_plan
 from syncer.planfile import load_plan
 from tests.cli.test_check import run_main
