@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -619,6 +620,12 @@ def init(path: Path, example: bool, force: bool, timezone: str | None) -> None:
                 click.echo(f"\nStopped. Your answers so far are saved in {saved}; "
                            "it says at the top what is still missing, and "
                            f"`goalsync init {saved}` continues from there.", err=True)
+            elif not sys.stdin.isatty():
+                click.echo(err=True)  # end the unanswered prompt's line
+                raise UsageError("init ran out of input before any answer: it asks its "
+                                 "questions in a terminal; nothing was written",
+                                 hint="run it in a terminal, or write an example plan "
+                                      "with --example") from None
             raise click.Abort() from None
     text = render_plan(draft, str(path))
     try:

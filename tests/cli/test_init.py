@@ -276,8 +276,9 @@ def test_stopping_before_the_goal_still_writes_valid_yaml(tmp_path: Path) -> Non
 
 def test_stopping_at_once_writes_nothing(tmp_path: Path) -> None:
     target = tmp_path / "goals.yaml"
-    code, _ = invoke(target, ["", ""])  # Enter, Enter, then the input ends
-    assert code == 130 and not target.exists()
+    code, output = invoke(target, ["", ""])  # Enter, Enter, then the input ends
+    assert code == 2 and not target.exists()
+    assert "init ran out of input before any answer" in output and "--example" in output
 
 
 def test_stopping_with_force_keeps_the_old_plan(tmp_path: Path) -> None:
