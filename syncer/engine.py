@@ -221,6 +221,7 @@ class _Run:
         counts = self.executor.execute(decision.actions)
         self.puller.save_tokens(pulled, wrote_tasks=self.executor.wrote_tasks,
                                 wrote_blocks=self.executor.wrote_blocks)
+        self.puller.save_unsupported()
         if self._read_everything(pulled):
             # a schedule made without the calendar's blocks (or the completions)
             # would re-place the next run's plan beyond the window

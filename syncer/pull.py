@@ -13,7 +13,7 @@ as busy time. After a run's own writes, ``save_tokens`` reads the servers back o
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +33,7 @@ from syncer.core.schedule import plan_horizon
 from syncer.state import State, decode_value, encode_value
 
 _URLS_META = "dav_urls:"  # + "tasks" / "calendar": server URLs resolved by the last run
+_UNSUPPORTED_META = "tasks:unsupported"  # task fields the task app cannot hold
 
 
 @dataclass
@@ -104,7 +105,7 @@ class Puller:
             return belongs_to(self.plan.id, remote, linked)
 
         if tasks is not None:
-            pulled.tasks = [t for t in tasks if mine(t)]
+            pulled.tasks = self._as_pushed(t for t in tasks if mine(t))
         if blocks is not None:
             pulled.blocks = [b for b in blocks if mine(b)]
             others = tuple(Interval(b.start, b.end) for b in blocks
@@ -128,6 +129,36 @@ class Puller:
             self.errors.append(f"tasks: could not read {backend.name}: {error}; nothing "
                                "was concluded from it")
             return None, token
+
+    def _unsupported(self) -> frozenset[str]:
+        """Task fields the task app cannot hold (Todoist free: deadline, duration), as
+        the adapter knows now or an earlier run learnt."""
+        saved = _loads(self.state.meta(_UNSUPPORTED_META)).get("fields") or []
+        return self.backends.tasks.unsupported_fields() | frozenset(
+            f for f in saved if isinstance(f, str))
+
+    def _as_pushed(self, tasks: Iterable[RemoteTask]) -> list[RemoteTask]:
+        """Fields the task app cannot hold read as what goalsync last pushed: their
+        absence there is not the person's edit, and never a change to send again."""
+        tasks = list(tasks)
+        fields = self._unsupported() & {"deadline", "duration_minutes"}
+        if not fields:
+            return tasks
+        pushed = {lk.remote_id: lk.pushed for lk in self.state.links() if lk.kind == "task"}
+        out = []
+        for task in tasks:
+            values = pushed.get(task.remote_id)
+            if values is not None:
+                kept: dict[str, Any] = {f: values.get(f) for f in fields}
+                task = replace(task, **kept)
+            out.append(task)
+        return out
+
+    def save_unsupported(self) -> None:
+        fields = sorted(self._unsupported())
+        value = json.dumps({"fields": fields}) if fields else None
+        if value is not None and self.state.meta(_UNSUPPORTED_META) != value:
+            self.state.set_meta(_UNSUPPORTED_META, value)
 
     def _explained(self, listing: list[RemoteTask]) -> list[RemoteTask]:
         """The listing plus what became of tasks synced before that it lacks: found

@@ -217,6 +217,13 @@ class TaskBackend(Adapter):
         Raises BackendError. Default: nothing to add, all deleted."""
         return Missing()
 
+    def unsupported_fields(self) -> frozenset[str]:
+        """TaskSpec fields the account's tasks cannot carry (Todoist's free plan: no
+        ``deadline``, no ``duration_minutes``); goalsync does not send them and does not
+        read their absence as the person's edit. Known after a listing or a write.
+        Default: none."""
+        return frozenset()
+
     def room(self, changes: Sequence[TaskChange]) -> str | None:
         """Why these changes cannot all be made within the account's limits (a sentence
         naming the limit and the person's choices), or None. Asked before anything is

@@ -210,6 +210,7 @@ class TodoistTasks(TaskBackend):
         self._dirty = False
         self._checked_at: float | None = None  # when changes_since left the cache current
         self._ask_extra = True  # user (tz_info) and user_plan_limits; see _read
+        self._refused_args: set[str] = set()  # task arguments Todoist refused; see _send
         self._encoding = "form"  # of POST /sync bodies; see _sync_post
         self._encoding_known = False
 
@@ -516,6 +517,7 @@ class TodoistTasks(TaskBackend):
                     self._dirty, self._checked_at = True, None
                 sent = True
                 statuses.update(response.get("sync_status") or {})
+                self._resend_without_paid_args(batch, statuses, ids)
                 ids.update({str(k): str(v) for k, v in (response.get("temp_id_mapping")
                                                          or {}).items()})
                 unmapped = [c for c in batch if c.temp_id and c.temp_id not in ids
@@ -524,6 +526,35 @@ class TodoistTasks(TaskBackend):
                 if unmapped and later:
                     self._recover_ids(unmapped, ids)
         return statuses, ids
+
+    def _resend_without_paid_args(self, batch: Sequence[_Command], statuses: dict[str, Any],
+                                  ids: dict[str, str]) -> None:
+        """Tasks refused for an argument the account's plan does not have (a free
+        account refuses ``deadline`` and ``duration``, "Invalid argument value") are
+        sent again at once without it, and the argument is left off from then on (the
+        description still says the milestone's date)."""
+        for _ in range(len(_ARG_FIELDS)):
+            again = [c for c in batch if c.type in ("item_add", "item_update")
+                     and (arg := _refused_arg(statuses.get(c.uuid))) in _ARG_FIELDS
+                     and arg in c.args]
+            if not again:
+                return
+            for command in again:
+                self._refused_args.add(str(_refused_arg(statuses[command.uuid])))
+                command.args = {k: v for k, v in command.args.items()
+                                if k not in self._refused_args}
+                command.uuid = temp_id("without", command.uuid, *sorted(self._refused_args))
+            try:
+                response = self._sync_post({"commands": [c.wire(ids) for c in again]},
+                                           f"sending {len(again)} changes again")
+            except BackendError as error:
+                for command in again:
+                    statuses[command.uuid] = _failure(str(error), True)
+                return
+            statuses.update(response.get("sync_status") or {})
+            ids.update({str(k): str(v) for k, v in (response.get("temp_id_mapping")
+                                                     or {}).items()})
+            batch = again
 
     def _blocked(self, command: _Command, makers: Mapping[str, _Command],
                  statuses: dict[str, Any]) -> bool:
@@ -544,6 +575,18 @@ class TodoistTasks(TaskBackend):
                                               f"made: {reason}", retryable)
             return True
         return False
+
+    def dropped_args(self) -> frozenset[str]:
+        """Task arguments not sent: the paid features the account's plan lacks
+        (``deadline``, ``duration`` on the free plan), as its limits say or as Todoist
+        refused them in this run."""
+        limits = self._limits()
+        said = {arg for arg, ok in (("deadline", limits.deadlines),
+                                    ("duration", limits.durations)) if not ok}
+        return frozenset(said | self._refused_args)
+
+    def unsupported_fields(self) -> frozenset[str]:
+        return frozenset(_ARG_FIELDS[arg] for arg in self.dropped_args())
 
     def _limits(self) -> Limits:
         return self._cache.limits if self._cache is not None else Limits()
@@ -692,7 +735,9 @@ class _Planner:
         self.out.create_temp[index] = item_temp
         if self.out.pending.get(f"item:{spec.plan_id}:{spec.key}"):
             return  # the same key twice in one apply: both get the one new task
-        args = {k: v for k, v in field_args(spec).items() if v is not None}
+        dropped = self.backend.dropped_args()
+        args = {k: v for k, v in field_args(spec).items()
+                if v is not None and k not in dropped}
         args.update(self._placement(spec))
         self._labels(spec)
         self.out.pending[f"item:{spec.plan_id}:{spec.key}"] = item_temp
@@ -705,7 +750,8 @@ class _Planner:
     def _update(self, index: int, change: UpdateTask) -> None:
         spec = change.spec
         salt = str(self.cache.items.get(change.remote_id, {}).get("updated_at", ""))
-        args = field_args(spec, change.fields)
+        dropped = self.backend.dropped_args()
+        args = {k: v for k, v in field_args(spec, change.fields).items() if k not in dropped}
         if args:
             if "labels" in args:
                 self._labels(spec)
@@ -943,6 +989,18 @@ def _archived_home(cache: _Cache, item: Mapping[str, Any]) -> bool:
     section = cache.objects["sections"].get(str(item.get("section_id")))
     return bool((project and project.get("is_archived"))
                 or (section and section.get("is_archived")))
+
+
+_ARG_FIELDS = {"deadline": "deadline", "duration": "duration_minutes"}  # paid features
+
+
+def _refused_arg(status: Any) -> str | None:
+    """The argument an "Invalid argument value" refusal names (``error_extra``)."""
+    if not isinstance(status, dict) or status.get("error_tag") != "INVALID_ARGUMENT_VALUE":
+        return None
+    extra = status.get("error_extra")
+    argument = extra.get("argument") if isinstance(extra, dict) else None
+    return argument if isinstance(argument, str) else None
 
 
 def _adoptable(project: Mapping[str, Any]) -> bool:

@@ -31,6 +31,7 @@ JSON = dict[str, Any]
 MAX_NAME = 120  # project and section names
 MAX_LABEL = 60
 LABELS_PER_ACCOUNT = 500  # not part of user_plan_limits as the SDK types it
+UNLIMITED = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ class Limits:
     tasks_per_project: int = 300
     sections_per_project: int = 20
     told: bool = False  # read from Todoist (else the free plan's, assumed)
+    # paid features a free account refuses on a task ("Invalid argument value"); when
+    # Todoist does not say, they are sent, and a refusal teaches the adapter
+    deadlines: bool = True
+    durations: bool = True
 
     @classmethod
     def read(cls, resource: Any) -> Limits:
@@ -54,17 +59,31 @@ class Limits:
 
         def cap(name: str) -> int:
             value = current.get(name)
+            if value is None or (isinstance(value, int) and value < 0):
+                return UNLIMITED  # not capped on this plan
             return value if isinstance(value, int) and value > 0 else getattr(free, name)
 
         plan = current.get("plan_name")
-        return cls(str(plan) if isinstance(plan, str) and plan else "current",
+        return cls(str(plan) if isinstance(plan, str) and plan else "",
                    cap("active_projects"), cap("tasks_per_project"),
-                   cap("sections_per_project"), told=True)
+                   cap("sections_per_project"), told=True,
+                   deadlines=current.get("deadlines") is not False,
+                   durations=current.get("durations") is not False)
 
     @property
     def on(self) -> str:
-        """"your free plan", or, when Todoist did not say, "the free plan"."""
-        return f"your Todoist {self.plan} plan" if self.told else "Todoist's free plan"
+        """"your Todoist free plan", or, when Todoist did not say, "Todoist's free
+        plan"."""
+        if not self.told:
+            return "Todoist's free plan"
+        return f"your Todoist {self.plan} plan" if self.plan else "your Todoist plan"
+
+    @property
+    def unsupported(self) -> frozenset[str]:
+        """TaskSpec fields this account's tasks cannot carry."""
+        return frozenset(name for name, ok in (("deadline", self.deadlines),
+                                               ("duration_minutes", self.durations))
+                         if not ok)
 
 
 _WHAT = {

@@ -14,7 +14,12 @@ Sources (see ../../../shared/TODOIST_FACTS.md for the table):
   49, "error_tag": "MAX_ITEMS_LIMIT_REACHED", "http_code": 403}`` (tod-org/tod #863).
   The project and section tags are named the same way (tod-org/tod #799, Doist/
   todoist-mcp #531); their numeric codes are not published, so the fake's are
-  placeholders and goalsync must read the tag, never the number.
+  placeholders and goalsync must read the tag, never the number;
+* deadlines and durations are paid features: a free account's ``user_plan_limits``
+  says ``"deadlines": false, "durations": false`` and a task that sets either is
+  refused with "Invalid argument value" (raycast/extensions #27931, 2026-05; the
+  Raycast and Obsidian Todoist plugins gate both on premium: raycast/extensions #17326,
+  obsidian-todoist-plugin #438).
 """
 
 from __future__ import annotations
@@ -33,13 +38,15 @@ TIERS: dict[str, dict[str, Any]] = {
         "plan_name": "free", "active_projects": 5, "tasks_per_project": 300,
         "sections_per_project": 20, "labels_per_task": 100, "collaborators_per_project": 5,
         "comments_per_task": 0, "filters_per_user": 3, "reminders_per_user": 0,
-        "activity_log": 7, "file_uploads_per_comment": 0,
+        "activity_log": 7, "file_uploads_per_comment": 0, "deadlines": False,
+        "durations": False,
     },
     "pro": {
         "plan_name": "pro", "active_projects": 300, "tasks_per_project": 300,
         "sections_per_project": 20, "labels_per_task": 100, "collaborators_per_project": 25,
         "comments_per_task": 500, "filters_per_user": 150, "reminders_per_user": 700,
-        "activity_log": -1, "file_uploads_per_comment": 1,
+        "activity_log": -1, "file_uploads_per_comment": 1, "deadlines": True,
+        "durations": True,
     },
 }
 

@@ -357,8 +357,10 @@ class TodoistState:
             "priority": check_priority(args.get("priority", 1)),
             "labels": labels,
             "due": normalize_due(args.get("due"), self.now().date(), self.user_timezone),
-            "deadline": normalize_deadline(args.get("deadline")),
-            "duration": normalize_duration(args.get("duration")),
+            "deadline": self._paid("deadlines", "deadline",
+                                   normalize_deadline(args.get("deadline"))),
+            "duration": self._paid("durations", "duration",
+                                   normalize_duration(args.get("duration"))),
             "checked": False, "is_deleted": False, "is_collapsed": False,
             "child_order": len(self.objects["items"]) + 1, "day_order": -1,
             "added_at": now, "added_by_uid": USER_ID, "assigned_by_uid": None,
@@ -366,6 +368,12 @@ class TodoistState:
             "note_count": 0,
         }
         return self.touch("items", item)
+
+    def _paid(self, feature: str, argument: str, value: Any) -> Any:
+        """A paid feature's value (deadlines, durations) is refused on the free plan."""
+        if value is not None and not TIERS[self.tier][feature]:
+            raise invalid(argument)
+        return value
 
     def check_labels(self, value: Any) -> list[str]:
         labels = _few_labels(check_labels(value))
@@ -422,6 +430,8 @@ class TodoistState:
                 continue
             changes["is_collapsed" if name == "collapsed" else name] = convert(
                 value, self.now().date())
+            if name in ("deadline", "duration"):
+                self._paid(name + "s", name, changes[name])
         item.update(changes)
         return self.touch("items", item)
 

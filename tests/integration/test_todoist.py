@@ -58,7 +58,8 @@ def contents(fake: FakeTodoist) -> list[str]:
 # ------------------------------------------------------------------ field mapping
 
 
-def test_pushed_step_has_every_field_mapped(fake_todoist: FakeTodoist) -> None:
+def test_pushed_step_has_every_field_mapped(fake_todoist_pro: FakeTodoist) -> None:
+    fake_todoist = fake_todoist_pro  # deadlines and durations are paid features
     due = datetime(2026, 11, 23, 10, 30, tzinfo=ZoneInfo("Europe/Berlin"))
     spec = step(1, due=due, deadline=date(2026, 12, 15), duration_minutes=90, priority=1,
                 labels=("career",))
@@ -81,7 +82,8 @@ def test_pushed_step_has_every_field_mapped(fake_todoist: FakeTodoist) -> None:
     assert {lab["name"] for lab in fake_todoist.labels()} == {"goalsync", "career"}
 
 
-def test_all_day_due_habit_milestone_and_subtask(fake_todoist: FakeTodoist) -> None:
+def test_all_day_due_habit_milestone_and_subtask(fake_todoist_pro: FakeTodoist) -> None:
+    fake_todoist = fake_todoist_pro  # deadlines are a paid feature
     specs = [
         step("child", parent_key="pmp/course/sparent"),
         step("parent", due=date(2026, 11, 24), priority=4),
@@ -103,12 +105,13 @@ def test_all_day_due_habit_milestone_and_subtask(fake_todoist: FakeTodoist) -> N
     assert habit["section_id"] is None and habit["project_id"] == parent["project_id"]
 
 
-def test_listing_reads_back_what_was_written(todoist: TodoistTasks) -> None:
+def test_listing_reads_back_what_was_written(fake_todoist_pro: FakeTodoist) -> None:
     due = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     spec = step(1, due=due, deadline=date(2026, 12, 1), duration_minutes=30, priority=2,
                 labels=("study",))
-    [result] = todoist.apply([CreateTask(spec)])
-    [task] = todoist.list_tasks()
+    with adapter(fake_todoist_pro) as todoist:
+        [result] = todoist.apply([CreateTask(spec)])
+        [task] = todoist.list_tasks()
     assert (task.key, task.remote_id, task.kind, task.title) == (
         spec.key, result.remote_id, "step", "Step 1")
     assert (task.description, task.due, task.deadline) == (spec.description, due,

@@ -35,7 +35,8 @@ def owned(fake: FakeTodoist) -> dict[str, dict]:
 
 
 def test_first_sync_then_a_no_change_sync_costs_one_request(
-        fake_todoist: FakeTodoist, tmp_path: Path) -> None:
+        fake_todoist_pro: FakeTodoist, tmp_path: Path) -> None:
+    fake_todoist = fake_todoist_pro  # the deadline is read back
     calendar = MemoryCalendarBackend()
     report = sync(fake_todoist, tmp_path, calendar)
     assert report.ok, report.errors

@@ -111,7 +111,10 @@ def test_a_multi_goal_plan_fits_a_free_account(fake_todoist: FakeTodoist,
              if start > soon + timedelta(days=7)}
     assert later and not later & set(tasks)  # the backlog stays out of Todoist
     assert {"g0/m0", "g7/m0"} <= set(tasks)  # each goal's next milestone, with its deadline
-    assert tasks["g0/m0"][0]["deadline"] is not None
+    # deadlines and durations are paid features: the milestone's date is in its text
+    milestone = tasks["g0/m0"][0]
+    assert milestone["deadline"] is None and "\nDue: 2027-" in milestone["description"]
+    assert all(t["duration"] is None for copies in tasks.values() for t in copies)
     long_task = tasks["g1/m0/s0"][0]
     assert len(long_task["content"]) == 500 and long_task["content"].endswith("…")
     assert long_task["description"].startswith(LONG_STEP.strip())
@@ -238,3 +241,25 @@ def test_a_task_gone_from_the_listing_but_completed_long_ago_is_progress(
                      settings=AHEAD)
     assert report.ok, report.errors
     assert "g0/m0/s0" in report.completions  # not "deleted by the user"
+
+
+def test_deadlines_and_durations_refused_by_an_account_that_does_not_say_so(
+        fake_todoist: FakeTodoist, tmp_path: Path) -> None:
+    """A server that refuses the paid fields without announcing it in user_plan_limits:
+    the tasks are sent again without them, and later runs neither resend nor read the
+    missing fields as the person's edits."""
+    fake_todoist.state.refused_resource_types.add("user_plan_limits")
+    text = plan_text(goals=2, milestones=2, steps=3)
+    calendar = MemoryCalendarBackend()
+    first = sync(fake_todoist, text, tmp_path, calendar)
+    assert first.ok, first.errors
+    tasks = owned(fake_todoist)
+    assert tasks and all(len(c) == 1 and c[0]["deadline"] is None for c in tasks.values())
+    fake_todoist.reset_counters()
+    again = sync(fake_todoist, text, tmp_path, calendar)
+    assert again.ok and again.created == again.updated == 0
+    assert fake_todoist.count() <= 1
+    fake_todoist.reset_counters()
+    edited = text.replace("Milestone 1 of goal 0", "Milestone one of goal 0")
+    changed = sync(fake_todoist, edited, tmp_path, calendar)
+    assert changed.ok and changed.updated >= 1 and not changed.errors
