@@ -41,10 +41,18 @@ def marker(spec: TaskSpec) -> str:
     return identity.marker(spec.plan_id, spec.kind, spec.key)
 
 
+MAX_DESCRIPTION = 16_383  # Todoist's "Usage limits"
+
+
 def description_with_marker(spec: TaskSpec) -> str:
-    """The human description, a blank line, then the marker line."""
+    """The human description, a blank line, then the marker line; the text is cut so
+    that the whole stays within what Todoist accepts."""
+    line = marker(spec)
     text = spec.description.rstrip()
-    return f"{text}\n\n{marker(spec)}" if text else marker(spec)
+    room = MAX_DESCRIPTION - len(line) - 2
+    if len(text) > room:
+        text = text[:max(0, room - 1)].rstrip() + "…"
+    return f"{text}\n\n{line}" if text else line
 
 
 # --------------------------------------------------------------------- values out

@@ -76,7 +76,7 @@ def desired_tasks(plan: Plan, schedule: Schedule, now: datetime,
 # shortened here, for every backend alike, so no request fails and what is compared
 # with the server is what was sent.
 MAX_TITLE = 500
-MAX_DESCRIPTION = 16_000
+MAX_DESCRIPTION = 15_000  # leaves room for a marker line of long ids
 MAX_LABEL = 60
 
 

@@ -13,6 +13,7 @@ neither → 4.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -54,10 +55,18 @@ def pos_of(item: Step | Milestone | Goal | Plan, name: str) -> Pos:
     return item.pos
 
 
+MAX_SLUG = 120  # a longer slug is cut and tagged with a hash of the whole
+
+
 def slugify(text: str) -> str:
-    """``"Study chapters 1-4!"`` → ``"study-chapters-1-4"`` (ASCII, lowercase, dashes)."""
+    """``"Study chapters 1-4!"`` → ``"study-chapters-1-4"`` (ASCII, lowercase, dashes).
+    Ids live in every object's marker, so a title's slug is at most ``MAX_SLUG``
+    characters: a longer one keeps its start and ends with 8 hex digits of its hash."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > MAX_SLUG:
+        digest = hashlib.sha256(slug.encode()).hexdigest()[:8]
+        slug = f"{slug[:MAX_SLUG - 9].rstrip('-')}-{digest}"
     return slug or "item"
 
 

@@ -156,7 +156,7 @@ def test_titles_and_descriptions_never_exceed_what_todoist_accepts() -> None:
     [_, task, *_] = desired_tasks(plan, Schedule(()), NOW)
     assert len(task.title) == MAX_TITLE and task.title.endswith("…")
     assert task.description.startswith(long_title.strip())
-    assert len(task.description) <= 16_000
+    assert len(task.description) <= 15_000
 
 
 def test_a_long_goal_title_names_a_section_within_120_characters(
@@ -186,3 +186,27 @@ def test_a_completion_flagged_deleted_by_an_older_sync_is_still_a_completion(
         changed, _ = todoist.changes_since(token)
         [task] = todoist.list_tasks()
     assert changed and task.completed
+
+
+def test_titles_of_twenty_thousand_characters_without_ids_sync(
+        fake_todoist: FakeTodoist, tmp_path: object) -> None:
+    """Ids come from titles (slugs); the marker holds them: capped, so the description
+    with its marker still fits."""
+    from pathlib import Path
+
+    from syncer.backends.memory import MemoryCalendarBackend
+    from syncer.core.parse import parse_plan
+    from syncer.engine import Backends, SyncSettings, run
+    from syncer.policy import load_rules
+
+    huge = "word " * 4000
+    text = ("timezone: UTC\ngoals:\n  - title: " + huge + "\n    deadline: 2027-06-30\n"
+            "    milestones:\n      - title: " + huge + "\n        due: 2027-05-31\n"
+            "        steps:\n          - {title: " + huge.strip() + " a, estimate: 1h}\n"
+            "          - {title: " + huge.strip() + " b, estimate: 1h}\n")
+    plan = parse_plan(text, "goals.yaml")
+    with TodoistTasks(FAKE_TOKEN, api_url=fake_todoist.url, plan_id=plan.id) as tasks:
+        report = run(plan, load_rules(), Backends(tasks, MemoryCalendarBackend(), "t"),
+                     Path(str(tmp_path)), now=NOW, settings=SyncSettings())
+    assert report.ok, report.errors
+    assert len(fake_todoist.tasks()) >= 3
