@@ -252,6 +252,14 @@ class _Run:
             self.state.delete_links()
             self.state.clear_tokens()
             self.notes.append("rebound to the new target; the old one was left as it was")
+        elif self.rebind and self.state.links("task"):
+            # the same target: the tasks start afresh (e.g. their project is archived);
+            # visible ones are adopted again by their marker, so nothing is duplicated
+            self.state.delete_links("task")
+            self.state.clear_tokens()
+            self.state.set_meta("tasks:held", "{}")
+            self.notes.append("--rebind: goalsync's tasks start afresh where the config "
+                              "points; tasks it can no longer see were left as they were")
         if saved != binding:
             self.state.set_meta("binding", binding)
 
@@ -321,7 +329,8 @@ class _Run:
             self.notes.append(f"`goalsync sync` would stop here: {reason}")
             return
         raise AccountLimit(f"{reason}; nothing was changed",
-                           hint="see “Limits” in docs/todoist.md")
+                           hint="see “Plans, caps and what goalsync does about them” "
+                                "in docs/todoist.md")
 
     def _stop(self, message: str) -> None:
         hint = ("check the plan (and the config's targets); if the deletions are intended, "

@@ -34,6 +34,7 @@ from syncer.state import State, decode_value, encode_value
 
 _URLS_META = "dav_urls:"  # + "tasks" / "calendar": server URLs resolved by the last run
 _UNSUPPORTED_META = "tasks:unsupported"  # task fields the task app cannot hold
+_HELD_META = "tasks:held"  # tasks are held (archived project): {"all": bool}
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Puller:
         self.errors, self.notes = errors, notes
         self.busy_read: tuple[datetime, datetime] | None = None  # range read this run
         self.held_all = False  # goalsync's whole task container is archived
+        self.noted_held = False  # a note about held tasks was made this run
 
     # -- remembered server URLs
 
@@ -120,15 +122,41 @@ class Puller:
             return [], None  # a dry run must not create the task list to read it
         try:
             changed, new_token = backend.changes_since(token)
-            if not changed and snapshot is not None:
-                return [_task_from_json(t) for t in snapshot], new_token
-            return self._explained(backend.list_tasks()), new_token
+            saved = [_task_from_json(t) for t in snapshot] if snapshot is not None else None
+            # while tasks are held (an archived project), list anyway: unarchiving is
+            # not always a change the incremental read shows
+            if not changed and saved is not None and not any(t.held for t in saved):
+                listing = saved
+            else:
+                listing = backend.list_tasks()
+            return self._held(self._explained(listing)), new_token
         except AuthError:
             raise
         except BackendError as error:
             self.errors.append(f"tasks: could not read {backend.name}: {error}; nothing "
                                "was concluded from it")
             return None, token
+
+    def _held(self, tasks: list[RemoteTask]) -> list[RemoteTask]:
+        """Remember across runs that tasks are held (and whether the whole container
+        is), and say so on every run while it lasts."""
+        held = sum(1 for t in tasks if t.held)
+        saved = _loads(self.state.meta(_HELD_META))
+        if not held:
+            if saved:
+                self.state.set_meta(_HELD_META, "{}")
+            return tasks
+        self.held_all = self.held_all or bool(saved.get("all"))
+        value = json.dumps({"all": self.held_all}, sort_keys=True)
+        if self.state.meta(_HELD_META) != value:
+            self.state.set_meta(_HELD_META, value)
+        if not self.noted_held:
+            self.notes.append(
+                f"{held} goalsync task{'s are' if held != 1 else ' is'} in an archived "
+                "Todoist project: left as they are, and nothing in it is recreated; "
+                "unarchive it in Todoist to go on, or run `goalsync sync --rebind` to start "
+                "afresh in a new project (the archived one is not touched)")
+        return tasks
 
     def _unsupported(self) -> frozenset[str]:
         """Task fields the task app cannot hold (Todoist free: deadline, duration), as
@@ -164,36 +192,48 @@ class Puller:
         """The listing plus what became of tasks synced before that it lacks: found
         completed (progress), or held in an archived project (left alone, nothing
         recreated, see ``held_all``). Only what the adapter cannot explain is read as
-        deleted by the user. Tasks whose completion is recorded are not asked about."""
-        flagged = sum(1 for t in listing if t.held)
-        if flagged:
-            self.notes.append(
-                f"{flagged} goalsync task{'s are' if flagged != 1 else ' is'} in an archived "
-                "Todoist project: left as they are, and nothing in it is recreated; "
-                "unarchive it in Todoist to go on, or run `goalsync sync --rebind` to start "
-                "afresh in a new project (the archived one is not touched)")
+        deleted by the user — unless every task vanished at once with no explanation
+        (the project archived or deleted where the adapter cannot tell): then they are
+        held too, and ``--rebind`` is the way to start afresh. Tasks whose completion
+        is recorded are not asked about."""
         present = {t.remote_id for t in listing}
         completions = self.state.completions()
-        missing = [lk for lk in self.state.links() if lk.kind == "task" and not lk.gone
-                   and lk.remote_id not in present and lk.key not in completions]
+        linked = [lk for lk in self.state.links() if lk.kind == "task" and not lk.gone]
+        missing = [lk for lk in linked if lk.remote_id not in present
+                   and lk.key not in completions]
         if not missing:
             return listing
         goals = {goal.id: goal.title for goal in self.plan.goals}
         answer = self.backends.tasks.explain_missing(
             [(lk.remote_id, goals.get(lk.key.split("/", 1)[0])) for lk in missing])
-        self.held_all = self.held_all or answer.held_all
+        held_ids = dict(answer.held)
+        found = {t.remote_id for t in answer.completed}
+        unexplained = [lk for lk in missing if lk.remote_id not in set(held_ids) | found]
+        vanished = (len(missing) >= 2 and len(unexplained) == len(missing)
+                    and not any(lk.remote_id in present for lk in linked))
+        if vanished:
+            held_ids = {lk.remote_id: "" for lk in missing}
+            self.notes.append(
+                f"all {len(missing)} of goalsync's tasks are gone from "
+                f"{self.backends.tasks.name} at once; if their project was archived or "
+                "deleted, goalsync holds off and recreates nothing; unarchive it to go "
+                "on, or run `goalsync sync --rebind` to start afresh")
+        self.held_all = self.held_all or answer.held_all or vanished
         held = [RemoteTask(key=lk.key, remote_id=lk.remote_id, kind="step",
                            title=str(lk.pushed.get("title") or ""), plan_id=self.plan.id,
                            held=True)
-                for lk in missing if lk.remote_id in answer.held]
-        for project in sorted(set(answer.held.values())):
-            count = sum(1 for name in answer.held.values() if name == project)
+                for lk in missing if lk.remote_id in held_ids]
+        for project in sorted({name for name in held_ids.values() if name}):
+            count = sum(1 for name in held_ids.values() if name == project)
+            self.noted_held = True
             self.notes.append(
-                f"the Todoist project “{project}” is archived: its {count} goalsync "
-                f"task{'s' if count != 1 else ''} are left as they are and nothing in it is "
-                "recreated; unarchive it in Todoist to go on, or run `goalsync sync "
-                "--rebind` to start afresh in a new project (the archived one is not "
-                "touched)")
+                f"the Todoist project “{project}” is archived: {count} goalsync "
+                f"task{'s are' if count != 1 else ' is'} left as "
+                f"{'they are' if count != 1 else 'it is'} and nothing in it is recreated; "
+                "unarchive it in Todoist to go on, or run `goalsync sync --rebind` to "
+                "start afresh in a new project (the archived one is not touched)")
+        if vanished:
+            self.noted_held = True
         return [*listing, *answer.completed, *held]
 
     def _pull_blocks(self, start: datetime, end: datetime,

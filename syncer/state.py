@@ -385,9 +385,12 @@ class State:
         self._write("DELETE FROM links WHERE kind = ? AND key = ? AND remote_id != ?",
                     (kind, key, remote_id))
 
-    def delete_links(self) -> None:
-        """Forget every link (``--rebind``: the target changed)."""
-        self._write("DELETE FROM links")
+    def delete_links(self, kind: str | None = None) -> None:
+        """Forget every link, or every ``kind`` link (``--rebind``)."""
+        if kind is None:
+            self._write("DELETE FROM links")
+        else:
+            self._write("DELETE FROM links WHERE kind = ?", (kind,))
 
     # -- journal
 

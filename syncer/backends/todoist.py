@@ -209,8 +209,9 @@ class TodoistTasks(TaskBackend):
         self._cache: _Cache | None = None
         self._dirty = False
         self._checked_at: float | None = None  # when changes_since left the cache current
-        self._ask_extra = True  # user (tz_info) and user_plan_limits; see _read
+        self._extra = ["user", "user_plan_limits"]  # resource types a read asks for too
         self._refused_args: set[str] = set()  # task arguments Todoist refused; see _send
+        self._archived_seen: dict[str, JSON] = {}  # archived projects an incremental read showed
         self._encoding = "form"  # of POST /sync bodies; see _sync_post
         self._encoding_known = False
 
@@ -274,9 +275,17 @@ class TodoistTasks(TaskBackend):
                       or (item.get("is_deleted") and "description" not in item)
                       for item in response.get("items") or ())  # a bare tombstone may be ours
         # a project archived or back from the archive takes tasks out of (into) the sync
+        # a project archived, or back from the archive, takes tasks out of (into) the
+        # sync; other project edits change no task
         known = cache.objects["projects"] if cache is not None else {}
+        for project in response.get("projects") or ():
+            if isinstance(project, dict) and project.get("is_archived"):
+                self._archived_seen[str(project.get("id"))] = project
         changed = changed or any(
-            isinstance(p, dict) and (p.get("is_archived") or str(p.get("id")) not in known)
+            isinstance(p, dict) and (bool(p.get("is_archived")) or (
+                str(p.get("id")) in known
+                and bool(known[str(p.get("id"))].get("is_archived")) != bool(
+                    p.get("is_archived"))))
             for p in response.get("projects") or ())
         if cache is not None and cache.token == token:
             cache.apply(response)
@@ -323,16 +332,15 @@ class TodoistTasks(TaskBackend):
         for ``user_plan_limits`` too (the plan's caps, see todoist_limits); a server
         that refuses them (400) is asked without them from then on (floating times read
         as UTC, the free plan's caps assumed)."""
-        types = list(RESOURCES)
-        if self._ask_extra:
-            types += ["user", "user_plan_limits"] if token is None else ["user"]
+        extra = [t for t in self._extra if token is None or t != "user_plan_limits"]
         try:
-            return self._sync_post({"sync_token": token or "*", "resource_types": types},
+            return self._sync_post({"sync_token": token or "*",
+                                    "resource_types": [*RESOURCES, *extra]},
                                    "reading changes")
         except Refused as error:
-            if not self._ask_extra or error.status != 400:
+            if not extra or error.status != 400:
                 raise
-        self._ask_extra = False
+        self._extra.remove(extra[-1])  # the limits first, then the user
         return self._read(token)
 
     def _read_completed(self) -> list[JSON]:
@@ -406,15 +414,15 @@ class TodoistTasks(TaskBackend):
     def _archived_holding(self, missing: Sequence[tuple[str, str | None]]
                           ) -> tuple[dict[str, str], bool]:
         archived = self._archived_projects()
-        roots = [p for p in archived if p.get("name") == self.root_project
-                 and not p.get("parent_id") and _adoptable({**p, "is_archived": False})]
-        if roots:
-            name = str(roots[0].get("name"))
-            return {remote_id: name for remote_id, _ in missing}, True
         cache = self._load(fresh=False)
         active_roots = {str(p["id"]) for p in cache.objects["projects"].values()
                         if p.get("name") == self.root_project and not p.get("parent_id")
                         and _adoptable(p)}
+        roots = [p for p in archived if p.get("name") == self.root_project
+                 and not p.get("parent_id") and _adoptable({**p, "is_archived": False})]
+        if roots and not active_roots:  # else an old archived namesake, not goalsync's
+            name = str(roots[0].get("name"))
+            return {remote_id: name for remote_id, _ in missing}, True
         goal_projects = {str(p.get("name")): str(p.get("name")) for p in archived
                          if str(p.get("parent_id") or "") in active_roots}
         return {remote_id: goal_projects[shorten(goal, MAX_NAME)]
@@ -430,8 +438,8 @@ class TodoistTasks(TaskBackend):
             try:
                 page = self._retry.call(lambda p=params: self._get_json(  # type: ignore[misc]
                     ARCHIVED_URL, p), "reading archived projects")
-            except Refused:
-                return projects
+            except Refused:  # no such endpoint: what incremental reads showed archived
+                return list(self._archived_seen.values())
             found = page.get("results")
             if not isinstance(found, list):
                 raise BackendError("Todoist sent an unexpected list of archived projects")
@@ -599,7 +607,7 @@ class TodoistTasks(TaskBackend):
         cache = self._load(fresh=False)
         plan = _Planner(self, cache).plan(changes)
         return room_for(cache.objects, (Planned(c.type, c.args, c.temp_id)
-                                        for c in plan.commands), cache.limits)
+                                        for c in plan.commands), cache.limits, self.layout)
 
     def _recover_ids(self, commands: Sequence[_Command], ids: dict[str, str]) -> None:
         """API v1 resolves a ``temp_id`` only inside its own request, and a replayed

@@ -123,7 +123,8 @@ class Retrier:
         if status == 403 and tag.endswith("_LIMIT_REACHED"):
             from syncer.backends.todoist_limits import limit_sentence
             raise Refused(f"{limit_sentence(tag, None)} (while {what})", status,
-                          hint="see the limits section of docs/todoist.md")
+                          hint="see “Plans, caps and what goalsync does about them” "
+                               "in docs/todoist.md")
         if status == 401 or (status == 403 and _token_problem(tag, response)):
             raise AuthError(f"Todoist rejected the API token (HTTP {status}) while {what}",
                             hint=AUTH_HINT) from None

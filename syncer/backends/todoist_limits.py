@@ -129,9 +129,9 @@ class Planned:
 
 
 def room_for(objects: Mapping[str, Mapping[str, JSON]], commands: Iterable[Planned],
-             limits: Limits) -> str | None:
+             limits: Limits, layout: str = "sections") -> str | None:
     """Why ``commands`` cannot all run on this account, or None. ``objects`` is the
-    account as read (projects, sections, items by id)."""
+    account as read (projects, sections, items by id); ``layout`` is the adapter's."""
     commands = list(commands)
     projects = objects.get("projects", {})
     active = [p for p in projects.values() if counts_as_active(p)]
@@ -140,11 +140,13 @@ def room_for(objects: Mapping[str, Mapping[str, JSON]], commands: Iterable[Plann
         listed = ", ".join(f"“{c.args.get('name')}”" for c in new[:3])
         more = f" and {len(new) - 3} more" if len(new) > 3 else ""
         free = max(0, limits.active_projects - len(active))
+        layout_choice = ("" if layout == "sections" else "use [todoist] layout = "
+                         "\"sections\" (one project for the whole plan), ")
         return (f"this sync needs {_n(len(new), 'new Todoist project')} ({listed}{more}), "
                 f"but {limits.on} allows {limits.active_projects} active projects and "
                 f"{len(active)} are in use ({free} free); archive or delete a project you "
-                "no longer use, use [todoist] layout = \"sections\" (one project for the "
-                "whole plan), or set [todoist] root_project to a project you already have")
+                f"no longer use, {layout_choice}or set [todoist] root_project to a "
+                "project you already have (goalsync adds its sections there)")
     names = {pid: str(p.get("name")) for pid, p in projects.items()}
     names.update({c.temp_id: str(c.args.get("name")) for c in new if c.temp_id})
     sections: Counter[str] = Counter(

@@ -85,8 +85,8 @@ def sync_command(plan_path: str, config_path: str | None, now: datetime | None,
 
     Exit status: 0 done; 1 some objects failed (run again to finish), a server could
     not be read, or another run is going on; 2 plan or config error (nothing sent);
-    3 credentials missing or rejected; 4 a safety guard stopped the sync (see --force
-    and --rebind).
+    3 credentials missing or rejected; 4 stopped before writing anything: a safety
+    guard (see --force and --rebind), or writes the account's limits cannot hold.
     """
     config = load_config(config_path)
     moment = plan_now(now, plan_path) if now is not None else datetime.now(UTC)

@@ -113,8 +113,9 @@ def decide(plan: Plan, rules: Rules, snapshot: Snapshot, base: Base,
         last = (now.astimezone(zone) + timedelta(
             days=max(settings.task_ahead_days, settings.window_days))).date()
         ahead = datetime.combine(last + timedelta(days=1), time(), zone)
+        counts = {m.key: len(m.steps) for goal in plan.goals for m in goal.milestones}
         tasks = current_tasks(tasks, schedule, ahead, {t.key for t in remote_tasks or ()}
-                              | set(base.tasks))
+                              | set(base.tasks), counts)
     actions = rc.reconcile(
         tasks, remote_tasks, base.tasks, specs, snapshot.blocks, base.blocks,
         rules.sync, now=now, known_keys=known, done_keys=done,
@@ -125,12 +126,14 @@ def decide(plan: Plan, rules: Rules, snapshot: Snapshot, base: Base,
 
 
 def current_tasks(tasks: Sequence[TaskSpec], schedule: Schedule, ahead: datetime,
-                  existing: set[str]) -> list[TaskSpec]:
+                  existing: set[str], plan_steps: Mapping[str, int] | None = None,
+                  ) -> list[TaskSpec]:
     """The tasks a to-do app holds when it holds what to act on, not the backlog:
     * a step once its scheduled work starts before ``ahead`` (a step without booked
       work, once its due date is before then);
-    * a milestone while it is the next open one of its goal, has a current step (its
-      subtasks), or is due before ``ahead``: the person sees each goal's next deadline;
+    * a milestone while it is the next open one of its goal (the earliest due not yet
+      reached, with or without steps), has a current step (its subtasks), or is due
+      before ``ahead``: the person sees each goal's next deadline;
     * every habit and the review, and every task that exists already (it stays, kept
       up to date, until done).
     Later steps and milestones get their task as their time comes; the plan, status
@@ -152,11 +155,7 @@ def current_tasks(tasks: Sequence[TaskSpec], schedule: Schedule, ahead: datetime
     steps = [t for t in tasks if t.kind == "step"]
     current = {t.key for t in steps if t.key in existing or step_now(t)}
     needed = {t.parent_key for t in steps if t.key in current}
-    with_open_steps = {t.parent_key for t in steps}
-    next_of_goal: dict[str | None, str] = {}
-    for spec in tasks:
-        if spec.kind == "milestone" and spec.key in with_open_steps:
-            next_of_goal.setdefault(spec.goal_id, spec.key)
+    next_of_goal = _next_milestones(tasks, plan_steps or {})
 
     def keep(spec: TaskSpec) -> bool:
         if spec.key in existing or spec.key in current:
@@ -169,6 +168,25 @@ def current_tasks(tasks: Sequence[TaskSpec], schedule: Schedule, ahead: datetime
         return True
 
     return [spec for spec in tasks if keep(spec)]
+
+
+def _next_milestones(tasks: Sequence[TaskSpec], plan_steps: Mapping[str, int]
+                     ) -> dict[str | None, str]:
+    """Each goal's next open milestone: the earliest due (plan order among equals) of
+    those with open steps or with no steps at all (a checkpoint); ``plan_steps`` counts
+    each milestone's steps in the plan, done ones included."""
+    open_steps = {t.parent_key for t in tasks if t.kind == "step"}
+    best: dict[str | None, tuple[date, int, str]] = {}
+    for order, spec in enumerate(tasks):
+        if spec.kind != "milestone":
+            continue
+        if spec.key not in open_steps and plan_steps.get(spec.key, 0):
+            continue  # every step done: the milestone is reached
+        due = spec.deadline or (spec.due if isinstance(spec.due, date) else None)
+        rank = (due or date.max, order, spec.key)
+        if spec.goal_id not in best or rank < best[spec.goal_id]:
+            best[spec.goal_id] = rank
+    return {goal: rank[2] for goal, rank in best.items()}
 
 
 def _hold(actions: list[rc.Action], remote: Sequence[RemoteTask] | None,

@@ -33,7 +33,8 @@ def add(uuid: str, content: str, temp: str | None = None, **args: object) -> dic
     return command
 
 
-def test_sdk_parses_projects_sections_labels_and_tasks(api: TodoistAPI) -> None:
+def test_sdk_parses_projects_sections_labels_and_tasks(fake_todoist_pro: FakeTodoist) -> None:
+    api = TodoistAPI(FAKE_TOKEN, client=fake_todoist_pro.client())  # durations: Pro
     project = api.add_project("Career")
     section = api.add_section("Course", project.id)
     label = api.add_label("goalsync")

@@ -263,3 +263,99 @@ def test_deadlines_and_durations_refused_by_an_account_that_does_not_say_so(
     edited = text.replace("Milestone 1 of goal 0", "Milestone one of goal 0")
     changed = sync(fake_todoist, edited, tmp_path, calendar)
     assert changed.ok and changed.updated >= 1 and not changed.errors
+
+
+def test_an_old_archived_project_named_like_the_root_is_not_goalsyncs(
+        fake_todoist: FakeTodoist, tmp_path: Path) -> None:
+    old = fake_todoist.add_project("Goals")
+    fake_todoist.archive_project(old["id"])
+    text = plan_text(goals=2, milestones=2, steps=3)
+    calendar = MemoryCalendarBackend()
+    assert sync(fake_todoist, text, tmp_path, calendar).ok
+    gone = owned(fake_todoist)["g0/m0/s0"][0]
+    fake_todoist.delete_task(gone["id"])
+    report = sync(fake_todoist, text, tmp_path, calendar, now=NOW + timedelta(days=30))
+    assert report.ok, report.errors
+    assert not any("archived" in note for note in report.notes)
+    assert report.created > 0  # the steps whose time came, as usual
+
+
+def test_while_archived_later_runs_say_so_and_make_no_second_project(
+        fake_todoist: FakeTodoist, tmp_path: Path) -> None:
+    text = plan_text(goals=2, milestones=4, steps=10, estimate="2h")
+    calendar = MemoryCalendarBackend()
+    assert sync(fake_todoist, text, tmp_path, calendar).ok
+    [root] = [p for p in fake_todoist.projects() if p["name"] == "Goals"]
+    fake_todoist.archive_project(root["id"])
+    count = len(fake_todoist.tasks())
+    later = NOW + timedelta(days=20)
+    for day in range(3):
+        grown = text + plan_text(goals=3, milestones=1, steps=2).split("goals:\n", 1)[1] \
+            .replace("id: g0", "id: x0").replace("id: g1", "id: x1").replace("id: g2",
+                                                                               "id: x2")
+        report = sync(fake_todoist, grown if day else text, tmp_path, calendar,
+                      now=later + timedelta(days=day))
+        assert report.ok, report.errors
+        assert any("archived" in note and "--rebind" in note for note in report.notes)
+    assert len(fake_todoist.tasks()) == count
+    assert [p["name"] for p in fake_todoist.projects() if not p["inbox_project"]] == ["Goals"]
+
+
+def test_rebind_after_archiving_starts_afresh_in_a_new_project(
+        fake_todoist: FakeTodoist, tmp_path: Path) -> None:
+    text = plan_text(goals=2, milestones=2, steps=3)
+    calendar = MemoryCalendarBackend()
+    assert sync(fake_todoist, text, tmp_path, calendar).ok
+    [root] = [p for p in fake_todoist.projects() if p["name"] == "Goals"]
+    fake_todoist.archive_project(root["id"])
+    assert sync(fake_todoist, text, tmp_path, calendar).ok
+    plan = parse_plan(text, "goals.yaml")
+    with TodoistTasks(FAKE_TOKEN, api_url=fake_todoist.url, plan_id=plan.id) as tasks:
+        report = run(plan, RULES, Backends(tasks, calendar, "todoist-fake"), tmp_path,
+                     now=NOW, settings=AHEAD, rebind=True)
+    assert report.ok, report.errors
+    live = [p for p in fake_todoist.projects() if p["name"] == "Goals"
+            and not p["is_archived"]]
+    assert len(live) == 1 and live[0]["id"] != root["id"]
+    assert all(len(c) == 1 for c in owned(fake_todoist).values()) and owned(fake_todoist)
+
+
+def test_all_tasks_gone_where_archiving_cannot_be_seen_are_held(
+        fake_todoist: FakeTodoist, tmp_path: Path) -> None:
+    """A server without the archived-projects list: every task vanishing at once is
+    not read as the person deleting them all."""
+    text = plan_text(goals=2, milestones=2, steps=3)
+    calendar = MemoryCalendarBackend()
+    assert sync(fake_todoist, text, tmp_path, calendar).ok
+    count = len(fake_todoist.tasks())
+    [root] = [p for p in fake_todoist.projects() if p["name"] == "Goals"]
+    fake_todoist.archive_project(root["id"])
+    fake_todoist.fail_next(10, status=404, path="/api/v1/projects/archived")
+    report = sync(fake_todoist, text, tmp_path, calendar, now=NOW + timedelta(days=30))
+    assert report.ok, report.errors
+    assert any("--rebind" in note for note in report.notes)
+    assert len(fake_todoist.tasks()) == count
+
+
+def test_a_milestone_without_steps_is_the_goals_next_deadline(
+        fake_todoist: FakeTodoist, tmp_path: Path) -> None:
+    text = plan_text(goals=1, milestones=3, steps=2)
+    text = text.replace("        title: Milestone 0 of goal 0\n", "        title: CFP\n")
+    lines = text.splitlines()
+    start = lines.index("        title: CFP") + 2  # due, steps:
+    del lines[start:start + 3]  # "steps:" and its two steps
+    text = "\n".join(lines) + "\n"
+    report = sync(fake_todoist, text, tmp_path, MemoryCalendarBackend())
+    assert report.ok, report.errors
+    assert "g0/m0" in owned(fake_todoist)
+
+
+def test_an_unrelated_project_edit_costs_no_listing(fake_todoist: FakeTodoist,
+                                                    tmp_path: Path) -> None:
+    text = plan_text(goals=2, milestones=1, steps=2)
+    calendar = MemoryCalendarBackend()
+    assert sync(fake_todoist, text, tmp_path, calendar).ok
+    fake_todoist.add_project("Work")
+    fake_todoist.reset_counters()
+    assert sync(fake_todoist, text, tmp_path, calendar).ok
+    assert fake_todoist.count() <= 1
