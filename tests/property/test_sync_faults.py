@@ -145,8 +145,12 @@ def apply_op(world: World, op: tuple[Any, ...]) -> None:
         if uids:
             uid = uids[op[1] % len(uids)]
             spec, _ = world.calendar.blocks[uid]
-            world.calendar.move(uid, spec.start + timedelta(days=1),
-                                spec.end + timedelta(days=1))
+            taken = {(s.key, s.start) for s, _ in world.calendar.blocks.values()}
+            # a person does not stack a block on another block of the same step (that
+            # duplicate would be theirs, not goalsync's)
+            if (spec.key, spec.start + timedelta(days=1)) not in taken:
+                world.calendar.move(uid, spec.start + timedelta(days=1),
+                                    spec.end + timedelta(days=1))
     elif kind == "plan_edit":
         world.plan = edit_plan(world.plan, op[1])
     elif kind == "advance":
