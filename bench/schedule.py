@@ -15,15 +15,21 @@ from __future__ import annotations
 
 import random
 import sys
+import tempfile
 import time
 import tracemalloc
-from datetime import date, datetime, timedelta
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from syncer.backends.memory import MemoryCalendarBackend, MemoryTaskBackend  # noqa: E402
 from syncer.core.model import (  # noqa: E402
+    Block,
     BusyTime,
     Goal,
     Interval,
@@ -32,7 +38,11 @@ from syncer.core.model import (  # noqa: E402
     Schedule,
     Step,
 )
+from syncer.core.rules import Rules  # noqa: E402
 from syncer.core.schedule import SchedulingRules, _Planner, schedule  # noqa: E402
+from syncer.engine import Backends, run  # noqa: E402
+from syncer.planfile import load_plan  # noqa: E402
+from syncer.policy import load_rules  # noqa: E402
 
 ZONE = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=ZONE)
@@ -184,5 +194,154 @@ def main() -> None:
             print(f"{'':<28} on time by priority: {by_priority(plan, result)}")
 
 
+# ------------------------------------------------------------------------- churn
+# How many blocks a sync moves when little changed, over the whole horizon (the
+# calendar's window and the plan the state keeps beyond it), for the real engine with
+# in-memory backends on the example plans. Baseline: main's `goalsync schedule`
+# preview, which planned from scratch each time (given the same busy time and
+# completions, which it could not even see).
+
+CHURN_NOW = datetime(2026, 11, 23, 7, 30, tzinfo=ZONE)  # a Monday, before work
+
+
+@dataclass(frozen=True)
+class Churn:
+    moved: int
+    added: int
+    removed: int
+    kept: int
+
+    def __str__(self) -> str:
+        return f"{self.moved:>4} {self.added:>4} {self.removed:>4}"
+
+
+def churn(before: Sequence[Block], after: Sequence[Block], since: datetime) -> Churn:
+    """Blocks of each step that ended after ``since``: unchanged ones are kept; an old
+    and a new block of the same step that differ make one move; the rest are added or
+    removed."""
+    def bag(blocks: Sequence[Block]) -> Counter[tuple[str, datetime, datetime]]:
+        return Counter((b.step, b.start.astimezone(UTC), b.end.astimezone(UTC))
+                       for b in blocks if b.end > since)
+
+    old, new = bag(before), bag(after)
+    gone, came = old - new, new - old
+    moved = added = removed = 0
+    for step in {k[0] for k in gone} | {k[0] for k in came}:
+        r = sum(n for k, n in gone.items() if k[0] == step)
+        a = sum(n for k, n in came.items() if k[0] == step)
+        moved += min(r, a)
+        added += a - min(r, a)
+        removed += r - min(r, a)
+    return Churn(moved, added, removed, sum((old & new).values()))
+
+
+def _with_estimate(plan: Plan, key: str, extra: int) -> Plan:
+    goals = []
+    for goal in plan.goals:
+        milestones = []
+        for milestone in goal.milestones:
+            steps = tuple(replace(s, estimate_minutes=(s.estimate_minutes or 0) + extra)
+                          if s.key == key else s for s in milestone.steps)
+            milestones.append(replace(milestone, steps=steps))
+        goals.append(replace(goal, milestones=tuple(milestones)))
+    return replace(plan, goals=tuple(goals))
+
+
+@dataclass
+class _World:
+    """One person's plan synced with in-memory backends into a throwaway state."""
+
+    plan: Plan
+    rules: Rules
+    folder: str
+    backends: Backends = field(default_factory=lambda: Backends(
+        MemoryTaskBackend(), MemoryCalendarBackend(), "memory"))
+
+    def sync(self, now: datetime, plan: Plan | None = None) -> Schedule:
+        return run(plan or self.plan, self.rules, self.backends, self.folder,
+                   now=now).schedule
+
+
+def _scenarios(plan: Plan, rules: Rules, first: Schedule, t0: datetime,
+               ) -> Iterator[tuple[str, Callable[[_World], tuple[datetime, Plan, str | None,
+                                                                  int]]]]:
+    """(label, change): a change applies itself to a synced world and returns the
+    moment of the next sync, the plan then, the step completed (or None) and the
+    fewest blocks that must change."""
+    window_end = t0 + timedelta(days=14)
+    starts: dict[str, datetime] = {}
+    for b in first.blocks:
+        starts.setdefault(b.step, b.start)
+    steps = [s.key for s in plan.steps() if s.key in starts]
+    later = sorted(steps, key=lambda k: starts[k])
+    picks = [later[i * len(later) // 5] for i in range(5)] if later else []
+    cap = rules.scheduling.max_block
+
+    def day_passes(world: _World) -> tuple[datetime, Plan, str | None, int]:
+        t1 = t0 + timedelta(days=1)
+        missed = sum(1 for b in first.blocks if t0 < b.end <= t1 and b.step in starts)
+        return t1, plan, None, missed
+
+    yield "a day passes, nothing done", day_passes
+
+    for key in picks:
+        def longer(world: _World, key: str = key) -> tuple[datetime, Plan, str | None, int]:
+            return t0 + timedelta(hours=1), _with_estimate(plan, key, 30), None, 1
+        yield f"estimate +30m ({key.split('/')[-1]})", longer
+
+    def meeting(world: _World) -> tuple[datetime, Plan, str | None, int]:
+        inside = [b for b in first.blocks if t0 + timedelta(days=3) <= b.start < window_end]
+        block = inside[0]
+        world.backends.calendar.foreign.append(Interval(block.start, block.start +
+                                                        timedelta(hours=1)))
+        world.backends.calendar._version += 1  # the calendar's ctag changes
+        buffer = timedelta(minutes=rules.scheduling.buffer)
+        clash = sum(1 for b in first.blocks if b.start < block.start + timedelta(hours=1)
+                    + buffer and b.end + buffer > block.start)
+        return t0 + timedelta(hours=1), plan, None, clash
+
+    yield "a new 1h meeting in the window", meeting
+
+    for key in picks[:3]:
+        def done(world: _World, key: str = key) -> tuple[datetime, Plan, str | None, int]:
+            task = next(t for t in world.backends.tasks.tasks.values() if t.key == key)
+            t1 = t0 + timedelta(hours=1)
+            world.backends.tasks.complete(task.remote_id, t1)
+            freed = sum(1 for b in first.blocks if b.step == key and b.end > t1)
+            return t1, plan, key, freed
+        yield f"step completed ({key.split('/')[-1]})", done
+    del cap
+
+
+def churn_table(path: Path) -> None:
+    plan = load_plan(path)
+    rules = load_rules()
+    print(f"\n{path.name}: blocks changed over the whole horizon (moved / added / removed)")
+    print(f"{'change':<34} {'minimum':>7}  {'sync = preview':>14}  "
+          f"{'main preview':>14}")
+    with tempfile.TemporaryDirectory() as folder:
+        world0 = _World(plan, rules, folder)
+        first = world0.sync(CHURN_NOW)
+    for label, change in _scenarios(plan, rules, first, CHURN_NOW):
+        with tempfile.TemporaryDirectory() as folder:
+            world = _World(plan, rules, folder)
+            before = world.sync(CHURN_NOW)
+            busy_before = world.backends.calendar.busy(CHURN_NOW, CHURN_NOW + timedelta(
+                weeks=104))
+            t1, changed, completed, minimum = change(world)
+            after = world.sync(t1, changed)
+            synced = churn(before.blocks, after.blocks, t1)
+            busy = world.backends.calendar.busy(CHURN_NOW, t1 + timedelta(weeks=104))
+            done = {completed} if completed else set()
+            fresh_before = schedule(plan, rules.scheduling, now=CHURN_NOW,
+                                    busy=busy_before)
+            fresh_after = schedule(changed, rules.scheduling, now=t1, busy=busy, done=done)
+            fresh = churn(fresh_before.blocks, fresh_after.blocks, t1)
+        print(f"{label:<34} {minimum:>7}  {synced!s:>14}  {fresh!s:>14}")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] != ["churn"]:
+        main()
+    for example in ("career.yaml", "large.yaml"):
+        churn_table(Path(__file__).resolve().parents[1] / "examples" / example)

@@ -359,3 +359,31 @@ def test_leftover_blocks_from_an_older_plan_are_kept_only_when_valid(
     history = tuple(b for b in existing if b.end <= now)  # still on the calendar
     again = schedule(plan, rules, now=now, busy=busy, existing=result.blocks + history)
     assert again.blocks == result.blocks
+
+
+@SETTINGS
+@given(instances(), st.integers(1, 4 * 1440))
+def test_work_done_as_booked_moves_no_future_block(
+        instance: tuple[Plan, SchedulingRules, datetime, BusyTime], later: int) -> None:
+    """The person did every block that has passed and ticked each step whose blocks all
+    passed: the next run keeps every future block where it was (steps still under way
+    and those waiting for them aside: their past blocks are missed and booked again)."""
+    plan, rules, now, busy = instance
+    horizon = now + timedelta(weeks=3)
+    first = schedule(plan, rules, now=now, busy=busy, horizon_end=horizon)
+    then = now + timedelta(minutes=later)
+    ends: dict[str, datetime] = {}
+    starts: dict[str, datetime] = {}
+    for block in first.blocks:
+        ends[block.step] = max(ends.get(block.step, block.end), block.end)
+        starts[block.step] = min(starts.get(block.step, block.start), block.start)
+    done = {key for key, end in ends.items() if end <= then and ":" not in key}
+    under_way = {key for key in starts if starts[key] < then and key not in done}
+    second = schedule(plan, rules, now=then, busy=busy, existing=first.blocks, done=done,
+                      horizon_end=horizon)
+    kept = {(b.step, b.start, b.end) for b in second.blocks}
+    for block in first.blocks:
+        chain = _ancestors(plan, block.step) | {block.step}
+        if block.start >= then and ":" not in block.step and not chain & under_way:
+            assert (block.step, block.start, block.end) in kept
+    assert not {b.step for b in second.blocks} & done
