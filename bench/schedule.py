@@ -20,6 +20,7 @@ import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -317,31 +318,86 @@ def churn_table(path: Path) -> None:
     plan = load_plan(path)
     rules = load_rules()
     print(f"\n{path.name}: blocks changed over the whole horizon (moved / added / removed)")
-    print(f"{'change':<34} {'minimum':>7}  {'sync = preview':>14}  "
+    print(f"{'change':<34} {'minimum':>7}  {'sync = preview':>14}  {'main sync':>14}  "
           f"{'main preview':>14}")
     with tempfile.TemporaryDirectory() as folder:
         world0 = _World(plan, rules, folder)
         first = world0.sync(CHURN_NOW)
     for label, change in _scenarios(plan, rules, first, CHURN_NOW):
-        with tempfile.TemporaryDirectory() as folder:
-            world = _World(plan, rules, folder)
-            before = world.sync(CHURN_NOW)
-            busy_before = world.backends.calendar.busy(CHURN_NOW, CHURN_NOW + timedelta(
-                weeks=104))
-            t1, changed, completed, minimum = change(world)
-            after = world.sync(t1, changed)
-            synced = churn(before.blocks, after.blocks, t1)
-            busy = world.backends.calendar.busy(CHURN_NOW, t1 + timedelta(weeks=104))
-            done = {completed} if completed else set()
-            fresh_before = schedule(plan, rules.scheduling, now=CHURN_NOW,
-                                    busy=busy_before)
-            fresh_after = schedule(changed, rules.scheduling, now=t1, busy=busy, done=done)
-            fresh = churn(fresh_before.blocks, fresh_after.blocks, t1)
-        print(f"{label:<34} {minimum:>7}  {synced!s:>14}  {fresh!s:>14}")
+        synced, fresh, minimum = _one_change(plan, rules, change)
+        with _without_settling():
+            main_sync, _, _ = _one_change(plan, rules, change)
+        print(f"{label:<34} {minimum:>7}  {synced!s:>14}  {main_sync!s:>14}  {fresh!s:>14}")
+
+
+Change = Callable[[_World], tuple[datetime, Plan, str | None, int]]
+
+
+def _one_change(plan: Plan, rules: Rules, change: Change) -> tuple[Churn, Churn, int]:
+    """Sync, apply ``change``, sync again: churn of the sync and of a fresh preview."""
+    with tempfile.TemporaryDirectory() as folder:
+        world = _World(plan, rules, folder)
+        before = world.sync(CHURN_NOW)
+        busy_before = world.backends.calendar.busy(CHURN_NOW, CHURN_NOW + timedelta(
+            weeks=104))
+        t1, changed, completed, minimum = change(world)
+        after = world.sync(t1, changed)
+        synced = churn(before.blocks, after.blocks, t1)
+        busy = world.backends.calendar.busy(CHURN_NOW, t1 + timedelta(weeks=104))
+        done = {completed} if completed else set()
+        fresh_before = schedule(plan, rules.scheduling, now=CHURN_NOW, busy=busy_before)
+        fresh_after = schedule(changed, rules.scheduling, now=t1, busy=busy, done=done)
+        return synced, churn(fresh_before.blocks, fresh_after.blocks, t1), minimum
+
+
+@contextmanager
+def _without_settling() -> Iterator[None]:
+    """main's sync: a step whose predecessor is short of time loses its kept blocks."""
+    saved = _Planner._settle
+    _Planner._settle = lambda self, pred, before: pred.need <= 0  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        _Planner._settle = saved  # type: ignore[method-assign]
+
+
+def preview_vs_sync(path: Path) -> None:
+    """A day after a sync: how many blocks of the 14-day window the preview shows
+    differently from what the next sync books (main's preview planned from scratch)."""
+    from syncer.replay import next_sync_schedule, saved_state
+
+    plan = load_plan(path)
+    rules = load_rules()
+    t1 = CHURN_NOW + timedelta(days=1)
+    window = t1 + timedelta(days=14)
+    with tempfile.TemporaryDirectory() as folder:
+        world = _World(plan, rules, folder)
+        world.sync(CHURN_NOW)
+        saved = saved_state(Path(folder), plan, "memory", "memory")
+        assert saved is not None
+        preview = next_sync_schedule(plan, rules, Path(folder), saved, now=t1)
+        busy = world.backends.calendar.busy(t1, window)
+        fresh = schedule(plan, rules.scheduling, now=t1, busy=busy)
+        synced = world.sync(t1)
+
+    def shown(blocks: Sequence[Block]) -> set[tuple[str, datetime, datetime]]:
+        return {(b.step, b.start.astimezone(UTC), b.end.astimezone(UTC)) for b in blocks
+                if b.start < window and b.end > t1 and b.step in keys}
+
+    keys = {s.key for s in plan.steps()} | {h.key for h in plan.habits()}
+
+    booked = shown(synced.blocks)
+    print(f"{path.name}, a day after a sync: window blocks the preview shows differently "
+          f"from the next sync ({len(booked)} blocks): from the state "
+          f"{len(shown(preview.blocks) ^ booked)}, main's fresh preview "
+          f"{len(shown(fresh.blocks) ^ booked)}")
 
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["churn"]:
         main()
+    print()
+    for example in ("career.yaml", "large.yaml"):
+        preview_vs_sync(Path(__file__).resolve().parents[1] / "examples" / example)
     for example in ("career.yaml", "large.yaml"):
         churn_table(Path(__file__).resolve().parents[1] / "examples" / example)

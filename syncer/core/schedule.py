@@ -321,8 +321,9 @@ class _Planner:
         """Keep the still-valid future blocks of each step whose predecessors are fully
         booked. With ``settle`` (a second pass, once every other valid block is kept),
         a step whose predecessor still needs time (a missed block, a longer estimate, a
-        block a new meeting displaced) keeps its blocks when that time fits before them:
-        it is booked there (``_settle``) instead of moving the step and all after it."""
+        block a new meeting displaced) keeps its blocks: that time is booked before them
+        when it fits there, else as early as it fits (``_settle``), and only the
+        step's blocks it overtakes move, instead of the step and all after it."""
         waiting, self.waiting = self.waiting, []
         for job in waiting if settle else self.order:
             blocks = self.candidates.get(job.key, [])
@@ -330,7 +331,8 @@ class _Planner:
                 continue
             if settle:
                 first = min(floor_minute(b.start) for b in blocks)
-                if not all(self._settle(self.jobs[p], first) for p in job.preds):
+                if not all(self._settle(self.jobs[p], first) or self._settle(
+                        self.jobs[p], None) for p in job.preds):
                     continue
             if any(self.jobs[p].need > 0 or self.jobs[p].state == _CYCLE for p in job.preds):
                 self.waiting.append(job)
@@ -345,11 +347,12 @@ class _Planner:
                         and end <= latest and self.calendar.fits(start, end)):
                     self._keep(block, job, None)
 
-    def _settle(self, pred: _Job, before: int) -> bool:
+    def _settle(self, pred: _Job, before: int | None) -> bool:
         """Book what ``pred`` and the steps it waits for still need, in order, so that
-        all of it ends by ``before`` (a kept block of a step waiting for them); the
-        blocks count as kept. True when nothing is left to book; on failure nothing is
-        booked."""
+        all of it ends by ``before`` (a kept block of a step waiting for them), else
+        (``None``) as early as their deadlines allow; the blocks count as kept, and the
+        waiting step keeps those of its blocks that still start after them. True when
+        nothing is left to book; on failure nothing is booked."""
         chain, stack, seen = [], [pred.key], set()
         while stack:  # every unfinished step pred waits for, directly or not
             job = self.jobs[stack.pop()]
@@ -366,7 +369,8 @@ class _Planner:
             job.earliest = max([self._not_before(job), *(
                 ceil_minute(b.end) for p in job.preds for b in self.jobs[p].kept)])
             due = job.due_end if job.due_end is not None else self.horizon
-            job.latest = min(due, self.horizon, before - self.rules.buffer)
+            job.latest = min(due, self.horizon,
+                             self.horizon if before is None else before - self.rules.buffer)
             if job.latest <= job.earliest or self._place(job) != job.need:
                 for done in booked:  # undo: the normal placement takes over
                     for block in done.kept[len(done.kept) - len(done.new):]:

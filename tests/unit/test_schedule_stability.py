@@ -105,3 +105,17 @@ def test_a_completed_step_frees_its_blocks_and_nothing_else_moves() -> None:
                       done={"job/apply/portfolio"})
     assert _kept(result.blocks) == _kept(BOOKED) - {
         ("job/apply/portfolio", at(1, "19:00"), at(1, "20:30"))}
+
+
+def test_when_the_extra_time_cannot_go_first_only_the_blocks_it_overtakes_move() -> None:
+    """The CV needs 2h30 more than planned, and that cannot fit before Tuesday's
+    referee request: the CV's time is booked as early as it fits, the referee request
+    moves after it, and the applications booked for Friday and Saturday stay."""
+    result = schedule(job_hunt(cv=270), RULES, now=MONDAY, existing=BOOKED)
+    cv_end = max(b.end for b in result.blocks if b.step == "job/apply/cv")
+    assert sum(b.minutes for b in result.blocks if b.step == "job/apply/cv") == 270
+    referees = [b for b in result.blocks if b.step == "job/apply/referees"]
+    assert min(b.start for b in referees) >= cv_end
+    assert {(b.start, b.end) for b in result.blocks if b.step == "job/apply/send"} == {
+        (at(4, "19:00"), at(4, "21:00")), (at(5, "07:00"), at(5, "08:00"))}
+    assert ("job/apply/portfolio", at(1, "19:00"), at(1, "20:30")) in _kept(result.blocks)
