@@ -9,6 +9,15 @@ and on an overloaded one (work = 2.7 × the free capacity before the horizon), f
 goalsync (EDF + Moore-Hodgson repair) and for plain earliest-deadline-first (every
 step placed as early as possible in deadline order, late or not).
 Instances are generated from a fixed seed, so figures are comparable between runs.
+
+Churn (also alone: ``.venv/bin/python bench/schedule.py churn``): the real engine with
+in-memory backends on examples/career.yaml and examples/large.yaml. A day after a sync,
+how many window blocks the preview (``goalsync schedule``) shows differently from what
+the next sync books; then, per change type (a day passes with nothing done, one
+estimate +30 min, a new one-hour meeting, one step completed), the blocks moved / added
+/ removed over the whole horizon against the fewest that must change, for this sync
+(= the preview), main's sync (the settling of predecessors' time disabled) and main's
+from-scratch preview.
 """
 
 from __future__ import annotations
