@@ -46,9 +46,10 @@ Definitions (docs/review.md explains them for users):
   ``stalled`` (work remains and nothing was completed for ``stalled_days`` since the
   latest of: the last completion, ``since``, the first planned block) · ``behind``
   (expected − progress > ``behind_threshold``) · ``at risk`` (forecast later than the due
-  date plus ``at_risk_grace_days``, or an open step with a due date that could not be
-  booked at all) · ``on track``. A slow first day is not a risk: the pace counts only
-  with enough history.
+  date plus ``at_risk_grace_days``, or an open step could not be booked before its
+  deadline: ``infeasible``) · ``on track``. A step the scheduler left for a later
+  horizon (due after the planned weeks) leaves the forecast unknown, not at risk. A
+  slow first day is not a risk: the pace counts only with enough history.
 """
 
 from __future__ import annotations
@@ -219,7 +220,6 @@ class _Context:
     infeasible: frozenset[str]
     since: datetime | None
     finish: Mapping[str, datetime | None]  # open step -> booked finish (None: unbooked)
-    unbooked: frozenset[str]  # open steps the scheduler could not book
     scheduled: bool  # whether any booked schedule is known
 
 
@@ -286,7 +286,6 @@ def compute_progress(
         infeasible=frozenset(infeasible),
         since=since,
         finish=_booked_finish(plan, clipped, future, unbooked, now),
-        unbooked=unbooked,
         scheduled=bool(future) or bool(unbooked),
     )
     goals = [_goal(goal, ctx, (metrics or {}).get(goal.id)) for goal in plan.goals]
@@ -551,7 +550,7 @@ def _with_forecast(item: _T, forecast: date | None, ctx: _Context) -> _T:
     conditions = [c for c in item.conditions if c != AT_RISK]
     grace = timedelta(days=ctx.rules.at_risk_grace_days)
     if forecast is not None and due is not None and forecast > due + grace or (
-            AT_RISK in item.conditions and _unbooked_risk(item, ctx)):
+            AT_RISK in item.conditions and _unbooked_risk(item)):
         conditions.append(AT_RISK)
     conditions.sort(key=_PRECEDENCE.index)
     status = item.status if item.status == DONE else (conditions[0] if conditions
@@ -559,9 +558,9 @@ def _with_forecast(item: _T, forecast: date | None, ctx: _Context) -> _T:
     return replace(item, forecast=forecast, conditions=tuple(conditions), status=status)
 
 
-def _unbooked_risk(item: MilestoneProgress | GoalProgress, ctx: _Context) -> bool:
-    steps = item.steps
-    return any(s.key in ctx.unbooked for s in steps if not s.done)
+def _unbooked_risk(item: MilestoneProgress | GoalProgress) -> bool:
+    """Whether an open step of ``item`` could not be booked before its deadline."""
+    return any(s.infeasible for s in item.steps if not s.done)
 
 
 _PRECEDENCE = (INFEASIBLE, STALLED, BEHIND, AT_RISK)
@@ -585,8 +584,7 @@ def _conditions(
         found.append(BEHIND)
     grace = timedelta(days=ctx.rules.at_risk_grace_days)
     late = forecast is not None and due is not None and forecast > due + grace
-    unbooked = due is not None and any(s.key in ctx.unbooked for s in remaining)
-    if late or unbooked:
+    if late or any(s.infeasible for s in remaining):
         found.append(AT_RISK)
     return tuple(found)
 

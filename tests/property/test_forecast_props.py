@@ -55,7 +55,6 @@ def test_forecasts_keep_the_plans_order(
                 assert goal.forecast >= m.forecast
     if pace:
         return
-    unbooked = {u.step for u in result.unscheduled}
     ends: dict[str, datetime] = {}
     for block in result.blocks:
         ends[block.step] = max(ends.get(block.step, block.end), block.end)
@@ -67,5 +66,5 @@ def test_forecasts_keep_the_plans_order(
                                       - timedelta(microseconds=1)).date() > m.due
                    for s in open_steps)
         moved_late = m.forecast is not None and m.forecast > m.due
-        risky = late or moved_late or any(s.key in unbooked for s in open_steps)
+        risky = late or moved_late or any(s.infeasible for s in open_steps)
         assert (AT_RISK in m.conditions) == risky, m.key
