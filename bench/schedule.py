@@ -9,21 +9,37 @@ and on an overloaded one (work = 2.7 × the free capacity before the horizon), f
 goalsync (EDF + Moore-Hodgson repair) and for plain earliest-deadline-first (every
 step placed as early as possible in deadline order, late or not).
 Instances are generated from a fixed seed, so figures are comparable between runs.
+
+Churn (also alone: ``.venv/bin/python bench/schedule.py churn``): the real engine with
+in-memory backends on examples/career.yaml and examples/large.yaml. A day after a sync,
+how many window blocks the preview (``goalsync schedule``) shows differently from what
+the next sync books; then, per change type (a day passes with nothing done, one
+estimate +30 min, a new one-hour meeting, one step completed), the blocks moved / added
+/ removed over the whole horizon against the fewest that must change, for this sync
+(= the preview), main's sync (the settling of predecessors' time disabled) and main's
+from-scratch preview.
 """
 
 from __future__ import annotations
 
 import random
 import sys
+import tempfile
 import time
 import tracemalloc
-from datetime import date, datetime, timedelta
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from syncer.backends.memory import MemoryCalendarBackend, MemoryTaskBackend  # noqa: E402
 from syncer.core.model import (  # noqa: E402
+    Block,
     BusyTime,
     Goal,
     Interval,
@@ -32,7 +48,11 @@ from syncer.core.model import (  # noqa: E402
     Schedule,
     Step,
 )
+from syncer.core.rules import Rules  # noqa: E402
 from syncer.core.schedule import SchedulingRules, _Planner, schedule  # noqa: E402
+from syncer.engine import Backends, run  # noqa: E402
+from syncer.planfile import load_plan  # noqa: E402
+from syncer.policy import load_rules  # noqa: E402
 
 ZONE = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=ZONE)
@@ -184,5 +204,209 @@ def main() -> None:
             print(f"{'':<28} on time by priority: {by_priority(plan, result)}")
 
 
+# ------------------------------------------------------------------------- churn
+# How many blocks a sync moves when little changed, over the whole horizon (the
+# calendar's window and the plan the state keeps beyond it), for the real engine with
+# in-memory backends on the example plans. Baseline: main's `goalsync schedule`
+# preview, which planned from scratch each time (given the same busy time and
+# completions, which it could not even see).
+
+CHURN_NOW = datetime(2026, 11, 23, 7, 30, tzinfo=ZONE)  # a Monday, before work
+
+
+@dataclass(frozen=True)
+class Churn:
+    moved: int
+    added: int
+    removed: int
+    kept: int
+
+    def __str__(self) -> str:
+        return f"{self.moved:>4} {self.added:>4} {self.removed:>4}"
+
+
+def churn(before: Sequence[Block], after: Sequence[Block], since: datetime) -> Churn:
+    """Blocks of each step that ended after ``since``: unchanged ones are kept; an old
+    and a new block of the same step that differ make one move; the rest are added or
+    removed."""
+    def bag(blocks: Sequence[Block]) -> Counter[tuple[str, datetime, datetime]]:
+        return Counter((b.step, b.start.astimezone(UTC), b.end.astimezone(UTC))
+                       for b in blocks if b.end > since)
+
+    old, new = bag(before), bag(after)
+    gone, came = old - new, new - old
+    moved = added = removed = 0
+    for step in {k[0] for k in gone} | {k[0] for k in came}:
+        r = sum(n for k, n in gone.items() if k[0] == step)
+        a = sum(n for k, n in came.items() if k[0] == step)
+        moved += min(r, a)
+        added += a - min(r, a)
+        removed += r - min(r, a)
+    return Churn(moved, added, removed, sum((old & new).values()))
+
+
+def _with_estimate(plan: Plan, key: str, extra: int) -> Plan:
+    goals = []
+    for goal in plan.goals:
+        milestones = []
+        for milestone in goal.milestones:
+            steps = tuple(replace(s, estimate_minutes=(s.estimate_minutes or 0) + extra)
+                          if s.key == key else s for s in milestone.steps)
+            milestones.append(replace(milestone, steps=steps))
+        goals.append(replace(goal, milestones=tuple(milestones)))
+    return replace(plan, goals=tuple(goals))
+
+
+@dataclass
+class _World:
+    """One person's plan synced with in-memory backends into a throwaway state."""
+
+    plan: Plan
+    rules: Rules
+    folder: str
+    backends: Backends = field(default_factory=lambda: Backends(
+        MemoryTaskBackend(), MemoryCalendarBackend(), "memory"))
+
+    def sync(self, now: datetime, plan: Plan | None = None) -> Schedule:
+        return run(plan or self.plan, self.rules, self.backends, self.folder,
+                   now=now).schedule
+
+
+def _scenarios(plan: Plan, rules: Rules, first: Schedule, t0: datetime,
+               ) -> Iterator[tuple[str, Callable[[_World], tuple[datetime, Plan, str | None,
+                                                                  int]]]]:
+    """(label, change): a change applies itself to a synced world and returns the
+    moment of the next sync, the plan then, the step completed (or None) and the
+    fewest blocks that must change."""
+    window_end = t0 + timedelta(days=14)
+    starts: dict[str, datetime] = {}
+    for b in first.blocks:
+        starts.setdefault(b.step, b.start)
+    steps = [s.key for s in plan.steps() if s.key in starts]
+    later = sorted(steps, key=lambda k: starts[k])
+    picks = [later[i * len(later) // 5] for i in range(5)] if later else []
+    cap = rules.scheduling.max_block
+
+    def day_passes(world: _World) -> tuple[datetime, Plan, str | None, int]:
+        t1 = t0 + timedelta(days=1)
+        missed = sum(1 for b in first.blocks if t0 < b.end <= t1 and b.step in starts)
+        return t1, plan, None, missed
+
+    yield "a day passes, nothing done", day_passes
+
+    for key in picks:
+        def longer(world: _World, key: str = key) -> tuple[datetime, Plan, str | None, int]:
+            return t0 + timedelta(hours=1), _with_estimate(plan, key, 30), None, 1
+        yield f"estimate +30m ({key.split('/')[-1]})", longer
+
+    def meeting(world: _World) -> tuple[datetime, Plan, str | None, int]:
+        inside = [b for b in first.blocks if t0 + timedelta(days=3) <= b.start < window_end]
+        block = inside[0]
+        world.backends.calendar.foreign.append(Interval(block.start, block.start +
+                                                        timedelta(hours=1)))
+        world.backends.calendar._version += 1  # the calendar's ctag changes
+        buffer = timedelta(minutes=rules.scheduling.buffer)
+        clash = sum(1 for b in first.blocks if b.start < block.start + timedelta(hours=1)
+                    + buffer and b.end + buffer > block.start)
+        return t0 + timedelta(hours=1), plan, None, clash
+
+    yield "a new 1h meeting in the window", meeting
+
+    for key in picks[:3]:
+        def done(world: _World, key: str = key) -> tuple[datetime, Plan, str | None, int]:
+            task = next(t for t in world.backends.tasks.tasks.values() if t.key == key)
+            t1 = t0 + timedelta(hours=1)
+            world.backends.tasks.complete(task.remote_id, t1)
+            freed = sum(1 for b in first.blocks if b.step == key and b.end > t1)
+            return t1, plan, key, freed
+        yield f"step completed ({key.split('/')[-1]})", done
+    del cap
+
+
+def churn_table(path: Path) -> None:
+    plan = load_plan(path)
+    rules = load_rules()
+    print(f"\n{path.name}: blocks changed over the whole horizon (moved / added / removed)")
+    print(f"{'change':<34} {'minimum':>7}  {'sync = preview':>14}  {'main sync':>14}  "
+          f"{'main preview':>14}")
+    with tempfile.TemporaryDirectory() as folder:
+        world0 = _World(plan, rules, folder)
+        first = world0.sync(CHURN_NOW)
+    for label, change in _scenarios(plan, rules, first, CHURN_NOW):
+        synced, fresh, minimum = _one_change(plan, rules, change)
+        with _without_settling():
+            main_sync, _, _ = _one_change(plan, rules, change)
+        print(f"{label:<34} {minimum:>7}  {synced!s:>14}  {main_sync!s:>14}  {fresh!s:>14}")
+
+
+Change = Callable[[_World], tuple[datetime, Plan, str | None, int]]
+
+
+def _one_change(plan: Plan, rules: Rules, change: Change) -> tuple[Churn, Churn, int]:
+    """Sync, apply ``change``, sync again: churn of the sync and of a fresh preview."""
+    with tempfile.TemporaryDirectory() as folder:
+        world = _World(plan, rules, folder)
+        before = world.sync(CHURN_NOW)
+        busy_before = world.backends.calendar.busy(CHURN_NOW, CHURN_NOW + timedelta(
+            weeks=104))
+        t1, changed, completed, minimum = change(world)
+        after = world.sync(t1, changed)
+        synced = churn(before.blocks, after.blocks, t1)
+        busy = world.backends.calendar.busy(CHURN_NOW, t1 + timedelta(weeks=104))
+        done = {completed} if completed else set()
+        fresh_before = schedule(plan, rules.scheduling, now=CHURN_NOW, busy=busy_before)
+        fresh_after = schedule(changed, rules.scheduling, now=t1, busy=busy, done=done)
+        return synced, churn(fresh_before.blocks, fresh_after.blocks, t1), minimum
+
+
+@contextmanager
+def _without_settling() -> Iterator[None]:
+    """main's sync: a step whose predecessor is short of time loses its kept blocks."""
+    saved = _Planner._settle
+    _Planner._settle = lambda self, pred, before: pred.need <= 0  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        _Planner._settle = saved  # type: ignore[method-assign]
+
+
+def preview_vs_sync(path: Path) -> None:
+    """A day after a sync: how many blocks of the 14-day window the preview shows
+    differently from what the next sync books (main's preview planned from scratch)."""
+    from syncer.replay import next_sync_schedule, saved_state
+
+    plan = load_plan(path)
+    rules = load_rules()
+    t1 = CHURN_NOW + timedelta(days=1)
+    window = t1 + timedelta(days=14)
+    with tempfile.TemporaryDirectory() as folder:
+        world = _World(plan, rules, folder)
+        world.sync(CHURN_NOW)
+        saved = saved_state(Path(folder), plan, "memory", "memory")
+        assert saved is not None
+        preview = next_sync_schedule(plan, rules, Path(folder), saved, now=t1)
+        busy = world.backends.calendar.busy(t1, window)
+        fresh = schedule(plan, rules.scheduling, now=t1, busy=busy)
+        synced = world.sync(t1)
+
+    def shown(blocks: Sequence[Block]) -> set[tuple[str, datetime, datetime]]:
+        return {(b.step, b.start.astimezone(UTC), b.end.astimezone(UTC)) for b in blocks
+                if b.start < window and b.end > t1 and b.step in keys}
+
+    keys = {s.key for s in plan.steps()} | {h.key for h in plan.habits()}
+
+    booked = shown(synced.blocks)
+    print(f"{path.name}, a day after a sync: window blocks the preview shows differently "
+          f"from the next sync ({len(booked)} blocks): from the state "
+          f"{len(shown(preview.blocks) ^ booked)}, main's fresh preview "
+          f"{len(shown(fresh.blocks) ^ booked)}")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] != ["churn"]:
+        main()
+    print()
+    for example in ("career.yaml", "large.yaml"):
+        preview_vs_sync(Path(__file__).resolve().parents[1] / "examples" / example)
+    for example in ("career.yaml", "large.yaml"):
+        churn_table(Path(__file__).resolve().parents[1] / "examples" / example)

@@ -120,7 +120,11 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
     on_calendar = list(record.on_calendar)
     metrics, journal, since = record.metrics, record.journal, record.since
     missing: dict[str, int] = {}
+    booked = None  # offline: the last sync's full schedule (the baseline's future part)
+    unbooked: set[str] = set()
     if report is not None:
+        booked = list(report.schedule.blocks)
+        unbooked = {u.step for u in report.unscheduled}
         completions.update(report.completions)
         baseline = baseline or list(report.schedule.blocks)
         on_calendar += report.schedule.missed
@@ -128,7 +132,8 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
                                    plan_horizon(plan, rules.scheduling, moment).date())
     baseline = _merge_baseline(baseline, on_calendar)
     progress = compute_progress(plan, completions, baseline, rules.review.progress, moment,
-                                missing, metrics=metrics, since=since)
+                                missing, metrics=metrics, since=since, booked=booked,
+                                unscheduled=unbooked)
     review_rules = rules.review
     last_review = max((a.at for a in journal), default=None)
     prompts = triggers(plan, progress, review_rules, moment, last_review, history(journal))

@@ -11,6 +11,7 @@ the plan zone's UTC offset. Rules come from rules/scheduling.toml plus the user'
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -27,7 +28,7 @@ from syncer.core.durations import format_duration
 from syncer.core.model import Block, BusyTime, Interval, Plan, Schedule, Unscheduled
 from syncer.core.schedule import plan_horizon, schedule
 from syncer.core.values import BlockSpec
-from syncer.errors import UsageError
+from syncer.errors import GoalsyncError, UsageError
 from syncer.ical import block_uid, busy_from_ics, calendar_ics
 from syncer.planfile import load_plan
 from syncer.policy import load_rules
@@ -42,24 +43,57 @@ class Preview:
     now: datetime
     horizon_end: datetime
     busy_warnings: tuple[str, ...] = ()
+    from_state: bool = False  # True: the next sync's plan, from the saved state
 
 
 def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | None = None,
-            weeks: int | None = None) -> Preview:
-    """Load the plan, rules and busy calendars and schedule the plan.
+            weeks: int | None = None, fresh: bool = False) -> Preview:
+    """Load the plan, rules and busy calendars and schedule the plan: as the next sync
+    would book it when a sync of this plan saved its state (``syncer.replay``: what is
+    booked, moved and done stays), from scratch when ``fresh`` or there is none.
+    ``weeks`` replaces the horizon of a fresh plan and limits the blocks shown of the
+    next sync's plan (which plans the sync's own horizon).
 
     Raises UsageError (unreadable plan or .ics), PlanError, ConfigError.
     """
+    from syncer.engine import sync_settings
+    from syncer.replay import next_sync_schedule, saved_state
+    from syncer.state import default_state_dir
+
     plan = load_plan(plan_path)
-    rules = load_rules(load_config().rules).scheduling
+    config = load_config()
+    all_rules = load_rules(config.rules)
+    rules = all_rules.scheduling
     if weeks is not None:
         rules = replace(rules, horizon_weeks=weeks)
     moment = resolve_now(now, plan.timezone)
     horizon_end = (moment + timedelta(weeks=weeks) if weeks is not None
                    else plan_horizon(plan, rules, moment))
     busy = _read_busy(busy_files, moment, horizon_end, ZoneInfo(plan.timezone))
-    result = schedule(plan, rules, now=moment, busy=busy, horizon_end=horizon_end)
-    return Preview(plan, result, moment, horizon_end, busy.warnings)
+    state_dir = default_state_dir(config.state_dir)
+    warnings = busy.warnings
+    result = None
+    if not fresh:
+        try:
+            saved = saved_state(state_dir, plan, config.tasks_backend,
+                                config.calendar_backend)
+            if saved is not None:
+                result = next_sync_schedule(plan, all_rules, state_dir, saved, now=moment,
+                                            busy=busy,
+                                            settings=sync_settings(all_rules, config))
+        except (GoalsyncError, sqlite3.DatabaseError, OSError, ValueError, KeyError,
+                TypeError) as err:  # a damaged state: the sync will say so; plan afresh
+            warnings += (f"the saved state could not be read ({err}); planned from "
+                         "scratch",)
+    if result is None:
+        result = schedule(plan, rules, now=moment, busy=busy, horizon_end=horizon_end)
+        return Preview(plan, result, moment, horizon_end, warnings)
+    if weeks is not None:
+        result = replace(result, blocks=tuple(b for b in result.blocks
+                                              if b.start < horizon_end))
+    else:
+        horizon_end = max([horizon_end, *(b.end for b in result.blocks)])
+    return Preview(plan, result, moment, horizon_end, warnings, from_state=True)
 
 
 def _read_busy(files: tuple[str, ...], start: datetime, end: datetime,
@@ -149,6 +183,9 @@ def agenda_lines(result: Preview) -> list[str]:
         lines.append(f"  {start:%a} {start.day:>2} {start:%H:%M}–{end:%H:%M}  "
                      f"{title}{owner}  — {_why(block)}")
     lines += _unscheduled_lines(result, titles)
+    if result.from_state:
+        lines += ["", "As the next `goalsync sync` would book it: what is on your calendar, "
+                  "moved or done stays (`--fresh` plans from scratch)."]
     return lines
 
 
@@ -215,14 +252,19 @@ def _unscheduled_line(item: Unscheduled, titles: dict[str, tuple[str, str, str |
 @click.option("--ics", "ics_out", metavar="OUT.ics",
               type=click.Path(dir_okay=False, writable=True, path_type=str),
               help="Also write the blocks as a calendar file any calendar app can import.")
+@click.option("--fresh", is_flag=True,
+              help="Plan from scratch, ignoring what the last sync booked, moved or saw done.")
 @json_option
 def schedule_command(plan_path: str, busy_files: tuple[str, ...], now: datetime | None,
-                     weeks: int | None, ics_out: str | None, as_json: bool) -> None:
+                     weeks: int | None, ics_out: str | None, fresh: bool,
+                     as_json: bool) -> None:
     """Preview the time blocks for PLAN: a week-by-week agenda (no account needed).
 
-    Steps that cannot be booked before their deadline are listed with the reason.
+    After a sync it shows what the next sync would book (from the saved state, no
+    server contacted); --fresh plans from scratch. Steps that cannot be booked before
+    their deadline are listed with the reason.
     """
-    result = preview(plan_path, busy_files, now, weeks)
+    result = preview(plan_path, busy_files, now, weeks, fresh)
     for warning in result.busy_warnings:
         click.echo(f"warning: {warning}", err=True)
     if ics_out:

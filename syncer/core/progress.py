@@ -23,10 +23,22 @@ Definitions (docs/review.md explains them for users):
   tracking began; else the first completion; else ``now``) to the end of the due date.
   ``None`` when there is neither a baseline nor a due date.
 * **Velocity** of a goal = estimated hours of its steps completed in the trailing
-  ``velocity_window_days``, per week.
-* **Forecast** = ``now`` + remaining hours / velocity (a date in the plan's timezone);
-  for a milestone, its own remaining hours at its goal's velocity. ``None`` when work
-  remains and the velocity is zero; the date of the last completion when all is done.
+  ``velocity_window_days`` (or since tracking began, when that is shorter), per week.
+* **Forecast** (a date in the plan's timezone), from the schedule first:
+  the *booked finish* is when the remaining work is booked to end: per open step the end
+  of its last booked block (``booked``: the current schedule, which respects the budget,
+  working hours, ``not_before`` and ``after``); a step with no time to book (no estimate)
+  finishes with the latest of its ``after`` steps, its ``not_before`` day and ``now``; a
+  step the scheduler could not book (``unscheduled``) has no booked finish, nor has
+  its milestone or goal. Measured pace (``now`` + remaining hours / velocity) counts only
+  once there is enough history: tracking began ``pace_min_days`` ago and
+  ``pace_min_steps`` steps of the goal were completed in the window; then the forecast
+  is the mean of the booked finish and the pace date (the pace date alone when nothing
+  is booked). A milestone is never forecast before a milestone it waits for (a step of
+  it comes ``after`` a step of the other) nor before the ``not_before`` day of an open
+  step; a goal never before its milestones. ``None`` when nothing is known; the date of
+  the last completion when all is done. Without any booked block at all (no schedule
+  yet) the pace rule alone applies.
 * **Status**, first match wins (``conditions`` keeps every one that matches, so a
   stalled goal that is also behind raises both review prompts):
   ``done`` (nothing remains) · ``infeasible`` (an open step is in ``infeasible``: the
@@ -34,15 +46,18 @@ Definitions (docs/review.md explains them for users):
   ``stalled`` (work remains and nothing was completed for ``stalled_days`` since the
   latest of: the last completion, ``since``, the first planned block) · ``behind``
   (expected − progress > ``behind_threshold``) · ``at risk`` (forecast later than the due
-  date plus ``at_risk_grace_days``) · ``on track``.
+  date plus ``at_risk_grace_days``, or an open step could not be booked before its
+  deadline: ``infeasible``) · ``on track``. A step the scheduler left for a later
+  horizon (due after the planned weeks) leaves the forecast unknown, not at risk. A
+  slow first day is not a risk: the pace counts only with enough history.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from syncer.core.model import Block, Goal, Milestone, Plan, Step, Unscheduled
@@ -66,6 +81,8 @@ class ProgressRules:
     behind_threshold: float = 0.15
     stalled_days: int = 14
     at_risk_grace_days: int = 0
+    pace_min_days: int = 14
+    pace_min_steps: int = 3
 
     @classmethod
     def from_mapping(cls, rules: Mapping[str, Any]) -> ProgressRules:
@@ -82,6 +99,8 @@ class ProgressRules:
             ("behind_threshold", float, 0.0, 1.0),
             ("stalled_days", int, 1, None),
             ("at_risk_grace_days", int, 0, None),
+            ("pace_min_days", int, 1, None),
+            ("pace_min_steps", int, 1, None),
         ):
             if name in table:
                 values[name] = _number(f"progress.{name}", table[name], kind, low, high)
@@ -200,6 +219,8 @@ class _Context:
     has_baseline: bool
     infeasible: frozenset[str]
     since: datetime | None
+    finish: Mapping[str, datetime | None]  # open step -> booked finish (None: unbooked)
+    scheduled: bool  # whether any booked schedule is known
 
 
 def infeasible_steps(plan: Plan, unscheduled: Iterable[Unscheduled],
@@ -231,13 +252,18 @@ def compute_progress(
     *,
     metrics: Mapping[str, tuple[float, datetime]] | None = None,
     since: datetime | None = None,
+    booked: Sequence[Block] | None = None,
+    unscheduled: Collection[str] = (),
 ) -> PlanProgress:
     """Progress of every goal and milestone of ``plan`` at ``now`` (see module docstring).
 
     ``completions`` maps step keys to completion times (later ones count as ``now``);
     ``baseline`` is the last full schedule; ``infeasible`` holds step keys the scheduler
-    could not fit; ``metrics`` maps goal ids to the latest recorded value of their
-    measurable target; ``since`` is when tracking began. ``now`` must be aware.
+    could not fit before their deadline; ``metrics`` maps goal ids to the latest
+    recorded value of their measurable target; ``since`` is when tracking began.
+    ``booked`` is the current schedule (default: the baseline's blocks that end after
+    ``now``) and ``unscheduled`` the steps it could not book; forecasts rest on them.
+    ``now`` must be aware.
     """
     zone = ZoneInfo(plan.timezone)
     keys = {s.key for s in plan.steps()}
@@ -245,19 +271,60 @@ def compute_progress(
     for block in baseline:
         if block.step in keys:
             blocks.setdefault(block.step, []).append(block)
+    clipped = {k: min(t, now) for k, t in completions.items()}
+    future = [b for b in (baseline if booked is None else booked)
+              if b.step in keys and b.end > now]
+    unbooked = frozenset(unscheduled) & keys
     ctx = _Context(
         zone=zone,
         now=now,
         today=now.astimezone(zone).date(),
         rules=rules,
-        completions={k: min(t, now) for k, t in completions.items()},
+        completions=clipped,
         blocks={k: tuple(v) for k, v in blocks.items()},
         has_baseline=bool(blocks),
         infeasible=frozenset(infeasible),
         since=since,
+        finish=_booked_finish(plan, clipped, future, unbooked, now),
+        scheduled=bool(future) or bool(unbooked),
     )
-    goals = tuple(_goal(goal, ctx, (metrics or {}).get(goal.id)) for goal in plan.goals)
-    return PlanProgress(now=now, today=ctx.today, goals=goals)
+    goals = [_goal(goal, ctx, (metrics or {}).get(goal.id)) for goal in plan.goals]
+    return PlanProgress(now=now, today=ctx.today, goals=_in_order(plan, goals, ctx))
+
+
+def _booked_finish(plan: Plan, completions: Mapping[str, datetime], future: Sequence[Block],
+                   unbooked: frozenset[str], now: datetime) -> dict[str, datetime | None]:
+    """When each open step's booked work ends (see the module doc), in dependency order
+    (Kahn's algorithm: steps in a loop keep None)."""
+    zone = ZoneInfo(plan.timezone)
+    last: dict[str, datetime] = {}
+    for block in future:
+        last[block.step] = max(last.get(block.step, block.end), block.end)
+    steps = {s.key: s for s in plan.steps() if not s.done and s.key not in completions}
+    waiting = {k: [p for p in s.after if p in steps] for k, s in steps.items()}
+    followers: dict[str, list[str]] = {}
+    for key, preds in waiting.items():
+        for pred in preds:
+            followers.setdefault(pred, []).append(key)
+    count = {k: len(v) for k, v in waiting.items()}
+    ready = [k for k, n in count.items() if n == 0]
+    finish: dict[str, datetime | None] = dict.fromkeys(steps)
+    while ready:
+        key = ready.pop()
+        step = steps[key]
+        if key in last:
+            finish[key] = last[key]
+        elif key not in unbooked:
+            bounds: list[datetime | None] = [now, *(finish[p] for p in waiting[key])]
+            if step.not_before is not None:
+                bounds.append(datetime.combine(step.not_before, time(), zone))
+            known = [b for b in bounds if b is not None]
+            finish[key] = max(known) if len(known) == len(bounds) else None
+        for follower in followers.get(key, ()):
+            count[follower] -= 1
+            if count[follower] == 0:
+                ready.append(follower)
+    return finish
 
 
 def _goal(goal: Goal, ctx: _Context, metric: tuple[float, datetime] | None) -> GoalProgress:
@@ -270,6 +337,7 @@ def _goal(goal: Goal, ctx: _Context, metric: tuple[float, datetime] | None) -> G
     progress = _share(steps, target_met)
     expected = _expected(steps, goal.deadline, ctx)
     forecast = _forecast(steps, remaining, velocity, ctx)
+    forecast = _not_before(forecast, [m.forecast for m in milestones if m.status != DONE])
     conditions = _conditions(steps, progress, expected, forecast, goal.deadline,
                              target_met, ctx)
     status = conditions[0] if conditions else ON_TRACK
@@ -297,7 +365,7 @@ def _milestone(
     total, remaining = _minutes(steps)
     progress = _share(steps, False)
     expected = _expected(steps, due, ctx)
-    forecast = _forecast(steps, remaining, velocity, ctx)
+    forecast = _forecast(steps, remaining, velocity, ctx, all_steps)
     conditions = _conditions(steps, progress, expected, forecast, due, False, ctx)
     status = conditions[0] if conditions else ON_TRACK
     done_times = [s.completed_at for s in steps if s.completed_at is not None]
@@ -371,17 +439,131 @@ def _velocity(steps: Sequence[StepProgress], ctx: _Context) -> float:
 
 def _forecast(
     steps: Sequence[StepProgress], remaining: int, velocity: float, ctx: _Context,
+    history: Sequence[StepProgress] | None = None,
 ) -> date | None:
+    """The booked finish, blended with the pace once there is enough history (of
+    ``history``, the goal's steps; default ``steps``), see the module doc."""
     if not steps:
         return None
     if remaining == 0:
         times = [s.completed_at for s in steps if s.completed_at is not None]
         last = max(times, default=None)
         return last.astimezone(ctx.zone).date() if last else None
-    if velocity <= 0:
+    pace = None
+    if velocity > 0 and _enough_history(steps if history is None else history, ctx):
+        weeks = remaining / 60 / velocity
+        pace = (ctx.now + timedelta(weeks=weeks)).astimezone(ctx.zone).date()
+    if not ctx.scheduled:
+        return pace
+    ends = [ctx.finish.get(s.key) for s in steps if not s.done]
+    if None in ends:
+        return pace  # work that could not be booked: no booked finish
+    booked = max(e for e in ends if e is not None)
+    # a block ending at midnight is work of the day before
+    booked_day = (booked.astimezone(ctx.zone) - timedelta(microseconds=1)).date()
+    if pace is None:
+        return booked_day
+    middle = (booked_day.toordinal() + pace.toordinal() + 1) // 2
+    return date.fromordinal(middle)
+
+
+def _enough_history(steps: Sequence[StepProgress], ctx: _Context) -> bool:
+    """Tracking began ``pace_min_days`` ago and ``pace_min_steps`` steps were completed
+    in the velocity window."""
+    done_times = [s.completed_at for s in steps if s.completed_at is not None]
+    began = ctx.since or min(done_times, default=None)
+    if began is None or ctx.now - began < timedelta(days=ctx.rules.pace_min_days):
+        return False
+    window = timedelta(days=ctx.rules.velocity_window_days)
+    recent = sum(1 for t in done_times if ctx.now - window < t <= ctx.now)
+    return recent >= ctx.rules.pace_min_steps
+
+
+def _not_before(forecast: date | None, bounds: Iterable[date | None]) -> date | None:
+    """``forecast`` moved to the latest known bound (unchanged when it is unknown)."""
+    if forecast is None:
         return None
-    weeks = remaining / 60 / velocity
-    return (ctx.now + timedelta(weeks=weeks)).astimezone(ctx.zone).date()
+    return max([forecast, *(b for b in bounds if b is not None)])
+
+
+def _in_order(plan: Plan, goals: list[GoalProgress], ctx: _Context,
+              ) -> tuple[GoalProgress, ...]:
+    """Milestone forecasts never before a milestone they wait for, nor before an open
+    step's ``not_before`` day; a goal's never before its milestones'. Statuses follow
+    the moved forecasts."""
+    of_step = {s.key: m.key for g in plan.goals for m in g.milestones for s in m.steps}
+    steps = {s.key: s for s in plan.steps()}
+    progress = {m.key: m for g in goals for m in g.milestones}
+    deps: dict[str, set[str]] = {key: set() for key in progress}
+    starts: dict[str, list[date]] = {key: [] for key in progress}
+    for key, step in steps.items():
+        mine = of_step[key]
+        deps[mine] |= {of_step[p] for p in step.after if p in of_step} - {mine}
+        if step.not_before is not None and not (step.done or key in ctx.completions):
+            starts[mine].append(step.not_before)
+    order = _milestone_order(deps)
+    for key in order:
+        m = progress[key]
+        if m.status == DONE or m.forecast is None:
+            continue
+        bounds = [progress[d].forecast for d in deps[key] if progress[d].status != DONE]
+        moved = _not_before(m.forecast, [*bounds, *starts[key]])
+        if moved != m.forecast:
+            progress[key] = _with_forecast(m, moved, ctx)
+    out = []
+    for goal in goals:
+        milestones = tuple(progress[m.key] for m in goal.milestones)
+        forecast = _not_before(goal.forecast, [m.forecast for m in milestones
+                                               if m.status != DONE])
+        goal = replace(goal, milestones=milestones)
+        if forecast != goal.forecast:
+            goal = _with_forecast(goal, forecast, ctx)
+        out.append(goal)
+    return tuple(out)
+
+
+def _milestone_order(deps: Mapping[str, set[str]]) -> list[str]:
+    """Milestone keys, each after those it waits for (a loop keeps plan order)."""
+    count = {k: len(v) for k, v in deps.items()}
+    followers: dict[str, list[str]] = {}
+    for key, needs in deps.items():
+        for need in needs:
+            followers.setdefault(need, []).append(key)
+    ready = [k for k in deps if count[k] == 0]
+    order: list[str] = []
+    while ready:
+        key = ready.pop(0)
+        order.append(key)
+        for follower in followers.get(key, ()):
+            count[follower] -= 1
+            if count[follower] == 0:
+                ready.append(follower)
+    return order + [k for k in deps if k not in order]
+
+
+_T = TypeVar("_T", MilestoneProgress, GoalProgress)
+
+
+def _with_forecast(item: _T, forecast: date | None, ctx: _Context) -> _T:
+    """``item`` with a later forecast; "at risk" added when it now passes the due date."""
+    due = item.due if isinstance(item, MilestoneProgress) else item.deadline
+    conditions = [c for c in item.conditions if c != AT_RISK]
+    grace = timedelta(days=ctx.rules.at_risk_grace_days)
+    if forecast is not None and due is not None and forecast > due + grace or (
+            AT_RISK in item.conditions and _unbooked_risk(item)):
+        conditions.append(AT_RISK)
+    conditions.sort(key=_PRECEDENCE.index)
+    status = item.status if item.status == DONE else (conditions[0] if conditions
+                                                       else ON_TRACK)
+    return replace(item, forecast=forecast, conditions=tuple(conditions), status=status)
+
+
+def _unbooked_risk(item: MilestoneProgress | GoalProgress) -> bool:
+    """Whether an open step of ``item`` could not be booked before its deadline."""
+    return any(s.infeasible for s in item.steps if not s.done)
+
+
+_PRECEDENCE = (INFEASIBLE, STALLED, BEHIND, AT_RISK)
 
 
 def _conditions(
@@ -401,7 +583,8 @@ def _conditions(
     if expected is not None and expected - progress > ctx.rules.behind_threshold:
         found.append(BEHIND)
     grace = timedelta(days=ctx.rules.at_risk_grace_days)
-    if forecast is not None and due is not None and forecast > due + grace:
+    late = forecast is not None and due is not None and forecast > due + grace
+    if late or any(s.infeasible for s in remaining):
         found.append(AT_RISK)
     return tuple(found)
 

@@ -182,6 +182,8 @@ class _Planner:
         self.jobs = self._jobs()
         self.habits = self._habits()
         self.order = self._order()
+        self.position = {job.key: n for n, job in enumerate(self.order)}
+        self.waiting: list[_Job] = []  # steps whose blocks wait for a predecessor's time
         self.missed: list[Block] = []
         self._sort_existing(existing)
 
@@ -303,6 +305,8 @@ class _Planner:
     def run(self) -> Schedule:
         self._validate_kept_steps()
         self._validate_kept_habits()
+        if not self.plain_edf:
+            self._validate_kept_steps(settle=True)
         for habit in self.habits.values():
             self._place_habit(habit)
         self._place_steps()
@@ -313,12 +317,25 @@ class _Planner:
         return Schedule(blocks=self._blocks(), unscheduled=self._unscheduled(),
                         missed=tuple(self.missed))
 
-    def _validate_kept_steps(self) -> None:
-        for job in self.order:
+    def _validate_kept_steps(self, settle: bool = False) -> None:
+        """Keep the still-valid future blocks of each step whose predecessors are fully
+        booked. With ``settle`` (a second pass, once every other valid block is kept),
+        a step whose predecessor still needs time (a missed block, a longer estimate, a
+        block a new meeting displaced) keeps its blocks: that time is booked before them
+        when it fits there, else as early as it fits (``_settle``), and only the
+        step's blocks it overtakes move, instead of the step and all after it."""
+        waiting, self.waiting = self.waiting, []
+        for job in waiting if settle else self.order:
             blocks = self.candidates.get(job.key, [])
             if not blocks:
                 continue
+            if settle:
+                first = min(floor_minute(b.start) for b in blocks)
+                if not all(self._settle(self.jobs[p], first) or self._settle(
+                        self.jobs[p], None) for p in job.preds):
+                    continue
             if any(self.jobs[p].need > 0 or self.jobs[p].state == _CYCLE for p in job.preds):
+                self.waiting.append(job)
                 continue
             after = max((ceil_minute(b.end) for p in job.preds for b in self.jobs[p].kept),
                         default=self.now)
@@ -329,6 +346,47 @@ class _Planner:
                 if (self._fair_length(job, end - start) and start >= max(after, not_before)
                         and end <= latest and self.calendar.fits(start, end)):
                     self._keep(block, job, None)
+
+    def _settle(self, pred: _Job, before: int | None) -> bool:
+        """Book what ``pred`` and the steps it waits for still need, in order, so that
+        all of it ends by ``before`` (a kept block of a step waiting for them), else
+        (``None``) as early as their deadlines allow; the blocks count as kept, and the
+        waiting step keeps those of its blocks that still start after them. True when
+        nothing is left to book; on failure nothing is booked."""
+        chain, stack, seen = [], [pred.key], set()
+        while stack:  # every unfinished step pred waits for, directly or not
+            job = self.jobs[stack.pop()]
+            if job.key in seen or job.need <= 0:
+                continue
+            if job.state == _CYCLE:
+                return False
+            seen.add(job.key)
+            chain.append(job)
+            stack.extend(job.preds)
+        chain.sort(key=lambda job: self.position[job.key])
+        booked: list[_Job] = []
+        for job in chain:
+            job.earliest = max([self._not_before(job), *(
+                ceil_minute(b.end) for p in job.preds for b in self.jobs[p].kept)])
+            due = job.due_end if job.due_end is not None else self.horizon
+            job.latest = min(due, self.horizon,
+                             self.horizon if before is None else before - self.rules.buffer)
+            if job.latest <= job.earliest or self._place(job) != job.need:
+                for done in booked:  # undo: the normal placement takes over
+                    for block in done.kept[len(done.kept) - len(done.new):]:
+                        self.calendar.release(floor_minute(block.start),
+                                              ceil_minute(block.end))
+                    del done.kept[len(done.kept) - len(done.new):]
+                    done.need, done.new = sum(e - s for s, e in done.new), []
+                return False
+            for n, (s, e) in enumerate(job.new):
+                job.kept.append(Block(job.key, at_minute(s), at_minute(e),
+                                      why=self._why(job, n)))
+            job.need = 0
+            booked.append(job)
+        for job in booked:
+            job.new = []
+        return True
 
     def _fair_length(self, job: _Job, length: int) -> bool:
         """A kept block obeys the chunk rules: min_block..max_block (shorter only for a

@@ -45,6 +45,11 @@ NOW = "2026-12-01T12:00:00+00:00"
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     isolate_home(monkeypatch, tmp_path)
     (tmp_path / "goals.yaml").write_text(PLAN, encoding="utf-8")
+    # this person trusts the pace after one completed step and a day (the default waits
+    # for two weeks and three steps: tests/unit/test_forecast.py)
+    config = tmp_path / "config" / "goalsync" / "goalsync.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[rules.review.progress]\npace_min_days = 1\npace_min_steps = 1\n")
     with State.open(tmp_path / "state" / STATE_FILE) as state:
         state.begin_run(datetime(2026, 11, 1, tzinfo=UTC))
         state.end_run(datetime(2026, 11, 1, 0, 1, tzinfo=UTC), {})

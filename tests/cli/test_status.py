@@ -61,17 +61,19 @@ def test_status_json_has_exactly_the_documented_shape(home: Path) -> None:
     assert goal["progress"] == pytest.approx(0.75)
     assert goal["expected"] == pytest.approx(0.75)
     assert goal["deadline"] == "2026-12-31"
-    assert goal["forecast"] == "2026-12-29"  # 2 h left at 0.5 h/week
+    # B is booked to end on Dec 3 (C has no estimate: nothing to book); one completed
+    # step is too little history for the pace (0.5 h/week) to count
+    assert goal["forecast"] == "2026-12-03"
     assert goal["status"] == "on track"
     m1, m2 = goal["milestones"]
     assert set(m1) == {"id", "title", "progress", "status", "due"}
-    assert (m1["id"], m1["progress"], m1["status"], m1["due"]) == ("m1", 0.5, "at risk",
+    assert (m1["id"], m1["progress"], m1["status"], m1["due"]) == ("m1", 0.5, "on track",
                                                                    "2026-12-15")
     assert (m2["status"], m2["due"]) == ("done", "2026-12-31")
     triggers = {(p["trigger"], p["goal"], p["milestone"]) for p in doc["prompts"]}
     assert ("weekly", None, None) in triggers
     assert ("milestone-done", "g", "m2") in triggers
-    assert ("at-risk", "g", "m1") in triggers
+    assert not any(t == "at-risk" for t, _, _ in triggers)
     assert all(set(p) == {"trigger", "goal", "milestone", "text"} for p in doc["prompts"])
 
 
@@ -81,13 +83,13 @@ def test_status_table_shows_bars_status_and_dates(home: Path) -> None:
     assert code == 0
     rows = {line.split("  [")[0].strip(): line for line in out.splitlines() if "  [" in line}
     goal = rows["Goal G"].split()
-    # progress bar, 75 %, expected (linear from Nov 1 to Jan 1: 50 %), status, forecast,
-    # deadline
-    assert goal[2:] == ["[###############-----]", "75%", "50%", "on", "track", "2026-12-29",
+    # progress bar, 75 %, expected (linear from Nov 1 to Jan 1: 50 %), status, forecast
+    # (unknown: nothing booked, and one completion is too little history), deadline
+    assert goal[2:] == ["[###############-----]", "75%", "50%", "on", "track", "-",
                         "2026-12-31"]
     # M1: linear from Nov 1 to Dec 16: 68 % expected, 50 % done → behind
     assert rows["M1"].split()[1:] == ["[##########----------]", "50%", "68%", "behind",
-                                      "2026-12-29", "2026-12-15"]
+                                      "-", "2026-12-15"]
     assert rows["M2"].split()[1:] == ["[####################]", "100%", "50%", "done", "-",
                                       "2026-12-31"]
     assert "· velocity 0.5 h/week" in out

@@ -359,3 +359,98 @@ def test_leftover_blocks_from_an_older_plan_are_kept_only_when_valid(
     history = tuple(b for b in existing if b.end <= now)  # still on the calendar
     again = schedule(plan, rules, now=now, busy=busy, existing=result.blocks + history)
     assert again.blocks == result.blocks
+
+
+@SETTINGS
+@given(instances(), st.integers(1, 4 * 1440))
+def test_work_done_as_booked_moves_no_future_block(
+        instance: tuple[Plan, SchedulingRules, datetime, BusyTime], later: int) -> None:
+    """The person did every block that has passed and ticked each step whose blocks all
+    passed: the next run keeps every future block where it was (steps still under way
+    and those waiting for them aside: their past blocks are missed and booked again)."""
+    plan, rules, now, busy = instance
+    horizon = now + timedelta(weeks=3)
+    first = schedule(plan, rules, now=now, busy=busy, horizon_end=horizon)
+    then = now + timedelta(minutes=later)
+    ends: dict[str, datetime] = {}
+    starts: dict[str, datetime] = {}
+    for block in first.blocks:
+        ends[block.step] = max(ends.get(block.step, block.end), block.end)
+        starts[block.step] = min(starts.get(block.step, block.start), block.start)
+    done = {key for key, end in ends.items() if end <= then and ":" not in key}
+    under_way = {key for key in starts if starts[key] < then and key not in done}
+    second = schedule(plan, rules, now=then, busy=busy, existing=first.blocks, done=done,
+                      horizon_end=horizon)
+    kept = {(b.step, b.start, b.end) for b in second.blocks}
+    for block in first.blocks:
+        chain = _ancestors(plan, block.step) | {block.step}
+        if block.start >= then and ":" not in block.step and not chain & under_way:
+            assert (block.step, block.start, block.end) in kept
+    assert not {b.step for b in second.blocks} & done
+
+
+def _with_estimate(plan: Plan, key: str, extra: int) -> Plan:
+    goals = []
+    for goal in plan.goals:
+        milestones = tuple(replace(m, steps=tuple(
+            replace(s, estimate_minutes=(s.estimate_minutes or 0) + extra)
+            if s.key == key else s for s in m.steps)) for m in goal.milestones)
+        goals.append(replace(goal, milestones=milestones))
+    return replace(plan, goals=tuple(goals))
+
+
+@SETTINGS
+@given(instances(), st.data())
+def test_a_longer_estimate_moves_only_that_step_and_those_after_it(
+        instance: tuple[Plan, SchedulingRules, datetime, BusyTime], data: st.DataObject,
+) -> None:
+    """One step's estimate +30 min, a moment later: every block of a step that neither
+    is that step nor comes after it stays exactly where it was."""
+    plan, rules, now, busy = instance
+    horizon = now + timedelta(weeks=3)
+    first = schedule(plan, rules, now=now, busy=busy, horizon_end=horizon)
+    booked = sorted({b.step for b in first.blocks if ":" not in b.step})
+    if not booked:
+        return
+    key = data.draw(st.sampled_from(booked))
+    then = now + timedelta(minutes=1)
+    second = schedule(_with_estimate(plan, key, 30), rules, now=then, busy=busy,
+                      existing=first.blocks, horizon_end=horizon)
+    kept = {(b.step, b.start, b.end) for b in second.blocks}
+    for block in first.blocks:
+        if block.start < then or ":" in block.step:
+            continue
+        chain = _ancestors(plan, block.step) | {block.step}
+        started = {b.step for b in first.blocks if b.start < then}
+        if key not in chain and not chain & started:
+            assert (block.step, block.start, block.end) in kept, block.step
+
+
+@SETTINGS
+@given(instances(), st.data())
+def test_a_new_meeting_moves_only_what_it_lands_on_and_what_waits_for_it(
+        instance: tuple[Plan, SchedulingRules, datetime, BusyTime], data: st.DataObject,
+) -> None:
+    """A new one-hour meeting on top of a booked step block: only the blocks it clashes
+    with (buffer included) and blocks of steps waiting for theirs may move."""
+    plan, rules, now, busy = instance
+    horizon = now + timedelta(weeks=3)
+    first = schedule(plan, rules, now=now, busy=busy, horizon_end=horizon)
+    steps = [b for b in first.blocks if ":" not in b.step and b.start >= now]
+    if not steps:
+        return
+    target = data.draw(st.sampled_from(steps))
+    meeting = Interval(target.start, target.start + timedelta(hours=1))
+    pad = timedelta(minutes=rules.buffer)
+    hit = {b.step for b in first.blocks
+           if b.start < meeting.end + pad and b.end + pad > meeting.start}
+    more = replace(busy, intervals=busy.intervals + (meeting,))
+    second = schedule(plan, rules, now=now, busy=more, existing=first.blocks,
+                      horizon_end=horizon)
+    kept = {(b.step, b.start, b.end) for b in second.blocks}
+    for block in first.blocks:
+        if block.start < now or ":" in block.step:
+            continue
+        chain = _ancestors(plan, block.step) | {block.step}
+        if not chain & hit:
+            assert (block.step, block.start, block.end) in kept, block.step

@@ -45,8 +45,9 @@ def by_kind(proposals: list[Adjustment]) -> dict[str, Adjustment]:
 def test_at_risk_goal_gets_all_four_kinds_of_adjustment() -> None:
     p = plan()
     # A (2 h) done Nov 20 → 0.5 h/week; 6 h remain → 12 weeks → Feb 23 > Dec 31.
+    # no schedule, and rules that trust the pace after one completion and one day
     prog = compute_progress(p, {"g/m1/a": datetime(2026, 11, 20, tzinfo=UTC)}, [],
-                            ProgressRules(), NOW)
+                            ProgressRules(pace_min_days=1, pace_min_steps=1), NOW)
     assert prog.goal("g").status == AT_RISK
     got = by_kind(propose(p, prog))
     assert got[MOVE_DEADLINE].value == date(2027, 2, 23)

@@ -103,7 +103,9 @@ def test_expected_is_none_without_baseline_and_without_deadline() -> None:
 
 
 def test_velocity_and_forecast_from_trailing_window() -> None:
-    goal = compute_progress(plan(), {"g/m1/a": at(20)}, [], RULES, NOW).goal("g")
+    # no schedule, and rules that trust the pace after one completion and one day
+    pace = ProgressRules(pace_min_days=1, pace_min_steps=1)
+    goal = compute_progress(plan(), {"g/m1/a": at(20)}, [], pace, NOW).goal("g")
     # 2 h completed in the 28-day window → 0.5 h/week; 2 h remain → 4 weeks.
     assert goal.velocity_hours_per_week == pytest.approx(0.5)
     assert goal.forecast == date(2026, 12, 29)
