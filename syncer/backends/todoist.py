@@ -41,6 +41,7 @@ from urllib.parse import quote
 
 import httpx
 
+from syncer import activity
 from syncer.backends.base import (
     AuthError,
     BackendError,
@@ -393,6 +394,7 @@ class TodoistTasks(TaskBackend):
                 continue
             finally:
                 self._dirty, self._checked_at = True, None
+            activity.tick(len(batch))
             statuses.update(response.get("sync_status") or {})
             ids.update({str(k): str(v) for k, v in (response.get("temp_id_mapping")
                                                      or {}).items()})

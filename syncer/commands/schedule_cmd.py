@@ -10,27 +10,20 @@ the plan zone's UTC offset. Rules come from rules/scheduling.toml plus the user'
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
 
-from syncer.clock import resolve_now
-from syncer.commands.options import json_option, now_option
-from syncer.config import load_config
-from syncer.core.desired import REVIEW_KEY
-from syncer.core.durations import format_duration
-from syncer.core.model import Block, BusyTime, Interval, Plan, Schedule, Unscheduled
-from syncer.core.schedule import plan_horizon, schedule
-from syncer.core.values import BlockSpec
+from syncer.commands.options import config_option, emit_json, json_option, now_option
 from syncer.errors import UsageError
-from syncer.ical import block_uid, busy_from_ics, calendar_ics
-from syncer.planfile import load_plan
-from syncer.policy import load_rules
+
+if TYPE_CHECKING:  # imported where used: `goalsync schedule --help` loads none of them
+    from syncer.core.model import Block, BusyTime, Plan, Schedule, Unscheduled
+    from syncer.core.values import BlockSpec
 
 
 @dataclass(frozen=True)
@@ -45,13 +38,19 @@ class Preview:
 
 
 def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | None = None,
-            weeks: int | None = None) -> Preview:
+            weeks: int | None = None, config_path: str | None = None) -> Preview:
     """Load the plan, rules and busy calendars and schedule the plan.
 
     Raises UsageError (unreadable plan or .ics), PlanError, ConfigError.
     """
+    from syncer.clock import resolve_now
+    from syncer.config import load_config
+    from syncer.core.schedule import plan_horizon, schedule
+    from syncer.planfile import load_plan
+    from syncer.policy import load_rules
+
     plan = load_plan(plan_path)
-    rules = load_rules(load_config().rules).scheduling
+    rules = load_rules(load_config(config_path).rules).scheduling
     if weeks is not None:
         rules = replace(rules, horizon_weeks=weeks)
     moment = resolve_now(now, plan.timezone)
@@ -64,6 +63,9 @@ def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | No
 
 def _read_busy(files: tuple[str, ...], start: datetime, end: datetime,
                zone: ZoneInfo) -> BusyTime:
+    from syncer.core.model import BusyTime, Interval
+    from syncer.ical import busy_from_ics
+
     intervals: list[Interval] = []
     all_day: list[Interval] = []
     warnings: list[str] = []
@@ -90,6 +92,8 @@ def _read_busy(files: tuple[str, ...], start: datetime, end: datetime,
 def _titles(plan: Plan) -> dict[str, tuple[str, str, str | None]]:
     """key → (title, goal id, milestone id) for every step and habit, and the weekly
     review block the sync engine adds."""
+    from syncer.core.desired import REVIEW_KEY
+
     out: dict[str, tuple[str, str, str | None]] = {REVIEW_KEY: ("Weekly review", "", None)}
     for goal in plan.goals:
         for milestone in goal.milestones:
@@ -117,6 +121,9 @@ def json_document(result: Preview) -> dict[str, Any]:
 
 def block_specs(plan: Plan, blocks: tuple[Block, ...]) -> list[BlockSpec]:
     """Calendar specs for ``blocks``: deterministic UIDs numbered per step from 1."""
+    from syncer.core.values import BlockSpec
+    from syncer.ical import block_uid
+
     titles = _titles(plan)
     counts: dict[str, int] = {}
     specs = []
@@ -161,6 +168,8 @@ def _why(block: Block) -> str:
 
 def _unscheduled_lines(result: Preview, titles: dict[str, tuple[str, str, str | None]],
                        ) -> list[str]:
+    from syncer.core.durations import format_duration
+
     lines: list[str] = []
     booked = sum(b.minutes for b in result.schedule.blocks)
     steps = len({b.step for b in result.schedule.blocks})
@@ -200,6 +209,8 @@ def _split_by_horizon(result: Preview) -> tuple[list[Unscheduled], list[Unschedu
 
 def _unscheduled_line(item: Unscheduled, titles: dict[str, tuple[str, str, str | None]],
                       ) -> str:
+    from syncer.core.durations import format_duration
+
     return (f"  {titles[item.step][0]} ({item.step}): {item.reason} "
             f"[{format_duration(item.missing_minutes)} missing]")
 
@@ -216,13 +227,17 @@ def _unscheduled_line(item: Unscheduled, titles: dict[str, tuple[str, str, str |
               type=click.Path(dir_okay=False, writable=True, path_type=str),
               help="Also write the blocks as a calendar file any calendar app can import.")
 @json_option
+@config_option
 def schedule_command(plan_path: str, busy_files: tuple[str, ...], now: datetime | None,
-                     weeks: int | None, ics_out: str | None, as_json: bool) -> None:
+                     weeks: int | None, ics_out: str | None, as_json: bool,
+                     config_path: str | None) -> None:
     """Preview the time blocks for PLAN: a week-by-week agenda (no account needed).
 
     Steps that cannot be booked before their deadline are listed with the reason.
     """
-    result = preview(plan_path, busy_files, now, weeks)
+    from syncer.ical import calendar_ics
+
+    result = preview(plan_path, busy_files, now, weeks, config_path)
     for warning in result.busy_warnings:
         click.echo(f"warning: {warning}", err=True)
     if ics_out:
@@ -232,7 +247,7 @@ def schedule_command(plan_path: str, busy_files: tuple[str, ...], now: datetime 
         except OSError as err:
             raise UsageError(f"cannot write {ics_out!r}: {err.strerror}") from None
     if as_json:
-        click.echo(json.dumps(json_document(result), indent=2, ensure_ascii=False))
+        emit_json(json_document(result))
         return
     for line in agenda_lines(result):
         click.echo(line)
