@@ -10,7 +10,7 @@ message, whatever the outcome.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from syncer.commands.options import config_option, emit_json, json_option, now_o
 from syncer.errors import PlanError, UsageError
 
 if TYPE_CHECKING:  # imported where used: `goalsync check --help` loads none of them
+    from syncer.config import Config
     from syncer.core.model import Plan, Problem
 
 DEFAULT_PLAN = "goals.yaml"  # what `goalsync init` writes
@@ -87,9 +88,11 @@ def check(ctx: click.Context, plan_path: str | None, now: datetime | None, as_js
                              hint="pass the plan file (goalsync check PLAN), or run "
                                   "`goalsync init` to write goals.yaml")
         plan_path = DEFAULT_PLAN
-    overrides = load_config(config_path).rules
+    config = load_config(config_path)
+    overrides = config.rules
     try:
         result = check_plan(plan_path, now, overrides)
+        result = _with_target_warnings(result, config)
     except UsageError as error:
         if not as_json:
             raise
@@ -102,6 +105,18 @@ def check(ctx: click.Context, plan_path: str | None, now: datetime | None, as_js
         _print_human(result)
     if result.errors:
         ctx.exit(2)
+
+
+def _with_target_warnings(result: CheckResult, config: Config) -> CheckResult:
+    """The SMART warnings plus what the configured task app will make of the plan
+    (Todoist: goals per layout on the free plan, titles it shortens)."""
+    if result.plan is None or config.tasks_backend != "todoist":
+        return result
+    from syncer.backends.todoist_limits import plan_warnings
+
+    layout = config.get("todoist", "layout") or "sections"
+    return replace(result, warnings=result.warnings + tuple(plan_warnings(result.plan,
+                                                                          layout)))
 
 
 def _print_human(result: CheckResult) -> None:
