@@ -122,11 +122,13 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
     from syncer.policy import load_rules
 
     require_aware(now, "sync")
+    activity.phase(f"Reading {Path(plan_path).name}")
     plan = load_plan(Path(plan_path))
     rules = load_rules(config.rules)  # every rule error is a ConfigError before any request
     settings = sync_settings(rules, config)
     state_dir = default_state_dir(config.state_dir)
     guard = contextlib.nullcontext() if dry_run else lock(state_dir)
+    activity.phase("Connecting to the task list and calendar")
     with guard, open_backends(config, plan, state_dir, dry_run=dry_run, now=now,
                               saved_binding=saved_binding(state_dir)) as backends:
         return run(plan, rules, backends, state_dir, now=now, settings=settings,

@@ -52,9 +52,9 @@ def test_a_first_sync_announces_each_phase_and_counts_its_writes(
         code, out, err = run_main("sync", "goals.yaml")
     assert code == 0, err
     phases = recorder.phases()
-    assert phases[:3] == ["Reading the task list (memory)", "Reading the calendar (memory)",
-                          "Scheduling"]
-    assert phases[3] == "Writing"
+    assert phases[:6] == ["Reading goals.yaml", "Connecting to the task list and calendar",
+                          "Reading the task list (memory)", "Reading the calendar (memory)",
+                          "Scheduling", "Writing"]
     writing = next(e for e in recorder.events if e[:2] == ("phase", "Writing"))
     total = writing[2]
     assert isinstance(total, int) and total > 0
