@@ -23,6 +23,7 @@ import click
 
 from syncer.commands.options import (
     colour_option,
+    config_option,
     emit_json,
     json_option,
     now_option,
@@ -156,22 +157,24 @@ def demo_json(report: SyncReport, now: datetime, folder: Path,
 
 
 @click.command("serve")
-@_data_dir_option("The folder whose calendar to serve: the embedded backend's data "
-                  "(default: GOALSYNC_STATE_DIR, else the user data folder's goalsync, "
-                  "as `goalsync sync` uses it); pass the folder `goalsync demo` printed "
-                  "to serve the demo's.")
+@_data_dir_option("The folder whose calendar to serve (default: the state folder "
+                  "`goalsync sync` uses: GOALSYNC_STATE_DIR, else the config's state_dir, "
+                  "else the user data folder's goalsync); pass the folder `goalsync demo` "
+                  "printed to serve the demo's.")
 @click.option("--port", type=click.IntRange(1, 65535), default=SERVE_PORT, show_default=True,
               help="The port on 127.0.0.1.")
-def serve_command(data_dir: Path | None, port: int) -> None:
+@config_option
+def serve_command(data_dir: Path | None, port: int, config_path: str | None) -> None:
     """Run the embedded CalDAV server in the foreground until Ctrl-C.
 
     It listens on 127.0.0.1 only. Without --data-dir it serves the embedded backend's
     data (the state folder), the one `goalsync sync` uses with backend = "embedded".
     """
+    from syncer.config import load_config
     from syncer.embedded import EmbeddedServer
     from syncer.state import default_state_dir
 
-    folder = data_dir or default_state_dir()
+    folder = data_dir or default_state_dir(load_config(config_path).state_dir)
     with EmbeddedServer(folder / "radicale", port=port) as server:
         click.echo(f"Serving {folder} at {server.user_url()} (CalDAV, any password). "
                    "Ctrl-C stops it.")
