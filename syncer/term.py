@@ -189,16 +189,75 @@ class LiveReporter:
             self._progress.update(self._task, completed=completed)
 
 
+class DelayedReporter:
+    """Keeps the latest phase and starts the live line (importing rich) only once the
+    run has lasted ``delay`` seconds: a quick run draws nothing and does not pay for
+    rich; a slow one shows its phase from then on, also in the middle of a long
+    request (a timer thread starts it)."""
+
+    def __init__(self, stream: TextIO, delay: float) -> None:
+        import threading
+
+        self._stream, self._lock = stream, threading.Lock()
+        self._live: LiveReporter | None = None
+        self._phase: tuple[str, int | None] | None = None
+        self._count = 0
+        self._closed = False
+        self._timer = threading.Timer(delay, self._start)
+        self._timer.daemon = True
+
+    def __enter__(self) -> DelayedReporter:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._closed = True
+            if self._live is not None:
+                self._live.__exit__()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._closed or self._live is not None:
+                return
+            live = LiveReporter(self._stream).__enter__()
+            if self._phase is not None:
+                live.phase(*self._phase)
+                live.done(self._count)
+            self._live = live
+
+    def phase(self, text: str, total: int | None) -> None:
+        with self._lock:
+            self._phase, self._count = (text, total), 0
+            if self._live is not None:
+                self._live.phase(text, total)
+
+    def done(self, count: int) -> None:
+        with self._lock:
+            self._count = count
+            if self._live is not None:
+                self._live.done(count)
+
+    def tick(self, count: int) -> None:
+        with self._lock:
+            self._count += count
+            if self._live is not None:
+                self._live.tick(count)
+
+
 @contextmanager
-def live_progress(enabled: bool = True, stream: TextIO | None = None) -> Iterator[None]:
+def live_progress(enabled: bool = True, stream: TextIO | None = None,
+                  delay: float = 0.3) -> Iterator[None]:
     """Show the phases announced through ``syncer.activity`` while the block runs, on
     ``stream`` (default stderr) when it is a terminal and ``enabled`` (callers pass
-    ``not (quiet or as_json)``); otherwise nothing is drawn."""
+    ``not (quiet or as_json)``), once the run has taken ``delay`` seconds; otherwise
+    nothing is drawn."""
     from syncer import activity
 
     stream = stream or sys.stderr
     if not enabled or not is_terminal(stream) or os.environ.get("TERM") == "dumb":
         yield
         return
-    with LiveReporter(stream) as reporter, activity.reporting(reporter):
+    with DelayedReporter(stream, delay) as reporter, activity.reporting(reporter):
         yield

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -75,13 +76,24 @@ def test_a_no_change_sync_writes_nothing_and_says_so_in_its_phases(
 
 def test_a_terminal_sees_the_phases_and_n_of_N() -> None:
     screen = Terminal()
-    with live_progress(stream=screen):
+    with live_progress(stream=screen, delay=0):
         activity.phase("Reading the calendar (caldav)")
         activity.phase("Writing", total=40)
         activity.done(12)
         activity.tick(3)
+        for _ in range(100):  # the line starts on a timer thread; then it shows
+            if "15/40" in screen.getvalue():
+                break
+            time.sleep(0.05)
     shown = screen.getvalue()
     assert "Writing" in shown and "15/40" in shown
+
+
+def test_a_quick_run_draws_nothing() -> None:
+    screen = Terminal()
+    with live_progress(stream=screen, delay=30):
+        activity.phase("Scheduling")
+    assert screen.getvalue() == ""
 
 
 def test_a_pipe_and_quiet_show_nothing() -> None:
