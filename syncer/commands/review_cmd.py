@@ -43,7 +43,6 @@ if TYPE_CHECKING:  # imported where used: `goalsync review --help` loads none of
 WEEKLY_HOURS = "weekly-hours"  # = syncer.core.adjust.WEEKLY_HOURS (tests keep them equal)
 MILESTONE_DONE, MONTHLY, QUARTERLY = "milestone-done", "monthly", "quarterly"  # core.review
 
-_QUIET = [False]  # --quiet/--json: no live progress while the review syncs
 REVIEW_MARKER = "review"  # journal trigger of the entry every review run leaves
 
 
@@ -171,13 +170,15 @@ def review_text(snapshot: StatusSnapshot) -> str:
 
 
 def run_review(plan_path: str, config: Config, now: datetime | None, *,
-               answers: Answers | None, interactive: bool, offline: bool) -> ReviewOutcome:
+               answers: Answers | None, interactive: bool, offline: bool,
+               progress: bool = True) -> ReviewOutcome:
     """The review ritual (see the module docstring). Returns what was recorded."""
     from syncer.planedit import apply_adjustments, edited
     from syncer.planfile import load_plan
     from syncer.report import gather_status
 
-    report = None if offline else _sync(plan_path, config, now, echo=True)
+    report = None if offline else _sync(plan_path, config, now, echo=True,
+                                        progress=progress)
     if report is not None:
         click.echo("")
     snapshot = gather_status(plan_path, config, now, offline=True, report=report)
@@ -210,7 +211,7 @@ def run_review(plan_path: str, config: Config, now: datetime | None, *,
         outcome.applied.extend(accepted)
         click.echo(f"Updated {plan_path}:\n" + "\n".join(f"  - {a.summary}" for a in accepted))
     if not offline:
-        _sync(plan_path, config, now, echo=bool(accepted))
+        _sync(plan_path, config, now, echo=bool(accepted), progress=progress)
     return outcome
 
 
@@ -229,7 +230,8 @@ def _no_terminal_is_a_usage_error(interactive: bool) -> Iterator[None]:
                               "and timers) or --answers FILE") from None
 
 
-def _sync(plan_path: str, config: Config, now: datetime | None, *, echo: bool) -> Any:
+def _sync(plan_path: str, config: Config, now: datetime | None, *, echo: bool,
+          progress: bool = True) -> Any:
     """Sync; with ``echo``, say what changed (completions picked up, your edits and
     deletions) before the status, so the person knows the numbers are fresh."""
     from syncer.clock import plan_now
@@ -240,7 +242,7 @@ def _sync(plan_path: str, config: Config, now: datetime | None, *, echo: bool) -
     moment = plan_now(now, plan_path)
     if echo:
         click.echo(f"Syncing {plan_path} with your task list and calendar...")
-    with live_progress(enabled=not _QUIET[0]):
+    with live_progress(enabled=progress):
         report = sync(plan_path, config, now=moment)
     if echo:
         click.echo(render_summary(report))
@@ -398,11 +400,11 @@ def review(plan_path: str, config_path: str | None, now: datetime | None,
     config = load_config(config_path)
     answers = load_answers(answers_path) if answers_path else None
     interactive = not (non_interactive or as_json) and answers is None
-    _QUIET[0] = quiet or as_json
     text_to = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with text_to:
         outcome = run_review(plan_path, config, now, answers=answers,
-                             interactive=interactive, offline=offline)
+                             interactive=interactive, offline=offline,
+                             progress=not (quiet or as_json))
     if as_json:
         emit_json({"answered": outcome.answered, "metrics": outcome.metrics,
                    "applied": [a.id for a in outcome.applied],
