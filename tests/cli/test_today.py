@@ -108,3 +108,12 @@ def test_today_after_a_real_sync_shows_the_synced_blocks(
                               now="2026-11-23T07:00:00+00:00")
     assert code == 0, err
     assert json.loads(out)["source"] == "servers"
+
+
+def test_a_block_of_a_step_no_longer_in_the_plan_is_shown_by_its_key(home: Path) -> None:
+    seed(home, {}, [Block("g/gone/x", at(2, 9), at(2, 10))])
+    code, out, err = run_main("today", "goals.yaml", now="2026-12-02T07:00:00+00:00")
+    assert code == 0, err
+    assert "g/gone/x" in out
+    code, out, _ = run_main("today", "goals.yaml", "--json", now="2026-12-02T07:00:00+00:00")
+    assert json.loads(out)["blocks"][0]["goal"] is None
