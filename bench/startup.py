@@ -100,7 +100,7 @@ def show(label: str, margins: list[list[float]], limit: float | None,
         verdict = ""
         if limit is not None:
             verdict = " ok" if median <= limit else " OVER"
-        cells.append(f"{median:+8.3f} s{verdict:<5}")
+        cells.append(f"{median:{'8' if absolute else '+8'}.3f} s{verdict:<5}")
     print(f"  {label:<34}" + "".join(cells))
 
 
@@ -182,7 +182,7 @@ def main() -> None:
             whole = [[m + p for m, p in zip(ms, passes[i::len(trees)], strict=False)]
                      for i, ms in enumerate(margins)]
             show("sync, no change (CalDAV), margin", margins, None)
-            show("sync, no change (CalDAV), in all", whole, SYNC_TARGET)
+            show("sync, no change (CalDAV), in all", whole, SYNC_TARGET, absolute=True)
         finally:
             server.terminate()
             server.wait(timeout=30)
