@@ -1,7 +1,8 @@
 """CLI: ``goalsync report PLAN --html OUT.html``: a self-contained progress page.
 
-The page (``syncer.report``) holds a burn-up chart per goal, a milestone timeline and the
-review journal; it loads nothing from the network and runs no script.
+The page (``syncer.report``) holds a burn-up chart per goal, a chart of each measured
+value over time, a milestone timeline with the rewards and the review journal, laid out
+for a desktop and a phone; it loads nothing from the network and runs no script.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ from syncer.errors import UsageError
 @quiet_option
 def report(plan_path: str, html_path: str, config_path: str | None, now: datetime | None,
            offline: bool, as_json: bool, quiet: bool) -> None:
-    """Write an HTML progress report for PLAN: burn-up charts, milestones, journal."""
+    """Write an HTML progress report for PLAN: burn-up charts, milestones, journal.
+
+    Also a chart of each measured value over time; readable on a desktop and a phone.
+    """
     from syncer.config import load_config
     from syncer.report import gather_status, stale_warning, write_report
     from syncer.term import live_progress
