@@ -8,6 +8,7 @@ tracebacks are shown only with ``--debug``.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import sys
 import traceback
@@ -50,6 +51,12 @@ COMMANDS = {
     "report": ("syncer.commands.report_cmd",
                "Write an HTML progress report for PLAN: burn-up charts, milestones, "
                "journal."),
+    "today": ("syncer.commands.today_cmd",
+              "Today's goal blocks and due steps, and what to do first (and why)."),
+    "week": ("syncer.commands.today_cmd",
+             "This week's goal blocks and due steps, and what to do first (and why)."),
+    "completion": ("syncer.commands.completion_cmd",
+                   "Print the shell completion script for bash, zsh or fish."),
 }
 COMMAND_MODULES = {name: module for name, (module, _) in COMMANDS.items()}
 
@@ -80,38 +87,96 @@ class GoalsyncGroup(click.Group):
         sentence, not a bare traceback."""
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit):
-            raise  # click's own usage errors and exits
+        except click.exceptions.Exit:
+            raise
+        except BrokenPipeError:  # `goalsync status | head`: the reader has stopped
+            _quiet_stdout()
+            ctx.exit(141)  # as if SIGPIPE ended it, like other command-line tools
+        except click.ClickException as error:  # click's own usage errors
+            _json_error(ctx, "usage", error.format_message(), None, error.exit_code)
+            raise
         except GoalsyncError as error:
             _traceback_if_debug(ctx)
             _report(error)
+            _json_error(ctx, _kind(error), error.message, error.hint, error.exit_code,
+                        _problems(error))
             ctx.exit(error.exit_code)
         except (KeyboardInterrupt, click.exceptions.Abort):
             click.echo("\nInterrupted.", err=True)  # Ctrl-C may come mid-prompt
+            _json_error(ctx, "interrupted", "interrupted", None, 130)
             ctx.exit(130)
         except Exception as error:  # a bug: say so in a sentence
             _traceback_if_debug(ctx)
-            _report(GoalsyncError(
+            bug = GoalsyncError(
                 f"stopped on an unexpected error ({type(error).__name__}: {error})",
-                hint="run again with --debug to see where it happened, and report it"))
+                hint="run again with --debug to see where it happened, and report it")
+            _report(bug)
+            _json_error(ctx, "bug", bug.message, bug.hint, 1)
             ctx.exit(1)
 
 
 @click.group(cls=GoalsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="goalsync")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.option("--color", "--colour", "colour", default="auto", show_default=True,
+              type=click.Choice(["auto", "never", "always"]),
+              help="Colour the output: on a terminal only (auto; NO_COLOR turns it off), "
+                   "never, or always (also on a pipe).")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, colour: str) -> None:
     """goalsync: your career plan, in the to-do app and calendar you already use."""
+    from syncer import term
+
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-    if os.environ.get("NO_COLOR"):  # https://no-color.org: any non-empty value
-        ctx.color = False
+    term.set_colour_mode(colour)
+    mode = term.colour_mode()  # NO_COLOR (https://no-color.org), FORCE_COLOR
+    ctx.color = {"never": False, "always": True}.get(mode)
 
 
 def _traceback_if_debug(ctx: click.Context) -> None:
     if (ctx.obj or {}).get("debug"):  # set by the group's callback, once it has run
         traceback.print_exc()
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so flushing at exit does not raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _kind(error: GoalsyncError) -> str:
+    """The ``error.kind`` of the JSON error document (docs/json.md)."""
+    return {"PartialFailure": "partial", "UsageError": "usage", "ConfigError": "config",
+            "PlanError": "plan", "CredentialError": "credentials",
+            "SafetyStop": "safety-stop", "LockedError": "locked"}.get(
+        type(error).__name__, "error")
+
+
+def _problems(error: GoalsyncError) -> list[Any]:
+    problems = getattr(error, "problems", None) or []
+    return [p.as_json() if hasattr(p, "as_json") else {"message": str(p)}
+            for p in problems]
+
+
+def _json_error(ctx: click.Context, kind: str, message: str, hint: str | None,
+                code: int, problems: list[Any] | None = None) -> None:
+    """Under ``--json``, the error as the JSON document on stdout (docs/json.md), unless
+    the command printed its document already (a partial sync's summary names its
+    errors)."""
+    from syncer.commands.options import JSON_MODE, JSON_SENT
+
+    meta = ctx.meta
+    if not meta.get(JSON_MODE) or meta.get(JSON_SENT):
+        return
+    error: dict[str, Any] = {"kind": kind, "message": message, "hint": hint,
+                             "exit_code": code}
+    if problems:
+        error["problems"] = problems
+    click.echo(json.dumps({"error": error}, indent=2, ensure_ascii=False))
 
 
 def _report(error: GoalsyncError) -> None:

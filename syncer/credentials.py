@@ -28,10 +28,29 @@ def get_secret(name: str, env_var: str, how_to_set: str) -> str:
     )
 
 
+ENV_VARS = {"todoist": "GOALSYNC_TODOIST_TOKEN", "caldav": "GOALSYNC_CALDAV_PASSWORD"}
+
+
 def set_secret(name: str, value: str) -> None:
+    """Store the secret ``name`` in the system keyring and read it back: a keyring that
+    accepts a secret but does not keep it (a null or fail backend, a locked store that
+    drops writes) raises CredentialError, so nobody is told it is stored when it is not.
+    Other keyring failures propagate as they are."""
     import keyring
 
     keyring.set_password(KEYRING_SERVICE, name, value)
+    try:
+        kept = keyring.get_password(KEYRING_SERVICE, name)
+    except Exception:  # noqa: BLE001 - a store that cannot read back does not keep it
+        kept = None
+    if kept != value:
+        backend = type(keyring.get_keyring()).__name__
+        env_var = ENV_VARS.get(name, "the environment variable")
+        raise CredentialError(
+            f"the system keyring ({backend}) accepted the {name} secret but does not "
+            "keep it: reading it back gave " + ("nothing" if not kept else "another value"),
+            hint=f"set {env_var} in the environment instead, or install and unlock a "
+                 "keyring (e.g. GNOME Keyring, KWallet, or the keyrings.alt package)")
 
 
 def _from_keyring(name: str) -> str | None:

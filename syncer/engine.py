@@ -38,6 +38,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from syncer import activity
 from syncer.backends.base import BackendError
 from syncer.backends.registry import Backends, open_backends
 from syncer.config import Config
@@ -85,6 +86,8 @@ class SyncReport:
     window: tuple[datetime, datetime] | None = None
     record: Record | None = None  # the state's history as this run leaves it
     refused: int = 0  # of the errors, those a rerun will not fix (the server refused)
+    unread: tuple[str, ...] = ()  # "task list" / "calendar": could not be read this run
+    nothing_read: bool = False  # no server could be read (the run compared nothing)
 
     @property
     def ok(self) -> bool:
@@ -119,11 +122,13 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
     from syncer.policy import load_rules
 
     require_aware(now, "sync")
+    activity.phase(f"Reading {Path(plan_path).name}")
     plan = load_plan(Path(plan_path))
     rules = load_rules(config.rules)  # every rule error is a ConfigError before any request
     settings = sync_settings(rules, config)
     state_dir = default_state_dir(config.state_dir)
     guard = contextlib.nullcontext() if dry_run else lock(state_dir)
+    activity.phase("Connecting to the task list and calendar")
     with guard, open_backends(config, plan, state_dir, dry_run=dry_run, now=now,
                               saved_binding=saved_binding(state_dir)) as backends:
         return run(plan, rules, backends, state_dir, now=now, settings=settings,
@@ -195,6 +200,8 @@ class _Run:
         self.puller = Puller(plan, rules, backends, state, now, settings.lookback_days,
                              dry_run, self.errors, self.notes)
         self.window: tuple[datetime, datetime] | None = None
+        self.unread: tuple[str, ...] = ()
+        self.nothing_read = False
 
     # -- the steps
 
@@ -205,8 +212,14 @@ class _Run:
         self._check_binding()
         self.puller.remember_urls()
         pulled = self.puller.pull()
+        self.unread = tuple(side for side, listed in (("task list", pulled.tasks),
+                                                      ("calendar", pulled.blocks))
+                            if listed is None and (side == "task list"
+                                                   or self.backends.calendar is not None))
+        self.nothing_read = pulled.tasks is None and pulled.blocks is None
         self.puller.save_urls()
         self.executor.resolve_journal(pulled.tasks, pulled.blocks)
+        activity.phase("Scheduling")
         decision = decide(self.plan, self.rules, Snapshot(
             pulled.tasks, pulled.blocks, pulled.busy, tasks_held=self.puller.held_all),
             self._base(pulled.range), self.now, self.settings)
@@ -227,6 +240,7 @@ class _Run:
             # would re-place the next run's plan beyond the window
             self.state.save_planned_blocks(decision.schedule.blocks, self.now)
         report = self._report(decision.schedule, decision.actions, counts)
+        activity.phase("Saving the state")
         ended = datetime.now(self.now.tzinfo)
         self.state.prune_journal(ended - timedelta(days=JOURNAL_DAYS))
         self.state.end_run(ended, report.summary())
@@ -363,7 +377,8 @@ class _Run:
             completions=completions,
             dry_run=self.dry_run, notes=tuple(self.notes), window=self.window,
             record=before if before is not None else self.state.record(),
-            refused=self.executor.refused,
+            refused=self.executor.refused, unread=self.unread,
+            nothing_read=self.nothing_read,
         )
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from syncer import activity
 from syncer.backends.base import (
     AuthError,
     BackendError,
@@ -127,6 +128,8 @@ class Executor:
         self._record(actions)
         writes = rc.writes(actions)
         pushes = [a for a in writes if isinstance(a, rc.PushTask)]
+        if writes:
+            activity.phase("Writing", total=len(writes))
         if pushes:
             self._push_tasks(pushes, counts)
         self.attempted = len(pushes)
@@ -145,6 +148,8 @@ class Executor:
         return counts
 
     def _progress(self, done: int, total: int) -> None:
+        if total:
+            activity.done(min(done, total))
         if self.on_progress is not None and total:
             self.on_progress(min(done, total), total)
 

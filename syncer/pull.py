@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from syncer import activity
 from syncer.backends.base import (
     Adapter,
     AuthError,
@@ -117,6 +118,7 @@ class Puller:
 
     def _pull_tasks(self) -> tuple[list[RemoteTask] | None, str | None]:
         backend = self.backends.tasks
+        activity.phase(f"Reading the task list ({backend.name})")
         token, snapshot = self.state.token(_token_name("tasks", backend))
         if self.dry_run and backend.target_missing():
             return [], None  # a dry run must not create the task list to read it
@@ -241,6 +243,7 @@ class Puller:
         calendar = self.backends.calendar
         if calendar is None:
             return None, None, BusyTime()
+        activity.phase(f"Reading the calendar ({calendar.name})")
         token, snapshot = self.state.token(_token_name("calendar", calendar))
         missing = self.dry_run and calendar.target_missing()
         snap = snapshot if isinstance(snapshot, dict) else {}
@@ -276,6 +279,8 @@ class Puller:
         else token first, then the listing, so a change in between only causes one more
         listing next time."""
         tasks_backend, calendar = self.backends.tasks, self.backends.calendar
+        if wrote_tasks or wrote_blocks:
+            activity.phase("Reading back what was written")
         if pulled.all_tasks is not None:
             token, listing = pulled.task_token, pulled.all_tasks
             if wrote_tasks:

@@ -25,6 +25,7 @@ from typing import Any
 
 import icalendar
 
+from syncer import activity
 from syncer.backends.base import (
     AuthError,
     BackendError,
@@ -191,6 +192,7 @@ class CalDAVTasks(DavAdapter, TaskBackend):
         for change in changes:
             try:
                 results.append(self._apply_one(change))
+                activity.tick()
             except (AuthError, Unreachable) as exc:
                 if not results:
                     raise

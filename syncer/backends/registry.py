@@ -198,8 +198,10 @@ def open_backends(config: Config, plan: Plan, state_dir: Path, *,
         storage = state_dir / "radicale"
         uses_embedded = "embedded" in (config.tasks_backend, config.calendar_backend)
         if uses_embedded and not (dry_run and not storage.exists()):
+            from syncer import activity
             from syncer.embedded import EmbeddedServer
 
+            activity.phase("Starting the embedded CalDAV server")
             server = stack.enter_context(EmbeddedServer(storage))
             server_url = server.url
         opening = Opening(config, plan, server_url, now)

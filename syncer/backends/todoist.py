@@ -40,6 +40,7 @@ from urllib.parse import quote
 
 import httpx
 
+from syncer import activity
 from syncer.backends.base import (
     AuthError,
     BackendError,
@@ -524,6 +525,7 @@ class TodoistTasks(TaskBackend):
                 finally:
                     self._dirty, self._checked_at = True, None
                 sent = True
+                activity.tick(len(batch))
                 statuses.update(response.get("sync_status") or {})
                 self._resend_without_paid_args(batch, statuses, ids)
                 ids.update({str(k): str(v) for k, v in (response.get("temp_id_mapping")

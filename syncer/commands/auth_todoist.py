@@ -6,18 +6,22 @@ from __future__ import annotations
 import sys
 
 import click
-import httpx
-from todoist_api_python.api import TodoistAPI
 
 from syncer import credentials
-from syncer.backends.todoist_http import DEFAULT_API_URL, Retrier, routed_client
 from syncer.commands.auth_common import exit_not_stored
-from syncer.errors import GoalsyncError
+from syncer.errors import CredentialError, GoalsyncError
+
+DEFAULT_API_URL = "https://api.todoist.com"  # = todoist_http.DEFAULT_API_URL (lazy)
 
 
 def verify_token(token: str, api_url: str = DEFAULT_API_URL, max_wait: float = 10) -> None:
     """One request (the first page of projects); raises AuthError if the token is
     rejected, Unreachable/BackendError if Todoist cannot be asked."""
+    import httpx
+    from todoist_api_python.api import TodoistAPI
+
+    from syncer.backends.todoist_http import Retrier, routed_client
+
     with routed_client(api_url) as client:
         api = TodoistAPI(token, client=client)
         pages = api.get_projects(limit=1)
@@ -33,6 +37,17 @@ def verify_token(token: str, api_url: str = DEFAULT_API_URL, max_wait: float = 1
                 return
 
         Retrier(max_wait=max_wait).call(first_page, "checking the token")
+
+
+def _store(token: str) -> None:
+    try:
+        credentials.set_secret("todoist", token)
+    except CredentialError:
+        raise  # the keyring did not keep it: the sentence says so
+    except Exception as exc:  # no usable keyring backend (headless machines)
+        raise CredentialError(
+            f"the system keyring could not store the token ({type(exc).__name__})",
+            hint="set GOALSYNC_TODOIST_TOKEN in the environment instead") from None
 
 
 @click.command("todoist")
@@ -55,7 +70,7 @@ def todoist_auth(ctx: click.Context, token_stdin: bool, api_url: str) -> None:
         ctx.exit(2)
     try:
         verify_token(token, api_url)
-        credentials.set_secret("todoist", token)
+        _store(token)
     except GoalsyncError as error:
         exit_not_stored(ctx, error)
     click.echo("Todoist token verified and stored in the system keyring.")

@@ -9,22 +9,22 @@ message, whatever the outcome.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from syncer.clock import resolve_now
-from syncer.commands.options import config_option, json_option, now_option
-from syncer.config import Config, load_config
-from syncer.core.model import Plan, Pos, Problem
-from syncer.core.smart import smart_check
+from syncer.commands.options import config_option, emit_json, json_option, now_option
 from syncer.errors import PlanError, UsageError
-from syncer.planfile import load_plan
-from syncer.policy import load_rules
+
+if TYPE_CHECKING:  # imported where used: `goalsync check --help` loads none of them
+    from syncer.config import Config
+    from syncer.core.model import Plan, Problem
+
+DEFAULT_PLAN = "goals.yaml"  # what `goalsync init` writes
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,11 @@ def check_plan(path: str, now: datetime | None,
     Raises UsageError when the file cannot be read, ConfigError for bad rule overrides;
     plan errors are returned.
     """
+    from syncer.clock import resolve_now
+    from syncer.core.smart import smart_check
+    from syncer.planfile import load_plan
+    from syncer.policy import load_rules
+
     try:
         plan = load_plan(path)
     except PlanError as error:
@@ -54,22 +59,35 @@ def check_plan(path: str, now: datetime | None,
 
 
 def _problems(error: PlanError) -> list[Problem]:
+    from syncer.core.model import Problem
+
     return [p for p in error.problems if isinstance(p, Problem)]
 
 
 @click.command("check")
-@click.argument("plan_path", metavar="PLAN", type=click.Path(dir_okay=True, path_type=str))
+@click.argument("plan_path", metavar="[PLAN]", required=False,
+                type=click.Path(dir_okay=True, path_type=str))
 @now_option
 @json_option
 @config_option
 @click.pass_context
-def check(ctx: click.Context, plan_path: str, now: datetime | None, as_json: bool,
+def check(ctx: click.Context, plan_path: str | None, now: datetime | None, as_json: bool,
           config_path: str | None) -> None:
     """Validate the plan file PLAN and show SMART warnings.
 
+    PLAN defaults to goals.yaml in the current folder (what `goalsync init` writes).
     Exit status 0 when the plan is valid (warnings do not fail it), 2 when it has errors.
     SMART rules come from rules/smart.toml and the config's [rules.smart] table.
     """
+    from syncer.config import load_config
+    from syncer.core.model import Pos, Problem
+
+    if plan_path is None:
+        if not Path(DEFAULT_PLAN).exists():
+            raise UsageError(f"no plan given and there is no {DEFAULT_PLAN} here",
+                             hint="pass the plan file (goalsync check PLAN), or run "
+                                  "`goalsync init` to write goals.yaml")
+        plan_path = DEFAULT_PLAN
     config = load_config(config_path)
     overrides = config.rules
     try:
@@ -81,8 +99,8 @@ def check(ctx: click.Context, plan_path: str, now: datetime | None, as_json: boo
         unreadable = Problem(Pos(plan_path, 0, 0), "unreadable", error.message)
         result = CheckResult(None, (unreadable,), ())
     if as_json:
-        click.echo(json.dumps({"errors": [p.as_json() for p in result.errors],
-                               "warnings": [p.as_json() for p in result.warnings]}, indent=2))
+        emit_json({"errors": [p.as_json() for p in result.errors],
+                   "warnings": [p.as_json() for p in result.warnings]})
     else:
         _print_human(result)
     if result.errors:

@@ -44,10 +44,33 @@ def now_option(func: F) -> F:
     )(func)
 
 
+JSON_MODE = "goalsync.json"  # ctx.meta: --json was given (errors are JSON too)
+JSON_SENT = "goalsync.json_sent"  # ctx.meta: the command printed its JSON document
+
+
+def _remember_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.meta[JSON_MODE] = True
+    return value
+
+
 def json_option(func: F) -> F:
-    """Add ``--json`` (passed as ``as_json: bool``): machine-readable output on stdout."""
-    return click.option("--json", "as_json", is_flag=True,
-                        help="Print machine-readable JSON instead of text.")(func)
+    """Add ``--json`` (passed as ``as_json: bool``): machine-readable output on stdout
+    (docs/json.md); an error is then a JSON document too (``syncer.cli``)."""
+    return click.option("--json", "as_json", is_flag=True, callback=_remember_json,
+                        help="Print machine-readable JSON instead of text "
+                             "(docs/json.md).")(func)
+
+
+def emit_json(document: Any, indent: int | None = 2) -> None:
+    """Print a command's ``--json`` document (one per run: an error after it, such as
+    exit 1 for a partial sync, is not printed as a second document)."""
+    import json
+
+    click.echo(json.dumps(document, indent=indent, ensure_ascii=False, default=str))
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[JSON_SENT] = True
 
 
 def config_option(func: F) -> F:
@@ -58,3 +81,30 @@ def config_option(func: F) -> F:
         default=None, help="The config file (default: GOALSYNC_CONFIG, then the user "
                            "config folder's goalsync.toml).")(func)
 
+
+
+def quiet_option(func: F) -> F:
+    """Add ``--quiet`` / ``-q`` (passed as ``quiet: bool``): no progress display."""
+    return click.option("--quiet", "-q", is_flag=True,
+                        help="Show no progress while working (it is shown only on a "
+                             "terminal anyway).")(func)
+
+
+def _set_colour(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    from syncer import term
+
+    term.set_colour_mode(value)
+    ctx.find_root().color = ctx.color = {"never": False, "always": True}.get(
+        term.colour_mode())
+
+
+def colour_option(func: F) -> F:
+    """Add ``--color auto|never|always`` (also accepted before the command name); it
+    only sets the mode (``syncer.term``), so the function gets no argument."""
+    return click.option("--color", "--colour", type=click.Choice(["auto", "never", "always"]),
+                        default=None, expose_value=False, callback=_set_colour,
+                        is_eager=True,
+                        help="Colour: auto (a terminal only; NO_COLOR turns it off), never, "
+                             "or always.")(func)

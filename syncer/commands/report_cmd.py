@@ -11,11 +11,15 @@ from datetime import datetime
 
 import click
 
-from syncer.commands.options import config_option, now_option
+from syncer.commands.options import (
+    config_option,
+    emit_json,
+    json_option,
+    now_option,
+    quiet_option,
+)
 from syncer.commands.status_cmd import offline_option
-from syncer.config import load_config
 from syncer.errors import UsageError
-from syncer.report import gather_status, stale_warning, write_report
 
 
 @click.command("report")
@@ -26,13 +30,20 @@ from syncer.report import gather_status, stale_warning, write_report
 @config_option
 @now_option
 @offline_option
+@json_option
+@quiet_option
 def report(plan_path: str, html_path: str, config_path: str | None, now: datetime | None,
-           offline: bool) -> None:
+           offline: bool, as_json: bool, quiet: bool) -> None:
     """Write an HTML progress report for PLAN: burn-up charts, milestones, journal.
 
     Also a chart of each measured value over time; readable on a desktop and a phone.
     """
-    snapshot = gather_status(plan_path, load_config(config_path), now, offline=offline)
+    from syncer.config import load_config
+    from syncer.report import gather_status, stale_warning, write_report
+    from syncer.term import live_progress
+
+    with live_progress(enabled=not (quiet or as_json or offline)):
+        snapshot = gather_status(plan_path, load_config(config_path), now, offline=offline)
     try:
         path = write_report(snapshot, html_path)
     except OSError as err:
@@ -40,7 +51,11 @@ def report(plan_path: str, html_path: str, config_path: str | None, now: datetim
                          f"{err.strerror or err}",
                          hint="pick a file in a folder that exists and you can "
                               "write to") from None
-    click.echo(f"Wrote {path} ({len(snapshot.progress.goals)} goals).")
+    if as_json:
+        emit_json({"path": str(path), "goals": len(snapshot.progress.goals),
+                   "errors": list(snapshot.errors)})
+    else:
+        click.echo(f"Wrote {path} ({len(snapshot.progress.goals)} goals).")
     stale_warning(snapshot, "report")
 
 

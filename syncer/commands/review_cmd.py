@@ -18,23 +18,30 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
-from syncer.clock import plan_now
-from syncer.commands.options import config_option, now_option
-from syncer.commands.status_cmd import offline_option, render_status
-from syncer.config import Config, load_config
-from syncer.core.adjust import WEEKLY_HOURS, Adjustment
-from syncer.core.review import MILESTONE_DONE, MONTHLY, QUARTERLY, Prompt
+from syncer.commands.options import (
+    colour_option,
+    config_option,
+    emit_json,
+    json_option,
+    now_option,
+    quiet_option,
+)
+from syncer.commands.status_cmd import offline_option, print_status
 from syncer.errors import PartialFailure, UsageError
-from syncer.planedit import apply_adjustments, edited
-from syncer.planfile import load_plan
-from syncer.report import StatusSnapshot, gather_status
-from syncer.state import State
+
+if TYPE_CHECKING:  # imported where used: `goalsync review --help` loads none of them
+    from syncer.config import Config
+    from syncer.core.adjust import Adjustment
+    from syncer.core.review import Prompt
+    from syncer.report import StatusSnapshot
+    from syncer.state import State
+
+WEEKLY_HOURS = "weekly-hours"  # = syncer.core.adjust.WEEKLY_HOURS (tests keep them equal)
+MILESTONE_DONE, MONTHLY, QUARTERLY = "milestone-done", "monthly", "quarterly"  # core.review
 
 REVIEW_MARKER = "review"  # journal trigger of the entry every review run leaves
 
@@ -84,6 +91,9 @@ def _prompt_keys(prompt: Prompt) -> list[str]:
 
 def load_answers(path: str) -> Answers:
     """Read and check an answers file; UsageError names the file and the problem."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
     try:
         data = YAML(typ="safe").load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, YAMLError) as err:
@@ -160,13 +170,19 @@ def review_text(snapshot: StatusSnapshot) -> str:
 
 
 def run_review(plan_path: str, config: Config, now: datetime | None, *,
-               answers: Answers | None, interactive: bool, offline: bool) -> ReviewOutcome:
+               answers: Answers | None, interactive: bool, offline: bool,
+               progress: bool = True) -> ReviewOutcome:
     """The review ritual (see the module docstring). Returns what was recorded."""
-    report = None if offline else _sync(plan_path, config, now, echo=True)
+    from syncer.planedit import apply_adjustments, edited
+    from syncer.planfile import load_plan
+    from syncer.report import gather_status
+
+    report = None if offline else _sync(plan_path, config, now, echo=True,
+                                        progress=progress)
     if report is not None:
         click.echo("")
     snapshot = gather_status(plan_path, config, now, offline=True, report=report)
-    click.echo(render_status(snapshot), nl=False)
+    print_status(snapshot)
     outcome = ReviewOutcome()
     pending = _Journal()
     if interactive and snapshot.prompts:
@@ -195,7 +211,7 @@ def run_review(plan_path: str, config: Config, now: datetime | None, *,
         outcome.applied.extend(accepted)
         click.echo(f"Updated {plan_path}:\n" + "\n".join(f"  - {a.summary}" for a in accepted))
     if not offline:
-        _sync(plan_path, config, now, echo=bool(accepted))
+        _sync(plan_path, config, now, echo=bool(accepted), progress=progress)
     return outcome
 
 
@@ -214,16 +230,20 @@ def _no_terminal_is_a_usage_error(interactive: bool) -> Iterator[None]:
                               "and timers) or --answers FILE") from None
 
 
-def _sync(plan_path: str, config: Config, now: datetime | None, *, echo: bool) -> Any:
+def _sync(plan_path: str, config: Config, now: datetime | None, *, echo: bool,
+          progress: bool = True) -> Any:
     """Sync; with ``echo``, say what changed (completions picked up, your edits and
     deletions) before the status, so the person knows the numbers are fresh."""
+    from syncer.clock import plan_now
     from syncer.commands.sync_cmd import render_summary
     from syncer.engine import sync  # pulls in the backends: load it only here
+    from syncer.term import live_progress
 
     moment = plan_now(now, plan_path)
     if echo:
         click.echo(f"Syncing {plan_path} with your task list and calendar...")
-    report = sync(plan_path, config, now=moment)
+    with live_progress(enabled=progress):
+        report = sync(plan_path, config, now=moment)
     if echo:
         click.echo(render_summary(report))
     else:
@@ -362,14 +382,34 @@ def _hours(adjustment: Adjustment) -> float:
 @click.option("--non-interactive", is_flag=True,
               help="Ask nothing: the prompts go into the \"Weekly review\" task.")
 @offline_option
+@json_option
+@quiet_option
+@colour_option
 def review(plan_path: str, config_path: str | None, now: datetime | None,
-           answers_path: str | None, non_interactive: bool, offline: bool) -> None:
-    """The weekly review of PLAN: sync, status, questions, adjustments, sync again."""
+           answers_path: str | None, non_interactive: bool, offline: bool, as_json: bool,
+           quiet: bool) -> None:
+    """The weekly review of PLAN: sync, status, questions, adjustments, sync again.
+
+    With --json it asks nothing (as --non-interactive, or from --answers), writes its
+    text to stderr and prints what it recorded as JSON (docs/json.md).
+    """
+    import contextlib
+
+    from syncer.config import load_config
+
     config = load_config(config_path)
     answers = load_answers(answers_path) if answers_path else None
-    interactive = not non_interactive and answers is None
-    outcome = run_review(plan_path, config, now, answers=answers, interactive=interactive,
-                         offline=offline)
+    interactive = not (non_interactive or as_json) and answers is None
+    text_to = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+    with text_to:
+        outcome = run_review(plan_path, config, now, answers=answers,
+                             interactive=interactive, offline=offline,
+                             progress=not (quiet or as_json))
+    if as_json:
+        emit_json({"answered": outcome.answered, "metrics": outcome.metrics,
+                   "applied": [a.id for a in outcome.applied],
+                   "celebrated": outcome.celebrated})
+        return
     parts = [_count(outcome.answered, "answer"), _count(len(outcome.metrics), "measurement"),
              _count(len(outcome.applied), "adjustment") + " applied"]
     if outcome.celebrated:

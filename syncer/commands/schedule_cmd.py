@@ -10,28 +10,21 @@ the plan zone's UTC offset. Rules come from rules/scheduling.toml plus the user'
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
 
-from syncer.clock import resolve_now
-from syncer.commands.options import json_option, now_option
-from syncer.config import load_config
-from syncer.core.desired import REVIEW_KEY
-from syncer.core.durations import format_duration
-from syncer.core.model import Block, BusyTime, Interval, Plan, Schedule, Unscheduled
-from syncer.core.schedule import plan_horizon, schedule
-from syncer.core.values import BlockSpec
+from syncer.commands.options import config_option, emit_json, json_option, now_option
 from syncer.errors import GoalsyncError, UsageError
-from syncer.ical import block_uid, busy_from_ics, calendar_ics
-from syncer.planfile import load_plan
-from syncer.policy import load_rules
+
+if TYPE_CHECKING:  # imported where used: `goalsync schedule --help` loads none of them
+    from syncer.core.model import Block, BusyTime, Plan, Schedule, Unscheduled
+    from syncer.core.values import BlockSpec
 
 
 @dataclass(frozen=True)
@@ -47,7 +40,8 @@ class Preview:
 
 
 def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | None = None,
-            weeks: int | None = None, fresh: bool = False) -> Preview:
+            weeks: int | None = None, config_path: str | None = None,
+            fresh: bool = False) -> Preview:
     """Load the plan, rules and busy calendars and schedule the plan: as the next sync
     would book it when a sync of this plan saved its state (``syncer.replay``: what is
     booked, moved and done stays), from scratch when ``fresh`` or there is none.
@@ -56,12 +50,17 @@ def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | No
 
     Raises UsageError (unreadable plan or .ics), PlanError, ConfigError.
     """
+    from syncer.clock import resolve_now
+    from syncer.config import load_config
+    from syncer.core.schedule import plan_horizon, schedule
     from syncer.engine import sync_settings
+    from syncer.planfile import load_plan
+    from syncer.policy import load_rules
     from syncer.replay import next_sync_schedule, saved_state
     from syncer.state import default_state_dir
 
     plan = load_plan(plan_path)
-    config = load_config()
+    config = load_config(config_path)
     all_rules = load_rules(config.rules)
     rules = all_rules.scheduling
     if weeks is not None:
@@ -98,6 +97,9 @@ def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | No
 
 def _read_busy(files: tuple[str, ...], start: datetime, end: datetime,
                zone: ZoneInfo) -> BusyTime:
+    from syncer.core.model import BusyTime, Interval
+    from syncer.ical import busy_from_ics
+
     intervals: list[Interval] = []
     all_day: list[Interval] = []
     warnings: list[str] = []
@@ -124,6 +126,8 @@ def _read_busy(files: tuple[str, ...], start: datetime, end: datetime,
 def _titles(plan: Plan) -> dict[str, tuple[str, str, str | None]]:
     """key → (title, goal id, milestone id) for every step and habit, and the weekly
     review block the sync engine adds."""
+    from syncer.core.desired import REVIEW_KEY
+
     out: dict[str, tuple[str, str, str | None]] = {REVIEW_KEY: ("Weekly review", "", None)}
     for goal in plan.goals:
         for milestone in goal.milestones:
@@ -151,6 +155,9 @@ def json_document(result: Preview) -> dict[str, Any]:
 
 def block_specs(plan: Plan, blocks: tuple[Block, ...]) -> list[BlockSpec]:
     """Calendar specs for ``blocks``: deterministic UIDs numbered per step from 1."""
+    from syncer.core.values import BlockSpec
+    from syncer.ical import block_uid
+
     titles = _titles(plan)
     counts: dict[str, int] = {}
     specs = []
@@ -198,6 +205,8 @@ def _why(block: Block) -> str:
 
 def _unscheduled_lines(result: Preview, titles: dict[str, tuple[str, str, str | None]],
                        ) -> list[str]:
+    from syncer.core.durations import format_duration
+
     lines: list[str] = []
     booked = sum(b.minutes for b in result.schedule.blocks)
     steps = len({b.step for b in result.schedule.blocks})
@@ -237,6 +246,8 @@ def _split_by_horizon(result: Preview) -> tuple[list[Unscheduled], list[Unschedu
 
 def _unscheduled_line(item: Unscheduled, titles: dict[str, tuple[str, str, str | None]],
                       ) -> str:
+    from syncer.core.durations import format_duration
+
     return (f"  {titles[item.step][0]} ({item.step}): {item.reason} "
             f"[{format_duration(item.missing_minutes)} missing]")
 
@@ -255,16 +266,19 @@ def _unscheduled_line(item: Unscheduled, titles: dict[str, tuple[str, str, str |
 @click.option("--fresh", is_flag=True,
               help="Plan from scratch, ignoring what the last sync booked, moved or saw done.")
 @json_option
+@config_option
 def schedule_command(plan_path: str, busy_files: tuple[str, ...], now: datetime | None,
-                     weeks: int | None, ics_out: str | None, fresh: bool,
-                     as_json: bool) -> None:
+                     weeks: int | None, ics_out: str | None, fresh: bool, as_json: bool,
+                     config_path: str | None) -> None:
     """Preview the time blocks for PLAN: a week-by-week agenda (no account needed).
 
     After a sync it shows what the next sync would book (from the saved state, no
     server contacted); --fresh plans from scratch. Steps that cannot be booked before
     their deadline are listed with the reason.
     """
-    result = preview(plan_path, busy_files, now, weeks, fresh)
+    from syncer.ical import calendar_ics
+
+    result = preview(plan_path, busy_files, now, weeks, config_path, fresh)
     for warning in result.busy_warnings:
         click.echo(f"warning: {warning}", err=True)
     if ics_out:
@@ -274,7 +288,7 @@ def schedule_command(plan_path: str, busy_files: tuple[str, ...], now: datetime 
         except OSError as err:
             raise UsageError(f"cannot write {ics_out!r}: {err.strerror}") from None
     if as_json:
-        click.echo(json.dumps(json_document(result), indent=2, ensure_ascii=False))
+        emit_json(json_document(result))
         return
     for line in agenda_lines(result):
         click.echo(line)

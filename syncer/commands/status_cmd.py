@@ -18,22 +18,21 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from syncer.commands.options import config_option, json_option, now_option
-from syncer.config import load_config
-from syncer.core.progress import (
-    AT_RISK,
-    BEHIND,
-    DONE,
-    INFEASIBLE,
-    ON_TRACK,
-    STALLED,
-    GoalProgress,
+from syncer.commands.options import (
+    colour_option,
+    config_option,
+    json_option,
+    now_option,
+    quiet_option,
 )
-from syncer.report import StatusSnapshot, gather_status, stale_warning
+
+if TYPE_CHECKING:  # imported where used: `goalsync status --help` loads none of them
+    from syncer.core.progress import GoalProgress
+    from syncer.report import StatusSnapshot
 
 
 def offline_option(func: Any) -> Any:
@@ -69,45 +68,101 @@ def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-STATUS_COLOURS = {DONE: "green", ON_TRACK: "green", AT_RISK: "yellow", BEHIND: "yellow",
-                  STALLED: "red", INFEASIBLE: "red"}
+STATUS_COLOURS = {"done": "green", "on track": "green", "at risk": "yellow",
+                  "behind": "yellow", "stalled": "red", "infeasible": "red"}
 
 
-def bar(share: float, width: int = 20) -> str:
-    """A text progress bar: ``[########------------]``."""
-    filled = round(max(0.0, min(1.0, share)) * width)
-    return "[" + "#" * filled + "-" * (width - filled) + "]"
+FIXED_COLUMNS = 53  # the table without names and bar: "100%", expected, status, dates, gaps
 
 
-TITLE_WIDTH = 38
-HEADER = (f"{'Goal / milestone':<{TITLE_WIDTH}}  {'Progress':<28}  {'Expected':>8}  "
-          f"{'Status':<10}  {'Forecast':<10}  Due")
+def bar_width(columns: int, longest_name: int = 0) -> int:
+    """Cells of the progress bar for a table ``columns`` wide whose longest name is
+    ``longest_name``: the bar gives way first (down to 8), so names keep their room."""
+    room = columns - FIXED_COLUMNS - longest_name
+    cap = 20 if columns >= 120 else 12 if columns >= 100 else 8
+    return max(8, min(cap, room))
 
 
-def render_status(snapshot: StatusSnapshot, colour: bool = True) -> str:
-    """The human status table: a row per goal with its milestones indented under it,
-    then a line of facts (velocity, measurable target), then the prompts."""
-    lines = [f"Status on {snapshot.progress.today.isoformat()}", "", HEADER]
-    for goal in snapshot.progress.goals:
-        lines.append(_row(goal.title, goal.progress, goal.expected, goal.status,
-                          goal.forecast, goal.deadline, colour))
-        lines.extend(_row("  " + m.title, m.progress, m.expected, m.status, m.forecast,
-                          m.due, colour) for m in goal.milestones)
-        lines += ["  " + _facts(goal), ""]
+def render_status(snapshot: StatusSnapshot, width: int = 100, colour: bool = False,
+                  unicode: bool = True) -> str:
+    """The human status table, ``width`` columns wide: a row per goal with its
+    milestones indented under it and a line of facts (velocity, measurable target) in
+    the goal's cell, then the prompts. Names fold onto a second line rather than being
+    cut; with ``colour`` the text carries ANSI styles."""
+    import io
+
+    from rich.console import Console
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    from syncer.term import bar
+
+    goals = snapshot.progress.goals
+    longest = max((len(t) for g in goals for t in (g.title, *(f"  {m.title}"
+                                                             for m in g.milestones))),
+                  default=0)
+    cells = bar_width(width, longest)
+    expected_width = 8 if width >= 100 else 4
+    statuses = [g.status for g in goals] + [m.status for g in goals for m in g.milestones]
+    status_width = max([6, *map(len, statuses)])
+    name_width = max(16, min(longest, width - FIXED_COLUMNS + 8 - expected_width - cells
+                             + 10 - status_width))
+
+    def table(header: bool) -> Table:
+        """One goal's rows; every goal's table has the same column widths, so they
+        line up, and the facts line between them can use the whole width."""
+        t = Table(box=None, pad_edge=False, padding=(0, 1), show_edge=False,
+                  header_style="bold", expand=False, show_header=header)
+        t.add_column("Goal / milestone", width=name_width, overflow="fold")
+        t.add_column("Progress", width=cells + 5, no_wrap=True)
+        t.add_column("Expected" if expected_width == 8 else "Exp.", width=expected_width,
+                     justify="right", no_wrap=True)
+        t.add_column("Status", width=status_width, no_wrap=True)
+        t.add_column("Forecast", width=10, no_wrap=True)
+        t.add_column("Due", width=10, no_wrap=True)
+        return t
+
+    def row(t: Table, title: Any, progress: float, expected: float | None, status: str,
+            forecast: date | None, due: date | None) -> None:
+        style = STATUS_COLOURS.get(status, "")
+        shown = Text.assemble((bar(progress, cells, unicode), style),
+                              f" {progress:>4.0%}")
+        t.add_row(title, shown, "-" if expected is None else f"{expected:.0%}",
+                  Text(status, style=style), _iso(forecast) or "-", _iso(due) or "-")
+
+    out = io.StringIO()
+    console = Console(file=out, width=width, force_terminal=colour, no_color=not colour,
+                      color_system="standard" if colour else None, highlight=False,
+                      emoji=False, legacy_windows=False)
+    console.print(f"Status on {snapshot.progress.today.isoformat()}")
+    for number, goal in enumerate(goals):
+        rows = table(header=number == 0)
+        row(rows, Text(goal.title, style="bold"), goal.progress, goal.expected,
+            goal.status, goal.forecast, goal.deadline)
+        for m in goal.milestones:
+            row(rows, Padding(Text(m.title), (0, 0, 0, 2)), m.progress, m.expected,
+                m.status, m.forecast, m.due)
+        console.print()
+        console.print(rows)
+        console.print(Padding(Text(_facts(goal), style="dim"), (0, 0, 0, 2)))
     if snapshot.prompts:
-        lines.append("To review:")
-        lines.extend(f"  - {p.text}" for p in snapshot.prompts)
-    return "\n".join(lines).rstrip() + "\n"
+        console.print("\nTo review:")
+        prompts = Table.grid(padding=(0, 1), pad_edge=False)
+        prompts.add_column(no_wrap=True)
+        prompts.add_column(ratio=1, overflow="fold")
+        for prompt in snapshot.prompts:
+            prompts.add_row(" -", prompt.text)
+        console.print(prompts)
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"
 
 
-def _row(title: str, progress: float, expected: float | None, status: str,
-         forecast: date | None, due: date | None, colour: bool) -> str:
-    if len(title) > TITLE_WIDTH:
-        title = title[:TITLE_WIDTH - 1] + "…"
-    shown = "-" if expected is None else f"{expected:.0%}"
-    label = _status(status, colour) + " " * (10 - len(status))
-    return (f"{title:<{TITLE_WIDTH}}  {bar(progress)} {progress:>5.0%}  {shown:>8}  "
-            f"{label}  {_iso(forecast) or '-':<10}  {_iso(due) or '-'}")
+def print_status(snapshot: StatusSnapshot) -> None:
+    """``render_status`` for the current stdout: its width, colour and encoding."""
+    from syncer import term
+
+    click.echo(render_status(snapshot, width=term.width(), colour=term.wants_colour(),
+                             unicode=term.unicode_ok()), nl=False)
 
 
 def _facts(goal: GoalProgress) -> str:
@@ -116,10 +171,6 @@ def _facts(goal: GoalProgress) -> str:
         current = "?" if goal.current is None else f"{goal.current:g}"
         facts.append(f"{goal.metric}: {current} / {goal.target:g}{_unit(goal.unit)}")
     return "· " + " · ".join(facts)
-
-
-def _status(status: str, colour: bool) -> str:
-    return click.style(status, fg=STATUS_COLOURS[status]) if colour else status
 
 
 def _unit(unit: str) -> str:
@@ -134,18 +185,25 @@ def _unit(unit: str) -> str:
 @now_option
 @json_option
 @offline_option
+@quiet_option
+@colour_option
 def status(plan_path: str, config_path: str | None, now: datetime | None, as_json: bool,
-           offline: bool) -> None:
+           offline: bool, quiet: bool) -> None:
     """Show progress, expected progress, status and forecast of every goal in PLAN.
 
     Reads the backends (a dry run: nothing is written), or with --offline the state of
     the last sync.
     """
-    snapshot = gather_status(plan_path, load_config(config_path), now, offline=offline)
+    from syncer.config import load_config
+    from syncer.report import gather_status, stale_warning
+    from syncer.term import live_progress
+
+    with live_progress(enabled=not (quiet or as_json or offline)):
+        snapshot = gather_status(plan_path, load_config(config_path), now, offline=offline)
     if as_json:
         click.echo(json.dumps(status_json(snapshot), indent=2))
     else:
-        click.echo(render_status(snapshot), nl=False)
+        print_status(snapshot)
         if snapshot.prompts:
             click.echo(f"\nRun `goalsync review {plan_path}` to go through them.")
     stale_warning(snapshot, "status")

@@ -10,26 +10,27 @@ sent), 3 credentials, 4 a guard stopped the run (``--force`` / ``--rebind``).
 
 from __future__ import annotations
 
-import json
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from syncer.clock import plan_now
-from syncer.commands.options import config_option, json_option, now_option
-from syncer.config import load_config
-from syncer.core import reconcile as rc
-from syncer.core.values import CreateTask, DeleteTask, UpdateTask
-from syncer.engine import SyncReport, sync
+from syncer.commands.options import (
+    colour_option,
+    config_option,
+    emit_json,
+    json_option,
+    now_option,
+    quiet_option,
+)
 from syncer.errors import PartialFailure
 
-PROGRESS_THRESHOLD = 20  # writes; fewer finish before a bar is worth drawing
+if TYPE_CHECKING:  # imported where used: `goalsync sync --help` loads none of them
+    from syncer.core import reconcile as rc
+    from syncer.engine import SyncReport
 
 
 def force_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -51,8 +52,8 @@ def _plan_argument(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _sync_parameters(func: Callable[..., Any]) -> Callable[..., Any]:
     """PLAN and the options ``plan`` and ``sync`` both take, in this order."""
-    for decorate in (rebind_option, force_option, json_option, now_option, config_option,
-                     _plan_argument):
+    for decorate in (colour_option, quiet_option, rebind_option, force_option, json_option,
+                     now_option, config_option, _plan_argument):
         func = decorate(func)
     return func
 
@@ -60,14 +61,20 @@ def _sync_parameters(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.command("plan")
 @_sync_parameters
 def plan_command(plan_path: str, config_path: str | None, now: datetime | None,
-                 as_json: bool, force: bool, rebind: bool) -> None:
+                 as_json: bool, force: bool, rebind: bool, quiet: bool) -> None:
     """Show what `goalsync sync PLAN` would do, without changing anything."""
+    from syncer.clock import plan_now
+    from syncer.config import load_config
+    from syncer.engine import sync
+    from syncer.term import live_progress
+
     config = load_config(config_path)
     moment = plan_now(now, plan_path) if now is not None else datetime.now(UTC)
-    report = sync(plan_path, config, now=moment, dry_run=True,
-                  force=force, rebind=rebind)
+    with live_progress(enabled=not (quiet or as_json)):
+        report = sync(plan_path, config, now=moment, dry_run=True,
+                      force=force, rebind=rebind)
     if as_json:
-        click.echo(json.dumps(plan_json(report), indent=2, default=str))
+        emit_json(plan_json(report))
     else:
         click.echo(render_plan(report))
     if report.errors:  # an unread server must not look like "nothing to do"
@@ -80,7 +87,7 @@ def plan_command(plan_path: str, config_path: str | None, now: datetime | None,
 @click.command("sync")
 @_sync_parameters
 def sync_command(plan_path: str, config_path: str | None, now: datetime | None,
-                 as_json: bool, force: bool, rebind: bool) -> None:
+                 as_json: bool, force: bool, rebind: bool, quiet: bool) -> None:
     """Put the plan's steps into your task app and book time blocks on your calendar.
 
     Exit status: 0 done; 1 some objects failed (run again to finish), a server could
@@ -88,23 +95,32 @@ def sync_command(plan_path: str, config_path: str | None, now: datetime | None,
     3 credentials missing or rejected; 4 stopped before writing anything: a safety
     guard (see --force and --rebind), or writes the account's limits cannot hold.
     """
+    from syncer.clock import plan_now
+    from syncer.config import load_config
+    from syncer.engine import sync
+    from syncer.term import live_progress
+
     config = load_config(config_path)
     moment = plan_now(now, plan_path) if now is not None else datetime.now(UTC)
-    with _progress(enabled=not as_json and sys.stdout.isatty()) as on_progress:
-        report = sync(plan_path, config, now=moment, force=force,
-                      rebind=rebind, on_progress=on_progress)
+    with live_progress(enabled=not (quiet or as_json)):
+        report = sync(plan_path, config, now=moment, force=force, rebind=rebind)
     if as_json:
-        click.echo(json.dumps(report.summary()))
+        emit_json(report.summary(), indent=None)
     else:
         click.echo(render_summary(report))
     if report.errors:
-        raise PartialFailure(
-            f"{len(report.errors)} object(s) could not be synced:\n"
-            + "\n".join(f"  {e}" for e in report.errors), hint=_rerun_hint(report))
+        what = ("no server could be read, so nothing was synced" if _nothing_read(report)
+                else f"{len(report.errors)} object(s) could not be synced")
+        raise PartialFailure(f"{what}:\n" + "\n".join(f"  {e}" for e in report.errors),
+                             hint=_rerun_hint(report))
 
 
 def _rerun_hint(report: SyncReport) -> str:
-    """A rerun finishes what failed on the way; it cannot change a server's refusal."""
+    """A rerun finishes what failed on the way; it cannot change a server's refusal;
+    a server that could not be read at all has to be reachable first."""
+    if _nothing_read(report):
+        return ("check that the server is reachable (and the config's URL), then run "
+                "`goalsync sync` again")
     if report.refused >= len(report.errors):
         return ("the server refused these; running again will not change that (the "
                 "reasons are above)")
@@ -112,29 +128,6 @@ def _rerun_hint(report: SyncReport) -> str:
         return (f"run `goalsync sync` again to finish the rest; {report.refused} were "
                 "refused by the server and need the change named above")
     return "run `goalsync sync` again; it finishes what is left"
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    if not enabled:
-        yield None
-        return
-    bars: list[Any] = []
-
-    def update(done: int, total: int) -> None:
-        if total < PROGRESS_THRESHOLD:
-            return
-        if not bars:
-            bars.append(click.progressbar(length=total, label="Syncing", file=sys.stderr))
-            bars[0].__enter__()
-        bar = bars[0]
-        bar.update(done - bar.pos)
-
-    try:
-        yield update
-    finally:
-        if bars:
-            bars[0].__exit__(None, None, None)
 
 
 # ------------------------------------------------------------------------ render
@@ -152,12 +145,24 @@ def render_summary(report: SyncReport) -> str:
         done = ("nothing was changed" if report.errors or yours
                 else "everything was already up to date")
         lines = [f"Synced {report.plan.path}: {done}."]
+    if report.unread:
+        sides = " and the ".join(report.unread)
+        lines = [f"Could not sync {report.plan.path}: the {sides} could not be read, so "
+                 "nothing was compared or changed there."] + lines[1:] \
+            if _nothing_read(report) else lines + [
+                f"The {sides} could not be read; nothing was concluded from it."]
     lines += yours
     lines += _unscheduled_lines(report)
     lines += [f"note: {n}" for n in report.notes]
-    if report.errors:
+    if report.errors and not _nothing_read(report):
         lines.append(f"{len(report.errors)} object(s) failed; see below.")
     return "\n".join(lines)
+
+
+def _nothing_read(report: SyncReport) -> bool:
+    """Whether no server could be read (so nothing was compared or written)."""
+    wrote = report.created or report.updated or report.deleted or report.pinned
+    return report.nothing_read and not wrote
 
 
 def render_plan(report: SyncReport) -> str:
@@ -212,6 +217,8 @@ def _groups(actions: Sequence[rc.Action], report: SyncReport,
 
 
 def _task_line(push: rc.PushTask) -> str:
+    from syncer.core.values import CreateTask, UpdateTask
+
     match push.change:
         case CreateTask(spec=spec):
             due = f", due {_when(spec.due)}" if spec.due else ""
@@ -222,6 +229,8 @@ def _task_line(push: rc.PushTask) -> str:
 
 
 def _conflict_lines(actions: Sequence[rc.Action], prefix: str = "") -> list[str]:
+    from syncer.core import reconcile as rc
+
     return [f"{prefix}{a.kind} {a.key}: {a.field} changed in the plan and by you; "
             f"{'the plan' if a.winner == 'plan' else 'your'} value "
             f"{'was written' if a.winner == 'plan' else 'was kept'}"
@@ -231,6 +240,8 @@ def _conflict_lines(actions: Sequence[rc.Action], prefix: str = "") -> list[str]
 def _user_change_lines(actions: Sequence[rc.Action]) -> list[str]:
     """One line per group of changes made in the user's apps: edits kept, tasks the
     user deleted (not recreated) and fields changed on both sides."""
+    from syncer.core import reconcile as rc
+
     edits = [a for a in actions if isinstance(a, rc.UserEdit)]
     deleted = [a.key for a in actions if isinstance(a, rc.UserDeleted)]
     conflicts = [a for a in actions if isinstance(a, rc.Conflict)]
@@ -266,6 +277,8 @@ _ZONE: list[tzinfo] = []  # the plan's zone while rendering (set by _in_zone)
 
 @contextmanager
 def _in_zone(name: str) -> Iterator[None]:
+    from zoneinfo import ZoneInfo
+
     _ZONE.append(ZoneInfo(name))
     try:
         yield
@@ -294,14 +307,19 @@ def _span(start: datetime, end: datetime) -> str:
 
 
 def plan_json(report: SyncReport) -> dict[str, Any]:
-    """``goalsync plan --json``: the summary counts plus one object per action."""
-    return {**report.summary(), "dry_run": True,
-            "actions": [action_json(a) for a in report.actions],
-            "notes": list(report.notes)}
+    """``goalsync plan --json``: the summary counts plus one object per action; times
+    carry the plan zone's UTC offset, as in every goalsync JSON document."""
+    with _in_zone(report.plan.timezone):
+        return {**report.summary(), "dry_run": True,
+                "actions": [action_json(a) for a in report.actions],
+                "notes": list(report.notes)}
 
 
 def action_json(action: rc.Action) -> dict[str, Any]:
     """One action as plain JSON values (``kind`` names it)."""
+    from syncer.core import reconcile as rc
+    from syncer.core.values import DeleteTask, UpdateTask
+
     data: dict[str, Any] = {"kind": action.name}
     match action:
         case rc.PushTask(change=change):
@@ -323,7 +341,10 @@ def action_json(action: rc.Action) -> dict[str, Any]:
 
 
 def _iso(value: Any) -> Any:
-    if isinstance(value, date | datetime):
+    """JSON value of ``value``: date-times in the plan's zone (``_in_zone``)."""
+    if isinstance(value, datetime):
+        return _local(value).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple | list):
         return [_iso(v) for v in value]

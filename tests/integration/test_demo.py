@@ -3,6 +3,7 @@ the embedded server, with no account and no config; running it again changes not
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,9 @@ def test_demo_syncs_the_example_and_a_rerun_changes_nothing(
     assert again.exit_code == 0, again.output
     assert "everything was already up to date" in again.output
     assert "booked earlier; still fits" in again.output
+    as_json = CliRunner().invoke(cli, [*args, "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    doc = json.loads(as_json.stdout)
+    assert doc["created"] == 0 and doc["data_dir"] == str(tmp_path / "demo")
+    assert doc["week"] and doc["week"][0]["start"].endswith("+01:00")  # Europe/Berlin
+    assert doc["calendar_url"].startswith("http://127.0.0.1:")
