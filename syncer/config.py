@@ -14,6 +14,7 @@ override the shipped rules and are handed to ``syncer.policy.load_rules``.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import tomllib
@@ -82,11 +83,14 @@ SPEC: tuple[Setting, ...] = (
             "Allow plain http:// to a host other than 127.0.0.1 (passwords travel in "
             "clear text)."),
     Setting("caldav", "timeout", (int, float), 30,
-            "Seconds to wait for the CalDAV server."),
+            "Seconds to wait for the CalDAV server (at most 3600); one whole request, "
+            "body included, may take twice as long."),
     Setting("sync", "max_delete_share", (int, float), None,
             "Refuse (without --force) to delete more than this share of goalsync's "
             "objects in one run. Unset: `max_delete_share` of rules/sync.toml (0.25)."),
 )
+
+MAX_TIMEOUT = 3600  # seconds: [caldav] timeout; a whole request gets twice as long
 
 SECTIONS = ("tasks", "calendar", "todoist", "caldav", "sync", "rules")
 
@@ -261,6 +265,12 @@ def _check_value(section: str, key: str, value: Any, out: dict[str, Any],
 
 def _check_range(setting: Setting, value: Any, where: _Where) -> None:
     label = setting.path
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where.of(setting.section, setting.key)}: `{label}` must be a "
+                          f"finite number, not {value!r}")
+    if setting.path == "caldav.timeout" and value > MAX_TIMEOUT:
+        raise ConfigError(f"{where.of(setting.section, setting.key)}: `{label}` is at most "
+                          f"{MAX_TIMEOUT} seconds, not {value!r}")
     if setting.path == "sync.max_delete_share" and not 0 <= value <= 1:
         raise ConfigError(f"{where.of('sync', setting.key)}: `{label}` is a share between "
                           f"0 and 1 (0.25 means 25 %), not {value!r}")

@@ -379,9 +379,13 @@ def _timezone(ctx: _Ctx, data: YamlMap) -> str:
         ctx.error(Pos(ctx.path, 1, 1), "missing-timezone",
                   "the plan has no `timezone`; add e.g. `timezone: Europe/Berlin` (IANA name)")
         return "UTC"
+    if not name:  # at the key: the parsers place an empty value differently
+        ctx.error(ctx.key(data, "timezone"), "bad-timezone",
+                  "`timezone` is empty; use an IANA name such as Europe/Berlin")
+        return "UTC"
     try:
         # "localtime" is this machine's zone, not a place: the plan would move with it
-        if not name or name.lower() in ("localtime", "factory") or name.startswith(
+        if name.lower() in ("localtime", "factory") or name.startswith(
                 ("posix/", "right/")):
             raise ValueError(name)
         zoneinfo.ZoneInfo(name)
