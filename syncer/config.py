@@ -167,7 +167,10 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
     path = find_config(explicit)
     if path is None:
         return defaults()
-    text = path.read_text(encoding="utf-8")
+    from syncer.userfiles import MB, read_text
+
+    text = read_text(path, "the config file", MB, error=ConfigError,
+                     hint="see docs/config.md")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

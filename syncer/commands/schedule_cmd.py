@@ -31,6 +31,7 @@ from syncer.errors import UsageError
 from syncer.ical import block_uid, busy_from_ics, calendar_ics
 from syncer.planfile import load_plan
 from syncer.policy import load_rules
+from syncer.userfiles import MB, read_bytes
 
 
 @dataclass(frozen=True)
@@ -62,17 +63,17 @@ def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | No
     return Preview(plan, result, moment, horizon_end, busy.warnings)
 
 
+MAX_ICS_BYTES = 64 * MB  # as a server's reply (syncer/backends/bounded.py)
+
+
 def _read_busy(files: tuple[str, ...], start: datetime, end: datetime,
                zone: ZoneInfo) -> BusyTime:
     intervals: list[Interval] = []
     all_day: list[Interval] = []
     warnings: list[str] = []
     for name in files:
-        try:
-            data = Path(name).read_bytes()
-        except OSError as err:
-            raise UsageError(f"cannot read the busy calendar {name!r}: {err.strerror}",
-                             hint="pass an .ics file exported from your calendar") from None
+        data = read_bytes(name, "the busy calendar", MAX_ICS_BYTES,
+                          hint="pass an .ics file exported from your calendar")
         try:
             busy = busy_from_ics(data, start - timedelta(days=1), end, floating_tz=zone)
         except ValueError as err:
