@@ -38,13 +38,14 @@ def read_bytes(path: str | os.PathLike[str], what: str, limit: int, *,
         raise error(f"{shown!r} is a folder, not {what}", hint=hint) from None
     except OSError as err:
         raise error(f"cannot read {what} {shown!r}: {err.strerror or err}", hint=hint) from None
-    with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
         if stat.S_ISDIR(mode):
             raise error(f"{shown!r} is a folder, not {what}", hint=hint)
-        if not stat.S_ISREG(mode):
-            raise error(f"{what} {shown!r} is not a regular file (a pipe or a device); "
-                        "goalsync reads files only", hint=hint)
+        raise error(f"{what} {shown!r} is not a regular file (a pipe or a device); "
+                    "goalsync reads files only", hint=hint)
+    with os.fdopen(fd, "rb") as handle:
         try:
             data = handle.read(limit + 1)
         except OSError as err:

@@ -55,6 +55,8 @@ MILESTONE_KEYS = ("id", "title", "due", "celebrate", "steps")
 STEP_KEYS = ("id", "title", "estimate", "after", "not_before", "due", "notes", "done")
 HABIT_KEYS = ("id", "title", "per_week", "duration")
 MAX_PER_WEEK = 21
+MAX_ID = 64  # characters of an id written in the plan
+MAX_SLUG = 200  # characters of an id made from a title (longer ones predate MAX_ID)
 MAX_MINUTES = 10_000 * 60  # an estimate or duration of more than 10,000 hours is a typo
 MAX_NUMBER = 1e12  # measurable targets, weekly hours: beyond this a number is a typo
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)  # dates in a plan
@@ -327,12 +329,18 @@ def _identity(ctx: _Ctx, node: YamlMap, title: str, kind: str, parent: str,
         return f"untitled-{ctx.node(node).line}"
     if raw is None:
         ident, pos = slugify(title), ctx.node(node)
+        if len(ident) > MAX_SLUG:
+            ctx.error(pos, "bad-id", f"the {kind}'s title is too long to make its id from "
+                      f"({len(ident):,} characters); give it a short `id:`")
     else:
         ident, pos = (_scalar_text(raw) or ""), ctx.value(node, "id")
         if not isinstance(raw, Scalar):
             ident = slugify(title)
             ctx.error(pos, "bad-id", f"{kind} id must be a word such as `research`, "
                       f"not {_shown(raw)}")
+        elif len(ident) > MAX_ID:
+            ctx.error(pos, "bad-id", f"{kind} id `{ident[:20]}…` is {len(ident):,} characters "
+                      f"long; an id is at most {MAX_ID} (it goes into every UID and marker)")
         elif not ID_PATTERN.match(ident):
             ctx.error(pos, "bad-id",
                       f"{kind} id {ident!r} may hold only lowercase letters, digits, '-' "
@@ -401,7 +409,7 @@ def _plan_id(ctx: _Ctx, data: YamlMap) -> str:
     if "id" not in data:
         return slugify(PurePath(ctx.path).stem)
     ident = _scalar_text(data["id"]) or ""
-    if not ID_PATTERN.match(ident):
+    if len(ident) > MAX_ID or not ID_PATTERN.match(ident):
         written = repr(ident) if isinstance(data["id"], Scalar) else _shown(data["id"])
         ctx.error(ctx.value(data, "id"), "bad-id",
                   f"plan id {written} may hold only lowercase letters, digits, '-' and '_'")
