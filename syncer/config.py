@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from syncer.errors import ConfigError
 
@@ -90,6 +91,7 @@ SPEC: tuple[Setting, ...] = (
             "objects in one run. Unset: `max_delete_share` of rules/sync.toml (0.25)."),
 )
 
+MAX_WINDOW_DAYS = 3650  # [calendar] window_days: ten years of blocks
 MAX_TIMEOUT = 3600  # seconds: [caldav] timeout; a whole request gets twice as long
 
 SECTIONS = ("tasks", "calendar", "todoist", "caldav", "sync", "rules")
@@ -176,7 +178,32 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}",
                           hint="fix the line shown; see docs/config.md") from None
-    return from_mapping(data, path=path, text=text)
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deep",
+                          hint="see docs/config.md") from None
+    config = from_mapping(data, path=path, text=text)
+    _check_rule_overrides(config, text)
+    return config
+
+
+def _check_rule_overrides(config: Config, text: str) -> None:
+    """Validate the ``[rules.*]`` overrides now, so a bad one is reported with the config
+    file and the line of its table (``check`` included), before anything else runs."""
+    if not config.rules:
+        return
+    from syncer.policy import load_rules
+
+    try:
+        load_rules(config.rules)
+    except ConfigError as err:
+        area = next((a for a in config.rules if f"`rules.{a}" in err.message
+                     or f"{a} rule" in err.message or f"`{a}`" in err.message), None)
+        pattern = re.compile(rf"^\s*\[\s*rules\.{re.escape(area)}\b" if area
+                             else r"^\s*\[\s*rules\b|^\s*rules\s*=", re.MULTILINE)
+        found = pattern.search(text)
+        line = text.count("\n", 0, found.start()) + 1 if found else 1
+        raise ConfigError(f"{config.path}:{line}: {err.message}",
+                          hint=err.hint or "see docs/config.md") from None
 
 
 def from_mapping(data: Mapping[str, Any], *, path: Path | None = None,
@@ -271,6 +298,15 @@ def _check_range(setting: Setting, value: Any, where: _Where) -> None:
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"{where.of(setting.section, setting.key)}: `{label}` must be a "
                           f"finite number, not {value!r}")
+    if setting.path == "calendar.window_days" and value > MAX_WINDOW_DAYS:
+        raise ConfigError(f"{where.of(setting.section, setting.key)}: `{label}` is at most "
+                          f"{MAX_WINDOW_DAYS} days")
+    if setting.path in ("todoist.api_url", "caldav.url") and value:
+        try:
+            urlsplit(value).port  # noqa: B018  (raises for a port out of range or not a number)
+        except ValueError:
+            raise ConfigError(f"{where.of(setting.section, setting.key)}: `{label}` has no "
+                              f"valid port (1-65535): {value!r}") from None
     if setting.path == "caldav.timeout" and value > MAX_TIMEOUT:
         raise ConfigError(f"{where.of(setting.section, setting.key)}: `{label}` is at most "
                           f"{MAX_TIMEOUT} seconds, not {value!r}")
