@@ -252,8 +252,12 @@ def lock(state_dir: str | os.PathLike[str]) -> Iterator[None]:
     """Hold an exclusive lock on ``state_dir`` for the block; raise LockedError at once
     if another goalsync run holds it. The OS releases it when a process dies."""
     directory = Path(state_dir)
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as err:  # a read-only or full folder: nothing can be recorded
+        raise StateUnwritable(f"cannot use the state folder {directory}: "
+                              f"{err.strerror or err}", hint=_UNWRITABLE_HINT) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
