@@ -387,6 +387,8 @@ class DavConnection:
         from caldav.lib import error as caldav_error
         from caldav.lib.http_sync import requests as http
 
+        if isinstance(exc, BackendError):  # bounded.py: too large, too slow
+            return exc
         if isinstance(exc, caldav_error.RateLimitError):
             return RateLimited(
                 f"the CalDAV server {self.host} asks goalsync to slow down",

@@ -64,6 +64,8 @@ def _serve(conn: socket.socket, server: Misbehaving) -> None:
         try:
             request = conn.recv(65536)
             server.methods.append(request.split(b" ", 1)[0].decode("ascii", "replace"))
+            if b'"commands"' in request or b"commands=" in request:
+                server.methods.append("WRITE")  # a Todoist sync batch with commands
             kind = server.kind
             if kind == "500":
                 conn.sendall(_simple("500 Internal Server Error", b"oops", "text/plain"))
