@@ -20,13 +20,13 @@ from tests.hostile.servers import KINDS, misbehaving
 
 READS = {"PROPFIND", "REPORT", "GET", "OPTIONS", "POST"}  # POST: a Todoist read
 SMALL_BODY = 8 * 1024 * 1024  # the bound for these runs (the real one: bounded.MAX_BODY)
-DEADLINE = 3.0  # seconds for a whole request in these runs (CalDAV: 2 x timeout)
+DEADLINE = 1.5  # seconds for a whole request in these runs (CalDAV: 2 x timeout)
 
 
 def _config(backend: str, url: str) -> str:
     if backend == "caldav":
         return ('[tasks]\nbackend = "caldav"\n[calendar]\nbackend = "caldav"\n'
-                f'[caldav]\nurl = "{url}"\nusername = "me"\ntimeout = 1.5\n')
+                f'[caldav]\nurl = "{url}"\nusername = "me"\ntimeout = 0.75\n')
     return ('[tasks]\nbackend = "todoist"\n[calendar]\nbackend = "none"\n'
             f'[todoist]\napi_url = "{url}"\n')
 
