@@ -58,3 +58,33 @@ def test_a_plan_that_is_not_a_regular_file_is_refused_at_once(
         path = str(tmp_path)
     for command in COMMANDS:
         assert_sentence(guarded(command, path), 2)
+
+
+def test_offline_status_says_infeasible_like_the_live_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    memory_world(monkeypatch, tmp_path, _TIGHT)  # 400 h of work due in two weeks
+    for extra in ((), ("--offline",)):
+        outcome = guarded("status", "goals.yaml", *extra)
+        assert_sentence(outcome, 0, says="infeasible")
+
+
+def test_a_busy_calendar_that_is_a_fifo_is_refused_at_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    memory_world(monkeypatch, tmp_path, _TIGHT)
+    os.mkfifo(tmp_path / "busy.ics")
+    assert_sentence(guarded("schedule", "goals.yaml", "--busy", "busy.ics"), 2,
+                    says="not a regular file")
+
+
+_TIGHT = """\
+timezone: UTC
+goals:
+  - id: pmp
+    title: Become a certified project manager
+    deadline: 2026-12-07
+    milestones:
+      - id: course
+        title: Course
+        steps:
+          - {id: study, title: Study everything, estimate: 400h}
+"""

@@ -192,3 +192,22 @@ def test_a_state_file_without_write_permission_is_exit_1(world: Path) -> None:
     finally:
         state.chmod(0o600)
     assert _files(state.parent) == before
+
+
+def test_an_immutable_state_file_is_exit_1_and_stays(world: Path) -> None:
+    if os.geteuid() != 0 or shutil.which("chattr") is None:
+        pytest.skip("chattr +i needs root")
+    _history(world)
+    state = world / "state" / STATE_FILE
+    if subprocess.run(["chattr", "+i", str(state)], capture_output=True,
+                      check=False).returncode:
+        pytest.skip("this file system has no immutable flag")
+    before = state.read_bytes()
+    try:
+        for command in WRITES:
+            assert_sentence(guarded(command[0], "goals.yaml", *command[1:]), 1)
+        assert_sentence(guarded("plan", "goals.yaml"), 0)
+    finally:
+        subprocess.run(["chattr", "-i", str(state)], check=False)
+    assert state.read_bytes() == before
+    assert not [p for p in state.parent.iterdir() if "corrupt" in p.name]
