@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from syncer.errors import CredentialError
+from syncer.errors import CredentialError, GoalsyncError
 
 KEYRING_SERVICE = "goalsync"
 
@@ -29,9 +29,19 @@ def get_secret(name: str, env_var: str, how_to_set: str) -> str:
 
 
 def set_secret(name: str, value: str) -> None:
-    import keyring
+    """Store ``value`` in the system keyring; a machine without a usable keyring is
+    GoalsyncError (exit 1) naming the environment variable to use instead."""
+    try:
+        import keyring
 
-    keyring.set_password(KEYRING_SERVICE, name, value)
+        keyring.set_password(KEYRING_SERVICE, name, value)
+    except Exception as err:  # NoKeyringError, a locked or broken backend
+        env_var = f"GOALSYNC_{name.upper()}_{'TOKEN' if name == 'todoist' else 'PASSWORD'}"
+        raise GoalsyncError(
+            f"the {name} credential works, but this machine has no usable system keyring "
+            f"to keep it in ({type(err).__name__})",
+            hint=f"set {env_var} in the environment of goalsync instead, or install and "
+                 "unlock a keyring (e.g. gnome-keyring, KWallet)") from None
 
 
 def _from_keyring(name: str) -> str | None:

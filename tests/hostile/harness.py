@@ -12,6 +12,7 @@ traceback, no "unexpected error" (the wording of a bug), and bounded memory.
 from __future__ import annotations
 
 import contextlib
+import io
 import signal
 import time
 import tracemalloc
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from types import FrameType
 
+from syncer.cli import main
 from tests.helpers.cli import NOW, run_main
 
 HANG = 90  # seconds: a guard against a hang, not a speed limit
@@ -56,18 +58,30 @@ def hang_guard(seconds: int = HANG) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def guarded(*args: str, now: str = NOW, measure: bool = True) -> Outcome:
+def guarded(*args: str, now: str | None = NOW, measure: bool = True) -> Outcome:
+    """``goalsync ARGS --now NOW`` (no ``--now`` when ``now`` is None), measured."""
     if measure:
         tracemalloc.start()
     started = time.monotonic()
     try:
         with hang_guard():
-            code, out, err = run_main(*args, now=now)
+            code, out, err = run_main(*args, now=now) if now else _run(*args)
         peak = tracemalloc.get_traced_memory()[1] if measure else 0
     finally:
         if measure:
             tracemalloc.stop()
     return Outcome(code, out, err, peak, time.monotonic() - started)
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(args))
+        except SystemExit as done:
+            code = int(done.code or 0)
+    return code, out.getvalue(), err.getvalue()
 
 
 def assert_sentence(outcome: Outcome, code: int, *, says: str = "") -> None:
