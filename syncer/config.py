@@ -53,6 +53,15 @@ SPEC: tuple[Setting, ...] = (
     Setting("tasks", "backend", str, "embedded",
             "Where tasks go: Todoist, a CalDAV task list, or the embedded CalDAV server.",
             ("todoist", "caldav", "embedded")),
+    Setting("tasks", "steps", str, None,
+            "Which steps get a task: \"ahead\", those whose work starts within "
+            "`ahead_days` (plus every open milestone, habit and the review; later steps "
+            "appear as their time comes), or \"all\" of them. Unset: \"ahead\" for "
+            "Todoist (its plans cap tasks per project), \"all\" otherwise.",
+            ("ahead", "all")),
+    Setting("tasks", "ahead_days", int, 21,
+            "With steps = \"ahead\": how many days ahead a step's work may start and "
+            "already have its task (at least the calendar window; 1 to 366)."),
     Setting("calendar", "backend", str, "embedded",
             "Where time blocks go: a CalDAV calendar, the embedded server, or nowhere.",
             ("caldav", "embedded", "none")),
@@ -63,8 +72,11 @@ SPEC: tuple[Setting, ...] = (
     Setting("todoist", "api_url", str, "https://api.todoist.com",
             "Base URL of the Todoist API (change only for testing; https://, or http:// "
             "only to this machine: the token never travels in clear)."),
-    Setting("todoist", "layout", str, "projects",
-            "How goals map to Todoist: one project per goal, or sections of one project.",
+    Setting("todoist", "layout", str, None,
+            "How goals map to Todoist: \"sections\" of one project (the default; fits "
+            "the free plan's 5 projects), or one project per goal, \"projects\" (needs "
+            "a project per goal: Pro). Unset: \"sections\", or \"projects\" where "
+            "goalsync already synced that way (the earlier default).",
             ("projects", "sections")),
     Setting("todoist", "root_project", str, "Goals",
             "Name of the parent project that holds goalsync's goals."),

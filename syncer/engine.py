@@ -38,6 +38,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from syncer.backends.base import BackendError
 from syncer.backends.registry import Backends, open_backends
 from syncer.config import Config
 from syncer.core import reconcile as rc
@@ -45,7 +46,7 @@ from syncer.core.decide import Base, Settings, Snapshot, decide
 from syncer.core.model import Plan, Schedule, Unscheduled
 from syncer.core.moments import require_aware
 from syncer.core.rules import Rules, check_max_delete_share, check_window_days
-from syncer.errors import SafetyStop
+from syncer.errors import AccountLimit, ConfigError, SafetyStop
 from syncer.execute import COUNTED, Executor, ProgressCallback
 from syncer.pull import Pulled, Puller
 from syncer.state import (
@@ -144,7 +145,22 @@ def sync_settings(rules: Rules, config: Config) -> SyncSettings:
               else rules.sync.window_days)
     share = (check_max_delete_share(config.max_delete_share)
              if config.max_delete_share is not None else rules.sync.max_delete_share)
-    return SyncSettings(window, share, rules.sync.lookback_days)
+    return SyncSettings(window, share, rules.sync.lookback_days, task_ahead_days(config))
+
+
+def task_ahead_days(config: Config) -> int | None:
+    """``[tasks] ahead_days`` when steps get tasks as their time comes (``steps =
+    "ahead"``, the default for Todoist), else None: every open step has a task."""
+    steps = config.get("tasks", "steps") or (
+        "ahead" if config.tasks_backend == "todoist" else "all")
+    if steps == "all":
+        return None
+    days = config.get("tasks", "ahead_days")
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 366:
+        where = f" in {config.path}" if config.path else ""
+        raise ConfigError(f"[tasks] ahead_days{where} must be a whole number of days from 1 "
+                          f"to 366, not {days!r}", hint="fix [tasks] ahead_days in the config")
+    return days
 
 
 def run(plan: Plan, rules: Rules, backends: Backends,
@@ -191,12 +207,13 @@ class _Run:
         pulled = self.puller.pull()
         self.puller.save_urls()
         self.executor.resolve_journal(pulled.tasks, pulled.blocks)
-        decision = decide(self.plan, self.rules, Snapshot(pulled.tasks, pulled.blocks,
-                                                          pulled.busy),
-                          self._base(pulled.range), self.now, self.settings)
+        decision = decide(self.plan, self.rules, Snapshot(
+            pulled.tasks, pulled.blocks, pulled.busy, tasks_held=self.puller.held_all),
+            self._base(pulled.range), self.now, self.settings)
         self.window = decision.window
         if decision.stop and not self.force:
             self._stop(decision.stop)
+        self._check_room(decision.actions)
         if self.dry_run:
             return self._report(decision.schedule, decision.actions,
                                 _planned_counts(decision.actions), before)
@@ -286,7 +303,24 @@ class _Run:
             retry_uids=self.state.failed_block_creates(),
             review_notes=self.state.meta(REVIEW_NOTES_META))
 
-    # -- guard
+    # -- guards
+
+    def _check_room(self, actions: Sequence[rc.Action]) -> None:
+        """Before anything is written: the task writes must fit the account's limits
+        (Todoist's plan caps); else stop with the cap and the choices (exit 4)."""
+        changes = [a.change for a in actions if isinstance(a, rc.PushTask)]
+        try:
+            reason = self.backends.tasks.room(changes) if changes else None
+        except BackendError as error:
+            self.errors.append(f"tasks: could not check the account's limits: {error}")
+            return
+        if reason is None:
+            return
+        if self.dry_run:
+            self.notes.append(f"`goalsync sync` would stop here: {reason}")
+            return
+        raise AccountLimit(f"{reason}; nothing was changed",
+                           hint="see “Limits” in docs/todoist.md")
 
     def _stop(self, message: str) -> None:
         hint = ("check the plan (and the config's targets); if the deletions are intended, "

@@ -62,6 +62,13 @@ class SafetyStop(GoalsyncError):
     exit_code = 4
 
 
+class AccountLimit(GoalsyncError):
+    """The writes a sync needs do not fit the account's limits (a Todoist plan's caps);
+    nothing was written. The person changes a setting, the plan or the account."""
+
+    exit_code = 4
+
+
 class LockedError(GoalsyncError):
     """Another goalsync run holds the lock."""
 

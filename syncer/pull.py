@@ -58,6 +58,7 @@ class Puller:
         self.now, self.lookback_days, self.dry_run = now, lookback_days, dry_run
         self.errors, self.notes = errors, notes
         self.busy_read: tuple[datetime, datetime] | None = None  # range read this run
+        self.held_all = False  # goalsync's whole task container is archived
 
     # -- remembered server URLs
 
@@ -120,13 +121,49 @@ class Puller:
             changed, new_token = backend.changes_since(token)
             if not changed and snapshot is not None:
                 return [_task_from_json(t) for t in snapshot], new_token
-            return backend.list_tasks(), new_token
+            return self._explained(backend.list_tasks()), new_token
         except AuthError:
             raise
         except BackendError as error:
             self.errors.append(f"tasks: could not read {backend.name}: {error}; nothing "
                                "was concluded from it")
             return None, token
+
+    def _explained(self, listing: list[RemoteTask]) -> list[RemoteTask]:
+        """The listing plus what became of tasks synced before that it lacks: found
+        completed (progress), or held in an archived project (left alone, nothing
+        recreated, see ``held_all``). Only what the adapter cannot explain is read as
+        deleted by the user. Tasks whose completion is recorded are not asked about."""
+        flagged = sum(1 for t in listing if t.held)
+        if flagged:
+            self.notes.append(
+                f"{flagged} goalsync task{'s are' if flagged != 1 else ' is'} in an archived "
+                "Todoist project: left as they are, and nothing in it is recreated; "
+                "unarchive it in Todoist to go on, or run `goalsync sync --rebind` to start "
+                "afresh in a new project (the archived one is not touched)")
+        present = {t.remote_id for t in listing}
+        completions = self.state.completions()
+        missing = [lk for lk in self.state.links() if lk.kind == "task" and not lk.gone
+                   and lk.remote_id not in present and lk.key not in completions]
+        if not missing:
+            return listing
+        goals = {goal.id: goal.title for goal in self.plan.goals}
+        answer = self.backends.tasks.explain_missing(
+            [(lk.remote_id, goals.get(lk.key.split("/", 1)[0])) for lk in missing])
+        self.held_all = self.held_all or answer.held_all
+        held = [RemoteTask(key=lk.key, remote_id=lk.remote_id, kind="step",
+                           title=str(lk.pushed.get("title") or ""), plan_id=self.plan.id,
+                           held=True)
+                for lk in missing if lk.remote_id in answer.held]
+        for project in sorted(set(answer.held.values())):
+            count = sum(1 for name in answer.held.values() if name == project)
+            self.notes.append(
+                f"the Todoist project “{project}” is archived: its {count} goalsync "
+                f"task{'s' if count != 1 else ''} are left as they are and nothing in it is "
+                "recreated; unarchive it in Todoist to go on, or run `goalsync sync "
+                "--rebind` to start afresh in a new project (the archived one is not "
+                "touched)")
+        return [*listing, *answer.completed, *held]
 
     def _pull_blocks(self, start: datetime, end: datetime,
                      ) -> tuple[list[RemoteBlock] | None, str | None, BusyTime]:
@@ -180,6 +217,9 @@ class Puller:
                         listing = tasks_backend.list_tasks()
                 except BackendError:
                     token = None  # the next run lists again
+                listed = {t.remote_id for t in listing}
+                listing = [*listing, *(t for t in pulled.all_tasks
+                                       if t.held and t.remote_id not in listed)]
             self.state.save_token(_token_name("tasks", tasks_backend), token,
                                   [_task_to_json(t) for t in listing])
         if calendar is not None and pulled.all_blocks is not None:

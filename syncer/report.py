@@ -3,12 +3,15 @@
 ``gather_status`` collects everything ``goalsync status``, ``review`` and ``report`` show
 (progress, prompts, adjustment proposals, the review journal) from a sync report and
 the state; ``render_report`` turns it into one self-contained page (inline CSS and SVG,
-no script, no network) with a burn-up chart per goal, a milestone timeline and the
-review journal.
+no script, no network) with a burn-up chart per goal, a chart of each measured value
+over time, a milestone timeline with the rewards and the review journal, each chart
+drawn for a wide and a narrow screen (see "HTML" below).
 
 Burn-up chart, in estimated hours against time:
 
 * **scope**: the goal's total estimated hours (a flat line);
+* the time axis starts on the first tracked day (the first sync, or an earlier
+  completion or planned block);
 * **actual**: cumulative hours of completed steps at their completion times (steps done
   in the plan without a completion time count from the start);
 * **expected**: the same per-step rule as ``syncer.core.progress``: a step's share of
@@ -20,8 +23,8 @@ Burn-up chart, in estimated hours against time:
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
@@ -75,6 +78,10 @@ class StatusSnapshot:
     last_review: datetime | None
     # what the dry-run sync could not read (the numbers then rest on the last sync)
     errors: tuple[str, ...] = ()
+    since: datetime | None = None  # when tracking began (the first sync)
+    # every recorded measurement per goal, oldest first
+    metric_history: Mapping[str, tuple[tuple[datetime, float], ...]] = \
+        field(default_factory=dict)
 
 
 def stale_warning(snapshot: StatusSnapshot, command: str) -> None:
@@ -135,6 +142,7 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
         baseline=tuple(baseline), completions=completions, review_rules=review_rules,
         last_review=last_review,
         errors=tuple(report.errors) if report is not None else (),
+        since=since, metric_history=dict(record.metric_history),
     )
 
 
@@ -159,6 +167,35 @@ def history(journal: Sequence[ReviewAnswer]) -> ReviewHistory:
 
 
 # ---------------------------------------------------------------------- HTML
+#
+# Every chart is drawn twice, for a wide and a narrow frame; CSS shows one of them
+# (the narrow one under 600 px), so text in a chart stays about 11 px on a phone
+# instead of shrinking with a 900-unit drawing. Labels are placed from an estimate of
+# their width (CHAR_PX per character at 11 px, on the generous side) and kept inside
+# the frame; a label longer than the frame is wrapped onto several lines.
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The size of one drawing of a chart, in SVG units (= CSS px at full width)."""
+
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    ticks: int  # dates on the time axis
+
+    @property
+    def inner(self) -> float:
+        return self.width - self.left - self.right
+
+
+WIDE = Frame(900, 270, 48, 16, 24, 30, 5)
+NARROW = Frame(340, 230, 40, 12, 24, 30, 3)
+CHAR_PX = 6.4  # an 11 px system-ui character, rounded up
+MARGIN = 6
 
 
 def write_report(snapshot: StatusSnapshot, out: str | Path) -> Path:
@@ -178,7 +215,7 @@ def render_report(snapshot: StatusSnapshot) -> str:
     vision = f'<p class="vision">{_e(plan.vision)}</p>' if plan.vision else ""
     return template.substitute(
         title=_e(f"goalsync progress report: {Path(plan.path).name}"),
-        today=_e(snapshot.progress.today.isoformat()), plan_path=_e(plan.path),
+        today=_date(snapshot.progress.today), plan_path=_e(plan.path),
         vision=vision, prompts=_prompts(snapshot), goals=goals,
         journal=_journal(snapshot.journal, zone),
     )
@@ -186,6 +223,18 @@ def render_report(snapshot: StatusSnapshot) -> str:
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _date(day: date | None) -> str:
+    """A date that never wraps at its dashes (``time`` is ``white-space: nowrap``)."""
+    if day is None:
+        return "–"
+    return f'<time datetime="{day.isoformat()}">{day.isoformat()}</time>'
+
+
+def _both(draw: Callable[[Frame], str]) -> str:
+    return (f'<div class="chart-wide">{draw(WIDE)}</div>'
+            f'<div class="chart-narrow">{draw(NARROW)}</div>')
 
 
 def _prompts(snapshot: StatusSnapshot) -> str:
@@ -199,21 +248,27 @@ def _status(status: str) -> str:
     return f'<span class="status status-{status.replace(" ", "-")}">{_e(status)}</span>'
 
 
+def _measure(goal: GoalProgress, value: float | None) -> str:
+    """``64 / 80%``, ``2 / 4 quarters``."""
+    unit = goal.unit if goal.unit.startswith("%") else f" {goal.unit}".rstrip()
+    shown = "?" if value is None else f"{value:g}"
+    return f"{shown} / {goal.target:g}{unit}"
+
+
 def _goal_section(goal: GoalProgress, snapshot: StatusSnapshot, zone: ZoneInfo) -> str:
     expected = "–" if goal.expected is None else f"{goal.expected:.0%}"
     facts = [
         f"<span>Progress <b>{goal.progress:.0%}</b></span>",
         f"<span>Expected <b>{expected}</b></span>",
-        f"<span>Deadline <b>{_e(goal.deadline or '–')}</b></span>",
-        f"<span>Forecast <b>{_e(goal.forecast or '–')}</b></span>",
+        f"<span>Deadline <b>{_date(goal.deadline)}</b></span>",
+        f"<span>Forecast <b>{_date(goal.forecast)}</b></span>",
         f"<span>Velocity <b>{goal.velocity_hours_per_week:.1f} h/week</b></span>",
     ]
     if goal.metric is not None:
-        current = "?" if goal.current is None else f"{goal.current:g}"
-        unit = goal.unit if goal.unit.startswith("%") else f" {goal.unit}".rstrip()
-        facts.append(f"<span>{_e(goal.metric)} <b>{_e(current)} / {goal.target:g}"
-                     f"{_e(unit)}</b></span>")
-    chart = burnup_svg(goal, snapshot.baseline, snapshot.now, zone)
+        facts.append(f"<span>{_e(goal.metric)} <b>{_e(_measure(goal, goal.current))}</b>"
+                     "</span>")
+    chart = _both(lambda f: burnup_svg(goal, snapshot.baseline, snapshot.now, zone,
+                                       since=snapshot.since, frame=f))
     return (f'<section class="goal" id="goal-{_e(goal.id)}">'
             f"<h2>{_e(goal.title)} {_status(goal.status)}</h2>"
             f'<div class="facts">{"".join(facts)}</div>'
@@ -222,33 +277,140 @@ def _goal_section(goal: GoalProgress, snapshot: StatusSnapshot, zone: ZoneInfo) 
             '<span><i style="border-color:var(--expected)"></i>expected</span>'
             '<span><i style="border-color:var(--forecast);border-top-style:dashed"></i>'
             "forecast</span></div>"
-            f"<h3>Milestones</h3>{timeline_svg(goal, snapshot.progress.today)}"
+            f"{_metric_section(goal, snapshot, zone)}"
+            f"<h3>Milestones</h3>{_timeline(goal, snapshot.progress.today)}"
             f"{_milestone_table(goal)}</section>")
 
 
+def _metric_section(goal: GoalProgress, snapshot: StatusSnapshot, zone: ZoneInfo) -> str:
+    if goal.metric is None or goal.target is None:
+        return ""
+    heading = f"<h3>{_e(goal.metric)}: {_e(_measure(goal, goal.current))}</h3>"
+    points = snapshot.metric_history.get(goal.id, ())
+    if not points:
+        return (f'{heading}<p class="muted">No measurements recorded yet; '
+                "<code>goalsync review</code> asks for them.</p>")
+    chart = _both(lambda f: metric_svg(goal, points, snapshot.now, zone, frame=f))
+    return f'{heading}<div class="metric">{chart}</div>'
+
+
 def _milestone_table(goal: GoalProgress) -> str:
-    rows = "".join(
-        f"<tr><td>{_e(m.title)}</td><td>{m.progress:.0%}</td><td>{_status(m.status)}</td>"
-        f"<td>{_e(m.due or '–')}</td><td>{_e(m.forecast or '–')}</td></tr>"
-        for m in goal.milestones)
+    rows = []
+    for m in goal.milestones:
+        reward = (f'<div class="reward">Celebrate: {_e(m.celebrate)}</div>'
+                  if m.celebrate else "")
+        rows.append(
+            f'<tr><td class="name">{_e(m.title)}{reward}</td>'
+            f'<td data-label="Progress">{m.progress:.0%}</td>'
+            f'<td data-label="Status">{_status(m.status)}</td>'
+            f'<td data-label="Due">{_date(m.due)}</td>'
+            f'<td data-label="Forecast">{_date(m.forecast)}</td></tr>')
     if not rows:
         return '<p class="muted">No milestones.</p>'
-    return ("<table><thead><tr><th>Milestone</th><th>Progress</th><th>Status</th>"
-            f"<th>Due</th><th>Forecast</th></tr></thead><tbody>{rows}</tbody></table>")
+    return ('<table class="stack"><thead><tr><th>Milestone</th><th>Progress</th>'
+            "<th>Status</th><th>Due</th><th>Forecast</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 def _journal(journal: Sequence[ReviewAnswer], zone: ZoneInfo) -> str:
+    """One block per review, the latest first; in each, the answers in the order they
+    were asked (the state keeps them in that order)."""
     entries = [a for a in journal
                if a.answer and a.trigger != "review" and a.answer != "raised"]
     if not entries:
         return '<p class="muted">No review answers recorded yet.</p>'
-    rows = "".join(
-        f"<tr><td>{_e(a.at.astimezone(zone).date().isoformat())}</td><td>{_e(a.trigger)}</td>"
-        f"<td>{_e('/'.join(x for x in (a.goal, a.milestone) if x) or '–')}</td>"
-        f"<td>{_e(a.question)}</td><td>{_e(a.answer)}</td></tr>"
-        for a in reversed(entries))
-    return ("<table><thead><tr><th>Date</th><th>Trigger</th><th>About</th><th>Question</th>"
-            f"<th>Answer</th></tr></thead><tbody>{rows}</tbody></table>")
+    reviews: dict[datetime, list[ReviewAnswer]] = {}
+    for answer in entries:
+        reviews.setdefault(answer.at, []).append(answer)
+    blocks = []
+    for at in sorted(reviews, reverse=True):
+        items = []
+        for a in reviews[at]:
+            about = "/".join(x for x in (a.goal, a.milestone) if x)
+            tag = _e(a.trigger) + (f" · {_e(about)}" if about else "")
+            items.append(f'<dt>{_e(a.question)} <span class="tag">{tag}</span></dt>'
+                         f"<dd>{_e(a.answer)}</dd>")
+        blocks.append(f'<article class="review"><h3>{_date(at.astimezone(zone).date())}'
+                      f"</h3><dl>{''.join(items)}</dl></article>")
+    return "".join(blocks)
+
+
+# ---------------------------------------------------------------------- SVG helpers
+
+
+def _text_width(text: str) -> float:
+    return len(text) * CHAR_PX
+
+
+def _wrap(text: str, width: float) -> list[str]:
+    """``text`` in lines of at most ``width`` units (by the estimate), broken at spaces;
+    a word longer than a line is cut."""
+    per_line = max(int(width // CHAR_PX), 8)
+    lines: list[str] = []
+    for word in text.split():
+        while len(word) > per_line:
+            lines.append(word[:per_line])
+            word = word[per_line:]
+        if lines and len(lines[-1]) + 1 + len(word) <= per_line:
+            lines[-1] += " " + word
+        elif word:
+            lines.append(word)
+    return lines or [""]
+
+
+def _label_x(centre: float, width: float, frame: Frame) -> float:
+    """The left edge for a label of ``width`` centred on ``centre``, moved inside the
+    frame."""
+    return max(MARGIN, min(centre - width / 2, frame.width - MARGIN - width))
+
+
+def _edge_text(x: float, y: float, text: str, frame: Frame, cls: str = "") -> str:
+    """A short label next to ``x``, on whichever side has room."""
+    width = _text_width(text)
+    klass = f' class="{cls}"' if cls else ""
+    if x + 4 + width <= frame.width - MARGIN:
+        return f'<text{klass} x="{x + 4:.1f}" y="{y:.1f}">{_e(text)}</text>'
+    return f'<text{klass} x="{x - 4:.1f}" y="{y:.1f}" text-anchor="end">{_e(text)}</text>'
+
+
+def _marker_labels(today_x: float, deadline_x: float | None, y: float,
+                   frame: Frame) -> list[str]:
+    """"today" and "deadline" above the chart, beside their lines; the deadline's label
+    moves to a second line when the two would overlap."""
+    parts = [_edge_text(today_x, y, "today", frame)]
+    if deadline_x is None:
+        return parts
+    width = _text_width("deadline")
+    today_right = today_x + 4 + _text_width("today")
+    if deadline_x - 4 - width >= max(today_right + 6, MARGIN):
+        parts.append(f'<text x="{deadline_x - 4:.1f}" y="{y:.1f}" text-anchor="end">'
+                     "deadline</text>")
+    else:
+        parts.append(_edge_text(deadline_x, y + 18, "deadline", frame))
+    return parts
+
+
+def _svg_open(frame: Frame, height: float, label: str, cls: str) -> str:
+    return (f'<svg class="{cls}" viewBox="0 0 {frame.width} {height:.0f}" '
+            f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_e(label)}">')
+
+
+def _time_axis(start: datetime, end: datetime, frame: Frame, x: Callable[[datetime], float],
+               y: float, zone: ZoneInfo) -> list[str]:
+    ticks = _ticks(start, end, frame.ticks)
+    parts = []
+    for n, moment in enumerate(ticks):
+        # the first and last dates sit at the chart's edges: anchor them inside it
+        anchor = "start" if n == 0 else "end" if n == len(ticks) - 1 else "middle"
+        parts.append(f'<text class="tick" x="{x(moment):.1f}" y="{y:.1f}" '
+                     f'text-anchor="{anchor}">{moment.astimezone(zone).date().isoformat()}'
+                     "</text>")
+    return parts
+
+
+def _ticks(start: datetime, end: datetime, count: int = 5) -> list[datetime]:
+    step = (end - start) / max(count - 1, 1)
+    return [start + step * i for i in range(count)]
 
 
 # --------------------------------------------------------------------- burn-up
@@ -265,11 +427,14 @@ class _Curves:
 
 
 def burnup_curves(goal: GoalProgress, baseline: Sequence[Block], now: datetime,
-                  zone: ZoneInfo) -> _Curves:
-    """The burn-up series of ``goal`` (hours against time); see the module docstring."""
+                  zone: ZoneInfo, since: datetime | None = None) -> _Curves:
+    """The burn-up series of ``goal`` (hours against time); see the module docstring.
+
+    The chart starts on the first tracked day: the earliest of ``since`` (the first
+    sync), the first completion and the first planned block; ``now`` without any."""
     steps = goal.steps
     blocks = {s.key: [b for b in baseline if b.step == s.key] for s in steps}
-    start = _start(steps, blocks, now)
+    start = _start(steps, blocks, now, since)
     end = _end(goal, blocks, now, zone)
     done_now = sum(s.weight_minutes for s in steps if s.done) / 60
     actual = _actual(steps, start, now)
@@ -282,10 +447,12 @@ def burnup_curves(goal: GoalProgress, baseline: Sequence[Block], now: datetime,
 
 
 def _start(steps: Sequence[StepProgress], blocks: dict[str, list[Block]],
-           now: datetime) -> datetime:
+           now: datetime, since: datetime | None) -> datetime:
     marks = [s.completed_at for s in steps if s.completed_at is not None]
     marks += [b.start for bs in blocks.values() for b in bs]
-    return min([*marks, now - timedelta(days=28)])
+    if since is not None:
+        marks.append(since)
+    return min([*marks, now])
 
 
 def _end(goal: GoalProgress, blocks: dict[str, list[Block]], now: datetime,
@@ -338,38 +505,44 @@ def _expected(steps: Sequence[StepProgress], blocks: dict[str, list[Block]],
 
 
 def burnup_svg(goal: GoalProgress, baseline: Sequence[Block], now: datetime,
-               zone: ZoneInfo) -> str:
-    """An inline SVG burn-up chart for ``goal``."""
-    c = burnup_curves(goal, baseline, now, zone)
+               zone: ZoneInfo, *, since: datetime | None = None,
+               frame: Frame = WIDE) -> str:
+    """An inline SVG burn-up chart for ``goal``, drawn for ``frame``."""
+    c = burnup_curves(goal, baseline, now, zone, since)
     span = max((c.end - c.start).total_seconds(), 1.0)
     top = max(c.total, 1.0)
+    f = frame
+    bottom = f.height - f.bottom
 
     def x(moment: datetime) -> float:
         share = (moment - c.start).total_seconds() / span
-        return LEFT + max(0.0, min(1.0, share)) * (WIDTH - LEFT - RIGHT)
+        return f.left + max(0.0, min(1.0, share)) * f.inner
 
     def y(hours: float) -> float:
-        return TOP + (1 - hours / top) * (HEIGHT - TOP - BOTTOM)
+        return f.top + (1 - hours / top) * (bottom - f.top)
 
     def path(points: list[tuple[datetime, float]]) -> str:
         return " ".join(f"{x(t):.1f},{y(h):.1f}" for t, h in points)
 
-    parts = [f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" xmlns="http://www.w3.org/2000/svg" '
-             f'role="img" aria-label="Burn-up chart for {_e(goal.title)}">',
-             f'<rect x="{LEFT}" y="{TOP}" width="{WIDTH - LEFT - RIGHT}" '
-             f'height="{HEIGHT - TOP - BOTTOM}" fill="#fff" stroke="#d9e2ec"/>']
-    parts += _axes(c, x, y, top)
-    parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(c.total):.1f}" '
+    parts = [_svg_open(f, f.height, f"Burn-up chart for {goal.title}", "burnup"),
+             f'<rect x="{f.left}" y="{f.top}" width="{f.inner:.0f}" '
+             f'height="{bottom - f.top}" fill="#fff" stroke="#d9e2ec"/>']
+    for hours in (0.0, top / 2, top):
+        parts.append(f'<text x="{f.left - 6}" y="{y(hours) + 4:.1f}" text-anchor="end">'
+                     f"{hours:.0f}h</text>")
+    parts += _time_axis(c.start, c.end, f, x, f.height - 10, zone)
+    parts.append(f'<line x1="{f.left}" x2="{f.width - f.right}" y1="{y(c.total):.1f}" '
                  f'y2="{y(c.total):.1f}" stroke="#1f2933" stroke-dasharray="2 3"/>')
+    nx = x(now)
+    parts.append(f'<line x1="{nx:.1f}" x2="{nx:.1f}" y1="{f.top - 4}" y2="{bottom}" '
+                 'stroke="#1f2933" stroke-width="0.5"/>')
+    parts += _marker_labels(nx, x(datetime.combine(goal.deadline + timedelta(days=1), time(),
+                                                   zone)) if goal.deadline else None,
+                            f.top - 8, f)
     if goal.deadline is not None:
         dx = x(datetime.combine(goal.deadline + timedelta(days=1), time(), zone))
-        parts.append(f'<line x1="{dx:.1f}" x2="{dx:.1f}" y1="{TOP}" y2="{HEIGHT - BOTTOM}" '
-                     'stroke="#dc2626" stroke-dasharray="4 3"/>'
-                     f'<text x="{dx - 4:.1f}" y="{TOP + 12}" text-anchor="end">deadline</text>')
-    nx = x(now)
-    parts.append(f'<line x1="{nx:.1f}" x2="{nx:.1f}" y1="{TOP}" y2="{HEIGHT - BOTTOM}" '
-                 f'stroke="#1f2933" stroke-width="0.5"/><text x="{nx + 4:.1f}" '
-                 f'y="{HEIGHT - BOTTOM - 6}">today</text>')
+        parts.append(f'<line x1="{dx:.1f}" x2="{dx:.1f}" y1="{f.top - 4}" y2="{bottom}" '
+                     'stroke="#dc2626" stroke-dasharray="4 3"/>')
     parts.append(f'<polyline class="expected" points="{path(c.expected)}" fill="none" '
                  'stroke="#9aa5b1" stroke-width="2"/>')
     if c.forecast:
@@ -381,63 +554,134 @@ def burnup_svg(goal: GoalProgress, baseline: Sequence[Block], now: datetime,
     return "".join(parts)
 
 
-def _axes(c: _Curves, x: Callable[[datetime], float], y: Callable[[float], float],
-          top: float) -> list[str]:
-    parts = []
-    for hours in (0.0, top / 2, top):
-        parts.append(f'<text x="{LEFT - 6}" y="{y(hours) + 4:.1f}" text-anchor="end">'
-                     f"{hours:.0f}h</text>")
-    ticks = list(_ticks(c.start, c.end))
-    for n, moment in enumerate(ticks):
-        # the first and last dates sit at the chart's edges: anchor them inside it
-        anchor = "start" if n == 0 else "end" if n == len(ticks) - 1 else "middle"
-        parts.append(f'<text x="{x(moment):.1f}" y="{HEIGHT - 10}" text-anchor="{anchor}">'
-                     f"{moment.date().isoformat()}</text>")
-    return parts
+# ---------------------------------------------------------------------- metric
 
 
-def _ticks(start: datetime, end: datetime, count: int = 5) -> list[datetime]:
-    step = (end - start) / (count - 1)
-    return [start + step * i for i in range(count)]
+def metric_svg(goal: GoalProgress, points: Sequence[tuple[datetime, float]],
+               now: datetime, zone: ZoneInfo, *, frame: Frame = WIDE) -> str:
+    """The goal's measured value over time (``points``: (at, value), oldest first),
+    with its target as a dashed line and its deadline."""
+    f = frame
+    target = goal.target or 0.0
+    start = min(points[0][0], now)
+    end = max(now + timedelta(days=7), points[-1][0])
+    if goal.deadline is not None:
+        end = max(end, datetime.combine(goal.deadline + timedelta(days=1), time(), zone))
+    span = max((end - start).total_seconds(), 1.0)
+    values = [v for _, v in points]
+    low = min(0.0, *values, target)
+    high = max(*values, target)
+    high = high + (high - low) * 0.1 or 1.0
+    height = f.height - 40
+    bottom = height - f.bottom
+
+    def x(moment: datetime) -> float:
+        return f.left + (moment - start).total_seconds() / span * f.inner
+
+    def y(value: float) -> float:
+        return f.top + (1 - (value - low) / (high - low)) * (bottom - f.top)
+
+    unit = goal.unit if goal.unit.startswith("%") else f" {goal.unit}".rstrip()
+    parts = [_svg_open(f, height, f"{goal.metric} over time for {goal.title}", "measure"),
+             f'<rect x="{f.left}" y="{f.top}" width="{f.inner:.0f}" '
+             f'height="{bottom - f.top}" fill="#fff" stroke="#d9e2ec"/>']
+    for value in sorted({low, target}):
+        parts.append(f'<text x="{f.left - 6}" y="{y(value) + 4:.1f}" text-anchor="end">'
+                     f"{value:g}</text>")
+    parts += _time_axis(start, end, f, x, height - 10, zone)
+    ty = y(target)
+    parts.append(f'<line class="target" x1="{f.left}" x2="{f.width - f.right}" '
+                 f'y1="{ty:.1f}" y2="{ty:.1f}" stroke="#16a34a" stroke-dasharray="6 4"/>')
+    label = f"target {target:g}{unit}"
+    parts.append(f'<text x="{f.width - f.right - 8}" y="{ty - 5:.1f}" text-anchor="end">'
+                 f"{_e(label)}</text>")
+    nx = x(now)
+    parts.append(f'<line x1="{nx:.1f}" x2="{nx:.1f}" y1="{f.top - 4}" y2="{bottom}" '
+                 'stroke="#1f2933" stroke-width="0.5"/>')
+    dx = None
+    if goal.deadline is not None:
+        dx = x(datetime.combine(goal.deadline + timedelta(days=1), time(), zone))
+        parts.append(f'<line x1="{dx:.1f}" x2="{dx:.1f}" y1="{f.top - 4}" y2="{bottom}" '
+                     'stroke="#dc2626" stroke-dasharray="4 3"/>')
+    parts += _marker_labels(nx, dx, f.top - 8, f)
+    line = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in points)
+    parts.append(f'<polyline class="value" points="{line}" fill="none" stroke="#2563eb" '
+                 'stroke-width="2.5"/>')
+    # label the latest point, then each earlier one that has room beside the last labelled
+    labelled: list[float] = []
+    for t, v in reversed(points):
+        parts.append(f'<circle cx="{x(t):.1f}" cy="{y(v):.1f}" r="3.5" fill="#2563eb"/>')
+        text = f"{v:g}"
+        if all(abs(x(t) - other) >= _text_width(text) + 6 for other in labelled):
+            labelled.append(x(t))
+            lx = _label_x(x(t), _text_width(text), f)
+            parts.append(f'<text class="point" x="{lx:.1f}" y="{y(v) - 8:.1f}">'
+                         f"{_e(text)}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 # -------------------------------------------------------------------- timeline
 
 
-def timeline_svg(goal: GoalProgress, today: date) -> str:
-    """Milestones as diamonds on a time axis from today to the last due date."""
-    dues = [m.due for m in goal.milestones if m.due is not None]
-    if not dues:
+def _timeline(goal: GoalProgress, today: date) -> str:
+    if not any(m.due for m in goal.milestones):
         return '<p class="muted">No milestone has a due date.</p>'
-    first = min([today, *dues])
-    last = max([today, *dues, *(d for d in (goal.deadline,) if d)])
+    return _both(lambda f: timeline_svg(goal, today, frame=f))
+
+
+def timeline_svg(goal: GoalProgress, today: date, *, frame: Frame = WIDE) -> str:
+    """Milestones on a time axis from today (or the first due date) to the deadline:
+    one row each, its label (title, due date, progress, reward) above a track with a
+    diamond at the due date. Labels sit over their diamond, moved inside the frame, and
+    wrap when they are wider than it."""
+    dated = [m for m in goal.milestones if m.due is not None]
+    f = frame
+    first = min([today, *(m.due for m in dated if m.due)])
+    last = max([today, *(m.due for m in dated if m.due),
+                *(d for d in (goal.deadline,) if d)])
     span = max((last - first).days, 1)
-    height = 40 + 18 * len(goal.milestones)
 
     def x(day: date) -> float:
-        return LEFT + (day - first).days / span * (WIDTH - LEFT - RIGHT - 160)
+        return f.left / 2 + (day - first).days / span * (f.width - f.left / 2 - f.right)
 
     colour = {"done": "#16a34a", "on track": "#16a34a", "at risk": "#d97706",
               "behind": "#d97706", "stalled": "#dc2626", "infeasible": "#dc2626"}
-    parts = [f'<svg viewBox="0 0 {WIDTH} {height}" xmlns="http://www.w3.org/2000/svg" '
-             f'role="img" aria-label="Milestone timeline for {_e(goal.title)}">',
-             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT - 160}" y1="20" y2="20" '
-             'stroke="#9aa5b1"/>',
-             f'<line x1="{x(today):.1f}" x2="{x(today):.1f}" y1="8" y2="{height - 4}" '
-             f'stroke="#1f2933" stroke-width="0.5"/><text x="{x(today) + 4:.1f}" y="12">'
-             "today</text>"]
-    for row, m in enumerate(goal.milestones):
-        if m.due is None:
-            continue
-        cx, cy = x(m.due), 38 + 18 * row
-        # labels in the right half grow leftwards, so long titles stay inside the chart
-        right = cx > (LEFT + WIDTH - RIGHT - 160) / 2
-        label = (f'x="{cx - 10:.1f}" text-anchor="end"' if right else f'x="{cx + 10:.1f}"')
-        parts.append(f'<polygon points="{cx:.1f},{cy - 6} {cx + 6:.1f},{cy} {cx:.1f},{cy + 6} '
-                     f'{cx - 6:.1f},{cy}" fill="{colour[m.status]}"/>'
-                     f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="20" y2="{cy - 6}" '
-                     'stroke="#d9e2ec"/>'
-                     f'<text {label} y="{cy + 4}">{_e(m.title)} · '
-                     f"{_e(m.due.isoformat())} · {m.progress:.0%}</text>")
-    parts.append("</svg>")
-    return "".join(parts)
+    rows: list[str] = []
+    y = 36.0
+    usable = f.width - 2 * MARGIN
+    for m in dated:
+        assert m.due is not None
+        cx = x(m.due)
+        label = f"{m.title} · {m.due.isoformat()} · {m.progress:.0%}"
+        lines = [(line, "label") for line in _wrap(label, usable)]
+        if m.celebrate:
+            lines += [(line, "celebrate")
+                      for line in _wrap(f"Celebrate: {m.celebrate}", usable)]
+        width = max(_text_width(line) for line, _ in lines)
+        lx = _label_x(cx, width, f)
+        for n, (line, kind) in enumerate(lines):
+            rows.append(f'<text class="{kind}" x="{lx:.1f}" y="{y + 11 + 14 * n:.1f}">'
+                        f"{_e(line)}</text>")
+        y += 14 * len(lines) + 8
+        rows.append(f'<line x1="{x(first):.1f}" x2="{x(last):.1f}" y1="{y:.1f}" '
+                    f'y2="{y:.1f}" stroke="#e4e7eb"/>'
+                    f'<polygon points="{cx:.1f},{y - 6:.1f} {cx + 6:.1f},{y:.1f} '
+                    f'{cx:.1f},{y + 6:.1f} {cx - 6:.1f},{y:.1f}" '
+                    f'fill="{colour.get(m.status, "#616e7c")}"/>')
+        y += 14
+    height = y + 22
+    head = [_svg_open(f, height, f"Milestone timeline for {goal.title}", "timeline")]
+    tx = x(today)
+    head.append(f'<line x1="{tx:.1f}" x2="{tx:.1f}" y1="16" y2="{y:.1f}" '
+                'stroke="#1f2933" stroke-width="0.5"/>')
+    dx = None if goal.deadline is None else x(goal.deadline)
+    if dx is not None:
+        head.append(f'<line x1="{dx:.1f}" x2="{dx:.1f}" y1="16" y2="{y:.1f}" '
+                    'stroke="#dc2626" stroke-dasharray="4 3"/>')
+    head += _marker_labels(tx, dx, 12, f)
+    foot = [f'<text class="tick" x="{x(first):.1f}" y="{height - 6:.1f}">'
+            f"{first.isoformat()}</text>",
+            f'<text class="tick" x="{x(last):.1f}" y="{height - 6:.1f}" text-anchor="end">'
+            f"{last.isoformat()}</text>", "</svg>"]
+    return "".join(head + rows + foot)

@@ -225,6 +225,9 @@ class Record:
     metrics: Mapping[str, tuple[float, datetime]]
     journal: tuple[ReviewAnswer, ...]
     since: datetime | None
+    # every recorded measurement per goal, oldest first: {goal_id: ((at, value), ...)}
+    metric_history: Mapping[str, tuple[tuple[datetime, float], ...]] = \
+        field(default_factory=dict)
 
 
 REVIEW_NOTES_META = "review_notes"  # the last review's prompts, for the review task
@@ -724,12 +727,20 @@ class State:
                               for lk in self.links("block")
                               if lk.start is not None and lk.end is not None),
             metrics=self.metrics(), journal=tuple(self.review_answers()),
-            since=self.first_run())
+            since=self.first_run(), metric_history=self.metric_history())
 
     def metrics(self) -> dict[str, tuple[float, datetime]]:
         """The latest recorded value per goal: ``{goal_id: (value, at)}``."""
         rows = self._db.execute("SELECT goal, value, at FROM metric_values ORDER BY at, id")
         return {goal: (float(value), _dt(at)) for goal, value, at in rows}
+
+    def metric_history(self) -> dict[str, tuple[tuple[datetime, float], ...]]:
+        """Every recorded value per goal, oldest first: ``{goal_id: ((at, value), ...)}``."""
+        history: dict[str, list[tuple[datetime, float]]] = {}
+        for goal, value, at in self._db.execute(
+                "SELECT goal, value, at FROM metric_values ORDER BY at, id"):
+            history.setdefault(goal, []).append((_dt(at), float(value)))
+        return {goal: tuple(points) for goal, points in history.items()}
 
 
 # ------------------------------------------------------------------------ helpers

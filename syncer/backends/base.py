@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from syncer.core.model import BusyTime
@@ -209,6 +209,28 @@ class TaskBackend(Adapter):
         exactly; then the caller uses ``changes_since`` + ``list_tasks``. Raises
         BackendError. Default None: not supported, list again."""
         return None
+
+    def explain_missing(self, missing: Sequence[tuple[str, str | None]]) -> Missing:
+        """What became of owned tasks (``(remote_id, goal_title)``) that were synced
+        before but are not in the listing: completed (found where completed tasks are
+        kept), or held (in a project the user archived); the rest the user deleted.
+        Raises BackendError. Default: nothing to add, all deleted."""
+        return Missing()
+
+    def room(self, changes: Sequence[TaskChange]) -> str | None:
+        """Why these changes cannot all be made within the account's limits (a sentence
+        naming the limit and the person's choices), or None. Asked before anything is
+        written. Default None: no limits known."""
+        return None
+
+
+@dataclass(frozen=True)
+class Missing:
+    """``TaskBackend.explain_missing``'s answer."""
+
+    completed: Sequence[RemoteTask] = ()  # done: progress, not a deletion
+    held: Mapping[str, str] = field(default_factory=dict)  # remote id -> archived project
+    held_all: bool = False  # goalsync's root project is archived: create nothing
 
 
 # ------------------------------------------------------------------------ calendar

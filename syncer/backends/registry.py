@@ -214,6 +214,8 @@ def open_backends(config: Config, plan: Plan, state_dir: Path, *,
 
 DEFAULT_TASK_LIST = "Goal tasks"  # = caldav_tasks.DEFAULT_TASK_LIST (not imported: lazy)
 LEGACY_TASK_LIST = "Goals"
+DEFAULT_LAYOUT = "sections"  # = todoist.TodoistTasks' default (not imported: lazy)
+LEGACY_LAYOUT = "projects"
 
 
 def task_list_name(config: Config, saved_binding: str | None = None) -> str:
@@ -230,14 +232,33 @@ def task_list_name(config: Config, saved_binding: str | None = None) -> str:
     return DEFAULT_TASK_LIST
 
 
+def todoist_layout(config: Config, saved_binding: str | None = None) -> str:
+    """The Todoist layout a run uses: ``[todoist] layout`` when set; else "projects",
+    the old default, when the state is bound to it (an existing setup keeps its
+    projects and its binding); else "sections", which fits the free plan."""
+    explicit = config.get("todoist", "layout")
+    if explicit:
+        return str(explicit)
+    legacy = _tasks_part(binding(_with(config, "todoist", "layout", LEGACY_LAYOUT)))
+    if saved_binding is not None and _tasks_part(saved_binding) == legacy:
+        return LEGACY_LAYOUT
+    return DEFAULT_LAYOUT
+
+
 def with_task_list(config: Config, name: str) -> Config:
-    values = {section: dict(settings) for section, settings in config.values.items()}
-    values.setdefault("caldav", {})["task_list"] = name
+    return _with(config, "caldav", "task_list", name)
+
+
+def _with(config: Config, section: str, key: str, value: str) -> Config:
+    values = {name: dict(settings) for name, settings in config.values.items()}
+    values.setdefault(section, {})[key] = value
     return replace(config, values=values)
 
 
 def resolved(config: Config, saved_binding: str | None = None) -> Config:
-    """The config with ``[caldav] task_list`` filled in (``task_list_name``)."""
+    """The config with ``[caldav] task_list`` and ``[todoist] layout`` filled in
+    (``task_list_name``, ``todoist_layout``)."""
+    config = _with(config, "todoist", "layout", todoist_layout(config, saved_binding))
     return with_task_list(config, task_list_name(config, saved_binding))
 
 
@@ -248,7 +269,7 @@ def _tasks_part(binding_text: str) -> str:
 def binding(config: Config, saved_binding: str | None = None) -> str:
     """Where goalsync's objects live; links are only valid for this target.
     ``saved_binding`` (the state's) settles an unset task list (``task_list_name``)."""
-    if not config.get("caldav", "task_list"):
+    if not config.get("caldav", "task_list") or not config.get("todoist", "layout"):
         config = resolved(config, saved_binding)
     tasks = _described(config.tasks_backend, TASK_BACKENDS, config)
     calendar = _described(config.calendar_backend, CALENDAR_BACKENDS, config)

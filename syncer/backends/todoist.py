@@ -32,10 +32,9 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
-from itertools import chain
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -48,6 +47,7 @@ from syncer.backends.base import (
     CreateTask,
     DeleteTask,
     IncompleteListing,
+    Missing,
     RateLimited,
     RemoteTask,
     TaskBackend,
@@ -64,6 +64,14 @@ from syncer.backends.todoist_http import (
     Retrier,
     ServerError,
     routed_client,
+)
+from syncer.backends.todoist_limits import (
+    MAX_NAME,
+    Limits,
+    Planned,
+    limit_sentence,
+    room_for,
+    shorten,
 )
 from syncer.backends.todoist_mapping import (
     JSON,
@@ -82,6 +90,8 @@ from syncer.errors import ConfigError
 Layout = Literal["projects", "sections"]
 SYNC_URL = "https://api.todoist.com/api/v1/sync"  # routed to api_url by the transport
 COMPLETED_URL = "https://api.todoist.com/api/v1/tasks/completed/by_completion_date"
+ARCHIVED_URL = "https://api.todoist.com/api/v1/projects/archived"
+MISSING_LOOKBACK = timedelta(days=730)  # how far back a vanished task's completion is sought
 RESOURCES = ("projects", "sections", "labels", "items")
 BATCH_SIZE = 100  # API v1 "Request limits": at most 100 commands per request
 MAX_BODY = 900_000  # bytes; the same section: POST bodies are limited to 1 MiB
@@ -103,6 +113,7 @@ class _Cache:
     objects: dict[str, dict[str, JSON]]
     completed_loaded: bool = False
     zone: tzinfo = UTC  # the user's (``user.tz_info``): floating due times are in it
+    limits: Limits = field(default_factory=Limits)  # ``user_plan_limits`` (full syncs)
 
     @classmethod
     def from_full(cls, response: JSON) -> _Cache:
@@ -114,13 +125,19 @@ class _Cache:
         for kind in RESOURCES:
             bucket = self.objects[kind]
             for obj in response.get(kind) or ():
-                if obj.get("is_deleted"):
+                if kind == "items" and obj.get("is_deleted") and obj.get("checked"):
+                    # older sync versions also flagged a completed task is_deleted: it
+                    # is a completion (progress), not a deletion
+                    bucket[str(obj["id"])] = {**obj, "is_deleted": False}
+                elif obj.get("is_deleted"):
                     bucket.pop(str(obj["id"]), None)
                 else:
                     bucket[str(obj["id"])] = obj
         user = response.get("user")
         if isinstance(user, dict) and isinstance(user.get("tz_info"), dict):
             self.zone = zone_named(user["tz_info"].get("timezone"), self.zone)
+        if "user_plan_limits" in response:
+            self.limits = Limits.read(response["user_plan_limits"])
         self.token = str(response["sync_token"])
 
     def add_completed(self, items: Sequence[JSON]) -> None:
@@ -166,13 +183,17 @@ class TodoistTasks(TaskBackend):
     name = "todoist"
 
     def __init__(self, token: str, api_url: str = DEFAULT_API_URL,
-                 layout: Layout = "projects", root_project: str = "Goals",
+                 layout: Layout = "sections", root_project: str = "Goals",
                  max_wait: float = 60, *, plan_id: str | None = None,
                  completed_lookback_days: int = 178, retry_backoff: float = 0.2,
                  as_of: datetime | None = None) -> None:
         if layout not in ("projects", "sections"):
             raise ConfigError(f"todoist layout must be 'projects' or 'sections', not {layout!r}",
                               hint="fix [todoist] layout in the config")
+        if not root_project.strip() or len(root_project) > MAX_NAME:
+            raise ConfigError(f"[todoist] root_project must be a name of 1 to {MAX_NAME} "
+                              "characters (Todoist's limit for project names)",
+                              hint="fix [todoist] root_project in the config")
         self._token = token
         self.api_url = api_url
         self.layout = layout
@@ -188,7 +209,7 @@ class TodoistTasks(TaskBackend):
         self._cache: _Cache | None = None
         self._dirty = False
         self._checked_at: float | None = None  # when changes_since left the cache current
-        self._ask_user = True  # for tz_info; see _read
+        self._ask_extra = True  # user (tz_info) and user_plan_limits; see _read
         self._encoding = "form"  # of POST /sync bodies; see _sync_post
         self._encoding_known = False
 
@@ -218,7 +239,8 @@ class TodoistTasks(TaskBackend):
                         and time.monotonic() - self._checked_at < JUST_CHECKED)
         self._checked_at = None
         cache = self._load(fresh=not just_checked)
-        tasks = [t for item in cache.items.values() if self._mine(item)
+        tasks = [replace(t, held=True) if _archived_home(cache, item) else t
+                 for item in cache.items.values() if self._mine(item)
                  if (t := remote_task(item, cache.zone)) is not None]
         return sorted(tasks, key=lambda t: t.key)
 
@@ -250,6 +272,11 @@ class TodoistTasks(TaskBackend):
                                            in cache.items)
                       or (item.get("is_deleted") and "description" not in item)
                       for item in response.get("items") or ())  # a bare tombstone may be ours
+        # a project archived or back from the archive takes tasks out of (into) the sync
+        known = cache.objects["projects"] if cache is not None else {}
+        changed = changed or any(
+            isinstance(p, dict) and (p.get("is_archived") or str(p.get("id")) not in known)
+            for p in response.get("projects") or ())
         if cache is not None and cache.token == token:
             cache.apply(response)
             self._dirty = False
@@ -279,7 +306,10 @@ class TodoistTasks(TaskBackend):
         elif fresh or self._dirty:
             response = self._read(self._cache.token)
             if response.get("full_sync"):
+                limits = self._cache.limits
                 self._cache = _Cache.from_full(response)
+                if "user_plan_limits" not in response:
+                    self._cache.limits = limits
             else:
                 self._cache.apply(response)
             self._dirty = False
@@ -288,16 +318,20 @@ class TodoistTasks(TaskBackend):
         return self._cache
 
     def _read(self, token: str | None) -> JSON:
-        """One sync read. The user resource is asked for its tz_info only; a server that
-        refuses it (400) is asked without it from then on (floating times read as UTC)."""
-        types = [*RESOURCES, "user"] if self._ask_user else list(RESOURCES)
+        """One sync read. The user resource is asked for its tz_info, and a full read
+        for ``user_plan_limits`` too (the plan's caps, see todoist_limits); a server
+        that refuses them (400) is asked without them from then on (floating times read
+        as UTC, the free plan's caps assumed)."""
+        types = list(RESOURCES)
+        if self._ask_extra:
+            types += ["user", "user_plan_limits"] if token is None else ["user"]
         try:
             return self._sync_post({"sync_token": token or "*", "resource_types": types},
                                    "reading changes")
         except Refused as error:
-            if not self._ask_user or error.status != 400:
+            if not self._ask_extra or error.status != 400:
                 raise
-        self._ask_user = False
+        self._ask_extra = False
         return self._read(token)
 
     def _read_completed(self) -> list[JSON]:
@@ -306,11 +340,19 @@ class TodoistTasks(TaskBackend):
         without overlap) and pages of 200. Read as plain JSON rather than SDK models:
         the items are task objects like the sync ones, and one field the SDK model
         insists on but goalsync does not need must not fail the whole listing."""
+        until, start = self._lookback()
+        return [item for page in self._completed_pages(start, until) for item in page]
+
+    def _lookback(self) -> tuple[datetime, datetime]:
+        """``(until, start)`` of the completed tasks a listing reads."""
         clock = datetime.now(UTC)
         moments = (clock, self.as_of) if self.as_of is not None else (clock,)
         until = max(moments).replace(microsecond=0) + timedelta(minutes=1)
         start = min(moments).replace(microsecond=0) + timedelta(minutes=1) - self.lookback
-        items: list[JSON] = []
+        return until, start
+
+    def _completed_pages(self, start: datetime, until: datetime) -> Iterator[list[JSON]]:
+        """Pages of tasks completed in [start, until), newest window first."""
         while until > start:
             since = max(start, until - COMPLETED_WINDOW)
             params: dict[str, Any] = {"since": _stamp(since), "until": _stamp(until),
@@ -319,15 +361,84 @@ class TodoistTasks(TaskBackend):
                 page = self._retry.call(lambda p=params: self._get_json(  # type: ignore[misc]
                     COMPLETED_URL, p), "reading completed tasks")
                 found = page.get("items")
-                if not isinstance(found, list):
+                if not isinstance(found, list) or not all(isinstance(i, dict) and "id" in i
+                                                          for i in found):
                     raise BackendError("Todoist sent an unexpected list of completed tasks")
                 # the endpoint lists completed tasks only (its sample shows checked false)
-                items.extend({**item, "checked": True} for item in found)
+                yield [{**item, "checked": True} for item in found]
                 if not page.get("next_cursor"):
                     break
                 params = {**params, "cursor": page["next_cursor"]}
             until = since
-        return items
+
+    # ------------------------------------------------------------------ missing tasks
+    def explain_missing(self, missing: Sequence[tuple[str, str | None]]) -> Missing:
+        """Owned tasks synced before and absent from the listing. First the archived
+        projects (``GET /projects/archived``, one request): goalsync's root archived
+        holds everything, a goal's project archived holds that goal's tasks; nothing in
+        them is recreated. Then the completed tasks older than the listing's lookback
+        (back to ``MISSING_LOOKBACK``, stopping once all are found): a completion found
+        is progress, not a deletion. What is left the user deleted."""
+        if not missing:
+            return Missing()
+        held, held_all = self._archived_holding(missing)
+        wanted = {remote_id for remote_id, _ in missing if remote_id not in held}
+        completed: list[RemoteTask] = []
+        cache = self._load(fresh=False)
+        for remote_id in list(wanted):  # a tombstone of a completion kept in the cache
+            item = cache.items.get(remote_id)
+            if item is not None and item.get("checked"):
+                wanted.discard(remote_id)
+        if wanted:
+            until, start = self._lookback()
+            for page in self._completed_pages(until - MISSING_LOOKBACK, start):
+                for item in page:
+                    if str(item.get("id")) in wanted and self._mine(item):
+                        task = remote_task(item, cache.zone)
+                        if task is not None:
+                            completed.append(task)
+                            wanted.discard(str(item["id"]))
+                if not wanted:
+                    break
+        return Missing(tuple(completed), held, held_all)
+
+    def _archived_holding(self, missing: Sequence[tuple[str, str | None]]
+                          ) -> tuple[dict[str, str], bool]:
+        archived = self._archived_projects()
+        roots = [p for p in archived if p.get("name") == self.root_project
+                 and not p.get("parent_id") and _adoptable({**p, "is_archived": False})]
+        if roots:
+            name = str(roots[0].get("name"))
+            return {remote_id: name for remote_id, _ in missing}, True
+        cache = self._load(fresh=False)
+        active_roots = {str(p["id"]) for p in cache.objects["projects"].values()
+                        if p.get("name") == self.root_project and not p.get("parent_id")
+                        and _adoptable(p)}
+        goal_projects = {str(p.get("name")): str(p.get("name")) for p in archived
+                         if str(p.get("parent_id") or "") in active_roots}
+        return {remote_id: goal_projects[shorten(goal, MAX_NAME)]
+                for remote_id, goal in missing
+                if goal and shorten(goal, MAX_NAME) in goal_projects}, False
+
+    def _archived_projects(self) -> list[JSON]:
+        """Every archived project; none from a server without the endpoint (a refusal:
+        then what is missing is read as before, deleted or completed)."""
+        projects: list[JSON] = []
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        for _ in range(50):  # 10,000 archived projects: more is not an account
+            try:
+                page = self._retry.call(lambda p=params: self._get_json(  # type: ignore[misc]
+                    ARCHIVED_URL, p), "reading archived projects")
+            except Refused:
+                return projects
+            found = page.get("results")
+            if not isinstance(found, list):
+                raise BackendError("Todoist sent an unexpected list of archived projects")
+            projects.extend(p for p in found if isinstance(p, dict))
+            if not page.get("next_cursor"):
+                break
+            params = {**params, "cursor": page["next_cursor"]}
+        return projects
 
     def _get_json(self, url: str, params: Mapping[str, Any]) -> JSON:
         response = self._client.get(url, params=dict(params),
@@ -373,34 +484,79 @@ class TodoistTasks(TaskBackend):
 
     def _send(self, plan: _Plan, changes: Sequence[TaskChange]
               ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Send the commands level by level: a command that names an object another
+        command makes (a ``temp_id``) goes in a later request than its maker, and is not
+        sent at all when the maker was refused (its change gets the maker's reason, not
+        Todoist's INVALID_TEMPID). Containers cost one request more on a first sync."""
         statuses: dict[str, Any] = {}
         ids: dict[str, str] = {}
-        batches = _batches(plan.commands)
-        for number, batch in enumerate(batches):
-            wire = [command.wire(ids) for command in batch]
-            try:
-                response = self._sync_post({"commands": wire},
-                                           f"sending {len(wire)} changes")
-            except BackendError as error:
-                fatal = isinstance(error, _FATAL)
-                if fatal and number == 0:
-                    raise  # nothing was sent (or nothing is known to have been)
-                retryable = isinstance(error, _FATAL) and not isinstance(error, AuthError)
-                for command in chain(*(batches[number:] if fatal else [batch])):
-                    statuses[command.uuid] = _failure(str(error), retryable)
-                if fatal:
-                    break
-                continue
-            finally:
-                self._dirty, self._checked_at = True, None
-            statuses.update(response.get("sync_status") or {})
-            ids.update({str(k): str(v) for k, v in (response.get("temp_id_mapping")
-                                                     or {}).items()})
-            unmapped = [c for c in batch if c.temp_id and c.temp_id not in ids
-                        and statuses.get(c.uuid) == "ok"]
-            if unmapped and number + 1 < len(batches):
-                self._recover_ids(unmapped, ids)
+        makers = {c.temp_id: c for c in plan.commands if c.temp_id}
+        levels = _levels(plan.commands, makers)
+        sent = False
+        for level_index, level in enumerate(levels):
+            ready = [c for c in level if not self._blocked(c, makers, statuses)]
+            _drop_refused_labels(ready, plan.commands, statuses)
+            batches = _batches(ready)
+            for number, batch in enumerate(batches):
+                wire = [command.wire(ids) for command in batch]
+                try:
+                    response = self._sync_post({"commands": wire},
+                                               f"sending {len(wire)} changes")
+                except BackendError as error:
+                    fatal = isinstance(error, _FATAL)
+                    if fatal and not sent:
+                        raise  # nothing was sent (or nothing is known to have been)
+                    retryable = fatal and not isinstance(error, AuthError)
+                    for command in (plan.commands if fatal else batch):
+                        statuses.setdefault(command.uuid, _failure(str(error), retryable))
+                    if fatal:
+                        return statuses, ids
+                    continue
+                finally:
+                    self._dirty, self._checked_at = True, None
+                sent = True
+                statuses.update(response.get("sync_status") or {})
+                ids.update({str(k): str(v) for k, v in (response.get("temp_id_mapping")
+                                                         or {}).items()})
+                unmapped = [c for c in batch if c.temp_id and c.temp_id not in ids
+                            and statuses.get(c.uuid) == "ok"]
+                later = number + 1 < len(batches) or level_index + 1 < len(levels)
+                if unmapped and later:
+                    self._recover_ids(unmapped, ids)
         return statuses, ids
+
+    def _blocked(self, command: _Command, makers: Mapping[str, _Command],
+                 statuses: dict[str, Any]) -> bool:
+        """Whether a command needs an object whose maker was refused; if so its status
+        says why (attributed to the maker's reason) and it is not sent."""
+        for name, value in command.args.items():
+            maker = makers.get(value) if name.endswith("id") and isinstance(
+                value, str) else None
+            if maker is None or maker is command:
+                continue
+            status = statuses.get(maker.uuid)
+            if status is None or status == "ok":
+                continue
+            reason, retryable = _status_text(maker, status, self._limits())
+            what = {"project_add": "its project", "section_add": "its section",
+                    "item_add": "its parent task"}.get(maker.type, "an object it needs")
+            statuses[command.uuid] = _failure(f"not sent, because {what} could not be "
+                                              f"made: {reason}", retryable)
+            return True
+        return False
+
+    def _limits(self) -> Limits:
+        return self._cache.limits if self._cache is not None else Limits()
+
+    def room(self, changes: Sequence[TaskChange]) -> str | None:
+        """Why these changes cannot all be made within the account's plan caps, or None
+        (see todoist_limits.room_for); no request beyond the listing already made."""
+        if not changes:
+            return None
+        cache = self._load(fresh=False)
+        plan = _Planner(self, cache).plan(changes)
+        return room_for(cache.objects, (Planned(c.type, c.args, c.temp_id)
+                                        for c in plan.commands), cache.limits)
 
     def _recover_ids(self, commands: Sequence[_Command], ids: dict[str, str]) -> None:
         """API v1 resolves a ``temp_id`` only inside its own request, and a replayed
@@ -428,7 +584,7 @@ class TodoistTasks(TaskBackend):
             if index in plan.results:
                 results.append(plan.results[index])
                 continue
-            error = _first_error(by_change.get(index, []), statuses)
+            error = _first_error(by_change.get(index, []), statuses, self._limits())
             key, remote_id = change_identity(change)
             if index in plan.create_temp:
                 remote_id = ids.get(plan.create_temp[index])
@@ -468,7 +624,7 @@ def from_settings(settings: Mapping[str, Any], token: str) -> TodoistTasks:
     return TodoistTasks(
         token,
         api_url=str(settings.get("api_url") or DEFAULT_API_URL),
-        layout=settings.get("layout") or "projects",
+        layout=settings.get("layout") or "sections",
         root_project=str(settings.get("root_project") or "Goals"),
         max_wait=float(settings.get("max_wait", 60)),
         plan_id=settings.get("plan_id"),
@@ -632,8 +788,7 @@ class _Planner:
         projects = self.cache.objects["projects"]
         for place in self._homes(plan_id, goal, "project_id"):
             project = projects.get(place)
-            if (project is not None and place != root and not project.get("inbox_project")
-                    and not project.get("is_archived")):
+            if project is not None and place != root and _adoptable(project):
                 return place
         return None
 
@@ -647,14 +802,16 @@ class _Planner:
         return None
 
     def _project(self, name: str, plan_id: str, parent: str | None) -> str:
+        name = shorten(name, MAX_NAME)
         for project in self.cache.objects["projects"].values():
             if (project.get("name") == name and (project.get("parent_id") or None) == parent
-                    and not project.get("inbox_project") and not project.get("is_archived")):
+                    and _adoptable(project)):
                 return str(project["id"])
         args = {"name": name} if parent is None else {"name": name, "parent_id": parent}
         return self._pending("project_add", args, f"project:{parent}:{name}", plan_id)
 
     def _section(self, name: str, project: str, plan_id: str) -> str:
+        name = shorten(name, MAX_NAME)
         for section in self.cache.objects["sections"].values():
             if (section.get("name") == name and str(section.get("project_id")) == project
                     and not section.get("is_archived")):
@@ -680,6 +837,36 @@ class _Planner:
              temp: str | None = None, salt: str = "") -> None:
         uuid = command_uuid(plan_id, kind, key, args, salt)
         self.out.commands.append(_Command(kind, args, uuid, temp, change))
+
+
+def _levels(commands: Sequence[_Command], makers: Mapping[str, _Command]
+            ) -> list[list[_Command]]:
+    """Commands grouped by how many makers (of the temp ids they name) come before
+    them, in order; deletions first within a level (they free room under the caps)."""
+    level_of: dict[int, int] = {}
+    for command in commands:
+        deps = [level_of.get(id(maker), 0) for name, value in command.args.items()
+                if name.endswith("id") and isinstance(value, str)
+                and (maker := makers.get(value)) is not None and maker is not command]
+        level_of[id(command)] = 1 + max(deps) if deps else 0
+    levels: list[list[_Command]] = [[] for _ in range(max(level_of.values(), default=-1) + 1)]
+    for command in commands:
+        levels[level_of[id(command)]].append(command)
+    return [sorted(level, key=lambda c: c.type != "item_delete") for level in levels]
+
+
+def _drop_refused_labels(ready: Sequence[_Command], commands: Sequence[_Command],
+                         statuses: Mapping[str, Any]) -> None:
+    """A label Todoist refused to make (e.g. the account's label cap) is left off the
+    tasks about to be sent: the task matters more than its tag."""
+    refused = {str(c.args.get("name")) for c in commands if c.type == "label_add"
+               and statuses.get(c.uuid) not in (None, "ok")}
+    if not refused:
+        return
+    for command in ready:
+        labels = command.args.get("labels")
+        if isinstance(labels, list) and refused & set(labels):
+            command.args = {**command.args, "labels": [n for n in labels if n not in refused]}
 
 
 def _batches(commands: Sequence[_Command]) -> list[list[_Command]]:
@@ -741,10 +928,30 @@ def _created_by(cache: _Cache, owned: Mapping[tuple[str, str], str], kind: str,
         return None
     resource, keys = wanted
     for obj in cache.objects[resource].values():
+        if resource == "projects" and not _adoptable(obj):
+            continue
         if not obj.get("is_archived") and all(
                 (obj.get(k) or None) == (args.get(k) or None) for k in keys):
             return str(obj["id"])
     return None
+
+
+def _archived_home(cache: _Cache, item: Mapping[str, Any]) -> bool:
+    """Whether a listed task sits in an archived project or section (a server that
+    keeps archived projects in the sync, flagged): it is held, like one that left."""
+    project = cache.objects["projects"].get(str(item.get("project_id")))
+    section = cache.objects["sections"].get(str(item.get("section_id")))
+    return bool((project and project.get("is_archived"))
+                or (section and section.get("is_archived")))
+
+
+def _adoptable(project: Mapping[str, Any]) -> bool:
+    """Whether goalsync may put its tasks in this project: the user's own and active.
+    Never the Inbox, an archived project, a shared one or a team workspace's, even
+    when it is named like goalsync's root (someone else's tasks live there)."""
+    return not (project.get("inbox_project") or project.get("is_archived")
+                or project.get("shared") or project.get("is_shared")
+                or project.get("workspace_id"))
 
 
 def _failure(message: str, retryable: bool) -> JSON:
@@ -752,8 +959,8 @@ def _failure(message: str, retryable: bool) -> JSON:
     return {"error": message, "http_code": 503 if retryable else 400, "local": True}
 
 
-def _first_error(commands: Sequence[_Command], statuses: Mapping[str, Any]
-                 ) -> tuple[str, bool] | None:
+def _first_error(commands: Sequence[_Command], statuses: Mapping[str, Any],
+                 limits: Limits) -> tuple[str, bool] | None:
     for command in commands:
         status = statuses.get(command.uuid)
         if status == "ok":
@@ -762,14 +969,27 @@ def _first_error(commands: Sequence[_Command], statuses: Mapping[str, Any]
             return "Todoist returned no status for this change", True
         if _item_missing(command, status):
             return NOT_FOUND, False  # the engine forgets a task the user deleted
-        text = str(status.get("error") or status) if isinstance(status, dict) else str(status)
-        code = int(status.get("http_code") or 400) if isinstance(status, dict) else 400
-        if isinstance(status, dict) and status.get("local"):
-            return text, code >= 500
-        tag = status.get("error_tag") if isinstance(status, dict) else None
-        detail = f" ({tag})" if tag else ""
-        return f"Todoist rejected {command.type}: {text}{detail}", code >= 500 or code == 429
+        return _status_text(command, status, limits)
     return None
+
+
+def _status_text(command: _Command, status: Any, limits: Limits) -> tuple[str, bool]:
+    """A refused command's reason for a person, and whether a rerun may succeed. A plan
+    cap (``*_LIMIT_REACHED``, HTTP 403) is permanent until the person acts."""
+    if not isinstance(status, dict):
+        return f"Todoist rejected {command.type}: {status}", False
+    text = str(status.get("error") or status)
+    try:
+        code = int(status.get("http_code") or 400)
+    except (TypeError, ValueError):
+        code = 400
+    if status.get("local"):
+        return text, code >= 500
+    tag = str(status.get("error_tag") or "")
+    if tag.endswith("_LIMIT_REACHED"):
+        return limit_sentence(tag, limits), False
+    detail = f" ({tag})" if tag else ""
+    return f"Todoist rejected {command.type}: {text}{detail}", code >= 500 or code == 429
 
 
 def _item_missing(command: _Command, status: Any) -> bool:

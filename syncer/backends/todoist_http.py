@@ -8,8 +8,10 @@ SDK's REST calls and our own ``POST /api/v1/sync`` go through the same client.
 request goalsync sends to Todoist is either a read or a sync batch whose commands
 carry uuids the server de-duplicates. 429/503 wait ``Retry-After`` (or
 ``error_extra.retry_after``); other 5xx and dropped connections back off briefly; the
-total wait is bounded by ``max_wait``. 401/403 become AuthError. Nothing raised here
-contains the token.
+total wait is bounded by ``max_wait``. 401 becomes AuthError, and so does a 403 when
+Todoist says the token is the problem (an ``AUTH_*`` tag): plan-limit refusals are 403
+too (``*_LIMIT_REACHED``), and they are ``Refused`` with a sentence saying which limit.
+Nothing raised here contains the token.
 """
 
 from __future__ import annotations
@@ -120,7 +122,12 @@ class Retrier:
 
     def _delay_for_status(self, response: httpx.Response, attempt: int, what: str) -> float:
         status = response.status_code
-        if status in (401, 403):
+        tag = error_tag(response)
+        if status == 403 and tag.endswith("_LIMIT_REACHED"):
+            from syncer.backends.todoist_limits import limit_sentence
+            raise Refused(f"{limit_sentence(tag, None)} (while {what})", status,
+                          hint="see the limits section of docs/todoist.md")
+        if status == 401 or (status == 403 and _token_problem(tag, response)):
             raise AuthError(f"Todoist rejected the API token (HTTP {status}) while {what}",
                             hint=AUTH_HINT) from None
         if status in (429, 503):
@@ -162,6 +169,23 @@ def retry_after(response: httpx.Response) -> float:
         return max(0.0, float(extra.get("retry_after", 1)))
     except (ValueError, AttributeError, TypeError):
         return 1.0
+
+
+def error_tag(response: httpx.Response) -> str:
+    """The ``error_tag`` of an API v1 error body, or ''."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("error_tag") or "") if isinstance(body, dict) else ""
+
+
+def _token_problem(tag: str, response: httpx.Response) -> bool:
+    """A 403 is about the token when Todoist tags it so (``AUTH_INVALID_TOKEN``,
+    ``AUTH_INSUFFICIENT_TOKEN_SCOPE``…), or, untagged, when its text names the token."""
+    if tag:
+        return tag.startswith("AUTH_")
+    return "token" in error_text(response).lower()
 
 
 def error_text(response: httpx.Response) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ import click
 
 from syncer.clock import resolve_now
 from syncer.commands.options import config_option, json_option, now_option
-from syncer.config import load_config
+from syncer.config import Config, load_config
 from syncer.core.model import Plan, Pos, Problem
 from syncer.core.smart import smart_check
 from syncer.errors import PlanError, UsageError
@@ -70,9 +70,11 @@ def check(ctx: click.Context, plan_path: str, now: datetime | None, as_json: boo
     Exit status 0 when the plan is valid (warnings do not fail it), 2 when it has errors.
     SMART rules come from rules/smart.toml and the config's [rules.smart] table.
     """
-    overrides = load_config(config_path).rules
+    config = load_config(config_path)
+    overrides = config.rules
     try:
         result = check_plan(plan_path, now, overrides)
+        result = _with_target_warnings(result, config)
     except UsageError as error:
         if not as_json:
             raise
@@ -85,6 +87,18 @@ def check(ctx: click.Context, plan_path: str, now: datetime | None, as_json: boo
         _print_human(result)
     if result.errors:
         ctx.exit(2)
+
+
+def _with_target_warnings(result: CheckResult, config: Config) -> CheckResult:
+    """The SMART warnings plus what the configured task app will make of the plan
+    (Todoist: goals per layout on the free plan, titles it shortens)."""
+    if result.plan is None or config.tasks_backend != "todoist":
+        return result
+    from syncer.backends.todoist_limits import plan_warnings
+
+    layout = config.get("todoist", "layout") or "sections"
+    return replace(result, warnings=result.warnings + tuple(plan_warnings(result.plan,
+                                                                          layout)))
 
 
 def _print_human(result: CheckResult) -> None:

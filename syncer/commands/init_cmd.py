@@ -3,55 +3,98 @@
 Interactively it asks the SMART questions for a first goal; ``--example`` writes a
 ready-made example goal without asking. The written plan always passes ``goalsync check``
 (it is parsed before it is written). An existing file is kept unless ``--force``.
+
+Nothing typed is lost:
+
+* every answer is read and checked when it is given (``ask``); a bad one is explained in
+  a sentence and asked again, and a did-you-mean (a time zone) becomes the default the
+  next Enter takes;
+* checks that involve two answers run where the second is given (a milestone due after
+  the goal's deadline is refused when its date is typed);
+* Enter skips an optional question, or takes a default shown in brackets that comes from
+  the person's own answers (never the example's);
+* the SMART checks of ``goalsync check`` (``syncer.core.smart``) run on the answers so far
+  after the title, the ``specific`` statement and the steps, and their hints are shown
+  on the spot;
+* Ctrl-C or the end of input saves what was answered as a valid plan with a comment that
+  says what is still missing (``save_partial``).
+
+Each question is one function in ``QUESTIONS`` that reads answers with ``Ask`` and
+stores them on the ``Draft``; a new question is one more function (``Draft.extra`` holds
+top-level settings that need no field of their own).
 """
 
 from __future__ import annotations
 
 import json
-import os
+import re
+import sys
 import zoneinfo
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from string import Template
+from typing import Any, TypeVar
 
 import click
 
-from syncer.core.durations import format_duration, parse_duration
+from syncer.answers import (
+    Retry,
+    guess_timezone,
+    is_zone,
+    parse_amount,
+    parse_date,
+    parse_minutes,
+    parse_priority,
+    parse_text,
+    parse_weekly_hours,
+    parse_yes,
+    zone_suggestion,
+)
+from syncer.core.durations import format_duration
 from syncer.core.model import slugify
 from syncer.core.parse import parse_plan
 from syncer.errors import PlanError, UsageError
 
-PRIORITIES = ("urgent-important", "important", "urgent", "neither")
+T = TypeVar("T")
+
+UNFINISHED = "# UNFINISHED:"  # first line of a plan saved when init was stopped
+ANSWERS = "# goalsync-init-answers: "  # its last line: the answers, to continue later
 
 
 @dataclass
-class FirstGoal:
-    """The answers that fill the starter plan."""
+class Draft:
+    """The answers so far; every field but ``timezone`` may still be missing."""
 
-    vision: str
     timezone: str
-    weekly_hours: float
-    title: str
-    specific: str
-    metric: str
-    target: float
-    unit: str
-    achievable: str
-    relevant: str
-    deadline: date
-    priority: str
-    milestone_title: str
-    milestone_due: date
-    celebrate: str
+    vision: str | None = None
+    weekly_hours: float | None = None
+    # further top-level settings: key -> (comment, value written as flow YAML/JSON)
+    extra: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    title: str | None = None
+    specific: str | None = None
+    metric: str | None = None
+    target: float | None = None
+    unit: str = ""
+    current: float | None = None
+    achievable: str | None = None
+    relevant: str | None = None
+    deadline: date | None = None
+    priority: str | None = None
+    milestone_title: str | None = None
+    milestone_due: date | None = None
+    celebrate: str | None = None
     steps: list[tuple[str, int]] = field(default_factory=list)  # (title, minutes)
+    chain_steps: bool = False
     habit: tuple[str, int, int] | None = None  # (title, per week, minutes)
 
 
-def example_goal(today: date, timezone: str) -> FirstGoal:
+def example_goal(today: date, timezone: str) -> Draft:
     """A complete example first goal, dated relative to ``today``."""
-    return FirstGoal(
+    return Draft(
         vision="Lead product teams that ship software people love",
         timezone=timezone, weekly_hours=8,
         title="Get PMP-certified",
@@ -65,156 +108,413 @@ def example_goal(today: date, timezone: str) -> FirstGoal:
         celebrate="Dinner at my favourite restaurant",
         steps=[("Compare three PMP prep courses", 120), ("Enroll in the chosen course", 30),
                ("Course modules 1-6", 15 * 60), ("Course modules 7-12", 15 * 60)],
+        chain_steps=True,
         habit=("Study session", 3, 120),
     )
 
 
-def render_plan(goal: FirstGoal, path: str, chain_steps: bool) -> str:
-    """The plan text for ``goal``; with ``chain_steps`` each step comes after the last."""
-    template = resources.files("syncer").joinpath("templates/plan.yaml.tmpl")
-    text = Template(template.read_text(encoding="utf-8"))
-    def q(text: str) -> str:  # a JSON string is a valid double-quoted YAML scalar
-        return json.dumps(text, ensure_ascii=False)
-
-    return text.substitute(
-        path=path, vision=q(goal.vision), timezone=goal.timezone,
-        weekly_hours=f"{goal.weekly_hours:g}", goal_id=slugify(goal.title),
-        title=q(goal.title), specific=q(goal.specific), metric=q(goal.metric),
-        target=f"{goal.target:g}", unit=q(goal.unit), achievable=q(goal.achievable),
-        relevant=q(goal.relevant), deadline=goal.deadline.isoformat(), priority=goal.priority,
-        milestone_id=slugify(goal.milestone_title), milestone_title=q(goal.milestone_title),
-        milestone_due=goal.milestone_due.isoformat(), celebrate=q(goal.celebrate),
-        steps=_render_steps(goal.steps, chain_steps), habits=_render_habit(goal.habit),
-    )
+# --------------------------------------------------------------------------- rendering
 
 
-def _render_steps(steps: list[tuple[str, int]], chain: bool) -> str:
-    if not steps:
-        return '          - {title: "Write down the first step", estimate: 30m}'
-    lines, previous = [], None
-    for title, minutes in steps:
+def _q(text: str) -> str:
+    """A JSON string is a valid double-quoted YAML scalar."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def render_plan(d: Draft, path: str, missing: tuple[str, ...] = ()) -> str:
+    """The plan text for the answers in ``d``. ``missing`` names the questions not yet
+    answered: the text then starts with a comment that says so (a partial plan)."""
+    template = Template(resources.files("syncer").joinpath("templates/plan.yaml.tmpl")
+                        .read_text(encoding="utf-8"))
+    unfinished = ""
+    if missing:
+        unfinished = (f"{UNFINISHED} `goalsync init` was stopped before these questions: "
+                      f"{', '.join(missing)}.\n# Run `goalsync init {path}` again to answer "
+                      "them, or fill them in below and run `goalsync check`.\n#\n")
+    return template.substitute(unfinished=unfinished, path=path, body=_body(d))
+
+
+def _body(d: Draft) -> str:
+    out = ["# Where all of this is heading, in one sentence."]
+    out.append(f"vision: {_q(d.vision)}" if d.vision else "# vision: ...")
+    out += ["# Your IANA timezone; time blocks are placed in it.", f"timezone: {d.timezone}",
+            "# Hours a week you can give to goal work; `check` warns when the plan does "
+            "not fit."]
+    out.append(f"weekly_hours: {d.weekly_hours:g}" if d.weekly_hours is not None else
+               "# weekly_hours: 10")
+    for key, (comment, value) in d.extra.items():
+        out += [f"# {comment}", f"{key}: {json.dumps(value, ensure_ascii=False)}"]
+    out += ["", "# Questions for your weekly review (`goalsync review`).", "reflection:",
+            "  - What did I finish this week, and what got in the way?",
+            "  - Which step matters most next week?",
+            "  - Is every goal still the right goal?", ""]
+    if d.title is None:
+        out.append("goals: []  # your first goal goes here (docs/plan-format.md)")
+        return "\n".join(out)
+    out += ["goals:", f"  - id: {slugify(d.title)}", f"    title: {_q(d.title)}"]
+    out += _field("S: exactly what you will achieve", "specific", d.specific)
+    out.append("    # M: how you will know; `current` is where it stands now")
+    if d.metric is not None and d.target is not None:
+        current = "" if d.current is None else f", current: {d.current:g}"
+        out.append(f"    measurable: {{metric: {_q(d.metric)}, target: {d.target:g}, "
+                   f"unit: {_q(d.unit)}{current}}}")
+    else:
+        out.append("    # measurable: {metric: ..., target: ..., unit: ...}")
+    out += _field("A: why this is realistic (time, money, help)", "achievable", d.achievable)
+    out += _field("R: why it matters to you", "relevant", d.relevant)
+    out.append("    # T: the date it is done by")
+    out.append(f"    deadline: {d.deadline.isoformat()}" if d.deadline else
+               "    # deadline: YYYY-MM-DD")
+    out.append(f"    priority: {d.priority or 'important'}")
+    out += _milestone(d)
+    out += _habit(d.habit)
+    return "\n".join(out)
+
+
+def _field(comment: str, key: str, value: str | None) -> list[str]:
+    line = f"    {key}: {_q(value)}" if value else f"    # {key}: ..."
+    return [f"    # {comment}", line]
+
+
+def _milestone(d: Draft) -> list[str]:
+    if d.milestone_title is None:
+        return ["    # milestones: checkpoints on the way, each with its action steps"]
+    out = ["    milestones:", f"      - id: {slugify(d.milestone_title)}",
+           f"        title: {_q(d.milestone_title)}"]
+    if d.milestone_due is not None:
+        out.append(f"        due: {d.milestone_due.isoformat()}")
+    if d.celebrate:
+        out.append(f"        celebrate: {_q(d.celebrate)}")
+    if not d.steps:
+        out.append("        # steps: the actions that get you there, with estimates")
+        return out
+    out.append("        steps:")
+    previous = None
+    for title, minutes in d.steps:
         sid = slugify(title)
-        after = f", after: [{previous}]" if chain and previous else ""
-        lines.append(f"          - {{id: {sid}, title: {json.dumps(title, ensure_ascii=False)}, "
-                     f"estimate: {format_duration(minutes)}{after}}}")
+        after = f", after: [{previous}]" if d.chain_steps and previous else ""
+        out.append(f"          - {{id: {sid}, title: {_q(title)}, "
+                   f"estimate: {format_duration(minutes)}{after}}}")
         previous = sid
-    return "\n".join(lines)
+    return out
 
 
-def _render_habit(habit: tuple[str, int, int] | None) -> str:
+def _habit(habit: tuple[str, int, int] | None) -> list[str]:
     if habit is None:
-        return ("    # habits: recurring time for this goal, e.g.\n"
-                "    #   - {title: Study session, per_week: 3, duration: 1h}")
+        return ["    # habits: recurring time for this goal, e.g.",
+                "    #   - {title: Study session, per_week: 3, duration: 1h}"]
     title, per_week, minutes = habit
-    return ("    habits:\n"
-            f"      - {{title: {json.dumps(title, ensure_ascii=False)}, per_week: {per_week}, "
-            f"duration: {format_duration(minutes)}}}")
+    return ["    habits:",
+            f"      - {{title: {_q(title)}, per_week: {per_week}, "
+            f"duration: {format_duration(minutes)}}}"]
 
 
-def guess_timezone() -> str:
-    """The machine's IANA timezone if it can be found, else UTC."""
-    candidates = [os.environ.get("TZ", "").lstrip(":")]
-    etc_timezone = Path("/etc/timezone")
-    if etc_timezone.is_file():
-        candidates.append(etc_timezone.read_text(encoding="utf-8").strip())
-    localtime = Path("/etc/localtime")
-    if localtime.is_symlink():
-        target = str(localtime.resolve())
-        if "zoneinfo/" in target:
-            candidates.append(target.split("zoneinfo/", 1)[1])
-    for name in candidates:
-        if name and _is_zone(name):
-            return name
-    return "UTC"
+# --------------------------------------------------------------------------- reading answers
 
 
-def _is_zone(name: str) -> bool:
+class Ask:
+    """Asks one question until the answer parses. Enter takes ``default`` (shown in
+    brackets) or, with ``skip``, returns None; a Retry's suggestion becomes the default
+    for the next try. Ctrl-C and the end of input raise click.Abort."""
+
+    def __call__(self, question: str, parse: Callable[[str], T], *,
+                 default: str | None = None, skip: bool = False,
+                 enter: str = "Enter to skip") -> T | None:
+        suggestion: str | None = None
+        while True:
+            offered = suggestion or default
+            suffix = f" [{offered}]" if offered else f" ({enter})" if skip else ""
+            text = click.prompt(f"{question}{suffix}", default="", show_default=False).strip()
+            if not text:
+                if offered:
+                    text = offered
+                elif skip:
+                    return None
+                else:
+                    click.echo("  This one needs an answer.")
+                    continue
+            try:
+                return parse(text)
+            except Retry as problem:
+                click.echo(f"  {problem}")
+                suggestion = problem.suggestion
+            except ValueError as problem:
+                click.echo(f"  {problem}")
+                suggestion = None
+
+    def required(self, question: str, parse: Callable[[str], T], *,
+                 default: str | None = None) -> T:
+        value = self(question, parse, default=default)
+        assert value is not None  # without skip an answer is required
+        return value
+
+    def yes(self, question: str, default: bool = False) -> bool:
+        return self.required(question, parse_yes, default="yes" if default else "no")
+
+
+# --------------------------------------------------------------------------- SMART hints
+
+
+@cache
+def _smart_rules() -> Any:
+    from syncer.policy import load_rules
+
+    return load_rules().smart
+
+
+def smart_hints(d: Draft, today: date, codes: tuple[str, ...], about: str = "") -> list[str]:
+    """The warnings of ``goalsync check`` (``syncer.core.smart``) the answers so far
+    raise, limited to ``codes`` (and, when ``about`` is given, to messages naming that
+    field), as sentences."""
+    from syncer.core.smart import smart_check
+
     try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
+        plan = parse_plan(render_plan(d, "goals.yaml"), "goals.yaml")
+    except PlanError:
+        return []
+    now = datetime.combine(today, datetime.min.time(), zoneinfo.ZoneInfo(d.timezone))
+    return [re.sub(r" of goal `[^`]*`", "", p.message) + "."
+            for p in smart_check(plan, _smart_rules(), now)
+            if p.code in codes and (not about or f"the {about} " in p.message
+                                    or p.code != "smart-specific-vague")]
 
 
-# --------------------------------------------------------------------------- prompts
+def _sharpen(ask: Ask, d: Draft, today: date, name: str, question: str) -> None:
+    """Show the SMART hints about field ``name``; the person may type a sharper version
+    (Enter keeps theirs)."""
+    codes = ("smart-specific-vague", "smart-specific-short") if name == "specific" else \
+        ("smart-specific-vague",)
+    for _ in range(3):  # after three rewrites the person knows best
+        hints = smart_hints(d, today, codes, about=name)
+        if not hints:
+            return
+        for hint in hints:
+            click.echo(f"  SMART hint: {hint}")
+        better = ask(f"  {question}", parse_text, skip=True, enter="Enter keeps yours")
+        if not better:
+            return
+        setattr(d, name, better)
 
 
-def ask_first_goal(today: date, timezone: str) -> FirstGoal:
-    """Ask the SMART questions; the example's answers are the defaults."""
-    ex = example_goal(today, timezone)
-    click.echo("Let's write your first SMART goal. Press Enter to keep a suggestion.\n")
-    vision = click.prompt("Your vision: where is your career heading, in one sentence?",
-                          default=ex.vision)
-    zone = click.prompt("Your timezone (IANA name)", default=timezone,
-                        value_proc=_zone_value)
-    weekly = click.prompt("Hours a week you can give to your goals", default=ex.weekly_hours,
-                          type=click.FloatRange(0.5, 100))
-    title = click.prompt("Goal title", default=ex.title)
-    specific = click.prompt("Specific: exactly what will you achieve?", default=ex.specific)
-    metric = click.prompt("Measurable: what will you measure?", default=ex.metric)
-    target = click.prompt("Measurable: the target number", default=ex.target, type=float)
-    unit = click.prompt("Measurable: unit (%, h, count...)", default=ex.unit)
-    achievable = click.prompt("Achievable: what makes it realistic?", default=ex.achievable)
-    relevant = click.prompt("Relevant: why does it matter to you?", default=ex.relevant)
-    deadline = click.prompt("Time-bound: deadline (YYYY-MM-DD)", default=str(ex.deadline),
-                            value_proc=_date_value)
-    priority = click.prompt("Priority", default=ex.priority, type=click.Choice(PRIORITIES))
-    milestone = click.prompt("First milestone on the way", default=ex.milestone_title)
-    due = click.prompt("Milestone due date (YYYY-MM-DD)",
-                       default=str(min(ex.milestone_due, deadline)), value_proc=_date_value)
-    celebrate = click.prompt("How will you celebrate it?", default=ex.celebrate)
-    return FirstGoal(vision, zone, weekly, title, specific, metric, target, unit, achievable,
-                     relevant, deadline, priority, milestone, due, celebrate,
-                     steps=_ask_steps(), habit=_ask_habit())
+# --------------------------------------------------------------------------- questions
+
+Question = Callable[[Ask, Draft, date], None]
 
 
-def _ask_steps() -> list[tuple[str, int]]:
-    click.echo("\nThe first action steps for this milestone (an empty title ends the list).")
-    steps: list[tuple[str, int]] = []
+def ask_vision(ask: Ask, d: Draft, today: date) -> None:
+    d.vision = ask("Your vision: where is your career heading, in one sentence?",
+                   parse_text, skip=True)
+
+
+def ask_timezone(ask: Ask, d: Draft, today: date) -> None:
+    def zone(text: str) -> str:
+        if is_zone(text):
+            return text
+        guess = zone_suggestion(text)
+        if guess is not None and guess.lower() == re.sub(r"\s+", "_", text).lower():
+            return guess
+        if guess:
+            raise Retry(f"{text!r} is not a time zone name. Did you mean {guess}? Press "
+                        "Enter to take it, or type another.", suggestion=guess)
+        raise Retry(f"{text!r} is not a time zone name; write one such as Europe/Berlin or "
+                    "America/New_York (a city name is enough to get a suggestion).")
+
+    d.timezone = ask.required("Your time zone", zone, default=d.timezone)
+
+
+def ask_weekly_hours(ask: Ask, d: Draft, today: date) -> None:
+    d.weekly_hours = ask("Hours a week you can give to your goals (e.g. 6h)",
+                         parse_weekly_hours, skip=True)
+
+
+def ask_title(ask: Ask, d: Draft, today: date) -> None:
+    d.title = ask.required("Your first goal, as a title (e.g. Pass the AWS data "
+                           "engineer exam)", parse_text)
+    _sharpen(ask, d, today, "title", "A sharper title")
+
+
+def ask_specific(ask: Ask, d: Draft, today: date) -> None:
+    d.specific = ask("Specific: exactly what will you achieve?", parse_text, skip=True)
+    if d.specific:
+        _sharpen(ask, d, today, "specific", "A sharper statement")
+
+
+def ask_measurable(ask: Ask, d: Draft, today: date) -> None:
+    d.metric = ask("Measurable: what will you measure (e.g. exam score)?", parse_text,
+                   skip=True)
+    if d.metric is None:
+        return
+    d.target, d.unit = ask.required(f"  Target {d.metric}, with its unit (e.g. 70 %, "
+                                    "12 talks, 6h)", parse_amount)
+    if not d.unit:
+        d.unit = ask("  Unit of the target (e.g. %, talks, h)", parse_text, skip=True) or ""
+
+    def current(text: str) -> float:
+        number, unit = parse_amount(text)
+        if unit and d.unit and unit.lower() != d.unit.lower():
+            raise ValueError(f"The target is in {d.unit!r}; give today's value in the same "
+                             "unit.")
+        return number
+
+    d.current = ask(f"  Where is your {d.metric} today?", current, skip=True)
+
+
+def ask_achievable(ask: Ask, d: Draft, today: date) -> None:
+    d.achievable = ask("Achievable: what makes it realistic (time, money, help)?",
+                       parse_text, skip=True)
+
+
+def ask_relevant(ask: Ask, d: Draft, today: date) -> None:
+    d.relevant = ask("Relevant: why does it matter to you?", parse_text, skip=True)
+
+
+def ask_deadline(ask: Ask, d: Draft, today: date) -> None:
+    def deadline(text: str) -> date:
+        day = parse_date(text, today)
+        if day <= today:
+            raise ValueError(f"{day.isoformat()} is not after today ({today.isoformat()}); "
+                             "a deadline lies ahead.")
+        return day
+
+    d.deadline = ask("Time-bound: the deadline (YYYY-MM-DD, or e.g. in 6 months)",
+                     deadline, skip=True)
+
+
+def ask_priority(ask: Ask, d: Draft, today: date) -> None:
+    d.priority = ask.required("Priority: urgent important, important, urgent or neither",
+                              parse_priority, default="important")
+
+
+def ask_milestone(ask: Ask, d: Draft, today: date) -> None:
+    d.milestone_title = ask("First milestone on the way (e.g. Finish the course)",
+                            parse_text, skip=True)
+    if d.milestone_title is None:
+        return
+
+    def due(text: str) -> date:
+        day = parse_date(text, today)
+        if day < today:
+            raise ValueError(f"{day.isoformat()} has passed; give today or a later date.")
+        if d.deadline is not None and day > d.deadline:
+            raise Retry(f"{day.isoformat()} is after the goal's deadline "
+                        f"({d.deadline.isoformat()}); a milestone comes on the way. Give a "
+                        "date up to the deadline.", suggestion=d.deadline.isoformat())
+        return day
+
+    halfway = None if d.deadline is None else today + (d.deadline - today) / 2
+    d.milestone_due = ask("  Its due date", due,
+                          default=halfway.isoformat() if halfway else None, skip=True)
+    d.celebrate = ask("  How will you celebrate reaching it?", parse_text, skip=True)
+
+
+def ask_steps(ask: Ask, d: Draft, today: date) -> None:
+    if d.milestone_title is None:
+        return
+    click.echo("\nThe action steps towards this milestone (Enter on an empty title ends "
+               "the list).")
+
+    def title(text: str) -> str:
+        value = parse_text(text)
+        if slugify(value) in {slugify(t) for t, _ in d.steps}:
+            raise ValueError("You already have a step with that name; word it "
+                             "differently.")
+        return value
+
     while True:
-        title = click.prompt(f"Step {len(steps) + 1}", default="", show_default=False)
-        if not title.strip():
-            return steps
-        minutes = click.prompt("  How long will it take? (30m, 2h, 1h30m)", default="1h",
-                               value_proc=_duration_value)
-        steps.append((title.strip(), minutes))
+        step = ask(f"Step {len(d.steps) + 1}", title, skip=True,
+                   enter="Enter ends the list" if d.steps else "Enter to skip")
+        if step is None:
+            break
+        minutes = ask.required("  How long will it take? (30m, 2h, 1h30m)", parse_minutes,
+                               default="1h")
+        d.steps.append((step, minutes))
+    if len(d.steps) > 1:
+        d.chain_steps = ask.yes("Do these steps have to be done in this order?")
 
 
-def _ask_habit() -> tuple[str, int, int] | None:
-    title = click.prompt("\nA recurring habit for this goal, e.g. 'Study session' "
-                         "(empty for none)", default="", show_default=False)
-    if not title.strip():
-        return None
-    per_week = click.prompt("  Times per week", default=3, type=click.IntRange(1, 21))
-    minutes = click.prompt("  Length of each session", default="1h",
-                           value_proc=_duration_value)
-    return title.strip(), per_week, minutes
+def ask_habit(ask: Ask, d: Draft, today: date) -> None:
+    title = ask("\nA recurring habit for this goal (e.g. Study session)", parse_text,
+                skip=True)
+    if title is None:
+        return
+
+    def per_week(text: str) -> int:
+        match = re.fullmatch(r"(\d+)\s*(?:x|times?)?\s*(?:(?:a|per|/)\s*w(?:ee)?k)?",
+                             text.strip(), re.IGNORECASE)
+        if not match or not 1 <= int(match[1]) <= 21:
+            raise ValueError(f"{text!r}: give how many times a week, from 1 to 21 "
+                             "(e.g. 3).")
+        return int(match[1])
+
+    times = ask.required("  Times per week", per_week, default="3")
+    minutes = ask.required("  Length of each session", parse_minutes, default="1h")
+    d.habit = (title, times, minutes)
 
 
-def _zone_value(text: str) -> str:
-    if not _is_zone(text.strip()):
-        raise click.BadParameter(f"{text!r} is not an IANA timezone such as Europe/Berlin")
-    return text.strip()
+def ask_capacity(ask: Ask, d: Draft, today: date) -> None:
+    """Once the work is known: does it fit the weekly hours? If not, say so and offer to
+    change them (Enter keeps them)."""
+    hints = smart_hints(d, today, ("smart-over-capacity",))
+    if not hints:
+        return
+    click.echo(f"  SMART hint: {hints[0]}")
+    hours = ask("  Hours a week for your goals", parse_weekly_hours, skip=True,
+                default=None if d.weekly_hours is None else f"{d.weekly_hours:g}")
+    if hours is not None:
+        d.weekly_hours = hours
 
 
-def _date_value(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not a date; write YYYY-MM-DD") from None
+QUESTIONS: list[tuple[str, Question]] = [
+    ("vision", ask_vision), ("time zone", ask_timezone), ("weekly hours", ask_weekly_hours),
+    ("goal title", ask_title), ("specific", ask_specific), ("measurable", ask_measurable),
+    ("achievable", ask_achievable), ("relevant", ask_relevant), ("deadline", ask_deadline),
+    ("priority", ask_priority), ("milestone", ask_milestone), ("steps", ask_steps),
+    ("habit", ask_habit), ("", ask_capacity),
+]
+"""The interview, in order: (what it asks, for the partial plan's comment, "" for a check
+that asks only when needed; function)."""
 
 
-def _duration_value(text: str) -> int:
-    try:
-        minutes = parse_duration(text)
-    except ValueError as err:
-        raise click.BadParameter(str(err)) from None
-    if minutes <= 0:
-        raise click.BadParameter("the estimate must be more than zero")
-    return minutes
+def interview(d: Draft, today: date, questions: list[tuple[str, Question]] | None = None,
+              ) -> list[str]:
+    """Ask every question into ``d``; return the names of those answered. On Ctrl-C or
+    the end of input raises ``Stopped`` carrying what was answered."""
+    ask = Ask()
+    done: list[str] = []
+    click.echo("Enter skips a question or takes the suggestion in [brackets]; Ctrl-C stops\n"
+               "and keeps what you typed.\n")
+    for name, question in questions or QUESTIONS:
+        try:
+            question(ask, d, today)
+        except (click.Abort, KeyboardInterrupt):
+            raise Stopped(done) from None
+        done.append(name)
+    return done
+
+
+class Stopped(Exception):
+    """The person stopped the interview; ``answered`` names the questions done."""
+
+    def __init__(self, answered: list[str]) -> None:
+        super().__init__("stopped")
+        self.answered = answered
 
 
 # --------------------------------------------------------------------------- command
+
+
+def _refuse_existing(path: Path) -> None:
+    try:
+        first = path.read_text(encoding="utf-8", errors="replace")[:200]
+    except OSError:
+        first = ""
+    if first.startswith(UNFINISHED):
+        raise UsageError(f"{str(path)!r} holds the unfinished plan of an earlier "
+                         "`goalsync init`, edited since; nothing was written",
+                         hint="finish it in an editor and run `goalsync check`, or pass "
+                              "--force to start over")
+    raise UsageError(f"{str(path)!r} already exists; nothing was written",
+                     hint="pass --force to overwrite it, or choose another path")
 
 
 def write_plan(path: Path, text: str, force: bool) -> None:
@@ -225,12 +525,64 @@ def write_plan(path: Path, text: str, force: bool) -> None:
     """
     parse_plan(text, str(path))
     if path.exists() and not force:
-        raise UsageError(f"{str(path)!r} already exists; nothing was written",
-                         hint="pass --force to overwrite it, or choose another path")
+        _refuse_existing(path)
+    _write(path, text)
+
+
+def _write(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as err:
         raise UsageError(f"cannot write {str(path)!r}: {err.strerror}") from None
+
+
+def save_partial(path: Path, d: Draft, answered: list[str], *,
+                 replace: bool = False) -> Path | None:
+    """Write what was answered as a valid plan whose first comment lists what is
+    missing and whose last comment holds the answers (``init`` offers to continue from
+    them). Beside ``path`` (``*.partial.yaml``) when ``path`` exists (--force), so a
+    stopped interview never replaces a finished plan, unless ``replace`` (``path`` is
+    the unfinished plan being continued). None when nothing was typed."""
+    if d == Draft(timezone=d.timezone):
+        return None
+    target = path if replace or not path.exists() else \
+        path.with_name(f"{path.stem}.partial.yaml")
+    _write(target, _partial_text(target, d, answered))
+    return target
+
+
+def _partial_text(path: Path, d: Draft, answered: list[str]) -> str:
+    missing = tuple(name for name, _ in QUESTIONS if name and name not in answered)
+    state = {"answered": answered, "draft": asdict(d)}
+    return (render_plan(d, str(path), missing or ("(none)",)) + "\n" + ANSWERS
+            + json.dumps(state, default=date.isoformat, ensure_ascii=True) + "\n")
+
+
+def unfinished(path: Path) -> tuple[Draft, list[str]] | None:
+    """The answers and the questions answered, saved in ``path`` by a stopped
+    interview; None when ``path`` is not such a file or was edited since (continuing
+    would then lose the edits)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        if not text.startswith(UNFINISHED):
+            return None
+        last = text.rstrip("\n").rsplit("\n", 1)[-1]
+        if not last.startswith(ANSWERS):
+            return None
+        state = json.loads(last.removeprefix(ANSWERS))
+        data = dict(state["draft"])
+        for key in ("deadline", "milestone_due"):
+            data[key] = None if data[key] is None else date.fromisoformat(data[key])
+        data["steps"] = [(str(t), int(m)) for t, m in data["steps"]]
+        data["habit"] = None if data["habit"] is None else tuple(data["habit"])
+        data["extra"] = {str(k): (str(c), v) for k, (c, v) in data["extra"].items()}
+        draft = Draft(**data)
+        answered = [str(name) for name in state["answered"]]
+        if _partial_text(path, draft, answered) != text:
+            return None
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return draft, answered
 
 
 @click.command("init")
@@ -243,21 +595,62 @@ def write_plan(path: Path, text: str, force: bool) -> None:
 def init(path: Path, example: bool, force: bool, timezone: str | None) -> None:
     """Write a commented starter plan to PATH (default goals.yaml).
 
-    Asks the SMART questions for a first goal, or writes an example with --example.
+    Asks the SMART questions for a first goal, checking each answer as it is given, or
+    writes an example with --example. Ctrl-C keeps the answers given so far in PATH.
     """
-    if path.exists() and not force:
-        raise UsageError(f"{str(path)!r} already exists; nothing was written",
-                         hint="pass --force to overwrite it, or choose another path")
+    earlier = _continue(path) if path.exists() and not force and not example else None
+    if path.exists() and not force and earlier is None:
+        _refuse_existing(path)
     zone = timezone or guess_timezone()
-    if not _is_zone(zone):
+    if not is_zone(zone):
         raise UsageError(f"{zone!r} is not an IANA timezone", hint="e.g. --timezone Europe/Berlin")
     today = date.today()  # the shell may read the clock; the plan's dates start here
-    goal = example_goal(today, zone) if example else ask_first_goal(today, zone)
+    if example:
+        draft = example_goal(today, zone)
+    else:
+        draft, answered = earlier or (Draft(timezone=zone), [])
+        if earlier is None:
+            click.echo("Let's write your first SMART goal.")
+        try:
+            interview(draft, today, [q for q in QUESTIONS if q[0] not in answered])
+        except Stopped as stop:
+            saved = save_partial(path, draft, answered + stop.answered,
+                                 replace=earlier is not None)
+            if saved is not None:
+                click.echo(f"\nStopped. Your answers so far are saved in {saved}; "
+                           "it says at the top what is still missing, and "
+                           f"`goalsync init {saved}` continues from there.", err=True)
+            elif not sys.stdin.isatty():
+                click.echo(err=True)  # end the unanswered prompt's line
+                raise UsageError("init ran out of input before any answer: it asks its "
+                                 "questions in a terminal; nothing was written",
+                                 hint="run it in a terminal, or write an example plan "
+                                      "with --example") from None
+            raise click.Abort() from None
+    text = render_plan(draft, str(path))
     try:
-        write_plan(path, render_plan(goal, str(path), chain_steps=example), force)
-    except PlanError as error:
-        raise UsageError(f"those answers do not make a valid plan: {error.message}") from None
-    click.echo(f"Wrote {path}. Next: edit it, then run `goalsync check {path}`.")
+        write_plan(path, text, force or earlier is not None)
+    except PlanError as error:  # a bug in the checks above: keep the answers anyway
+        saved = save_partial(path, draft, [n for n, _ in QUESTIONS])
+        raise UsageError(f"those answers do not make a valid plan: {error.message}",
+                         hint=f"your answers are kept in {saved}; fix them there") from None
+    click.echo(f"Wrote {path}. Next: run `goalsync check {path}`, then `goalsync sync "
+               f"{path}`.")
+
+
+def _continue(path: Path) -> tuple[Draft, list[str]] | None:
+    """The saved answers of a stopped interview in ``path``, when the person wants to
+    go on from them."""
+    saved = unfinished(path)
+    if saved is None:
+        return None
+    missing = [n for n, _ in QUESTIONS if n and n not in saved[1]]
+    click.echo(f"{path} holds the answers of a `goalsync init` you stopped; still open: "
+               f"{', '.join(missing) or 'nothing'}.")
+    if not Ask().yes("Continue where you stopped?", default=True):
+        raise UsageError(f"{str(path)!r} was kept as it is; nothing was written",
+                         hint="finish it in an editor, or pass --force to start over")
+    return saved
 
 
 COMMANDS: list[click.Command] = [init]

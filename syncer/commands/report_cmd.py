@@ -1,7 +1,8 @@
 """CLI: ``goalsync report PLAN --html OUT.html``: a self-contained progress page.
 
-The page (``syncer.report``) holds a burn-up chart per goal, a milestone timeline and the
-review journal; it loads nothing from the network and runs no script.
+The page (``syncer.report``) holds a burn-up chart per goal, a chart of each measured
+value over time, a milestone timeline with the rewards and the review journal, laid out
+for a desktop and a phone; it loads nothing from the network and runs no script.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ from syncer.report import gather_status, stale_warning, write_report
 @offline_option
 def report(plan_path: str, html_path: str, config_path: str | None, now: datetime | None,
            offline: bool) -> None:
-    """Write an HTML progress report for PLAN: burn-up charts, milestones, journal."""
+    """Write an HTML progress report for PLAN: burn-up charts, milestones, journal.
+
+    Also a chart of each measured value over time; readable on a desktop and a phone.
+    """
     snapshot = gather_status(plan_path, load_config(config_path), now, offline=offline)
     try:
         path = write_report(snapshot, html_path)

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from syncer.core import reconcile as rc
 from syncer.core.desired import blocks_needing_uids, desired_blocks, desired_tasks, plan_keys
 from syncer.core.identity import REVIEW_KEY, block_index, block_uid
 from syncer.core.model import Block, BusyTime, Interval, Plan, Schedule
 from syncer.core.rules import Rules
-from syncer.core.values import RemoteBlock, RemoteTask
+from syncer.core.values import CreateTask, RemoteBlock, RemoteTask, TaskSpec
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Snapshot:
     tasks: Sequence[RemoteTask] | None
     blocks: Sequence[RemoteBlock] | None  # None too when there is no calendar
     busy: BusyTime = field(default_factory=BusyTime)
+    tasks_held: bool = False  # the plan's whole task container is archived: create nothing
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,9 @@ class Settings:
     window_days: int = 14
     max_delete_share: float = 0.25
     lookback_days: int = 28  # how far back the calendar is read (the pull's concern)
+    # steps get a task once their work starts within this many days (at least the
+    # window); None: every open step has a task (see ``current_tasks``)
+    task_ahead_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -102,12 +107,80 @@ def decide(plan: Plan, rules: Rules, snapshot: Snapshot, base: Base,
             replace(b, uid=uids.get((b.step, b.start))) if b.uid is None else b
             for b in schedule.blocks))
     tasks = desired_tasks(plan, schedule, now, rules.review, base.review_notes)
+    if settings.task_ahead_days is not None:
+        # whole days in the plan's zone: reruns on one day agree on what is current
+        zone = ZoneInfo(plan.timezone)
+        last = (now.astimezone(zone) + timedelta(
+            days=max(settings.task_ahead_days, settings.window_days))).date()
+        ahead = datetime.combine(last + timedelta(days=1), time(), zone)
+        tasks = current_tasks(tasks, schedule, ahead, {t.key for t in remote_tasks or ()}
+                              | set(base.tasks))
     actions = rc.reconcile(
         tasks, remote_tasks, base.tasks, specs, snapshot.blocks, base.blocks,
         rules.sync, now=now, known_keys=known, done_keys=done,
         completed=base.completions)
+    actions = _hold(actions, remote_tasks, snapshot.tasks_held)
     return Decision(schedule, tuple(actions), (now, window_end), allocations,
                     guard(plan, actions, snapshot, base, settings.max_delete_share))
+
+
+def current_tasks(tasks: Sequence[TaskSpec], schedule: Schedule, ahead: datetime,
+                  existing: set[str]) -> list[TaskSpec]:
+    """The tasks a to-do app holds when it holds what to act on, not the backlog:
+    * a step once its scheduled work starts before ``ahead`` (a step without booked
+      work, once its due date is before then);
+    * a milestone while it is the next open one of its goal, has a current step (its
+      subtasks), or is due before ``ahead``: the person sees each goal's next deadline;
+    * every habit and the review, and every task that exists already (it stays, kept
+      up to date, until done).
+    Later steps and milestones get their task as their time comes; the plan, status
+    and report still show them all."""
+    starts: dict[str, datetime] = {}
+    for block in schedule.blocks:
+        if block.step not in starts or block.start < starts[block.step]:
+            starts[block.step] = block.start
+    last_day = (ahead - timedelta(microseconds=1)).date()
+
+    def due_soon(spec: TaskSpec) -> bool:
+        due = spec.deadline or (spec.due if isinstance(spec.due, date) else None)
+        return due is not None and due <= last_day
+
+    def step_now(spec: TaskSpec) -> bool:
+        start = starts.get(spec.key)
+        return start < ahead if start is not None else due_soon(spec)
+
+    steps = [t for t in tasks if t.kind == "step"]
+    current = {t.key for t in steps if t.key in existing or step_now(t)}
+    needed = {t.parent_key for t in steps if t.key in current}
+    with_open_steps = {t.parent_key for t in steps}
+    next_of_goal: dict[str | None, str] = {}
+    for spec in tasks:
+        if spec.kind == "milestone" and spec.key in with_open_steps:
+            next_of_goal.setdefault(spec.goal_id, spec.key)
+
+    def keep(spec: TaskSpec) -> bool:
+        if spec.key in existing or spec.key in current:
+            return True
+        if spec.kind == "step":
+            return False
+        if spec.kind == "milestone":
+            return (spec.key in needed or next_of_goal.get(spec.goal_id) == spec.key
+                    or due_soon(spec))
+        return True
+
+    return [spec for spec in tasks if keep(spec)]
+
+
+def _hold(actions: list[rc.Action], remote: Sequence[RemoteTask] | None,
+          everything: bool) -> list[rc.Action]:
+    """No task is created in a container the user archived: for the held goals (their
+    tasks are held), or at all when the plan's whole container is archived."""
+    goals = {t.key.split("/", 1)[0] for t in remote or () if t.held}
+    if not goals and not everything:
+        return actions
+    return [a for a in actions if not (
+        isinstance(a, rc.PushTask) and isinstance(a.change, CreateTask)
+        and (everything or a.change.spec.goal_id in goals))]
 
 
 def recurring_keys(plan: Plan) -> frozenset[str]:

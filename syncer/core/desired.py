@@ -13,6 +13,7 @@ a step matters where they do it. Same input, same output: no clock, no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -67,7 +68,36 @@ def desired_tasks(plan: Plan, schedule: Schedule, now: datetime,
         tasks.extend(_habit_task(plan, goal, habit, today) for habit in goal.habits)
     if plan.goals:
         tasks.append(_review_task(plan, review, review_notes, today))
-    return tasks
+    return [_fitted(task) for task in tasks]
+
+
+# What to-do apps accept (Todoist's "Usage limits": task names 500 characters,
+# descriptions 16,383 with goalsync's marker line, label names 60): longer values are
+# shortened here, for every backend alike, so no request fails and what is compared
+# with the server is what was sent.
+MAX_TITLE = 500
+MAX_DESCRIPTION = 16_000
+MAX_LABEL = 60
+
+
+def _fitted(spec: TaskSpec) -> TaskSpec:
+    """``spec`` within the lengths apps accept: a long title is shortened with an
+    ellipsis and kept whole at the top of the description; a long description is cut;
+    long labels are shortened."""
+    title, description = spec.title, spec.description
+    if len(title) > MAX_TITLE:
+        description = f"{title}\n\n{description}".strip()
+        title = _shortened(title, MAX_TITLE)
+    if len(description) > MAX_DESCRIPTION:
+        description = _shortened(description, MAX_DESCRIPTION)
+    labels = tuple(dict.fromkeys(_shortened(label, MAX_LABEL) for label in spec.labels))
+    if (title, description, labels) == (spec.title, spec.description, spec.labels):
+        return spec
+    return replace(spec, title=title, description=description, labels=labels)
+
+
+def _shortened(text: str, longest: int) -> str:
+    return text if len(text) <= longest else text[:longest - 1].rstrip() + "…"
 
 
 def next_occurrence(rrule: str, today: date) -> date:

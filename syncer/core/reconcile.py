@@ -375,6 +375,8 @@ def _one_task(key: str, want: TaskSpec | None, have: RemoteTask | None,
               completed: Mapping[str, datetime]) -> list[Action]:
     if have is None:
         return _missing_task(key, want, base)
+    if have.held:
+        return []  # in a project the user archived: left as it is, link kept
     actions: list[Action] = []
     if base is None or base.remote_id != have.remote_id:
         actions.append(Rebase("task", key, have.remote_id, _remote_task_values(have)))

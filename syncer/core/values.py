@@ -64,6 +64,7 @@ class RemoteTask:
     etag: str | None = None  # CalDAV ETag; Todoist leaves it None
     plan_id: str | None = None  # the plan the object names (marker, X-GOALSYNC-PLAN)
     outdated: bool = False  # written in an older goalsync's shape: rewrite it once
+    held: bool = False  # out of reach (in a project the user archived): left as it is
 
     @property
     def ident(self) -> str:

@@ -68,13 +68,16 @@ class FakeTodoist:
 
     def __init__(self, token: str = "fake-token-0123456789",
                  clock: Callable[[], datetime] | None = None,
-                 sync_encodings: tuple[str, ...] = ("form", "json")) -> None:
+                 sync_encodings: tuple[str, ...] = ("form", "json"),
+                 tier: str = "free") -> None:
         """``sync_encodings``: the bodies ``POST /sync`` understands (``form``:
         application/x-www-form-urlencoded with JSON-encoded values; ``json``); a body in
-        another encoding reads as empty (400, argument missing)."""
+        another encoding reads as empty (400, argument missing). ``tier``: the
+        account's plan, ``free`` (the default, as most accounts are) or ``pro``; its
+        caps are enforced with Todoist's error shapes (limits.py)."""
         self.token = token
         self.sync_encodings = sync_encodings
-        self.state = TodoistState(clock)
+        self.state = TodoistState(clock, tier=tier)
         self.requests: list[RecordedRequest] = []
         self.counts: Counter[tuple[str, str]] = Counter()
         self._faults: list[Fault] = []
@@ -231,6 +234,27 @@ class FakeTodoist:
     def delete_task(self, task_id: str) -> None:
         with self.state.lock:
             self.state.delete("items", task_id, "Item")
+
+    def archive_project(self, project_id: str) -> None:
+        with self.state.lock:
+            self.state.archive_project(project_id)
+
+    def unarchive_project(self, project_id: str) -> None:
+        with self.state.lock:
+            self.state.unarchive_project(project_id)
+
+    def add_project(self, name: str, *, parent_id: str | None = None,
+                    workspace_id: str | None = None, shared: bool = False) -> JSON:
+        """A project the user made (or a shared / team workspace one they joined)."""
+        with self.state.lock:
+            return dict(self.state.add_project(name, parent_id=parent_id,
+                                               workspace_id=workspace_id, shared=shared))
+
+    def active_tasks(self) -> list[JSON]:
+        """Open tasks in active projects: what the user sees in the app."""
+        with self.state.lock:
+            return [dict(t) for t in self.state.live("items")
+                    if not t["checked"] and not self.state.archived(t["project_id"])]
 
     def add_task(self, content: str, **args: Any) -> JSON:
         """A task the user made themselves (not owned by goalsync)."""
@@ -392,6 +416,8 @@ def _route(state: TodoistState, method: str, path: str, query: dict[str, str],
     data = body if isinstance(body, dict) else {}
     if parts == ["sync"] and method == "POST":
         return 200, _sync(state, data)
+    if parts == ["projects", "archived"] and method == "GET":
+        return 200, _page(state.archived_projects(), query, "results")
     if parts[:3] == ["tasks", "completed", "by_completion_date"] and method == "GET":
         return 200, _completed(state, query)
     if parts[0] == "tasks":

@@ -25,6 +25,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from tests.fake_todoist.limits import (
+    LIMIT_ERRORS,
+    MAX_CONTENT,
+    MAX_DESCRIPTION,
+    MAX_LABEL_NAME,
+    MAX_LABELS_PER_ACCOUNT,
+    MAX_PROJECT_NAME,
+    MAX_SECTION_NAME,
+    TIERS,
+    plan_limits,
+)
+
 JSON = dict[str, Any]
 RESOURCE_TYPES = ("projects", "sections", "labels", "items")
 USER_ID = "1855589"
@@ -55,6 +67,20 @@ def invalid(argument: str) -> ApiError:
                     {"argument": argument})
 
 
+def limit_reached(kind: str) -> ApiError:
+    """A plan cap refused the command (HTTP 403 per command, see limits.py)."""
+    tag, text, code = LIMIT_ERRORS[kind]
+    return ApiError(403, text, tag, code)
+
+
+def check_name(value: Any, longest: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise missing("name")
+    if len(value) > longest:
+        raise invalid("name")
+    return value
+
+
 def missing(argument: str) -> ApiError:
     return ApiError(400, "Required argument is missing", "ARGUMENT_MISSING", 19,
                     {"argument": argument})
@@ -69,9 +95,21 @@ def parse_stamp(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-_WEEKDAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", "day", "week", "month",
-             "year", "weekday", "workday", "monday", "tuesday", "wednesday", "thursday",
-             "friday", "saturday", "sunday"}
+# Words of recurring due strings (help centre "Introduction to recurring dates"):
+# "every day", "every 3 days", "every other week", "every mon, wed", "every 15th",
+# "every last day", "every 2nd monday", "every jan 27th", "every day at 9am starting
+# 2027-01-04", "every 3 months until 2027-06-30"
+_RECURRING_WORDS = {
+    "mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "day", "days", "week",
+    "weeks", "month", "months", "year", "years", "hour", "hours", "minute", "minutes",
+    "weekday", "weekdays", "workday", "workdays", "weekend", "other", "and", "starting",
+    "from", "until", "for", "at", "on", "the", "last", "first", "second", "third",
+    "fourth", "morning", "afternoon", "evening", "night", "am", "pm", "jan", "feb", "mar",
+    "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "january", "february",
+    "march", "april", "june", "july", "august", "september", "october", "november",
+    "december", "st", "nd", "rd", "th", "t", "z",
+}
 
 
 def normalize_due(value: Any, today: date, user_zone: str = "UTC") -> JSON | None:
@@ -84,12 +122,11 @@ def normalize_due(value: Any, today: date, user_zone: str = "UTC") -> JSON | Non
         raise invalid("due")
     text = value.get("date")
     string = value.get("string")
-    if string is not None and not isinstance(string, str):
-        raise invalid("due")
+    if string is not None and (not isinstance(string, str) or len(string) > 150):
+        raise invalid("due")  # help centre "Usage limits": due strings up to 150 characters
     recurring = bool(string and string.strip().lower().startswith("every"))
-    if string and recurring and not set(re.findall(r"[a-z]+", string.lower()[5:])) <= _WEEKDAYS | {
-        "other", "and", "starting", "at"
-    }:
+    if string and recurring and not set(re.findall(r"[a-z]+", string.lower()[5:])
+                                        ) <= _RECURRING_WORDS:
         raise invalid("due")
     if text is None:
         if not string:
@@ -170,7 +207,11 @@ class CommandRecord:
 class TodoistState:
     """One fake account. All public methods are thread-safe."""
 
-    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, clock: Callable[[], datetime] | None = None,
+                 tier: str = "free") -> None:
+        if tier not in TIERS:
+            raise ValueError(f"unknown plan tier {tier!r}")
+        self.tier = tier  # the account's plan: its caps are enforced (limits.py)
         self.lock = threading.RLock()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.version = 0
@@ -183,6 +224,9 @@ class TodoistState:
         self.user_timezone = "UTC"  # the user's tz_info.timezone
         # resource types a read may not name (to play a stricter or older server)
         self.refused_resource_types: set[str] = set()
+        # archived projects leave full syncs (API v1); True plays a server that keeps
+        # them there, flagged ``is_archived``, with their tasks
+        self.archived_in_sync = False
         self.executed_commands = 0  # commands actually executed (replays not counted)
         self.command_errors: list[tuple[Callable[[JSON], bool], ApiError]] = []
         self._ids = itertools.count(1)
@@ -217,12 +261,40 @@ class TodoistState:
             return [o for o in self.objects[kind].values() if not o.get("is_deleted")]
 
     # ---------------------------------------------------------------- creators
+    def cap(self, name: str) -> int:
+        return int(TIERS[self.tier][name])
+
+    def active_projects(self) -> list[JSON]:
+        """The projects the plan's cap counts: the user's own, not archived (the Inbox
+        is not counted; whether it is is not documented, and goalsync's default layout
+        needs one project either way)."""
+        return [p for p in self.live("projects") if not p["inbox_project"]
+                and not p["is_archived"] and p.get("workspace_id") is None]
+
+    def archived(self, project_id: str | None) -> bool:
+        project = self.objects["projects"].get(project_id or "")
+        return bool(project and project.get("is_archived"))
+
+    def active_items(self, project_id: str) -> int:
+        return sum(1 for i in self.live("items")
+                   if i["project_id"] == project_id and not i["checked"])
+
+    def _room_for_item(self, project_id: str) -> None:
+        if self.active_items(project_id) >= self.cap("tasks_per_project"):
+            raise limit_reached("items")
+
     def add_project(self, name: Any, *, parent_id: str | None = None,
-                    inbox: bool = False, description: str = "") -> JSON:
-        if not isinstance(name, str) or not name.strip():
-            raise missing("name")
+                    inbox: bool = False, description: str = "",
+                    workspace_id: str | None = None, shared: bool = False) -> JSON:
+        check_name(name, MAX_PROJECT_NAME)
         if parent_id is not None:
-            parent_id = self.get("projects", parent_id, "Project")["id"]
+            parent = self.get("projects", parent_id, "Project")
+            if parent["is_archived"]:
+                raise not_found("Project")
+            parent_id = parent["id"]
+        if (not inbox and workspace_id is None
+                and len(self.active_projects()) >= self.cap("active_projects")):
+            raise limit_reached("projects")
         now = stamp(self.now())
         project = {
             "id": self.new_id(), "name": name, "description": description,
@@ -231,14 +303,21 @@ class TodoistState:
             "is_shared": False, "is_favorite": False, "is_archived": False,
             "is_deleted": False, "can_assign_tasks": False, "view_style": "list",
             "inbox_project": inbox, "created_at": now, "updated_at": now,
-            "workspace_id": None, "folder_id": None,
+            "workspace_id": workspace_id, "folder_id": None,
         }
+        if shared:
+            project.update(shared=True, is_shared=True, can_assign_tasks=True)
         return self.touch("projects", project)
 
     def add_section(self, name: Any, project_id: Any) -> JSON:
-        if not isinstance(name, str) or not name.strip():
-            raise missing("name")
+        check_name(name, MAX_SECTION_NAME)
         project = self.get("projects", project_id, "Project")
+        if project["is_archived"]:
+            raise not_found("Project")
+        sections = [s for s in self.live("sections")
+                    if s["project_id"] == project["id"] and not s["is_archived"]]
+        if len(sections) >= self.cap("sections_per_project"):
+            raise limit_reached("sections")
         section = {
             "id": self.new_id(), "name": name, "project_id": project["id"],
             "section_order": len(self.objects["sections"]) + 1, "is_collapsed": False,
@@ -248,10 +327,11 @@ class TodoistState:
         return self.touch("sections", section)
 
     def add_label(self, name: Any) -> JSON:
-        if not isinstance(name, str) or not name.strip():
-            raise missing("name")
+        check_name(name, MAX_LABEL_NAME)
         if any(lab["name"] == name for lab in self.live("labels")):
             raise ApiError(400, "Label already exists", "LABEL_ALREADY_EXISTS", 128)
+        if len(self.live("labels")) >= MAX_LABELS_PER_ACCOUNT:
+            raise limit_reached("labels")
         order = len(self.objects["labels"]) + 1
         label = {"id": self.new_id(), "name": name, "color": "charcoal", "order": order,
                  "item_order": order, "is_favorite": False, "is_deleted": False}
@@ -261,16 +341,21 @@ class TodoistState:
         content = args.get("content")
         if not isinstance(content, str) or not content.strip():
             raise missing("content")
-        if len(content) > 500:
+        if len(content) > MAX_CONTENT:
             raise invalid("content")
+        description = str(args.get("description") or "")
+        if len(description) > MAX_DESCRIPTION:
+            raise invalid("description")
+        labels = self.check_labels(args.get("labels", []))
         project_id, section_id, parent_id = self._placement(args)
+        self._room_for_item(project_id)
         now = stamp(self.now())
         item = {
             "id": self.new_id(), "user_id": USER_ID, "project_id": project_id,
             "section_id": section_id, "parent_id": parent_id, "content": content,
-            "description": str(args.get("description") or ""),
+            "description": description,
             "priority": check_priority(args.get("priority", 1)),
-            "labels": check_labels(args.get("labels", [])),
+            "labels": labels,
             "due": normalize_due(args.get("due"), self.now().date(), self.user_timezone),
             "deadline": normalize_deadline(args.get("deadline")),
             "duration": normalize_duration(args.get("duration")),
@@ -282,26 +367,40 @@ class TodoistState:
         }
         return self.touch("items", item)
 
+    def check_labels(self, value: Any) -> list[str]:
+        labels = _few_labels(check_labels(value))
+        if len(labels) > self.cap("labels_per_task"):
+            raise invalid("labels")
+        return labels
+
     def _placement(self, args: JSON) -> tuple[str, str | None, str | None]:
+        """Where a task goes; an archived project takes nothing (its tasks left the
+        sync: the fake answers as if it were not there)."""
         parent_id = args.get("parent_id")
         section_id = args.get("section_id")
         project_id = args.get("project_id")
         if parent_id:
             parent = self.get("items", parent_id, "Item")
-            return parent["project_id"], parent["section_id"], parent["id"]
-        if section_id:
+            place = parent["project_id"], parent["section_id"], parent["id"]
+        elif section_id:
             section = self.get("sections", section_id, "Section")
-            return section["project_id"], section["id"], None
-        if project_id:
-            return self.get("projects", project_id, "Project")["id"], None, None
-        return self.inbox_id, None, None
+            place = section["project_id"], section["id"], None
+        elif project_id:
+            place = self.get("projects", project_id, "Project")["id"], None, None
+        else:
+            place = self.inbox_id, None, None
+        if self.archived(place[0]):
+            raise not_found("Project")
+        return place
 
     # ---------------------------------------------------------------- item edits
     _EDITABLE = {
-        "content": lambda v, today: v if isinstance(v, str) and v.strip() else _bad("content"),
-        "description": lambda v, today: str(v or ""),
+        "content": lambda v, today: v if isinstance(v, str) and v.strip() and len(
+            v) <= MAX_CONTENT else _bad("content"),
+        "description": lambda v, today: str(v or "") if len(str(v or "")) <= MAX_DESCRIPTION
+        else _bad("description"),
         "priority": lambda v, today: check_priority(v),
-        "labels": lambda v, today: check_labels(v),
+        "labels": lambda v, today: _few_labels(check_labels(v)),
         "due": normalize_due,
         "deadline": lambda v, today: normalize_deadline(v),
         "duration": lambda v, today: normalize_duration(v),
@@ -348,6 +447,8 @@ class TodoistState:
             place = self._placement({key: value})
         if place[2] == item["id"]:
             raise invalid("parent_id")
+        if place[0] != item["project_id"] and not item["checked"]:
+            self._room_for_item(place[0])
         item.update(project_id=place[0], section_id=place[1], parent_id=place[2])
         return self.touch("items", item)
 
@@ -369,8 +470,39 @@ class TodoistState:
 
     def reopen_item(self, item_id: str) -> JSON:
         item = self.get("items", item_id, "Item")
+        if item["checked"]:
+            self._room_for_item(item["project_id"])
         item.update(checked=False, completed_at=None)
         return self.touch("items", item)
+
+    def archive_project(self, project_id: str) -> JSON:
+        """Archive a project and its sub-projects (the user's action in the app): they
+        and what is in them leave full syncs; ``GET /projects/archived`` lists them."""
+        project = self.get("projects", project_id, "Project")
+        if project["inbox_project"]:
+            raise invalid("id")
+        for child in self.live("projects"):
+            if child["parent_id"] == project["id"] and not child["is_archived"]:
+                self.archive_project(child["id"])
+        project["is_archived"] = True
+        return self.touch("projects", project)
+
+    def unarchive_project(self, project_id: str) -> JSON:
+        """Back among the active projects (counted against the cap again); its sections
+        and tasks come back in the next sync."""
+        project = self.get("projects", project_id, "Project")
+        if not project["is_archived"]:
+            return project
+        if (project.get("workspace_id") is None
+                and len(self.active_projects()) >= self.cap("active_projects")):
+            raise limit_reached("projects")
+        project["is_archived"] = False
+        self.touch("projects", project)
+        for kind in ("sections", "items"):
+            for obj in self.live(kind):
+                if obj["project_id"] == project["id"]:
+                    self.touch(kind, obj)
+        return project
 
     def delete(self, kind: str, object_id: str, what: str) -> JSON:
         obj = self.get(kind, object_id, what)
@@ -399,6 +531,8 @@ class TodoistState:
             wanted = _resource_types(resource_types or [])
             for kind in wanted:
                 response[kind] = self._changed(kind, since)
+            if {"user_plan_limits", "all"} & set(resource_types or []):
+                response["user_plan_limits"] = plan_limits(self.tier)
             if "user" in (resource_types or []) or "all" in (resource_types or []):
                 response["user"] = {"id": USER_ID, "full_name": "Fake User",
                                     "email": "user@example.invalid", "tz_info": {
@@ -425,9 +559,14 @@ class TodoistState:
             return None
 
     def _changed(self, kind: str, since: int | None) -> list[JSON]:
+        """A full sync leaves out deleted and completed tasks and archived projects with
+        their sections and tasks (API v1: archived projects are listed separately)."""
         if since is None:
             return [dict(o) for o in self.objects[kind].values()
-                    if not o.get("is_deleted") and not o.get("checked")]
+                    if not o.get("is_deleted") and not o.get("checked")
+                    and (self.archived_in_sync or not (
+                        o.get("is_archived")
+                        or (kind != "projects" and self.archived(o.get("project_id")))))]
         return [dict(o) for o in self.objects[kind].values()
                 if self.versions[(kind, o["id"])] > since]
 
@@ -476,6 +615,8 @@ class TodoistState:
                 description=a.get("description", "")),
             "project_update": lambda a: self._rename("projects", a, "Project"),
             "project_delete": lambda a: self.delete("projects", _id(a), "Project"),
+            "project_archive": lambda a: self.archive_project(_id(a)),
+            "project_unarchive": lambda a: self.unarchive_project(_id(a)),
             "section_add": lambda a: self.add_section(a.get("name"), _need(a, "project_id")),
             "section_update": lambda a: self._rename("sections", a, "Section"),
             "section_delete": lambda a: self.delete("sections", _id(a), "Section"),
@@ -501,12 +642,16 @@ class TodoistState:
     def _rename(self, kind: str, args: JSON, what: str) -> JSON:
         obj = self.get(kind, _id(args), what)
         if "name" in args:
-            if not isinstance(args["name"], str) or not args["name"].strip():
-                raise invalid("name")
-            obj["name"] = args["name"]
+            longest = {"projects": MAX_PROJECT_NAME, "sections": MAX_SECTION_NAME}.get(
+                kind, MAX_LABEL_NAME)
+            obj["name"] = check_name(args["name"], longest)
         return self.touch(kind, obj)
 
     # ---------------------------------------------------------------- listings
+    def archived_projects(self) -> list[JSON]:
+        with self.lock:
+            return [dict(p) for p in self.live("projects") if p["is_archived"]]
+
     def completed_between(self, since: datetime, until: datetime) -> list[JSON]:
         """API v1 "Tasks Completed By Completion Date": ``since`` inclusive, ``until``
         exclusive."""
@@ -531,6 +676,13 @@ def _need(args: JSON, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise missing(name)
     return value
+
+
+def _few_labels(labels: list[str]) -> list[str]:
+    if len(labels) > TIERS["pro"]["labels_per_task"] or any(
+            len(name) > MAX_LABEL_NAME for name in labels):
+        raise invalid("labels")
+    return labels
 
 
 def _bad(argument: str) -> Any:

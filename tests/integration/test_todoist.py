@@ -58,12 +58,12 @@ def contents(fake: FakeTodoist) -> list[str]:
 # ------------------------------------------------------------------ field mapping
 
 
-def test_pushed_step_has_every_field_mapped(todoist: TodoistTasks,
-                                            fake_todoist: FakeTodoist) -> None:
+def test_pushed_step_has_every_field_mapped(fake_todoist: FakeTodoist) -> None:
     due = datetime(2026, 11, 23, 10, 30, tzinfo=ZoneInfo("Europe/Berlin"))
     spec = step(1, due=due, deadline=date(2026, 12, 15), duration_minutes=90, priority=1,
                 labels=("career",))
-    [result] = todoist.apply([CreateTask(spec)])
+    with adapter(fake_todoist, layout="projects") as todoist:
+        [result] = todoist.apply([CreateTask(spec)])
     assert result.ok
     task = fake_todoist.task(result.remote_id or "")
     assert task["content"] == "Step 1"
@@ -81,8 +81,7 @@ def test_pushed_step_has_every_field_mapped(todoist: TodoistTasks,
     assert {lab["name"] for lab in fake_todoist.labels()} == {"goalsync", "career"}
 
 
-def test_all_day_due_habit_milestone_and_subtask(todoist: TodoistTasks,
-                                                 fake_todoist: FakeTodoist) -> None:
+def test_all_day_due_habit_milestone_and_subtask(fake_todoist: FakeTodoist) -> None:
     specs = [
         step("child", parent_key="pmp/course/sparent"),
         step("parent", due=date(2026, 11, 24), priority=4),
@@ -92,7 +91,8 @@ def test_all_day_due_habit_milestone_and_subtask(todoist: TodoistTasks,
              milestone_id=None, milestone_title=None,
              recurrence="FREQ=WEEKLY;BYDAY=MO,WE,FR"),
     ]
-    results = todoist.apply([CreateTask(s) for s in specs])
+    with adapter(fake_todoist, layout="projects") as todoist:
+        results = todoist.apply([CreateTask(s) for s in specs])
     assert all(r.ok for r in results), results
     child, parent, milestone, habit = (fake_todoist.task(r.remote_id or "") for r in results)
     assert child["parent_id"] == parent["id"]
@@ -147,19 +147,23 @@ def test_batches_hold_at_most_100_commands(todoist: TodoistTasks,
     results = todoist.apply([CreateTask(step(n)) for n in range(250)])
     assert all(r.ok for r in results)
     batches = fake_todoist.sync_batches()
-    assert [len(b) for b in batches] == [100, 100, 54]  # 250 tasks + 2 projects, section, label
+    # the root project and the label, then the goal's section (it names the project
+    # made before), then the tasks (they name the section): makers before users
+    assert [len(b) for b in batches] == [2, 1, 100, 100, 50]
     assert len(fake_todoist.tasks()) == 250
-    assert todoist.requests <= 6
+    assert todoist.requests <= 8  # a full read, 2 pages of completed tasks, 5 batches
 
 
 def test_command_uuids_are_deterministic(fake_todoist: FakeTodoist) -> None:
     specs = [CreateTask(step(n)) for n in range(3)]
     with adapter(fake_todoist) as backend:
         backend.apply(specs)
-    first = [c["uuid"] for c in fake_todoist.sync_batches()[0] if c["type"] == "item_add"]
+    first = [c["uuid"] for b in fake_todoist.sync_batches() for c in b
+             if c["type"] == "item_add"]
     with FakeTodoist(token=FAKE_TOKEN) as other, adapter(other) as backend:
         backend.apply(specs)
-        second = [c["uuid"] for c in other.sync_batches()[0] if c["type"] == "item_add"]
+        second = [c["uuid"] for b in other.sync_batches() for c in b
+                  if c["type"] == "item_add"]
     assert first == second and len(set(first)) == 3
 
 
@@ -193,13 +197,13 @@ def test_rate_limit_longer_than_max_wait_gives_up(fake_todoist: FakeTodoist) -> 
 def test_dropped_connection_mid_push_is_retried_without_duplicates(
         todoist: TodoistTasks, fake_todoist: FakeTodoist) -> None:
     todoist.list_tasks()
-    fake_todoist.drop_next(1, path=SYNC, skip=1)  # the second batch runs, answer lost
+    fake_todoist.drop_next(1, path=SYNC, skip=3)  # the second task batch runs, answer lost
     results = todoist.apply([CreateTask(step(n)) for n in range(250)])
     assert all(r.ok and r.remote_id for r in results)
     assert len(fake_todoist.tasks()) == 250
     batches = fake_todoist.sync_batches()
-    assert batches[1] == batches[2]  # the same batch, same uuids, sent again
-    assert fake_todoist.state.executed_commands == 254
+    assert batches[3] == batches[4]  # the same batch, same uuids, sent again
+    assert fake_todoist.state.executed_commands == 253  # 250 tasks, project, section, label
 
 
 def test_push_that_stays_down_reports_then_rerun_has_no_duplicates(
@@ -207,9 +211,9 @@ def test_push_that_stays_down_reports_then_rerun_has_no_duplicates(
     specs = [CreateTask(step(n)) for n in range(250)]
     with adapter(fake_todoist) as first:
         first.list_tasks()
-        fake_todoist.drop_next(50, path=SYNC, skip=1)
+        fake_todoist.drop_next(50, path=SYNC, skip=3)
         results = first.apply(specs)
-    assert sum(r.ok for r in results) == 96  # the first batch, minus 4 containers
+    assert sum(r.ok for r in results) == 100  # the first batch of tasks
     assert all(r.retryable for r in results if not r.ok)
     failed = next(r.error for r in results if not r.ok)
     assert failed and "rejected" not in failed  # Todoist never answered: nothing rejected
@@ -312,8 +316,8 @@ def test_foreign_change_is_not_a_change(todoist: TodoistTasks,
     assert not changed
 
 
-def test_update_changes_only_named_fields_and_moves(todoist: TodoistTasks,
-                                                    fake_todoist: FakeTodoist) -> None:
+def test_update_changes_only_named_fields_and_moves(fake_todoist: FakeTodoist) -> None:
+    todoist = adapter(fake_todoist, layout="projects")
     [created] = todoist.apply([CreateTask(step(1, priority=3))])
     remote_id = created.remote_id or ""
     fake_todoist.rename(remote_id, "My own title")
@@ -406,7 +410,7 @@ def test_replay_without_temp_id_mapping_still_places_later_batches(
     parent = next(t for t in tasks if t["content"] == "Step m")
     assert all(t["parent_id"] == parent["id"] for t in tasks if t is not parent)
     assert len({t["project_id"] for t in tasks}) == 1
-    assert len(fake_todoist.projects()) == 3  # Inbox, Goals, the goal's project
+    assert len(fake_todoist.projects()) == 2  # Inbox, Goals (the goal is a section)
 
 
 def test_completed_task_missing_optional_fields_is_still_listed(
@@ -476,7 +480,7 @@ def test_floating_time_set_in_the_app_is_read_in_the_users_zone(
 def test_batches_stay_under_the_body_size_limit(todoist: TodoistTasks,
                                                 fake_todoist: FakeTodoist) -> None:
     """API v1 "Request limits": POST bodies are limited to 1 MiB."""
-    long_text = "Why this matters: " + "ü & more " * 2000  # ~20 kB, ~60 kB encoded
+    long_text = "Why this matters: " + "ü & more " * 1700  # ~15 kB, ~50 kB encoded
     results = todoist.apply([CreateTask(step(n, description=long_text)) for n in range(40)])
     assert all(r.ok for r in results)
     sizes = [len(urlencode({"commands": json.dumps(batch)})) for batch in

@@ -37,7 +37,7 @@ def test_the_config_accepts_exactly_the_registered_names() -> None:
     ({}, "tasks=embedded:Goal tasks calendar=embedded"),
     ({"caldav": {"task_list": "Goals"}}, "tasks=embedded calendar=embedded"),
     ({"tasks": {"backend": "todoist"}, "calendar": {"backend": "none"}},
-     "tasks=todoist:https://api.todoist.com:projects:Goals calendar=none"),
+     "tasks=todoist:https://api.todoist.com:sections:Goals calendar=none"),
     ({"tasks": {"backend": "todoist"}, "todoist": {"layout": "sections",
                                                    "root_project": "Career"}},
      "tasks=todoist:https://api.todoist.com:sections:Career calendar=embedded"),
@@ -185,3 +185,22 @@ def test_a_dry_run_before_the_embedded_server_has_data_closes_the_other_backend(
         assert type(backends.calendar) is MemoryCalendarBackend  # the empty stand-in
     assert tasks.closed == 1
     assert not (tmp_path / "radicale").exists()  # the server was not started
+
+
+TODOIST = {"tasks": {"backend": "todoist"}, "calendar": {"backend": "none"}}
+OLD = "tasks=todoist:https://api.todoist.com:projects:Goals calendar=none"
+
+
+@pytest.mark.parametrize("settings, saved, layout", [
+    (TODOIST, None, "sections"),  # a new setup: one project, a section per goal
+    (TODOIST, OLD, "projects"),  # synced with the earlier default: kept, no --rebind
+    (TODOIST, "tasks=todoist:https://api.todoist.com:sections:Goals calendar=none",
+     "sections"),
+    ({**TODOIST, "todoist": {"layout": "projects"}}, None, "projects"),
+    ({**TODOIST, "todoist": {"layout": "sections"}}, OLD, "sections"),  # a choice wins
+])
+def test_an_unset_todoist_layout_keeps_the_layout_a_setup_is_bound_to(
+        settings: dict[str, dict[str, str]], saved: str | None, layout: str) -> None:
+    config = from_mapping(settings)
+    assert registry.todoist_layout(config, saved) == layout
+    assert f":{layout}:Goals " in registry.binding(config, saved)
