@@ -55,8 +55,8 @@ MILESTONE_KEYS = ("id", "title", "due", "celebrate", "steps")
 STEP_KEYS = ("id", "title", "estimate", "after", "not_before", "due", "notes", "done")
 HABIT_KEYS = ("id", "title", "per_week", "duration")
 MAX_PER_WEEK = 21
-MAX_ID = 64  # characters of an id written in the plan
-MAX_SLUG = 200  # characters of an id made from a title (longer ones predate MAX_ID)
+MAX_ID = 4096  # characters of an id (written, or made from a title): it goes into UIDs
+MAX_SLUG = MAX_ID
 MAX_MINUTES = 10_000 * 60  # an estimate or duration of more than 10,000 hours is a typo
 MAX_NUMBER = 1e12  # measurable targets, weekly hours: beyond this a number is a typo
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)  # dates in a plan
@@ -340,7 +340,7 @@ def _identity(ctx: _Ctx, node: YamlMap, title: str, kind: str, parent: str,
                       f"not {_shown(raw)}")
         elif len(ident) > MAX_ID:
             ctx.error(pos, "bad-id", f"{kind} id `{ident[:20]}…` is {len(ident):,} characters "
-                      f"long; an id is at most {MAX_ID} (it goes into every UID and marker)")
+                      f"long; an id is at most {MAX_ID:,} (it goes into every UID and marker)")
         elif not ID_PATTERN.match(ident):
             ctx.error(pos, "bad-id",
                       f"{kind} id {ident!r} may hold only lowercase letters, digits, '-' "
