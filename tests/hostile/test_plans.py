@@ -40,6 +40,7 @@ def test_a_hostile_plan_gets_a_sentence_and_writes_nothing(
         assert_sentence(outcome, code)
         if code == 2 and command != "check":
             assert "goals.yaml:" in outcome.err or "goals.yaml'" in outcome.err, outcome.err
+    assert guarded("--debug", "plan", str(plan), measure=False).code == code  # same code
     if code:
         assert backends.tasks.list_tasks() == []
         assert not (tmp_path / "state").exists() or not os.listdir(tmp_path / "state") or \
