@@ -14,6 +14,7 @@ override the shipped rules and are handed to ``syncer.policy.load_rules``.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import tomllib
@@ -21,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from syncer.errors import ConfigError
 
@@ -94,11 +96,15 @@ SPEC: tuple[Setting, ...] = (
             "Allow plain http:// to a host other than 127.0.0.1 (passwords travel in "
             "clear text)."),
     Setting("caldav", "timeout", (int, float), 30,
-            "Seconds to wait for the CalDAV server."),
+            "Seconds to wait for the CalDAV server (at most 3600); one whole request, "
+            "body included, may take twice as long."),
     Setting("sync", "max_delete_share", (int, float), None,
             "Refuse (without --force) to delete more than this share of goalsync's "
             "objects in one run. Unset: `max_delete_share` of rules/sync.toml (0.25)."),
 )
+
+MAX_WINDOW_DAYS = 3650  # [calendar] window_days: ten years of blocks
+MAX_TIMEOUT = 3600  # seconds: [caldav] timeout; a whole request gets twice as long
 
 SECTIONS = ("tasks", "calendar", "todoist", "caldav", "sync", "rules")
 
@@ -175,13 +181,41 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
     path = find_config(explicit)
     if path is None:
         return defaults()
-    text = path.read_text(encoding="utf-8")
+    from syncer.userfiles import MB, read_text
+
+    text = read_text(path, "the config file", MB, error=ConfigError,
+                     hint="see docs/config.md")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}",
                           hint="fix the line shown; see docs/config.md") from None
-    return from_mapping(data, path=path, text=text)
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deep",
+                          hint="see docs/config.md") from None
+    config = from_mapping(data, path=path, text=text)
+    _check_rule_overrides(config, text)
+    return config
+
+
+def _check_rule_overrides(config: Config, text: str) -> None:
+    """Validate the ``[rules.*]`` overrides now, so a bad one is reported with the config
+    file and the line of its table (``check`` included), before anything else runs."""
+    if not config.rules:
+        return
+    from syncer.policy import load_rules
+
+    try:
+        load_rules(config.rules)
+    except ConfigError as err:
+        area = next((a for a in config.rules if f"`rules.{a}" in err.message
+                     or f"{a} rule" in err.message or f"`{a}`" in err.message), None)
+        pattern = re.compile(rf"^\s*\[\s*rules\.{re.escape(area)}\b" if area
+                             else r"^\s*\[\s*rules\b|^\s*rules\s*=", re.MULTILINE)
+        found = pattern.search(text)
+        line = text.count("\n", 0, found.start()) + 1 if found else 1
+        raise ConfigError(f"{config.path}:{line}: {err.message}",
+                          hint=err.hint or "see docs/config.md") from None
 
 
 def from_mapping(data: Mapping[str, Any], *, path: Path | None = None,
@@ -273,6 +307,21 @@ def _check_value(section: str, key: str, value: Any, out: dict[str, Any],
 
 def _check_range(setting: Setting, value: Any, where: _Where) -> None:
     label = setting.path
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where.of(setting.section, setting.key)}: `{label}` must be a "
+                          f"finite number, not {value!r}")
+    if setting.path == "calendar.window_days" and value > MAX_WINDOW_DAYS:
+        raise ConfigError(f"{where.of(setting.section, setting.key)}: `{label}` is at most "
+                          f"{MAX_WINDOW_DAYS} days")
+    if setting.path in ("todoist.api_url", "caldav.url") and value:
+        try:
+            urlsplit(value).port  # noqa: B018  (raises for a port out of range or not a number)
+        except ValueError:
+            raise ConfigError(f"{where.of(setting.section, setting.key)}: `{label}` has no "
+                              f"valid port (1-65535): {value!r}") from None
+    if setting.path == "caldav.timeout" and value > MAX_TIMEOUT:
+        raise ConfigError(f"{where.of(setting.section, setting.key)}: `{label}` is at most "
+                          f"{MAX_TIMEOUT} seconds, not {value!r}")
     if setting.path == "sync.max_delete_share" and not 0 <= value <= 1:
         raise ConfigError(f"{where.of('sync', setting.key)}: `{label}` is a share between "
                           f"0 and 1 (0.25 means 25 %), not {value!r}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from syncer.errors import CredentialError
+from syncer.errors import CredentialError, GoalsyncError
 
 KEYRING_SERVICE = "goalsync"
 
@@ -32,20 +32,28 @@ ENV_VARS = {"todoist": "GOALSYNC_TODOIST_TOKEN", "caldav": "GOALSYNC_CALDAV_PASS
 
 
 def set_secret(name: str, value: str) -> None:
-    """Store the secret ``name`` in the system keyring and read it back: a keyring that
-    accepts a secret but does not keep it (a null or fail backend, a locked store that
-    drops writes) raises CredentialError, so nobody is told it is stored when it is not.
-    Other keyring failures propagate as they are."""
-    import keyring
+    """Store the secret ``name`` in the system keyring and read it back. A machine
+    without a usable keyring is GoalsyncError (exit 1) naming the environment variable
+    to use instead; a keyring that accepts a secret but does not keep it (a null or fail
+    backend, a locked store that drops writes) is CredentialError, so nobody is told it
+    is stored when it is not."""
+    env_var = ENV_VARS.get(name, "the environment variable")
+    try:
+        import keyring
 
-    keyring.set_password(KEYRING_SERVICE, name, value)
+        keyring.set_password(KEYRING_SERVICE, name, value)
+    except Exception as err:  # NoKeyringError, a locked or broken backend
+        raise GoalsyncError(
+            f"the {name} credential works, but this machine has no usable system keyring "
+            f"to keep it in ({type(err).__name__})",
+            hint=f"set {env_var} in the environment of goalsync instead, or install and "
+                 "unlock a keyring (e.g. gnome-keyring, KWallet)") from None
     try:
         kept = keyring.get_password(KEYRING_SERVICE, name)
     except Exception:  # noqa: BLE001 - a store that cannot read back does not keep it
         kept = None
     if kept != value:
         backend = type(keyring.get_keyring()).__name__
-        env_var = ENV_VARS.get(name, "the environment variable")
         raise CredentialError(
             f"the system keyring ({backend}) accepted the {name} secret but does not "
             "keep it: reading it back gave " + ("nothing" if not kept else "another value"),

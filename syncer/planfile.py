@@ -6,26 +6,16 @@ from pathlib import Path
 
 from syncer.core.model import Plan
 from syncer.core.parse import parse_plan
-from syncer.errors import UsageError
+from syncer.userfiles import MB, read_text
+
+MAX_PLAN_BYTES = 16 * MB  # a 500-step plan is about 100 KB
 
 
 def read_plan_text(path: str | Path) -> str:
-    """Return the text of the plan file, or raise UsageError with a sentence."""
-    file = Path(path)
-    try:
-        return file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"the plan file {str(path)!r} does not exist",
-                         hint="check the path, or create a plan with `goalsync init`") from None
-    except IsADirectoryError:
-        raise UsageError(f"{str(path)!r} is a folder, not a plan file",
-                         hint="pass the path of your goals.yaml") from None
-    except UnicodeDecodeError as err:
-        raise UsageError(f"the plan file {str(path)!r} is not UTF-8 text ({err.reason})",
-                         hint="save it as UTF-8") from None
-    except OSError as err:
-        raise UsageError(f"cannot read the plan file {str(path)!r}: {err.strerror}",
-                         hint="check that the file exists and is readable") from None
+    """Return the text of the plan file, or raise UsageError with a sentence (missing,
+    a folder, a pipe or device, larger than ``MAX_PLAN_BYTES``, not UTF-8)."""
+    return read_text(path, "the plan file", MAX_PLAN_BYTES,
+                     hint="check the path, or create a plan with `goalsync init`")
 
 
 def load_plan(path: str | Path) -> Plan:

@@ -13,6 +13,7 @@ tables, once: every area's types and ranges are validated there.
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
@@ -82,8 +83,25 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any], where: str) -> 
         if isinstance(shipped, Mapping) != isinstance(value, Mapping):
             kind = "a table" if isinstance(shipped, Mapping) else "a single value"
             raise ConfigError(f"`{name}` must be {kind}")
+        if not isinstance(shipped, Mapping):
+            _check_number(name, value)
         merged[key] = _merge(shipped, value, name) if isinstance(shipped, Mapping) else value
     return merged
+
+
+MAX_RULE_NUMBER = 1_000_000  # minutes, words, counts: beyond this a number is a typo
+MAX_RULE_DAYS = 36_500  # a `*_days` rule of more than 100 years overflows the calendar
+
+
+def _check_number(name: str, value: Any) -> None:
+    """A number in a rule override is finite and of a size the rules can use (each
+    area's own checks then apply its exact range)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    limit = MAX_RULE_DAYS if name.endswith("_days") else MAX_RULE_NUMBER
+    if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > limit:
+        shown = f"{value!r}" if len(repr(value)) < 30 else f"a {len(repr(value))}-digit number"
+        raise ConfigError(f"`{name}` must be a finite number of at most {limit:,}, not {shown}")
 
 
 def _did_you_mean(word: str, choices: Mapping[str, Any] | list[str]) -> str:

@@ -52,7 +52,7 @@ from syncer.core.review import (
     ReviewRules,
     triggers,
 )
-from syncer.core.schedule import plan_horizon
+from syncer.core.schedule import plan_horizon, schedule
 from syncer.errors import PartialFailure
 from syncer.planfile import load_plan
 from syncer.policy import load_rules
@@ -129,6 +129,10 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
         baseline = baseline or list(report.schedule.blocks)
         on_calendar += report.schedule.missed
         missing = infeasible_steps(plan, report.unscheduled,
+                                   plan_horizon(plan, rules.scheduling, moment).date())
+    else:  # offline: the plan alone, without busy time (what no calendar can fix)
+        ideal = schedule(plan, rules.scheduling, now=moment, done=set(completions))
+        missing = infeasible_steps(plan, ideal.unscheduled,
                                    plan_horizon(plan, rules.scheduling, moment).date())
     baseline = _merge_baseline(baseline, on_calendar)
     progress = compute_progress(plan, completions, baseline, rules.review.progress, moment,

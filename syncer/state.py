@@ -20,6 +20,15 @@ transactions, so a killed process leaves the last committed state (WAL journal w
 run has it open; a rollback journal once closed, so the read-only opens of ``plan`` and
 ``status`` create no file beside it); an unreadable file is moved aside (never silently
 overwritten) and reported. ``lock()`` keeps two runs from overlapping.
+
+What only the state knows (review answers, measured values, completions, the first
+run) is also appended to ``history.jsonl`` (``syncer.history``) before the state commits
+it; a lost or moved-aside state is rebuilt from it, with a note saying what came back.
+A state that cannot be *written* (disk full, read-only file or folder) is an error
+(StateUnwritable, exit 1), never a reason to move it aside. Damaged rows (unreadable
+JSON, a bad date, a bad schema version) are dropped or repaired one by one on open, each
+with a note (``_scrub``). A file from a newer goalsync is refused before anything is
+written to it, by every command (``_check_version``).
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
@@ -35,6 +45,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from syncer import history
 from syncer.core.model import Block
 from syncer.errors import GoalsyncError, LockedError
 
@@ -244,8 +255,12 @@ def lock(state_dir: str | os.PathLike[str]) -> Iterator[None]:
     """Hold an exclusive lock on ``state_dir`` for the block; raise LockedError at once
     if another goalsync run holds it. The OS releases it when a process dies."""
     directory = Path(state_dir)
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as err:  # a read-only or full folder: nothing can be recorded
+        raise StateUnwritable(f"cannot use the state folder {directory}: "
+                              f"{err.strerror or err}", hint=_UNWRITABLE_HINT) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -272,6 +287,9 @@ class State:
         self.notes: list[str] = list(notes)  # sentences for the user (file moved aside…)
         self.run_id: int | None = None
         self._in_transaction = False
+        # history records of the open transaction, written just before it commits
+        self._history = None if path is None else history.path_beside(path)
+        self._pending: list[dict[str, Any]] = []
 
     # -- opening
 
@@ -285,14 +303,22 @@ class State:
         one is started; ``notes`` says so.
         """
         path = Path(path)
+        _check_version(path)  # before anything could write to a newer goalsync's file
         if readonly:
-            return cls(_memory_copy(path), None)
-        notes: list[str] = []
+            try:
+                db, notes, lost = _memory_copy(path)
+            except _SchemaTooNew as err:
+                raise StateTooNew(f"the state file {path} {err}", hint=_TOO_NEW_HINT) from None
+            state = cls(db, None, notes)
+            if lost:  # missing or unreadable: what the history keeps, in memory
+                state._rebuild(history.path_beside(path))
+            return state
+        notes = []
+        fresh = not path.exists()
         try:
             db = _connect(path)
         except _SchemaTooNew as err:
-            raise StateTooNew(f"the state file {path} {err}",
-                              hint="upgrade goalsync (`pip install -U goalsync`)") from None
+            raise StateTooNew(f"the state file {path} {err}", hint=_TOO_NEW_HINT) from None
         except OSError as err:
             raise StateUnwritable(f"cannot open the state file {path}: {err.strerror or err}",
                                   hint=_UNWRITABLE_HINT) from None
@@ -305,8 +331,18 @@ class State:
                 f"the state file {path} could not be read ({err}); it was moved to "
                 f"{aside.name} and goalsync rebuilt its links from the server's markers"
             )
+            fresh = True
             db = _connect(path)
-        return cls(db, path, notes)
+        state = cls(db, path, notes)
+        try:
+            state.notes += _scrub(db)
+            if fresh:
+                state._rebuild(history.path_beside(path))
+        except sqlite3.DatabaseError as err:
+            db.close()
+            raise StateUnwritable(f"cannot write the state file {path} ({err}); it was "
+                                  "left as it is", hint=_UNWRITABLE_HINT) from None
+        return state
 
     def __enter__(self) -> State:
         return self
@@ -326,25 +362,106 @@ class State:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group writes: all of them are committed, or none. Nests (inner ones join)."""
+        """Group writes: all of them are committed, or none. Nests (inner ones join).
+        A write the disk refuses (full, read-only) raises StateUnwritable."""
         if self._in_transaction:
             yield
             return
         self._in_transaction = True
         try:
-            yield
-            self._db.commit()
+            with self._unwritable_is_an_error():
+                yield
+                self._commit()
         except BaseException:
-            self._db.rollback()
+            self._pending.clear()
+            with contextlib.suppress(sqlite3.DatabaseError):
+                self._db.rollback()
             raise
         finally:
             self._in_transaction = False
 
     def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        cursor = self._db.execute(sql, params)
-        if not self._in_transaction:
-            self._db.commit()
-        return cursor
+        if self._in_transaction:
+            return self._db.execute(sql, params)
+        with self.transaction():
+            return self._db.execute(sql, params)
+
+    def _commit(self) -> None:
+        """The history records of this transaction go to disk first: a record the state
+        holds is always in the history too."""
+        if self._pending and self._history is not None:
+            history.append(self._history, self._pending)
+        self._pending.clear()
+        self._db.commit()
+
+    def _remember(self, kind: str, **fields: Any) -> None:
+        """A history record, written when the current write commits."""
+        self._pending.append({"kind": kind, **fields})
+
+    @contextlib.contextmanager
+    def _unwritable_is_an_error(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.OperationalError as err:
+            if _is_damage(err):
+                raise
+            raise StateUnwritable(
+                f"cannot write the state file {self.path} ({err}); what was recorded "
+                "before is kept", hint=_UNWRITABLE_HINT) from None
+
+    def _rebuild(self, source: Path) -> None:
+        """Replay the history journal into this (new, empty) state; a note says what
+        came back."""
+        found = history.read(source)
+        if not found.records and not found.skipped:
+            return
+        seen: set[str] = set()
+        with self.transaction():
+            for record in found.records:
+                line = json.dumps(record, sort_keys=True)
+                if line in seen:
+                    continue
+                seen.add(line)
+                try:
+                    self._replay(record)
+                except (KeyError, TypeError, ValueError, OverflowError):
+                    found.skipped += 1
+            self._pending.clear()  # the records are in the file already
+        count = {table: self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                 for table in ("review_journal", "metric_values", "completions", "runs")}
+        parts = [f"{count['review_journal']} review answer(s)",
+                 f"{count['metric_values']} measured value(s)",
+                 f"{count['completions']} completion(s)"]
+        note = (f"goalsync rebuilt its history from {source.name}: {', '.join(parts)}"
+                + (" and when tracking began" if count["runs"] else ""))
+        if found.skipped:
+            note += f"; {found.skipped} unreadable line(s) were skipped"
+        self.notes.append(note)
+
+    def _replay(self, record: Mapping[str, Any]) -> None:
+        db = self._db
+        match record["kind"]:
+            case "review":
+                db.execute(
+                    "INSERT INTO review_journal (at, trigger, goal, milestone, question,"
+                    " answer) VALUES (?, ?, ?, ?, ?, ?)",
+                    (_ts(_dt(record["at"])), str(record["trigger"]), _opt(record.get("goal")),
+                     _opt(record.get("milestone")), str(record["question"]),
+                     str(record["answer"])))
+            case "metric":
+                value = float(record["value"])
+                if not -1e300 < value < 1e300:
+                    raise ValueError(value)
+                db.execute("INSERT INTO metric_values (goal, at, value) VALUES (?, ?, ?)",
+                           (str(record["goal"]), _ts(_dt(record["at"])), value))
+            case "completion":
+                db.execute("INSERT OR IGNORE INTO completions (key, completed_at)"
+                           " VALUES (?, ?)", (str(record["key"]), _ts(_dt(record["at"]))))
+            case "reopened":
+                db.execute("DELETE FROM completions WHERE key = ?", (str(record["key"]),))
+            case "first_run":
+                db.execute("INSERT INTO runs (started_at) SELECT ? WHERE NOT EXISTS"
+                           " (SELECT 1 FROM runs)", (_ts(_dt(record["at"])),))
 
     # -- meta (target binding)
 
@@ -492,12 +609,16 @@ class State:
 
     def record_completion(self, key: str, completed_at: datetime) -> None:
         """Keep the first completion time seen for ``key``."""
-        self._write("INSERT OR IGNORE INTO completions (key, completed_at) VALUES (?, ?)",
-                    (key, _ts(completed_at)))
+        with self.transaction():
+            if self._write("INSERT OR IGNORE INTO completions (key, completed_at)"
+                           " VALUES (?, ?)", (key, _ts(completed_at))).rowcount:
+                self._remember("completion", key=key, at=_ts(completed_at))
 
     def forget_completion(self, key: str) -> None:
         """The task was reopened."""
-        self._write("DELETE FROM completions WHERE key = ?", (key,))
+        with self.transaction():
+            if self._write("DELETE FROM completions WHERE key = ?", (key,)).rowcount:
+                self._remember("reopened", key=key)
 
     def completions(self) -> dict[str, datetime]:
         """Every completed step/milestone key and when it was completed."""
@@ -550,7 +671,11 @@ class State:
     # -- runs
 
     def begin_run(self, started_at: datetime) -> int:
-        cursor = self._write("INSERT INTO runs (started_at) VALUES (?)", (_ts(started_at),))
+        with self.transaction():
+            if self.first_run() is None:  # when tracking began: the history keeps it
+                self._remember("first_run", at=_ts(started_at))
+            cursor = self._write("INSERT INTO runs (started_at) VALUES (?)",
+                                 (_ts(started_at),))
         self.run_id = int(cursor.lastrowid or 0)
         return self.run_id
 
@@ -574,11 +699,14 @@ class State:
 
     def record_review_answer(self, at: datetime, trigger: str, goal: str | None,
                              milestone: str | None, question: str, answer: str) -> None:
-        self._write(
-            "INSERT INTO review_journal (at, trigger, goal, milestone, question, answer)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (_ts(at), trigger, goal, milestone, question, answer),
-        )
+        with self.transaction():
+            self._write(
+                "INSERT INTO review_journal (at, trigger, goal, milestone, question, answer)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (_ts(at), trigger, goal, milestone, question, answer),
+            )
+            self._remember("review", at=_ts(at), trigger=trigger, goal=goal,
+                           milestone=milestone, question=question, answer=answer)
 
     def review_answers(self) -> list[ReviewAnswer]:
         rows = self._db.execute(
@@ -588,8 +716,12 @@ class State:
         return [ReviewAnswer(_dt(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
     def record_metric(self, goal_id: str, value: float, at: datetime) -> None:
-        self._write("INSERT INTO metric_values (goal, at, value) VALUES (?, ?, ?)",
-                    (goal_id, _ts(at), float(value)))
+        if not math.isfinite(value):
+            raise ValueError(f"a measured value must be a finite number, not {value!r}")
+        with self.transaction():
+            self._write("INSERT INTO metric_values (goal, at, value) VALUES (?, ?, ?)",
+                        (goal_id, _ts(at), float(value)))
+            self._remember("metric", goal=goal_id, at=_ts(at), value=float(value))
 
     def record(self) -> Record:
         return Record(
@@ -628,6 +760,7 @@ class StateUnwritable(GoalsyncError):
     exit_code = 1
 
 
+_TOO_NEW_HINT = ("upgrade goalsync (`pip install -U goalsync`); the file was not touched")
 _UNWRITABLE_HINT = ("free some disk space, or make the state folder writable "
                     "(GOALSYNC_STATE_DIR), then run again; nothing was synced")
 _DAMAGED = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB (primary result codes)
@@ -646,6 +779,35 @@ class StateTooNew(GoalsyncError):
     """The state file was written by a newer goalsync; it is left untouched."""
 
     exit_code = 2
+
+
+def _check_version(path: Path) -> None:
+    """Raise StateTooNew when ``path`` holds a newer goalsync's state. The file is read
+    as immutable: no journal mode switch, no lock, no -wal/-shm, nothing written. A file
+    that cannot be read this way is left to the normal open (it reports damage)."""
+    if not path.is_file():
+        return
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
+        try:
+            row = db.execute("SELECT version FROM schema_version").fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        return
+    version = _version(row[0]) if row else None
+    if version is not None and version > SCHEMA_VERSION:
+        raise StateTooNew(f"the state file {path} was written by a newer goalsync (schema "
+                          f"{version}, this one knows {SCHEMA_VERSION})", hint=_TOO_NEW_HINT)
+
+
+def _version(value: Any) -> int | None:
+    """The schema version a row holds, or None when it is not a whole number."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and len(value) < 10:
+        return int(value)
+    return None
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -669,7 +831,9 @@ def _migrate(db: sqlite3.Connection) -> None:
     row = db.execute("SELECT version FROM schema_version").fetchone()
     if row is None:
         db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-    elif int(row[0]) > SCHEMA_VERSION:
+        return
+    version = _version(row[0])
+    if version is not None and version > SCHEMA_VERSION:
         raise _SchemaTooNew(f"was written by a newer goalsync (schema {row[0]}, this one "
                             f"knows {SCHEMA_VERSION})")
 
@@ -681,7 +845,8 @@ def peek_meta(path: Path, name: str) -> str | None:
     if not path.exists():
         return None
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        # immutable: nothing is created beside the file, whatever its journal mode
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
         try:
             row = db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         finally:
@@ -691,26 +856,129 @@ def peek_meta(path: Path, name: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def _memory_copy(path: Path) -> sqlite3.Connection:
+def _memory_copy(path: Path) -> tuple[sqlite3.Connection, list[str], bool]:
+    """An in-memory copy of the state at ``path`` (scrubbed of damaged rows), notes, and
+    whether the file was missing or unreadable (an empty state then: the caller rebuilds
+    what the history keeps). Nothing on disk is changed."""
     memory = sqlite3.connect(":memory:", isolation_level=None)
-    if path.exists():
+    notes: list[str] = []
+    lost = not path.exists()
+    if not lost:
         try:
-            source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
             try:
                 source.backup(memory)
             finally:
                 source.close()
-        except sqlite3.DatabaseError:
+            _migrate(memory)
+        except _SchemaTooNew:
+            raise
+        except sqlite3.DatabaseError as err:
             memory.close()
             memory = sqlite3.connect(":memory:", isolation_level=None)
-    try:
-        _migrate(memory)
-    except sqlite3.DatabaseError:
-        memory.close()
-        memory = sqlite3.connect(":memory:", isolation_level=None)
-        _migrate(memory)
+            notes.append(f"the state file {path} could not be read ({err}); this run used "
+                         "what the history journal keeps")
+            lost = True
+    _migrate(memory)
+    notes += _scrub(memory)
     memory.isolation_level = "DEFERRED"
-    return memory
+    return memory, notes, lost
+
+
+def _opt(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _date_ok(text: Any, *, required: bool = True) -> bool:
+    if text is None:
+        return not required
+    try:
+        return datetime.fromisoformat(str(text)).tzinfo is not None
+    except (ValueError, TypeError):
+        return False
+
+
+def _json_ok(text: Any) -> bool:
+    """Whether ``text`` decodes as the pushed values or journal action goalsync wrote."""
+    try:
+        loads(text)
+    except (ValueError, TypeError, AttributeError, RecursionError, OverflowError):
+        return False
+    return text is None or text == "" or isinstance(json.loads(text), dict)
+
+
+# table -> (what a row is called, its date columns (required, optional), JSON columns)
+_CHECKED: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "links": ("link", ("updated_at",), ("start", "end"), ("pushed",)),
+    "journal": ("journal entry", ("created_at", "updated_at"), (), ("action",)),
+    "completions": ("completion", ("completed_at",), (), ()),
+    "tokens": ("saved snapshot", ("saved_at",), (), ()),  # snapshot: json_valid below
+    "planned_blocks": ("planned block", ("start", "end"), (), ()),
+    "runs": ("run", ("started_at",), ("ended_at",), ()),
+    "review_journal": ("review answer", ("at",), (), ()),
+    "metric_values": ("measured value", ("at",), (), ()),
+}
+
+
+def _scrub(db: sqlite3.Connection) -> list[str]:
+    """Drop (or repair) damaged rows one by one and say so: a bad date, JSON that does not
+    parse, a measured value that is not a finite number, a schema version that is not a
+    number. Every other row stays. Returns one note per kind of damage."""
+    notes: list[str] = []
+    rows = db.execute("SELECT rowid, version FROM schema_version").fetchall()
+    if len(rows) != 1 or _version(rows[0][1]) is None:
+        db.execute("DELETE FROM schema_version")
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+        notes.append(f"the state's schema version was unreadable; it was set to "
+                     f"{SCHEMA_VERSION} again")
+    for table, (what, dates, optional, blobs) in _CHECKED.items():
+        columns = ", ".join(("rowid", *dates, *optional, *blobs))
+        bad = [row[0] for row in db.execute(f"SELECT {columns} FROM {table}")
+               if not (all(_date_ok(v) for v in row[1:1 + len(dates)])
+                       and all(_date_ok(v, required=False)
+                               for v in row[1 + len(dates):1 + len(dates) + len(optional)])
+                       and all(_json_ok(v) for v in row[1 + len(dates) + len(optional):]))]
+        if table == "metric_values":
+            bad += [r[0] for r in db.execute(
+                "SELECT rowid, value FROM metric_values") if not _finite(r[1])]
+        if table == "tokens":  # snapshots are large: sqlite checks them without a copy
+            bad += [r[0] for r in db.execute("SELECT rowid FROM tokens WHERE snapshot IS NOT"
+                                             " NULL AND NOT json_valid(snapshot)")]
+        if table == "journal":
+            bad += [r[0] for r in db.execute("SELECT rowid FROM journal WHERE state NOT IN"
+                                             " ('intended', 'confirmed', 'failed')")]
+        if bad:
+            db.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(r,) for r in set(bad)])
+            notes.append(f"dropped {len(set(bad))} damaged {what} row(s) from the state "
+                         f"({table}); everything else was kept")
+    repaired = db.execute("UPDATE block_index SET next = 0 WHERE typeof(next) != 'integer'"
+                          " OR next < 0").rowcount
+    if repaired:
+        _renumber(db)
+        notes.append(f"repaired {repaired} damaged block counter(s) from the UIDs on record")
+    if db.in_transaction:
+        db.commit()
+    return notes
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def _renumber(db: sqlite3.Connection) -> None:
+    """Set each block counter past every index its key's UIDs on record use (links and
+    journal), so no UID is ever handed out twice."""
+    uids = [r for r in db.execute("SELECT key, remote_id FROM links WHERE kind = 'block'"
+                                  " UNION SELECT key, remote_id FROM journal WHERE kind ="
+                                  " 'block' AND remote_id IS NOT NULL")]
+    highest: dict[str, int] = {}
+    for key, uid in uids:
+        head = str(uid).rsplit("@", 1)[0]
+        tail = head.rsplit("-", 1)[-1]
+        if tail.isdigit():
+            highest[key] = max(highest.get(key, -1), int(tail))
+    for key, top in highest.items():
+        db.execute("UPDATE block_index SET next = max(next, ?) WHERE key = ?", (top + 1, key))
 
 
 def _move_aside(path: Path) -> Path:

@@ -42,6 +42,7 @@ from syncer.backends.base import (
     RateLimited,
     Unreachable,
 )
+from syncer.backends.bounded import bound_session, deadline_for
 from syncer.backends.urls import is_loopback, sends_in_clear
 from syncer.errors import ConfigError
 from syncer.ical import UID_PREFIX, href_name
@@ -355,6 +356,8 @@ class DavConnection:
             enable_rfc6764=False,
         )
         self._challenge = ""  # the WWW-Authenticate header of the last answer
+        bound_session(self.client.session, what=f"the CalDAV server {self.host}",
+                      deadline=deadline_for(timeout))  # size and time bounds: bounded.py
         self._count_session_requests()
         self._home: str | None = None
         self._home_remembered = False  # set from a URL a former run resolved
@@ -384,6 +387,8 @@ class DavConnection:
         from caldav.lib import error as caldav_error
         from caldav.lib.http_sync import requests as http
 
+        if isinstance(exc, BackendError):  # bounded.py: too large, too slow
+            return exc
         if isinstance(exc, caldav_error.RateLimitError):
             return RateLimited(
                 f"the CalDAV server {self.host} asks goalsync to slow down",
@@ -536,6 +541,11 @@ class DavConnection:
         or ``DAV:unauthenticated``): an anonymous view is not the user's account."""
         response = self.request("PROPFIND", self.url, _PROPFIND_PRINCIPAL,
                                 {"Depth": "0", "Content-Type": "application/xml"})
+        if response.status >= 500 or (response.status == 207 and response.tree is None):
+            raise BackendError(  # server trouble, not a wrong URL: a rerun may work
+                f"the CalDAV server {self.host} could not answer goalsync's first question "
+                f"(HTTP {response.status}{', unreadable reply' if response.status == 207 else ''})",
+                hint="the server is having trouble; run goalsync again later")
         if response.status != 207 or response.tree is None:
             raise self._not_caldav()
         for item in _responses(response.tree):

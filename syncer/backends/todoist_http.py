@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from syncer.backends.base import AuthError, BackendError, RateLimited, Unreachable
+from syncer.backends.bounded import BoundedTransport
 from syncer.backends.urls import sends_in_clear
 from syncer.errors import ConfigError
 
@@ -87,7 +88,9 @@ def routed_client(api_url: str, counter: RequestCounter | None = None) -> httpx.
             hint="use an https:// api_url, or remove it from [todoist] to use "
                  "https://api.todoist.com")
     hooks: dict[str, list[Callable[..., Any]]] = {"request": [counter]} if counter else {}
-    return httpx.Client(transport=OriginTransport(api_url), event_hooks=hooks,
+    transport = BoundedTransport(OriginTransport(api_url),  # size and time: bounded.py
+                                 what=f"Todoist ({parts.netloc.rpartition('@')[2]})")
+    return httpx.Client(transport=transport, event_hooks=hooks,
                         timeout=httpx.Timeout(connect=10.0, read=60.0, write=60.0,
                                               pool=10.0))
 

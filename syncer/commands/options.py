@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
+from syncer.core.parse import FIRST_DATE, LAST_DATE
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -29,10 +31,14 @@ class IsoDateTime(click.ParamType):
         if isinstance(value, datetime):
             return value
         try:
-            return datetime.fromisoformat(str(value).strip())
+            moment = datetime.fromisoformat(str(value).strip())
         except ValueError:
             self.fail(f"{value!r} is not an ISO 8601 date-time such as 2026-11-22T09:30 "
                       "or 2026-11-22T09:30:00+01:00", param, ctx)
+        if not FIRST_DATE <= moment.date() <= LAST_DATE:  # 9999-12-31 overflows a week on
+            self.fail(f"{value!r} is outside the years goalsync plans for "
+                      f"({FIRST_DATE.year} to {LAST_DATE.year})", param, ctx)
+        return moment
 
 
 def now_option(func: F) -> F:

@@ -12,12 +12,12 @@ or applied. The answers file format is in docs/review.md.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -74,7 +74,7 @@ class Answers:
 
 
 def _lookup(mapping: Mapping[Any, Any], question: str, index: int) -> str | None:
-    for key in (question, index + 1):
+    for key in (question, index + 1, str(index + 1)):  # YAML keys are read as text
         if key in mapping and mapping[key] is not None:
             return str(mapping[key])
     return None
@@ -91,14 +91,10 @@ def _prompt_keys(prompt: Prompt) -> list[str]:
 
 def load_answers(path: str) -> Answers:
     """Read and check an answers file; UsageError names the file and the problem."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    from syncer.userfiles import MB, plain_yaml, read_text
 
-    try:
-        data = YAML(typ="safe").load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, YAMLError) as err:
-        raise UsageError(f"cannot read the answers file {path}: {err}",
-                         hint="see docs/review.md for the format") from None
+    data = plain_yaml(read_text(path, "the answers file", MB,
+                                hint="see docs/review.md for the format"), path) or {}
     if not isinstance(data, dict):
         raise UsageError(f"the answers file {path} must be a YAML mapping",
                          hint="see docs/review.md for the format")
@@ -116,9 +112,11 @@ def load_answers(path: str) -> Answers:
                          hint="see docs/review.md for the format")
     try:
         values = {str(k): float(v) for k, v in metrics.items()}
-    except (TypeError, ValueError):
-        raise UsageError(f"the answers file {path}: every metric value must be a number",
-                         hint="write e.g. `metrics: {pmp: 72}`") from None
+    except (TypeError, ValueError, OverflowError):
+        values = {"": math.nan}
+    if not all(math.isfinite(v) and abs(v) <= 1e12 for v in values.values()):
+        raise UsageError(f"the answers file {path}: every metric value must be a number "
+                         "(finite, at most 1e12)", hint="write e.g. `metrics: {pmp: 72}`")
     return Answers({str(k): v for k, v in answers.items()}, values,
                    frozenset(str(a) for a in accept))
 

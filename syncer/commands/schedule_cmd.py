@@ -95,20 +95,21 @@ def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | No
     return Preview(plan, result, moment, horizon_end, warnings, from_state=True)
 
 
+MAX_ICS_BYTES = 64 << 20  # 64 MB, as a server's reply (syncer/backends/bounded.py)
+
+
 def _read_busy(files: tuple[str, ...], start: datetime, end: datetime,
                zone: ZoneInfo) -> BusyTime:
     from syncer.core.model import BusyTime, Interval
     from syncer.ical import busy_from_ics
+    from syncer.userfiles import read_bytes
 
     intervals: list[Interval] = []
     all_day: list[Interval] = []
     warnings: list[str] = []
     for name in files:
-        try:
-            data = Path(name).read_bytes()
-        except OSError as err:
-            raise UsageError(f"cannot read the busy calendar {name!r}: {err.strerror}",
-                             hint="pass an .ics file exported from your calendar") from None
+        data = read_bytes(name, "the busy calendar", MAX_ICS_BYTES,
+                          hint="pass an .ics file exported from your calendar")
         try:
             busy = busy_from_ics(data, start - timedelta(days=1), end, floating_tz=zone)
         except ValueError as err:

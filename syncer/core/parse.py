@@ -19,6 +19,7 @@ docs/goals.schema.json.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import zoneinfo
 from collections.abc import Iterable, Iterator, Sequence
@@ -54,6 +55,12 @@ MILESTONE_KEYS = ("id", "title", "due", "celebrate", "steps")
 STEP_KEYS = ("id", "title", "estimate", "after", "not_before", "due", "notes", "done")
 HABIT_KEYS = ("id", "title", "per_week", "duration")
 MAX_PER_WEEK = 21
+MAX_ID = 4096  # characters of an id (written, or made from a title): it goes into UIDs
+MAX_SLUG = MAX_ID
+MAX_MINUTES = 10_000 * 60  # an estimate or duration of more than 10,000 hours is a typo
+MAX_NUMBER = 1e12  # measurable targets, weekly hours: beyond this a number is a typo
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)  # dates in a plan
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 _EISENHOWER = {
     frozenset({"urgent", "important"}): 1,
@@ -197,26 +204,46 @@ def _date(ctx: _Ctx, node: YamlMap, key: str, where: str) -> date | None:
     value = _get(node, key)
     if value is None:
         return None
+    text = _scalar_text(value) or "?"
     try:
-        return date.fromisoformat(_scalar_text(value) or "?")
+        # only YYYY-MM-DD: fromisoformat also takes 20270630 and 2027-W26-3
+        if not _ISO_DATE.match(text):
+            raise ValueError(text)
+        day = date.fromisoformat(text)
     except ValueError:
         ctx.error(ctx.value(node, key), "bad-date",
                   f"`{key}` of {where} is not a valid date: {_shown(value)} (write YYYY-MM-DD)")
         return None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        ctx.error(ctx.value(node, key), "bad-date",
+                  f"`{key}` of {where} is {day}, outside the years goalsync plans for "
+                  f"({FIRST_DATE.year} to {LAST_DATE.year})")
+        return None
+    return day
 
 
-def _number(ctx: _Ctx, node: YamlMap, key: str, where: str) -> float | None:
+def _number(ctx: _Ctx, node: YamlMap, key: str, where: str,
+            percent: bool = False) -> float | None:
+    """A finite number of at most ``MAX_NUMBER``; ``percent`` also takes ``80%``."""
     value = _get(node, key)
     if value is None:
         return None
     typed = value.value if isinstance(value, Scalar) else None
-    if isinstance(typed, int | float) and not isinstance(typed, bool):
-        return float(typed)
     try:
-        return float((_scalar_text(value) or "?").rstrip("%"))
-    except ValueError:
+        if isinstance(typed, int | float) and not isinstance(typed, bool):
+            number = float(typed)
+        else:
+            text = _scalar_text(value) or "?"
+            number = float(text.removesuffix("%") if percent else text)
+    except (ValueError, OverflowError):
         ctx.error(ctx.value(node, key), "wrong-type", f"`{key}` of {where} must be a number")
         return None
+    if not math.isfinite(number) or abs(number) > MAX_NUMBER:
+        ctx.error(ctx.value(node, key), "wrong-type",
+                  f"`{key}` of {where} must be a number of at most {MAX_NUMBER:g}, "
+                  f"got {_shown(value)}")
+        return None
+    return number
 
 
 def _minutes(ctx: _Ctx, node: YamlMap, key: str, where: str) -> int | None:
@@ -230,12 +257,19 @@ def _minutes(ctx: _Ctx, node: YamlMap, key: str, where: str) -> int | None:
         return None
     try:
         minutes = parse_duration(value.value)
+    except OverflowError:
+        minutes = MAX_MINUTES + 1
     except ValueError as err:
         ctx.error(ctx.value(node, key), code, f"`{key}` of {where}: {err}")
         return None
     if minutes <= 0:
         ctx.error(ctx.value(node, key), code,
                   f"`{key}` of {where} must be more than zero, got {_shown(value)}")
+        return None
+    if minutes > MAX_MINUTES:
+        ctx.error(ctx.value(node, key), code,
+                  f"`{key}` of {where} is more than {MAX_MINUTES // 60:,} hours, got "
+                  f"{_shown(value)}; split the work into steps")
         return None
     return minutes
 
@@ -295,12 +329,18 @@ def _identity(ctx: _Ctx, node: YamlMap, title: str, kind: str, parent: str,
         return f"untitled-{ctx.node(node).line}"
     if raw is None:
         ident, pos = slugify(title), ctx.node(node)
+        if len(ident) > MAX_SLUG:
+            ctx.error(pos, "bad-id", f"the {kind}'s title is too long to make its id from "
+                      f"({len(ident):,} characters); give it a short `id:`")
     else:
         ident, pos = (_scalar_text(raw) or ""), ctx.value(node, "id")
         if not isinstance(raw, Scalar):
             ident = slugify(title)
             ctx.error(pos, "bad-id", f"{kind} id must be a word such as `research`, "
                       f"not {_shown(raw)}")
+        elif len(ident) > MAX_ID:
+            ctx.error(pos, "bad-id", f"{kind} id `{ident[:20]}…` is {len(ident):,} characters "
+                      f"long; an id is at most {MAX_ID:,} (it goes into every UID and marker)")
         elif not ID_PATTERN.match(ident):
             ctx.error(pos, "bad-id",
                       f"{kind} id {ident!r} may hold only lowercase letters, digits, '-' "
@@ -347,9 +387,15 @@ def _timezone(ctx: _Ctx, data: YamlMap) -> str:
         ctx.error(Pos(ctx.path, 1, 1), "missing-timezone",
                   "the plan has no `timezone`; add e.g. `timezone: Europe/Berlin` (IANA name)")
         return "UTC"
-    if not name:
+    if not name:  # at the key: the parsers place an empty value differently
+        ctx.error(ctx.key(data, "timezone"), "bad-timezone",
+                  "`timezone` is empty; use an IANA name such as Europe/Berlin")
         return "UTC"
     try:
+        # "localtime" is this machine's zone, not a place: the plan would move with it
+        if name.lower() in ("localtime", "factory") or name.startswith(
+                ("posix/", "right/")):
+            raise ValueError(name)
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         hint = _did_you_mean(name, zoneinfo.available_timezones())
@@ -363,7 +409,7 @@ def _plan_id(ctx: _Ctx, data: YamlMap) -> str:
     if "id" not in data:
         return slugify(PurePath(ctx.path).stem)
     ident = _scalar_text(data["id"]) or ""
-    if not ID_PATTERN.match(ident):
+    if len(ident) > MAX_ID or not ID_PATTERN.match(ident):
         written = repr(ident) if isinstance(data["id"], Scalar) else _shown(data["id"])
         ctx.error(ctx.value(data, "id"), "bad-id",
                   f"plan id {written} may hold only lowercase letters, digits, '-' and '_'")
@@ -424,13 +470,13 @@ def _measurable(ctx: _Ctx, node: YamlMap, where: str) -> Measurable | None:
     inner = f"`measurable` of {where}"
     _check_keys(ctx, value, MEASURABLE_KEYS, inner)
     metric = _text(ctx, value, "metric", inner, required=True)
-    target = _number(ctx, value, "target", inner)
+    target = _number(ctx, value, "target", inner, percent=True)
     if target is None:
         if "target" not in value:
             ctx.error(ctx.node(value), "missing-target", f"{inner} has no `target` number")
         return None
     return Measurable(metric=metric, target=target, unit=_text(ctx, value, "unit", inner),
-                      current=_number(ctx, value, "current", inner),
+                      current=_number(ctx, value, "current", inner, percent=True),
                       pos=ctx.value(node, "measurable"))
 
 

@@ -72,6 +72,9 @@ class SchedulingRules:
             raise ConfigError(
                 f"scheduling rule `max_block` ({format_duration(self.max_block)}) is shorter "
                 f"than `min_block` ({format_duration(self.min_block)})")
+        if self.horizon_max_weeks < self.horizon_weeks:
+            raise ConfigError(f"scheduling rule `horizon_max` ({self.horizon_max_weeks} weeks) "
+                              f"is shorter than `horizon` ({self.horizon_weeks} weeks)")
         if self.daily_cap < 1:
             raise ConfigError("scheduling rule `daily_cap` must be at least 1m",
                               hint="use an empty window list for days without goal work")
