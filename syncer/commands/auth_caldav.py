@@ -50,8 +50,8 @@ def _read_password(from_stdin: bool) -> str:
 def _store(password: str) -> None:
     try:
         credentials.set_secret("caldav", password)
-    except CredentialError:
-        raise  # the keyring did not keep it: the sentence says so
+    except GoalsyncError:
+        raise  # no usable keyring, or one that did not keep it: the sentence says so
     except Exception as exc:  # no usable keyring backend (headless machines)
         raise CredentialError(
             f"the system keyring could not store the password ({type(exc).__name__})",

@@ -42,8 +42,8 @@ def verify_token(token: str, api_url: str = DEFAULT_API_URL, max_wait: float = 1
 def _store(token: str) -> None:
     try:
         credentials.set_secret("todoist", token)
-    except CredentialError:
-        raise  # the keyring did not keep it: the sentence says so
+    except GoalsyncError:
+        raise  # no usable keyring, or one that did not keep it: the sentence says so
     except Exception as exc:  # no usable keyring backend (headless machines)
         raise CredentialError(
             f"the system keyring could not store the token ({type(exc).__name__})",

@@ -15,8 +15,6 @@ from typing import Any, TypeVar
 
 import click
 
-from syncer.core.parse import FIRST_DATE, LAST_DATE
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -35,6 +33,8 @@ class IsoDateTime(click.ParamType):
         except ValueError:
             self.fail(f"{value!r} is not an ISO 8601 date-time such as 2026-11-22T09:30 "
                       "or 2026-11-22T09:30:00+01:00", param, ctx)
+        from syncer.core.parse import FIRST_DATE, LAST_DATE  # not at start-up: --help
+
         if not FIRST_DATE <= moment.date() <= LAST_DATE:  # 9999-12-31 overflows a week on
             self.fail(f"{value!r} is outside the years goalsync plans for "
                       f"({FIRST_DATE.year} to {LAST_DATE.year})", param, ctx)
