@@ -64,11 +64,13 @@ from syncer.core.model import (
     Habit,
     Interval,
     Plan,
+    Problem,
     Schedule,
     Step,
     Unscheduled,
 )
 from syncer.core.moments import require_aware
+from syncer.core.public_holidays import holiday_dates
 from syncer.core.schedule_calendar import (
     Calendar,
     Span,
@@ -78,6 +80,7 @@ from syncer.core.schedule_calendar import (
     local_minute,
 )
 from syncer.core.schedule_rules import SchedulingRules
+from syncer.errors import PlanError
 
 __all__ = ["SchedulingRules", "schedule"]
 
@@ -145,10 +148,15 @@ class _Job:
     spread_end: int = 0
     cause: str = ""
     rank: tuple[int, int, int] = (0, 0, 0)
+    hours: str = ""  # hour set ("" = the rules' default)
 
     @property
     def key(self) -> str:
         return self.step.key
+
+    @property
+    def budget(self) -> str:
+        return self.goal.key
 
 
 @dataclass(eq=False)
@@ -163,6 +171,7 @@ class _HabitJob:
     new: list[tuple[Span, str]] = field(default_factory=list)
     missing: int = 0
     first_missing_week: date | None = None
+    hours: str = ""  # hour set ("" = the rules' default)
 
 
 class _Planner:
@@ -205,8 +214,41 @@ class _Planner:
         if self.rules.all_day_blocks_day:
             for interval in busy.all_day:
                 blocked.extend(_all_day_dates(interval))
+        plan = self.plan
+        budget = None if plan.weekly_hours is None else round(plan.weekly_hours * 60)
+        goal_budgets = {g.key: round(g.weekly_hours * 60) for g in plan.goals
+                        if g.weekly_hours is not None}
         return Calendar(self.rules, self.zone, first, last, self.horizon, sorted(spans),
-                        blocked)
+                        blocked, sets=self._hour_sets(),
+                        holidays=holiday_dates(self.rules.holidays, first, last),
+                        week_budget=budget, goal_budgets=goal_budgets)
+
+    def _hour_sets(self) -> set[str]:
+        """Hour sets the plan chooses besides the default; PlanError for unknown ones."""
+        known = set(self.rules.hour_set_names())
+        problems, used = [], set()
+        for goal in self.plan.goals:
+            named = [(goal.pos, f"goal `{goal.id}`", goal.hours)]
+            named += [(h.pos, f"habit `{h.id}`", h.hours) for h in goal.habits]
+            for pos, where, name in named:
+                if name is None:
+                    continue
+                if name not in known:
+                    problems.append(Problem(
+                        pos, "unknown-hours",
+                        f"`hours: {name}` of {where} names no hour set; the scheduling "
+                        f"rules have {', '.join(sorted(known))}"))
+                elif name != self.rules.goal_hours:
+                    used.add(name)
+        if problems:
+            raise PlanError(problems, hint="add the hour set under [rules.scheduling.hours] "
+                            "in your config, or use one that exists")
+        return used
+
+    def _set(self, *names: str | None) -> str:
+        """The calendar's name of the first hour set given ("" for the default)."""
+        name = next((n for n in names if n is not None), None)
+        return "" if name is None or name == self.rules.goal_hours else name
 
     def _jobs(self) -> dict[str, _Job]:
         jobs: dict[str, _Job] = {}
@@ -221,7 +263,8 @@ class _Planner:
                         step=step, goal=goal, index=len(jobs), due=due,
                         due_end=None if due is None else self._day_end(due),
                         priority=goal.priority, preds=(),
-                        need=self.rules.default_estimate if estimate is None else estimate)
+                        need=self.rules.default_estimate if estimate is None else estimate,
+                        hours=self._set(goal.hours))
                     jobs[step.key].estimate = jobs[step.key].need
         for job in jobs.values():
             job.preds = tuple(dict.fromkeys(k for k in job.step.after if k in jobs))
@@ -237,7 +280,8 @@ class _Planner:
             for habit in goal.habits:
                 if habit.key in self.done or habit.per_week < 1 or habit.duration_minutes < 1:
                     continue
-                habits[habit.key] = _HabitJob(habit, goal, len(habits), end)
+                habits[habit.key] = _HabitJob(habit, goal, len(habits), end,
+                                              hours=self._set(habit.hours, goal.hours))
         return habits
 
     def _order(self) -> list[_Job]:
@@ -284,7 +328,8 @@ class _Planner:
 
     def _keep(self, block: Block, job: _Job | None, habit: _HabitJob | None) -> None:
         start, end = floor_minute(block.start), ceil_minute(block.end)
-        self.calendar.occupy(start, end)
+        goal = job.budget if job is not None else habit.goal.key if habit is not None else None
+        self.calendar.occupy(start, end, goal)
         if job is not None:
             job.kept.append(block)
             job.need -= end - start
@@ -327,7 +372,8 @@ class _Planner:
             for block in blocks:
                 start, end = floor_minute(block.start), ceil_minute(block.end)
                 if (self._fair_length(job, end - start) and start >= max(after, not_before)
-                        and end <= latest and self.calendar.fits(start, end)):
+                        and end <= latest
+                        and self.calendar.fits(start, end, job.hours, job.budget)):
                     self._keep(block, job, None)
 
     def _fair_length(self, job: _Job, length: int) -> bool:
@@ -346,7 +392,7 @@ class _Planner:
                 week = day - timedelta(days=day.weekday())
                 if (habit.counted.get(week, 0) < self._week_need(habit, week)
                         and day not in habit.days and end <= habit.end
-                        and self.calendar.fits(start, end)):
+                        and self.calendar.fits(start, end, habit.hours, habit.goal.key)):
                     self._keep(block, None, habit)
 
     # ----------------------------------------------------------------- habits
@@ -366,7 +412,7 @@ class _Planner:
         for index in range(len(self.calendar.days)):
             day = self.calendar.days[index]
             if (week <= day.date < week + timedelta(days=7)
-                    and self.rules.windows[day.date.weekday()]
+                    and day.bases[habit.hours]
                     and day.end > self.start and day.start < habit.end):
                 out.append(index)
         return out
@@ -374,8 +420,9 @@ class _Planner:
     def _week_need(self, habit: _HabitJob, week: date) -> int:
         """Sessions due in ``week``: ``per_week``, or its share of the working days left
         when the habit ends (its goal's deadline) inside the week; 0 after it."""
+        windows = self.rules.week_of(habit.habit.hours or habit.goal.hours)
         working = [week + timedelta(days=d) for d in range(7)
-                   if self.rules.windows[(week + timedelta(days=d)).weekday()]]
+                   if windows[(week + timedelta(days=d)).weekday()]]
         before = [day for day in working if local_minute(day, 0, self.zone) < habit.end]
         if not working or len(before) == len(working):
             return habit.habit.per_week if working else 0
@@ -403,20 +450,27 @@ class _Planner:
         duration = habit.habit.duration_minutes
         used: set[int] = set()
         placed = 0
+        # Sessions sit evenly spaced over the allowed days; each habit's pattern is turned
+        # by its own phase (golden ratio), so many weekly habits do not pile on one day.
+        step = len(days) / todo if todo else 0
+        shift = (((0.5 + habit.index * 0.6180339887) % 1) - 0.5) * step
+        calendar = self.calendar
         for n in range(todo):
             if not days:
                 break
-            ideal = math.floor((n + 0.5) * len(days) / todo)
-            for pos in sorted(range(len(days)), key=lambda p: (abs(p - ideal), p)):
+            ideal = math.floor(((n + 0.5) * step + shift) % len(days))
+            for pos in sorted(range(len(days)), key=lambda p: (
+                    abs(p - ideal), calendar.days[days[p]].used, p)):
                 if pos in used:
                     continue
-                day = self.calendar.days[days[pos]]
-                found = self.calendar.find(max(day.start, self.start),
-                                           min(day.end, habit.end), duration, whole=True)
+                day = calendar.days[days[pos]]
+                found = calendar.find(max(day.start, self.start),
+                                      min(day.end, habit.end), duration, whole=True,
+                                      hours=habit.hours, goal=habit.goal.key)
                 if found is None:
                     continue
                 start = found[0]
-                self.calendar.occupy(start, start + duration)
+                calendar.occupy(start, start + duration, habit.goal.key)
                 used.add(pos)
                 placed += 1
                 why = (f"habit {habit.counted.get(week, 0) + placed}/"
@@ -455,20 +509,38 @@ class _Planner:
     def _place_steps(self) -> None:
         victims: list[tuple[int, int, int, str]] = []
         protected = self._protected()
+
+        def push(job: _Job) -> None:
+            if job.new and job.key not in protected:
+                heapq.heappush(victims, (-job.rank[1], -job.need, -job.index, job.key))
+
         for job in self.order:
             if not self._prepare(job):
                 continue
-            while True:
+            if self._place(job) == job.need:
+                job.state = _OK
+                push(job)
+                continue
+            if self.plain_edf:
+                job.state = _DROPPED
+                continue
+            taken: list[tuple[_Job, list[Span], str]] = []
+            while (victim := self._victim(job, victims)) is not None:
+                taken.extend(self._drop(victim, _DROPPED))
+                if any(self.jobs[p].state != _OK for p in job.preds):
+                    break  # it waited for what was taken out
                 if self._place(job) == job.need:
                     job.state = _OK
-                    if job.new and job.key not in protected:
-                        heapq.heappush(victims, (-job.priority, -job.need, -job.index, job.key))
+                    push(job)
                     break
-                victim = None if self.plain_edf else self._victim(job, victims)
-                if victim is None:
-                    job.state = _DROPPED
-                    break
-                self._drop(victim, _DROPPED)
+            if job.state == _OK:
+                continue
+            job.state = _DROPPED
+            for other, spans, state in reversed(taken):  # futile: put them all back
+                other.new, other.state = spans, state
+                for span in spans:
+                    self.calendar.occupy(*span, other.budget)
+                push(other)
 
     def _protected(self) -> set[str]:
         """Steps with kept blocks and everything they wait for: never taken out."""
@@ -483,9 +555,30 @@ class _Planner:
 
     def _place(self, job: _Job, commit: bool = True) -> int:
         """Book all of ``job.need`` inside [earliest, latest) or nothing; return the
-        minutes that could be booked (== need on success). ``commit=False`` only counts."""
+        minutes that could be booked (== need on success). ``commit=False`` only counts.
+
+        Work that is split goes one session a day on consecutive free days first; when
+        that does not fit before the deadline, sessions may share a day."""
         if job.need <= 0:
             return job.need
+        if commit and job.need > self.rules.whole_limit() and not self.plain_edf:
+            chunks, need = self._chunks(job, one_a_day=True)
+            if need == 0:
+                job.new = sorted(chunks)
+                return job.need
+            for span in chunks:
+                self.calendar.release(*span, job.budget)
+        chunks, need = self._chunks(job, one_a_day=False)
+        if need > 0 or not commit:
+            for span in chunks:
+                self.calendar.release(*span, job.budget)
+            return job.need - need
+        job.new = sorted(chunks)
+        return job.need
+
+    def _chunks(self, job: _Job, one_a_day: bool) -> tuple[list[Span], int]:
+        """Book ``job.need`` in chunks (booked in the calendar); (chunks, minutes left)."""
+        calendar = self.calendar
         need, chunks = job.need, list[Span]()
         spread = (self.rules.strategy == "spread" and not self.plain_edf
                   and job.spread_end > job.earliest)
@@ -495,29 +588,37 @@ class _Planner:
             found = None
             if spread:
                 target = job.earliest + (job.spread_end - job.earliest) * len(chunks) // parts
-                found = self.calendar.find(max(target, job.earliest), job.latest, need)
-                cursor = job.earliest
-            found = found or self.calendar.find(cursor, job.latest, need)
+                found = calendar.find(max(target, job.earliest, cursor if one_a_day else 0),
+                                      job.latest, need, hours=job.hours, goal=job.budget)
+                if not one_a_day:
+                    cursor = job.earliest
+            found = found or calendar.find(cursor, job.latest, need, hours=job.hours,
+                                           goal=job.budget)
             if found is None:
                 break
             start, length = found
-            self.calendar.occupy(start, start + length)
+            calendar.occupy(start, start + length, job.budget)
             chunks.append((start, start + length))
             need -= length
             cursor = start + length
-        if need > 0 or not commit:
-            for span in chunks:
-                self.calendar.release(*span)
-            return job.need - need
-        job.new = sorted(chunks)
-        return job.need
+            if one_a_day:
+                index = calendar.day_index(start)
+                if 0 <= index < len(calendar.days):
+                    cursor = max(cursor, calendar.days[index].end)
+        return chunks, need
 
     def _victim(self, job: _Job, heap: list[tuple[int, int, int, str]]) -> _Job | None:
-        """The placed step to take out for ``job`` (Moore-Hodgson), or None for ``job``."""
-        mine = (job.priority, job.need, job.index)
+        """The placed step to take out for ``job`` (Moore-Hodgson), or None for ``job``.
+
+        Only steps less important than ``job`` qualify: a worse (inherited) priority, or
+        the same priority and longer. Of the least important priority level with blocks
+        inside ``job``'s window, the step whose removal loses the fewest steps (itself
+        and its placed dependants) and frees the most minutes in that window is taken."""
+        mine = (job.rank[1], job.need, job.index)
         skipped: list[tuple[int, int, int, str]] = []
-        found = None
-        while heap:
+        candidates: list[tuple[tuple[int, int, int], tuple[int, int, int, str]]] = []
+        level = None
+        while heap and len(candidates) < 16:
             entry = heap[0]
             other = self.jobs[entry[3]]
             if other.state != _OK or not other.new:
@@ -525,22 +626,46 @@ class _Planner:
                 continue
             if (-entry[0], -entry[1], -entry[2]) <= mine:
                 break
-            heapq.heappop(heap)
-            if any(e > job.earliest and s < job.latest for s, e in other.new):
-                found = other
+            if level is not None and -entry[0] != level:
                 break
-            skipped.append(entry)
+            heapq.heappop(heap)
+            inside = sum(max(0, min(e, job.latest) - max(s, job.earliest))
+                         for s, e in other.new)
+            if inside > 0 and other.key not in job.preds:
+                level = -entry[0]
+                candidates.append(((self._loss(other), -inside, entry[1]), entry))
+            else:
+                skipped.append(entry)
+        found = None
+        if candidates:
+            best = min(candidates)
+            found = self.jobs[best[1][3]]
+            skipped.extend(entry for _, entry in candidates if entry is not best[1])
         for entry in skipped:
             heapq.heappush(heap, entry)
         return found
 
-    def _drop(self, job: _Job, state: str) -> None:
+    def _loss(self, job: _Job, limit: int = 64) -> int:
+        """Steps lost if ``job`` is taken out: it and its placed, unkept dependants."""
+        seen, stack = {job.key}, list(job.succs)
+        while stack and len(seen) < limit:
+            succ = self.jobs[stack.pop()]
+            if succ.key not in seen and succ.state == _OK and not succ.kept:
+                seen.add(succ.key)
+                stack.extend(succ.succs)
+        return len(seen)
+
+    def _drop(self, job: _Job, state: str) -> list[tuple[_Job, list[Span], str]]:
+        """Take ``job`` out, and its placed dependants; return what was taken, as
+        (job, its blocks, its state before), to put back if need be."""
+        taken = [(job, job.new, job.state)]
         for span in job.new:
-            self.calendar.release(*span)
+            self.calendar.release(*span, job.budget)
         job.new, job.state = [], state
         for succ in map(self.jobs.__getitem__, job.succs):
             if succ.state == _OK and not succ.kept:
-                self._drop(succ, _BLOCKED)
+                taken.extend(self._drop(succ, _BLOCKED))
+        return taken
 
     def _fill_pass(self) -> None:
         """Retry every left-out step against the finished calendar: the most important,
@@ -550,7 +675,7 @@ class _Planner:
             return job.state in (_DROPPED, _BLOCKED) and all(
                 self.jobs[p].state == _OK for p in job.preds)
 
-        heap = [(job.priority, job.need, job.index, job.key)
+        heap = [(job.rank[1], job.need, job.index, job.key)
                 for job in self.order if ready(job)]
         heapq.heapify(heap)
         while heap:
@@ -561,7 +686,8 @@ class _Planner:
             if job.state == _OK:
                 for succ in map(self.jobs.__getitem__, job.succs):
                     if ready(succ):
-                        heapq.heappush(heap, (succ.priority, succ.need, succ.index, succ.key))
+                        heapq.heappush(heap, (succ.rank[1], succ.need, succ.index,
+                                              succ.key))
 
     def _compact(self) -> None:
         """Place the chosen steps again from scratch, in order, so that blocks follow
@@ -579,14 +705,14 @@ class _Planner:
                 for other in chosen:
                     other.new = saved[other.key]
                     for span in other.new:
-                        self.calendar.occupy(*span)
+                        self.calendar.occupy(*span, other.budget)
                 for other in chosen:
                     self._prepare(other)
                 return
 
     def _unbook(self, job: _Job) -> None:
         for span in job.new:
-            self.calendar.release(*span)
+            self.calendar.release(*span, job.budget)
         job.new = []
 
     # ----------------------------------------------------------------- output
@@ -657,7 +783,7 @@ class _Planner:
                 until = f"between {_day_text(first)} and {label}"
         if job.latest <= job.earliest:
             return self._too_late_to_start(job), job.need
-        free = self.calendar.capacity(job.earliest, job.latest)
+        free = self.calendar.capacity(job.earliest, job.latest, job.hours, job.budget)
         placeable = self._place(job, commit=False)
         missing = max(1, job.need - placeable)
         need = format_duration(job.need)
