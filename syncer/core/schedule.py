@@ -524,23 +524,58 @@ class _Planner:
             if self.plain_edf:
                 job.state = _DROPPED
                 continue
-            taken: list[tuple[_Job, list[Span], str]] = []
-            while (victim := self._victim(job, victims)) is not None:
-                taken.extend(self._drop(victim, _DROPPED))
-                if any(self.jobs[p].state != _OK for p in job.preds):
-                    break  # it waited for what was taken out
-                if self._place(job) == job.need:
-                    job.state = _OK
-                    push(job)
-                    break
-            if job.state == _OK:
+            self._repair(job, victims, push)
+
+    def _repair(self, job: _Job, victims: list[tuple[int, int, int, str]],
+                push: Callable[[_Job], None]) -> None:
+        """Take less important steps out until ``job`` fits (Moore-Hodgson). A placement
+        is tried only once the minutes freed inside its window could hold it; when it
+        still does not fit, every step taken out goes back as it was (no futile drops).
+        When it fits, steps taken out are put back wherever they still fit."""
+        taken: list[tuple[_Job, list[Span], str]] = []
+        short = job.need - self._free_in(job)
+        while (victim := self._victim(job, victims)) is not None:
+            dropped = self._drop(victim, _DROPPED)
+            taken.extend(dropped)
+            if any(self.jobs[p].state != _OK for p in job.preds):
+                break  # it waited for what was taken out
+            short -= sum(max(0, min(e, job.latest) - max(s, job.earliest))
+                         for _, spans, _ in dropped for s, e in spans)
+            if short > 0:
                 continue
-            job.state = _DROPPED
-            for other, spans, state in reversed(taken):  # futile: put them all back
-                other.new, other.state = spans, state
-                for span in spans:
-                    self.calendar.occupy(*span, other.budget)
-                push(other)
+            if self._place(job) == job.need:
+                job.state = _OK
+                push(job)
+                break
+        if job.state == _OK:
+            for other, _, _ in taken:
+                if (other.state != _OK and self._prepare(other)
+                        and self._place(other) == other.need):
+                    other.state = _OK
+                    push(other)
+            return
+        job.state = _DROPPED
+        for other, spans, state in reversed(taken):
+            other.new, other.state = spans, state
+            for span in spans:
+                self.calendar.occupy(*span, other.budget)
+            push(other)
+
+    def _free_in(self, job: _Job) -> int:
+        """Free minutes in ``job``'s window for its hour set, under the daily cap and the
+        budgets: an upper bound of what ``_place`` could book there now."""
+        calendar, rules = self.calendar, self.rules
+        per_week: dict[int, int] = {}
+        for index in calendar._day_range(job.earliest, job.latest):
+            day = calendar.days[index]
+            left = rules.daily_cap - day.used
+            if left <= 0:
+                continue
+            inside = sum(max(0, min(b, job.latest) - max(a, job.earliest))
+                         for a, b in day.free(job.hours))
+            per_week[day.week] = per_week.get(day.week, 0) + min(inside, left)
+        return sum(min(minutes, calendar.budget_left(week, job.budget))
+                   for week, minutes in per_week.items())
 
     def _protected(self) -> set[str]:
         """Steps with kept blocks and everything they wait for: never taken out."""
@@ -568,6 +603,8 @@ class _Planner:
                 return job.need
             for span in chunks:
                 self.calendar.release(*span, job.budget)
+            if not chunks:  # not even a first session: sharing days cannot help
+                return 0
         chunks, need = self._chunks(job, one_a_day=False)
         if need > 0 or not commit:
             for span in chunks:
@@ -584,16 +621,18 @@ class _Planner:
                   and job.spread_end > job.earliest)
         parts = math.ceil(need / self.rules.max_block)
         cursor = job.earliest
+        tight = not job.succs  # best fit, but a step others wait for ends early
         while need > 0:
             found = None
             if spread:
                 target = job.earliest + (job.spread_end - job.earliest) * len(chunks) // parts
                 found = calendar.find(max(target, job.earliest, cursor if one_a_day else 0),
-                                      job.latest, need, hours=job.hours, goal=job.budget)
+                                      job.latest, need, hours=job.hours, goal=job.budget,
+                                      best_fit=tight)
                 if not one_a_day:
                     cursor = job.earliest
             found = found or calendar.find(cursor, job.latest, need, hours=job.hours,
-                                           goal=job.budget)
+                                           goal=job.budget, best_fit=tight)
             if found is None:
                 break
             start, length = found
@@ -618,7 +657,7 @@ class _Planner:
         skipped: list[tuple[int, int, int, str]] = []
         candidates: list[tuple[tuple[int, int, int], tuple[int, int, int, str]]] = []
         level = None
-        while heap and len(candidates) < 16:
+        while heap and len(candidates) < 16 and len(skipped) < 256:
             entry = heap[0]
             other = self.jobs[entry[3]]
             if other.state != _OK or not other.new:

@@ -256,20 +256,33 @@ class Calendar:
         return need if need <= self.rules.whole_limit() else min(self.rules.min_block, need)
 
     def find(self, frm: int, until: int, need: int, whole: bool = False, hours: str = "",
-             goal: str | None = None) -> Span | None:
+             goal: str | None = None, best_fit: bool = True) -> Span | None:
         """The earliest block (start, length) for ``need`` minutes in [frm, until).
 
         On the first day with room, a slot that takes the full next chunk is preferred
-        over a shorter one, and among those the tightest free span (best fit: a long
-        free stretch stays whole for longer work). With ``whole`` the block must hold
-        all of ``need`` at once (habits).
+        over a shorter one, and among those (``best_fit``) the tightest free span, so a
+        long free stretch stays whole for longer work; else the earliest. With ``whole``
+        the block must hold all of ``need`` at once (habits).
         """
         smallest = need if whole else self.smallest(need)
+        budgeted = self.week_budget is not None or goal in self.goal_budgets
+        daily_cap = self.rules.daily_cap
+        days = self.days
         for index in self._day_range(frm, until):
-            day = self.days[index]
-            cap_left = min(self.rules.daily_cap - day.used, self.budget_left(day.week, goal))
-            if cap_left < smallest or day.widest(hours) < smallest:
+            day = days[index]
+            cap_left = daily_cap - day.used
+            if cap_left < smallest:
                 continue
+            widest = day._widest.get(hours)
+            if widest is None:
+                day.free(hours)
+                widest = day._widest[hours]
+            if widest < smallest:
+                continue
+            if budgeted:
+                cap_left = min(cap_left, self.budget_left(day.week, goal))
+                if cap_left < smallest:
+                    continue
             best: Span | None = None
             fit: tuple[int, int] | None = None  # (span slack, start) of the best full fit
             full = min(need, cap_left) if whole else min(need, self.rules.max_block, cap_left)
@@ -280,7 +293,7 @@ class Calendar:
                     best = (start, length)
                 if length >= full and (fit is None or span - length < fit[0]):
                     fit = (span - length, start)
-                    if fit[0] == 0:
+                    if fit[0] == 0 or not best_fit:
                         break
             if fit is not None:
                 return fit[1], full
