@@ -241,7 +241,7 @@ def optimum(inst: Instance, seconds: float, hint: Schedule | None = None,
         proved.append(status == cp_model.OPTIMAL)
         bounds.append(round(solver.BestObjectiveBound()))
         model.ClearHints()
-        for key, var in x.items():
+        for var in x.values():
             model.AddHint(var, solver.Value(var))
         for i in range(len(steps)):
             model.AddHint(z[i], solver.Value(z[i]))
