@@ -20,6 +20,7 @@ import click
 from syncer.clock import resolve_now
 from syncer.commands.options import config_option, json_option, now_option
 from syncer.config import load_config
+from syncer.core.budget import fit_warnings
 from syncer.core.model import Plan, Pos, Problem
 from syncer.core.smart import smart_check
 from syncer.errors import PlanError, UsageError
@@ -49,7 +50,12 @@ def check_plan(path: str, now: datetime | None,
     except PlanError as error:
         return CheckResult(None, tuple(_problems(error)), ())
     rules = load_rules(rule_overrides)
-    warnings = smart_check(plan, rules.smart, resolve_now(now, plan.timezone))
+    moment = resolve_now(now, plan.timezone)
+    warnings = smart_check(plan, rules.smart, moment)
+    try:
+        warnings += fit_warnings(plan, rules.scheduling, moment)
+    except PlanError as error:  # a goal or habit names an hour set the rules lack
+        return CheckResult(None, tuple(_problems(error)), ())
     return CheckResult(plan, (), tuple(warnings))
 
 
@@ -67,8 +73,10 @@ def check(ctx: click.Context, plan_path: str, now: datetime | None, as_json: boo
           config_path: str | None) -> None:
     """Validate the plan file PLAN and show SMART warnings.
 
-    Exit status 0 when the plan is valid (warnings do not fail it), 2 when it has errors.
-    SMART rules come from rules/smart.toml and the config's [rules.smart] table.
+    Also warns when the plan does not fit its week: the hours that cannot be booked
+    before the deadlines under `weekly_hours` and the goal hours, and the first week that
+    overflows. Exit status 0 when the plan is valid (warnings do not fail it), 2 when it
+    has errors. Rules come from rules/*.toml and the config's [rules.*] tables.
     """
     overrides = load_config(config_path).rules
     try:

@@ -134,7 +134,7 @@ class Calendar:
         blocked_days = set(blocked)
         if not rules.book_holidays:
             blocked_days.update(holidays)
-        weeks = {"": rules.windows} | {name: rules.week_of(name) for name in sets}
+        weeks = {"": rules.week_of(None)} | {name: rules.week_of(name) for name in sets}
         self.days: list[Day] = []
         monday = first - timedelta(days=first.weekday())
         day = first
