@@ -53,7 +53,8 @@ def check_plan(path: str, now: datetime | None,
     moment = resolve_now(now, plan.timezone)
     warnings = smart_check(plan, rules.smart, moment)
     try:
-        warnings += fit_warnings(plan, rules.scheduling, moment)
+        warnings += [w for w in fit_warnings(plan, rules.scheduling, moment)
+                     if w.code not in rules.smart.ignore]
     except PlanError as error:  # a goal or habit names an hour set the rules lack
         return CheckResult(None, tuple(_problems(error)), ())
     return CheckResult(plan, (), tuple(warnings))

@@ -30,22 +30,19 @@ def fit_warnings(plan: Plan, rules: SchedulingRules, now: datetime) -> list[Prob
 
 def _warnings(plan: Plan, rules: SchedulingRules, now: datetime,
               result: Schedule) -> Iterator[Problem]:
-    missing = [u for u in result.unscheduled if u.missing_minutes > 0]
+    zone = ZoneInfo(plan.timezone)
+    today = now.astimezone(zone).date()
+    open_dues = _dues(plan)
+    # work whose deadline has passed is the SMART check's to report, not the budget's
+    missing = [u for u in result.unscheduled if u.missing_minutes > 0
+               and _not_past(open_dues.get(u.step), today)]
     if not missing:
         return
-    zone = ZoneInfo(plan.timezone)
     steps = {s.key: s for s in plan.steps()}
     hours = sum(u.missing_minutes for u in missing)
-    dues = []
-    for goal in plan.goals:
-        for milestone in goal.milestones:
-            for step in milestone.steps:
-                if step.key in {u.step for u in missing}:
-                    due = step.due or milestone.due or goal.deadline
-                    if due is not None:
-                        dues.append(due)
-    first_due = min(dues, default=None)
-    week = _first_full_week(plan, rules, now.astimezone(zone).date(), first_due, result, zone)
+    dues = [open_dues[u.step] for u in missing if open_dues.get(u.step) is not None]
+    first_due = min((d for d in dues if d is not None), default=None)
+    week = _first_full_week(plan, rules, today, first_due, result, zone)
     count_steps = sum(1 for u in missing if u.step in steps)
     count_habits = len(missing) - count_steps
     what = " and ".join(part for part in (
@@ -62,6 +59,22 @@ def _warnings(plan: Plan, rules: SchedulingRules, now: datetime,
         f"be booked before the deadlines with {budget} inside the goal hours{when}"
         f"{deadline}; raise `weekly_hours`, choose more hours, move deadlines or cut "
         "steps (`goalsync schedule` lists each one)", severity="warning")
+
+
+def _not_past(due: date | None, today: date) -> bool:
+    return due is None or due >= today
+
+
+def _dues(plan: Plan) -> dict[str, date | None]:
+    """Each step's and habit's deadline (step due, else milestone due, else goal's)."""
+    out: dict[str, date | None] = {}
+    for goal in plan.goals:
+        for habit in goal.habits:
+            out[habit.key] = goal.deadline
+        for milestone in goal.milestones:
+            for step in milestone.steps:
+                out[step.key] = step.due or milestone.due or goal.deadline
+    return out
 
 
 def _first_full_week(plan: Plan, rules: SchedulingRules, today: date, until: date | None,

@@ -117,7 +117,7 @@ def test_goal_work_defaults_to_evenings_and_weekends_not_office_hours() -> None:
     result = schedule(plan(goal("g", *steps("g", *[60] * 20))), SHIPPED, now=NOW,
                       horizon_end=NOW + timedelta(weeks=2))
     assert result.blocks
-    for start, end in local_times(result):
+    for start, _ in local_times(result):
         if start.weekday() < 5:
             assert start.hour >= 18, start  # never in the day job's hours
 
