@@ -47,6 +47,7 @@ class FirstGoal:
     celebrate: str
     steps: list[tuple[str, int]] = field(default_factory=list)  # (title, minutes)
     habit: tuple[str, int, int] | None = None  # (title, per week, minutes)
+    hours: str = "goals"  # hour set (rules/scheduling.toml) the goal's blocks go in
 
 
 def example_goal(today: date, timezone: str) -> FirstGoal:
@@ -85,6 +86,7 @@ def render_plan(goal: FirstGoal, path: str, chain_steps: bool) -> str:
         milestone_id=slugify(goal.milestone_title), milestone_title=q(goal.milestone_title),
         milestone_due=goal.milestone_due.isoformat(), celebrate=q(goal.celebrate),
         steps=_render_steps(goal.steps, chain_steps), habits=_render_habit(goal.habit),
+        hours=goal.hours,
     )
 
 
@@ -165,7 +167,7 @@ def ask_first_goal(today: date, timezone: str) -> FirstGoal:
     celebrate = click.prompt("How will you celebrate it?", default=ex.celebrate)
     return FirstGoal(vision, zone, weekly, title, specific, metric, target, unit, achievable,
                      relevant, deadline, priority, milestone, due, celebrate,
-                     steps=_ask_steps(), habit=_ask_habit())
+                     steps=_ask_steps(), habit=_ask_habit(), hours=_ask_hours(weekly))
 
 
 def _ask_steps() -> list[tuple[str, int]]:
@@ -189,6 +191,27 @@ def _ask_habit() -> tuple[str, int, int] | None:
     minutes = click.prompt("  Length of each session", default="1h",
                            value_proc=_duration_value)
     return title.strip(), per_week, minutes
+
+
+# When goal work may be booked: the shipped hour sets (rules/scheduling.toml).
+GOAL_HOURS = {
+    "goals": "weekday evenings 18:30-21:00, Saturday 9-12 and 14-17, Sunday 10-12",
+    "personal": "evenings 18:00-22:00 and weekends 09:00-21:00",
+    "work": "inside working hours, Mon-Fri 09:00-17:00 (your employer gives you the time)",
+}
+
+
+def _ask_hours(weekly: float) -> str:
+    """Which hour set the goal's blocks use. The default follows the weekly hours: the
+    `goals` set holds about 15 bookable hours a week, so more than 12 asks for the
+    roomier `personal` evenings and weekends."""
+    click.echo("\nWhen can you work on this goal? (never in your day job's hours unless "
+               "you choose `work`)")
+    for name, text in GOAL_HOURS.items():
+        click.echo(f"  {name:<9} {text}")
+    default = "personal" if weekly > 12 else "goals"
+    return str(click.prompt("Hours for this goal", default=default,
+                            type=click.Choice(tuple(GOAL_HOURS))))
 
 
 def _zone_value(text: str) -> str:

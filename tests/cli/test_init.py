@@ -18,7 +18,7 @@ def answers(*lines: str) -> str:
 
 
 # vision, timezone, hours, title, specific, metric, target, unit, achievable, relevant,
-# deadline, priority, milestone, due, celebrate, then steps and a habit
+# deadline, priority, milestone, due, celebrate, then steps, a habit and the goal's hours
 INTERACTIVE = answers(
     "Lead marketing for a renewable-energy company", "Europe/Berlin", "6",
     "Get promoted to Senior Marketing Manager",
@@ -27,7 +27,7 @@ INTERACTIVE = answers(
     "The next step toward leading marketing", "2027-12-15", "urgent-important",
     "Targets agreed", "2027-01-31", "Coffee with the team",
     "Pull the traffic baseline", "2h", "Draft the targets", "1h30m", "",
-    "Weekly analytics hour", "1", "1h",
+    "Weekly analytics hour", "1", "1h", "",
 )
 
 
@@ -57,6 +57,23 @@ def test_interactive_answers_become_the_first_goal(tmp_path: Path) -> None:
     assert [(s.title, s.estimate_minutes) for s in goal.steps] == [
         ("Pull the traffic baseline", 120), ("Draft the targets", 90)]
     assert goal.habits[0].per_week == 1
+    assert goal.hours == "goals"  # 6 h a week: the default, evenings and weekends
+
+
+def test_init_asks_when_goal_work_happens_with_a_default_from_the_hours(
+        tmp_path: Path) -> None:
+    target = tmp_path / "career.yaml"
+    lines = INTERACTIVE.splitlines()
+    lines[2] = "15"  # hours a week: more than the evening set holds
+    result = CliRunner().invoke(cli, ["init", str(target)], input=answers(*lines))
+    assert result.exit_code == 0, result.output
+    assert "When can you work on this goal?" in result.output
+    assert "[personal]" in result.output
+    assert load_plan(target).goals[0].hours == "personal"
+    lines[-1] = "work"
+    target.unlink()
+    CliRunner().invoke(cli, ["init", str(target)], input=answers(*lines))
+    assert load_plan(target).goals[0].hours == "work"
 
 
 def test_bad_answers_are_asked_again(tmp_path: Path) -> None:
