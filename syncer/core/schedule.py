@@ -377,9 +377,11 @@ class _Planner:
                     self._keep(block, job, None)
 
     def _fair_length(self, job: _Job, length: int) -> bool:
-        """A kept block obeys the chunk rules: min_block..max_block (shorter only for a
-        step shorter than min_block), and leaves no rest shorter than min_block."""
+        """A kept block obeys the chunk rules: all of a need up to keep_whole, else
+        min_block..max_block leaving no rest shorter than min_block."""
         rules = self.rules
+        if job.need <= rules.whole_limit():
+            return length == job.need
         rest = job.need - length
         return (min(rules.min_block, job.need) <= length <= rules.max_block
                 and (rest == 0 or rest >= rules.min_block))
