@@ -231,7 +231,6 @@ def optimum(inst: Instance, seconds: float, hint: Schedule | None = None,
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = 2
-    solver.parameters.repair_hint = True
     for level in range(1, 5):
         objective = sum(z[i] for i, s in enumerate(steps) if prio[s.key] == level)
         model.Maximize(objective)

@@ -573,8 +573,11 @@ class _Planner:
             left = rules.daily_cap - day.used
             if left <= 0:
                 continue
-            inside = sum(max(0, min(b, job.latest) - max(a, job.earliest))
-                         for a, b in day.free(job.hours))
+            if job.earliest <= day.start and day.end <= job.latest:
+                inside = day.free_total(job.hours)
+            else:
+                inside = sum(max(0, min(b, job.latest) - max(a, job.earliest))
+                             for a, b in day.free(job.hours))
             per_week[day.week] = per_week.get(day.week, 0) + min(inside, left)
         return sum(min(minutes, calendar.budget_left(week, job.budget))
                    for week, minutes in per_week.items())

@@ -77,7 +77,7 @@ class Day:
     booked minutes."""
 
     __slots__ = ("date", "start", "end", "week", "bases", "occupied", "used", "_free",
-                 "_widest")
+                 "_widest", "_total")
 
     def __init__(self, day: date, start: int, end: int, bases: dict[str, list[Span]],
                  week: int = 0) -> None:
@@ -90,6 +90,7 @@ class Day:
         self.used = 0  # minutes of blocks starting on this day (for the daily cap)
         self._free: dict[str, list[Span]] = {}
         self._widest: dict[str, int] = {}
+        self._total: dict[str, int] = {}
 
     @property
     def base(self) -> list[Span]:
@@ -101,7 +102,13 @@ class Day:
         if found is None:
             found = self._free[hours] = subtract(self.bases[hours], self.occupied)
             self._widest[hours] = max((b - a for a, b in found), default=0)
+            self._total[hours] = sum(b - a for a, b in found)
         return found
+
+    def free_total(self, hours: str = "") -> int:
+        """Free minutes of the day in hour set ``hours``."""
+        self.free(hours)
+        return self._total[hours]
 
     def widest(self, hours: str = "") -> int:
         """Length of the longest free span (lets a search skip a day at once)."""
@@ -111,6 +118,7 @@ class Day:
     def changed(self) -> None:
         self._free.clear()
         self._widest.clear()
+        self._total.clear()
 
 
 class Calendar:
