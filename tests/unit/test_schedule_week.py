@@ -239,3 +239,18 @@ def test_no_futile_drop_when_the_newcomer_cannot_fit_anyway() -> None:
     result = schedule(plan(small, huge), SHIPPED, now=NOW)
     assert {b.step for b in result.blocks} == {"small/m/s0"}
     assert [u.step for u in result.unscheduled] == ["huge/m/s0"]
+
+
+def test_more_weekly_hours_for_a_goal_with_its_own_budget_raises_both() -> None:
+    text = ("timezone: Europe/Berlin\nweekly_hours: 10\ngoals:\n"
+            "  - id: pmp\n    title: PMP\n    weekly_hours: 2\n    deadline: 2026-12-20\n"
+            "    milestones:\n      - id: m\n        title: M\n        steps:\n"
+            + "".join(f"          - {{id: s{i}, title: Step {i}, estimate: 90m}}\n"
+                      for i in range(8)))
+    before_plan = parse_plan(text, "goals.yaml")
+    before = schedule(before_plan, SHIPPED, now=NOW)
+    more = Adjustment("pmp/weekly-hours", WEEKLY_HOURS, "pmp", None, None, 3.5, "")
+    after_plan = parse_plan(edit_text(text, before_plan, [more]), "goals.yaml")
+    assert after_plan.goals[0].weekly_hours == 3.5 and after_plan.weekly_hours == 11.5
+    after = schedule(after_plan, SHIPPED, now=NOW, existing=before.blocks)
+    assert len(after.unscheduled) < len(before.unscheduled)
