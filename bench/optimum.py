@@ -231,14 +231,20 @@ def optimum(inst: Instance, seconds: float, hint: Schedule | None = None,
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = 2
+    hinted = {s.key for s in steps if hint is not None and s.key in on_time(plan, hint)}
     for level in range(1, 5):
         objective = sum(z[i] for i, s in enumerate(steps) if prio[s.key] == level)
+        floor = sum(1 for s in steps if prio[s.key] == level and s.key in hinted)
         model.Maximize(objective)
         status = solver.Solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            counts.append(0)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or \
+                round(solver.ObjectiveValue()) < floor:
+            # no better solution found in time: the hinted one stands (not proved)
+            counts.append(floor)
             proved.append(False)
-            bounds.append(sum(1 for s in steps if prio[s.key] == level))
+            bounds.append(round(solver.BestObjectiveBound()) if status != cp_model.UNKNOWN
+                          else sum(1 for s in steps if prio[s.key] == level))
+            model.Add(objective >= floor)
             continue
         value = round(solver.ObjectiveValue())
         counts.append(value)
@@ -247,6 +253,7 @@ def optimum(inst: Instance, seconds: float, hint: Schedule | None = None,
         model.ClearHints()
         for var in x.values():
             model.AddHint(var, solver.Value(var))
+        hinted = {s.key for i, s in enumerate(steps) if solver.Value(z[i])}
         for i in range(len(steps)):
             model.AddHint(z[i], solver.Value(z[i]))
             model.AddHint(start[i], solver.Value(start[i]))
