@@ -44,7 +44,9 @@ their time is placed again. Past habit blocks still count toward their week.
 Steps without an estimate use ``default_estimate`` (default 0: no blocks, never
 reported as unscheduled); they still order their dependants. Habits are placed before
 steps: ``per_week`` blocks of ``duration`` per local Monday-to-Sunday week, one per day,
-spread over the week's working days (a partial first or last week gets its share).
+spread evenly over the days its hour set allows, each habit's pattern turned by its own
+offset (a partial first or last week gets its share). Every block counts toward the
+daily cap and the weekly budgets (``weekly_hours`` of the plan, and of its goal).
 """
 
 from __future__ import annotations
@@ -477,7 +479,7 @@ class _Planner:
                 placed += 1
                 why = (f"habit {habit.counted.get(week, 0) + placed}/"
                        f"{self._week_need(habit, week)} this week: {habit.habit.per_week}× "
-                       f"{format_duration(duration)} a week, spread over working days")
+                       f"{format_duration(duration)} a week, spread over the week")
                 habit.new.append(((start, start + duration), why))
                 break
         return placed
@@ -831,12 +833,23 @@ class _Planner:
         placeable = self._place(job, commit=False)
         missing = max(1, job.need - placeable)
         need = format_duration(job.need)
+        inside = self._inside(job.goal)
         if free < job.need:
-            return (f"needs {need} {until}, only {format_duration(free)} free inside "
-                    "working hours"), missing
-        return (f"needs {need} {until}; of the {format_duration(free)} free inside working "
-                f"hours only {format_duration(placeable)} is left after goal work booked "
+            return (f"needs {need} {until}, only {format_duration(free)} free {inside}"
+                    ), missing
+        return (f"needs {need} {until}; of the {format_duration(free)} free {inside} only "
+                f"{format_duration(placeable)} is left after goal work booked "
                 "first (earlier deadline, higher priority or already on the calendar)"), missing
+
+    def _inside(self, goal: Goal) -> str:
+        """Where the free time was counted: "inside working hours", with the budgets."""
+        budgets = []
+        if goal.weekly_hours is not None:
+            budgets.append(f"{goal.weekly_hours:g} h/week for this goal")
+        if self.plan.weekly_hours is not None:
+            budgets.append(f"{self.plan.weekly_hours:g} h/week in all")
+        within = f" within {' and '.join(budgets)}" if budgets else ""
+        return f"inside working hours{within}"
 
     def _too_late_to_start(self, job: _Job) -> str:
         if job.due_end is not None and job.due_end <= self.horizon:
