@@ -4,11 +4,16 @@
 of every returned schedule, for the blocks it places itself:
 
 * no block overlaps a busy interval or another block, and ``buffer`` minutes separate
-  it from both; every block lies inside one working window of its local day (windows
-  are local wall-clock times, so a DST day keeps 09:00-17:00); no day holds more than
-  ``daily_cap`` minutes of goal work (pinned blocks count, and may exceed it);
-* blocks are ``min_block``..``max_block`` long (a step needing less than ``min_block``
-  gets one block of exactly its size) and start on the ``align`` grid;
+  it from both; every block lies inside one window of its hour set on its local day
+  (the goal's or habit's ``hours``, else the rules' ``goal_hours``; the day job's hours
+  cut out unless chosen; windows are local wall-clock times, so a DST day keeps
+  18:30-21:00), never on a public holiday of the rules' ``holidays`` region unless
+  ``book_holidays``; no day holds more than ``daily_cap`` minutes of goal work, no
+  Monday-to-Sunday week more than the plan's ``weekly_hours``, no goal's week more than
+  its own ``weekly_hours`` (pinned blocks count, and may exceed them);
+* a step needing up to ``keep_whole`` (at most ``max_block``) gets one block; longer
+  work gets blocks of ``min_block``..``max_block`` that leave no rest shorter than
+  ``min_block``; blocks start on the ``align`` grid;
 * a step's blocks add up to its remaining estimate, all end by its deadline (end of the
   due day in the plan's zone, or the horizon end), start at or after ``now``, its
   ``not_before`` day, and the end of the last block of every step it comes ``after``;
@@ -20,19 +25,25 @@ Algorithm. Steps are taken in a topological order that is earliest-(effective)-
 deadline first, then priority, then plan order (a step inherits the earliest deadline
 and best priority of the steps waiting for it). Each is placed as early as possible
 (``asap``) or spread toward its deadline (``spread``) in the free-slot structure of
-``schedule_calendar``. When a step does not fit before its deadline, the Moore-Hodgson
-repair runs, generalised to windows and dependencies: of the steps placed in this run
-and the newcomer, the least important (lowest priority, then longest, then latest in
-the plan) whose blocks lie where the newcomer could use them is taken out, with the
-steps placed after it that depend on it, until the newcomer fits or is itself the one
-left out. Nothing is ever placed late, so lateness cannot cascade. The chosen steps are
+``schedule_calendar``; split work goes one session a day on consecutive free days first.
+When a step does not fit before its deadline, the Moore-Hodgson repair runs, generalised
+to windows, budgets and dependencies: placed steps less important than the newcomer (a
+worse inherited priority ``rank[1]``, or the same and longer) whose blocks lie in its
+window are taken out, least important level first and within it the one losing the
+fewest steps (itself and its placed dependants) and freeing the most minutes in the
+window, with the steps that depend on them. A placement is tried only once the freed
+minutes could hold the newcomer; if it still does not fit, everything taken out is put
+back (no futile drops); if it fits, the steps taken out are placed again where they
+still fit. Nothing is ever placed late, so lateness cannot cascade. The chosen steps are
 then placed once more from scratch in order (the repair leaves holes; if that ever
 fails the repaired placement stays), and a final pass retries every left-out step,
 most important and shortest first, against the finished calendar, so a re-run finds
 nothing new to place. Reasons are worded against that same final calendar.
 
 Within a day, a slot that takes a whole chunk (up to ``max_block``) is preferred over
-an earlier sliver, so a 2h step is not split around lunch when the afternoon is free.
+an earlier sliver, so a 2h step is not split around lunch when the afternoon is free;
+among those the tightest free span (best fit, so long stretches stay whole), except for
+a step others wait for, which takes the earliest.
 
 Existing blocks: pinned blocks and blocks already under way stay exactly as they are
 and count as placed. Other future blocks stay put while still valid (inside a free
