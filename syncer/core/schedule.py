@@ -81,6 +81,7 @@ from syncer.core.model import (
     Schedule,
     Step,
     Unscheduled,
+    pos_of,
 )
 from syncer.core.moments import require_aware
 from syncer.core.public_holidays import holiday_dates
@@ -241,7 +242,7 @@ class _Planner:
         known = set(self.rules.hour_set_names())
         problems, used = [], set()
         for goal in self.plan.goals:
-            named = [(goal.pos, f"goal `{goal.id}`", goal.hours)]
+            named = [(pos_of(goal, "hours"), f"goal `{goal.id}`", goal.hours)]
             named += [(h.pos, f"habit `{h.id}`", h.hours) for h in goal.habits]
             for pos, where, name in named:
                 if name is None:
