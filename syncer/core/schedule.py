@@ -25,7 +25,8 @@ Algorithm. Steps are taken in a topological order that is earliest-(effective)-
 deadline first, then priority, then plan order (a step inherits the earliest deadline
 and best priority of the steps waiting for it). Each is placed as early as possible
 (``asap``) or spread toward its deadline (``spread``) in the free-slot structure of
-``schedule_calendar``; split work goes one session a day on consecutive free days first.
+``schedule_calendar``; split work of a step nobody waits for goes one session a day on
+consecutive free days first.
 When a step does not fit before its deadline, the Moore-Hodgson repair runs, generalised
 to windows, budgets and dependencies: placed steps less important than the newcomer (a
 worse inherited priority ``rank[1]``, or the same and longer) whose blocks lie in its
@@ -615,7 +616,9 @@ class _Planner:
         that does not fit before the deadline, sessions may share a day."""
         if job.need <= 0:
             return job.need
-        if commit and job.need > self.rules.whole_limit() and not self.plain_edf:
+        # one session a day for steps nobody waits for; a prerequisite finishes early
+        if (commit and job.need > self.rules.whole_limit() and not self.plain_edf
+                and not job.succs):
             chunks, need = self._chunks(job, one_a_day=True)
             if need == 0:
                 job.new = sorted(chunks)
