@@ -208,10 +208,13 @@ def optimum(inst: Instance, seconds: float, hint: Schedule | None = None,
     if inst.budget is not None:
         for vars_ in by_week.values():
             model.Add(sum(vars_) <= inst.budget // SLOT)
+    # The incumbent: the best known solution (goalsync's first), as (steps on time, slots
+    # booked). It is every solve's hint and the floor when a solve finds nothing better.
+    good: set[str] = set()
+    booked: set[tuple[int, int]] = set()
     if hint is not None:
         good = on_time(plan, hint)
         slot_of = {moment: t for t, (moment, _, _) in enumerate(inst.slots)}
-        booked: set[tuple[int, int]] = set()
         for block in hint.blocks:
             if block.step not in good:
                 continue
@@ -219,6 +222,9 @@ def optimum(inst: Instance, seconds: float, hint: Schedule | None = None,
             while moment < block.end:
                 booked.add((index[block.step], slot_of[moment]))
                 moment += timedelta(minutes=SLOT)
+
+    def give_hint() -> None:
+        model.ClearHints()
         for key, var in x.items():
             model.AddHint(var, key in booked)
         for i, step in enumerate(steps):
@@ -227,37 +233,27 @@ def optimum(inst: Instance, seconds: float, hint: Schedule | None = None,
             if mine:
                 model.AddHint(start[i], mine[0])
                 model.AddHint(end[i], mine[-1] + 1)
+
     counts, proved, bounds = [], [], []
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = 2
-    hinted = {s.key for s in steps if hint is not None and s.key in on_time(plan, hint)}
     for level in range(1, 5):
         objective = sum(z[i] for i, s in enumerate(steps) if prio[s.key] == level)
-        floor = sum(1 for s in steps if prio[s.key] == level and s.key in hinted)
+        floor = sum(1 for s in steps if prio[s.key] == level and s.key in good)
+        give_hint()
         model.Maximize(objective)
         status = solver.Solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or \
-                round(solver.ObjectiveValue()) < floor:
-            # no better solution found in time: the hinted one stands (not proved)
-            counts.append(floor)
-            proved.append(False)
-            bounds.append(round(solver.BestObjectiveBound()) if status != cp_model.UNKNOWN
-                          else sum(1 for s in steps if prio[s.key] == level))
-            model.Add(objective >= floor)
-            continue
-        value = round(solver.ObjectiveValue())
+        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        value = round(solver.ObjectiveValue()) if found else floor
+        if value > floor:  # a better solution: the new incumbent
+            good = {s.key for i, s in enumerate(steps) if solver.Value(z[i])}
+            booked = {key for key, var in x.items() if solver.Value(var)}
+        value = max(value, floor)
         counts.append(value)
         proved.append(status == cp_model.OPTIMAL)
-        bounds.append(round(solver.BestObjectiveBound()))
-        model.ClearHints()
-        for var in x.values():
-            model.AddHint(var, solver.Value(var))
-        hinted = {s.key for i, s in enumerate(steps) if solver.Value(z[i])}
-        for i in range(len(steps)):
-            model.AddHint(z[i], solver.Value(z[i]))
-            model.AddHint(start[i], solver.Value(start[i]))
-            model.AddHint(end[i], solver.Value(end[i]))
+        bounds.append(round(solver.BestObjectiveBound()) if found
+                      else sum(1 for s in steps if prio[s.key] == level))
         model.Add(objective >= value)
     return counts, proved, bounds
 
