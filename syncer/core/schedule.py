@@ -551,7 +551,13 @@ class _Planner:
         When it fits, steps taken out are put back wherever they still fit."""
         taken: list[tuple[_Job, list[Span], str]] = []
         short = job.need - self._free_in(job)
-        while (victim := self._victim(job, victims)) is not None:
+        level = job.rank[1]
+        # steps of the contested priority that placing ``job`` saves (it and the steps
+        # waiting for it): never give up as many of them to place it
+        allowance = self._worth(job, level, placed=False)
+        while (victim := self._victim(job, victims, allowance)) is not None:
+            if victim.rank[1] == level:
+                allowance -= self._worth(victim, level, placed=True)
             dropped = self._drop(victim, _DROPPED)
             taken.extend(dropped)
             if any(self.jobs[p].state != _OK for p in job.preds):
@@ -668,13 +674,17 @@ class _Planner:
                     cursor = max(cursor, calendar.days[index].end)
         return chunks, need
 
-    def _victim(self, job: _Job, heap: list[tuple[int, int, int, str]]) -> _Job | None:
+    def _victim(self, job: _Job, heap: list[tuple[int, int, int, str]],
+                allowance: int = 1) -> _Job | None:
         """The placed step to take out for ``job`` (Moore-Hodgson), or None for ``job``.
 
-        Only steps less important than ``job`` qualify: a worse (inherited) priority, or
-        the same priority and longer. Of the least important priority level with blocks
-        inside ``job``'s window, the step whose removal loses the fewest steps (itself
-        and its placed dependants) and frees the most minutes in that window is taken."""
+        Steps of a worse (inherited) priority than ``job`` qualify, and longer ones of
+        the same priority (Moore-Hodgson). A shorter one of the same priority qualifies
+        when it loses fewer steps of that priority than placing ``job`` still saves
+        (``allowance``: ``job`` and the steps waiting for it). Of the least
+        important priority level with blocks inside ``job``'s window, the step whose
+        removal loses the fewest steps (itself and its placed dependants) and frees the
+        most minutes in that window is taken."""
         mine = (job.rank[1], job.need, job.index)
         skipped: list[tuple[int, int, int, str]] = []
         candidates: list[tuple[tuple[int, int, int], tuple[int, int, int, str]]] = []
@@ -685,13 +695,19 @@ class _Planner:
             if other.state != _OK or not other.new:
                 heapq.heappop(heap)
                 continue
-            if (-entry[0], -entry[1], -entry[2]) <= mine:
+            prio = -entry[0]
+            if prio < job.rank[1] or (
+                    prio == job.rank[1] and allowance <= 0
+                    and (prio, -entry[1], -entry[2]) <= mine):
                 break
-            if level is not None and -entry[0] != level:
+            if level is not None and prio != level:
                 break
             heapq.heappop(heap)
             inside = sum(max(0, min(e, job.latest) - max(s, job.earliest))
                          for s, e in other.new)
+            if inside > 0 and prio == job.rank[1] and (prio, -entry[1], -entry[2]) <= mine \
+                    and self._worth(other, prio, placed=True) >= allowance:
+                inside = 0  # shorter, and would lose as much as placing ``job`` saves
             if inside > 0 and other.key not in job.preds:
                 level = -entry[0]
                 candidates.append(((self._loss(other), -inside, entry[1]), entry))
@@ -705,6 +721,20 @@ class _Planner:
         for entry in skipped:
             heapq.heappush(heap, entry)
         return found
+
+    def _worth(self, job: _Job, level: int, placed: bool, limit: int = 64) -> int:
+        """Steps of goal priority ``level`` among ``job`` and the steps waiting for it:
+        the placed, unkept ones (``placed``), else the ones not yet handled."""
+        wanted = (_OK,) if placed else (_TODO,)
+        count = int(job.priority == level)
+        seen, stack = {job.key}, list(job.succs)
+        while stack and len(seen) < limit:
+            succ = self.jobs[stack.pop()]
+            if succ.key not in seen and succ.state in wanted and not succ.kept:
+                seen.add(succ.key)
+                count += succ.priority == level
+                stack.extend(succ.succs)
+        return count
 
     def _loss(self, job: _Job, limit: int = 64) -> int:
         """Steps lost if ``job`` is taken out: it and its placed, unkept dependants."""
