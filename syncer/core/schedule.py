@@ -392,10 +392,12 @@ class _Planner:
                     self._keep(block, job, None)
 
     def _fair_length(self, job: _Job, length: int) -> bool:
-        """A kept block obeys the chunk rules: all of a need up to keep_whole, else
-        min_block..max_block leaving no rest shorter than min_block."""
+        """A kept block obeys the chunk rules: a step of up to keep_whole is one block;
+        a longer one's blocks are min_block..max_block, leaving no rest shorter than
+        min_block (blocks are checked in time order, sessions need not come in the
+        order they were cut)."""
         rules = self.rules
-        if job.need <= rules.whole_limit():
+        if job.estimate <= rules.whole_limit():
             return length == job.need
         rest = job.need - length
         return (min(rules.min_block, job.need) <= length <= rules.max_block
