@@ -699,9 +699,9 @@ class _Planner:
                 continue
             prio = -entry[0]
             if prio < job.rank[1] or (
-                    prio == job.rank[1] and allowance <= 0
+                    prio == job.rank[1] and allowance <= 1
                     and (prio, -entry[1], -entry[2]) <= mine):
-                break
+                break  # a shorter one of the same level loses at least one step
             if level is not None and prio != level:
                 break
             heapq.heappop(heap)
@@ -725,9 +725,10 @@ class _Planner:
         return found
 
     def _worth(self, job: _Job, level: int, placed: bool, limit: int = 64) -> int:
-        """Steps of goal priority ``level`` among ``job`` and the steps waiting for it:
-        the placed, unkept ones (``placed``), else the ones not yet handled."""
-        wanted = (_OK,) if placed else (_TODO,)
+        """Steps of goal priority ``level`` among ``job`` and the steps waiting for it
+        that taking it out loses: placed (unkept) or not yet handled (``placed``), else
+        only the ones not yet handled (for a newcomer)."""
+        wanted = (_OK, _TODO) if placed else (_TODO,)
         count = int(job.priority == level)
         seen, stack = {job.key}, list(job.succs)
         while stack and len(seen) < limit:
