@@ -153,6 +153,23 @@ _PRIORITY_BY_LETTERS = {"ui": "urgent-important", "i": "important", "u": "urgent
                         "": "neither"}
 
 
+# When goal work may be booked: the shipped hour sets (rules/scheduling.toml).
+GOAL_HOURS = {
+    "goals": "weekday evenings 18:30-21:00, Saturday 9-12 and 14-17, Sunday 10-12",
+    "personal": "evenings 18:00-22:00 and weekends 09:00-21:00",
+    "work": "inside working hours, Mon-Fri 09:00-17:00 (your employer gives you the time)",
+}
+
+
+def parse_hour_set(text: str) -> str:
+    """One of the shipped hour sets, by name (any case)."""
+    word = text.strip().lower()
+    if word in GOAL_HOURS:
+        return word
+    raise ValueError(f"{text!r} is not one of the hour sets; answer "
+                     + ", ".join(GOAL_HOURS) + ".")
+
+
 def parse_priority(text: str) -> str:
     """An Eisenhower quadrant: ``urgent important``, ``urgent and important``,
     ``urgent-important``, ``important``, ``neither``, ``p1``..``p4`` or ``1``..``4``."""

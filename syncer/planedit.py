@@ -95,7 +95,14 @@ def _apply(root: CommentedMap, plan: Plan, adjustment: Adjustment) -> None:
     if adjustment.kind == WEEKLY_HOURS:
         assert isinstance(adjustment.value, int | float)
         value = adjustment.value
-        root["weekly_hours"] = int(value) if float(value).is_integer() else value
+        model_goal = plan.goal(adjustment.goal)
+        if model_goal.weekly_hours is None:
+            root["weekly_hours"] = _hours(value)
+            return
+        node = _find(root.get("goals"), model_goal.id, model_goal.pos, "goal")
+        node["weekly_hours"] = _hours(value)
+        if plan.weekly_hours is not None:  # the goal's budget is a share of the plan's
+            root["weekly_hours"] = _hours(plan.weekly_hours + value - model_goal.weekly_hours)
         return
     goal = _find(root.get("goals"), plan.goal(adjustment.goal).id, plan.goal(adjustment.goal).pos,
                  "goal")
@@ -124,6 +131,10 @@ def _apply(root: CommentedMap, plan: Plan, adjustment: Adjustment) -> None:
         _drop(root, plan, steps, node, adjustment.step)
     else:
         raise UsageError(f"unknown adjustment kind {adjustment.kind!r}")
+
+
+def _hours(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
 
 
 def _find(items: Any, wanted: str, pos: Pos, what: str) -> CommentedMap:

@@ -45,6 +45,7 @@ def check_plan(path: str, now: datetime | None,
     plan errors are returned.
     """
     from syncer.clock import resolve_now
+    from syncer.core.budget import fit_warnings
     from syncer.core.smart import smart_check
     from syncer.planfile import load_plan
     from syncer.policy import load_rules
@@ -54,7 +55,13 @@ def check_plan(path: str, now: datetime | None,
     except PlanError as error:
         return CheckResult(None, tuple(_problems(error)), ())
     rules = load_rules(rule_overrides)
-    warnings = smart_check(plan, rules.smart, resolve_now(now, plan.timezone))
+    moment = resolve_now(now, plan.timezone)
+    warnings = smart_check(plan, rules.smart, moment)
+    try:
+        warnings += [w for w in fit_warnings(plan, rules.scheduling, moment)
+                     if w.code not in rules.smart.ignore]
+    except PlanError as error:  # a goal or habit names an hour set the rules lack
+        return CheckResult(None, tuple(_problems(error)), ())
     return CheckResult(plan, (), tuple(warnings))
 
 
@@ -76,8 +83,10 @@ def check(ctx: click.Context, plan_path: str | None, now: datetime | None, as_js
     """Validate the plan file PLAN and show SMART warnings.
 
     PLAN defaults to goals.yaml in the current folder (what `goalsync init` writes).
-    Exit status 0 when the plan is valid (warnings do not fail it), 2 when it has errors.
-    SMART rules come from rules/smart.toml and the config's [rules.smart] table.
+    Also warns when the plan does not fit its week: the hours that cannot be booked
+    before the deadlines under `weekly_hours` and the goal hours, and the first week that
+    overflows. Exit status 0 when the plan is valid (warnings do not fail it), 2 when it
+    has errors. Rules come from rules/*.toml and the config's [rules.*] tables.
     """
     from syncer.config import load_config
     from syncer.core.model import Pos, Problem

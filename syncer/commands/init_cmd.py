@@ -42,11 +42,13 @@ from typing import Any, TypeVar
 import click
 
 from syncer.answers import (
+    GOAL_HOURS,
     Retry,
     guess_timezone,
     is_zone,
     parse_amount,
     parse_date,
+    parse_hour_set,
     parse_minutes,
     parse_priority,
     parse_text,
@@ -84,6 +86,7 @@ class Draft:
     relevant: str | None = None
     deadline: date | None = None
     priority: str | None = None
+    hours: str | None = None  # the hour set (rules/scheduling.toml) its blocks go in
     milestone_title: str | None = None
     milestone_due: date | None = None
     celebrate: str | None = None
@@ -96,7 +99,7 @@ def example_goal(today: date, timezone: str) -> Draft:
     """A complete example first goal, dated relative to ``today``."""
     return Draft(
         vision="Lead product teams that ship software people love",
-        timezone=timezone, weekly_hours=8,
+        timezone=timezone, weekly_hours=8, hours="goals",
         title="Get PMP-certified",
         specific="Pass the PMI Project Management Professional exam at the first attempt",
         metric="exam score", target=80, unit="%",
@@ -166,6 +169,10 @@ def _body(d: Draft) -> str:
     out.append(f"    deadline: {d.deadline.isoformat()}" if d.deadline else
                "    # deadline: YYYY-MM-DD")
     out.append(f"    priority: {d.priority or 'important'}")
+    if d.hours:
+        out += ["    # When its blocks may be booked: an hour set of rules/scheduling.toml "
+                "(goals:", "    # weekday evenings and weekends; personal: evenings, whole "
+                "weekends; work: your working hours)", f"    hours: {d.hours}"]
     out += _milestone(d)
     out += _habit(d.habit)
     return "\n".join(out)
@@ -385,6 +392,19 @@ def ask_priority(ask: Ask, d: Draft, today: date) -> None:
                               parse_priority, default="important")
 
 
+def ask_hours(ask: Ask, d: Draft, today: date) -> None:
+    """Which hour set the goal's blocks use. The default follows the weekly hours: the
+    `goals` set holds about 15 bookable hours a week, so more than 12 offers the roomier
+    `personal` evenings and weekends. Never the day job's hours unless `work`."""
+    click.echo("\nWhen can you work on this goal? (never in your day job's hours unless "
+               "you choose `work`)")
+    for name, text in GOAL_HOURS.items():
+        click.echo(f"  {name:<9} {text}")
+    roomy = d.weekly_hours is not None and d.weekly_hours > 12
+    d.hours = ask.required("Hours for this goal", parse_hour_set,
+                           default="personal" if roomy else "goals")
+
+
 def ask_milestone(ask: Ask, d: Draft, today: date) -> None:
     d.milestone_title = ask("First milestone on the way (e.g. Finish the course)",
                             parse_text, skip=True)
@@ -469,7 +489,7 @@ QUESTIONS: list[tuple[str, Question]] = [
     ("goal title", ask_title), ("specific", ask_specific), ("measurable", ask_measurable),
     ("achievable", ask_achievable), ("relevant", ask_relevant), ("deadline", ask_deadline),
     ("priority", ask_priority), ("milestone", ask_milestone), ("steps", ask_steps),
-    ("habit", ask_habit), ("", ask_capacity),
+    ("habit", ask_habit), ("goal hours", ask_hours), ("", ask_capacity),
 ]
 """The interview, in order: (what it asks, for the partial plan's comment, "" for a check
 that asks only when needed; function)."""

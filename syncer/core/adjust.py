@@ -7,7 +7,9 @@ edit that ``syncer.planedit.apply_adjustments`` can write back into the plan fil
   ``due``) becomes ``value`` (a date): the forecast finish, or, for work the scheduler
   could not fit, the old deadline plus the weeks the missing hours take.
 * ``weekly-hours``: the plan's ``weekly_hours`` becomes ``value`` (hours, in steps of
-  half an hour): enough to finish the remaining work by the deadline.
+  half an hour): enough to finish the remaining work by the deadline. A goal with its
+  own ``weekly_hours`` gets the new value there instead, and the plan's budget grows by
+  the same amount (a goal's budget is a share of the plan's).
 * ``drop-step``: the step is removed; steps that waited for it wait for what it waited
   for instead.
 * ``shorten-step``: the step's ``estimate`` becomes ``value`` minutes.
@@ -133,6 +135,14 @@ def _weekly_hours(plan: Plan, progress: PlanProgress, goal: GoalProgress) -> Adj
     extra = needed - goal.velocity_hours_per_week
     if extra <= 0:
         return None
+    own = plan.goal(goal.id).weekly_hours
+    if own is not None:  # the goal's own budget binds first; the plan's grows with it
+        new = math.ceil((own + extra) * 2) / 2
+        if new > MAX_WEEKLY_HOURS:
+            return None
+        return Adjustment(f"{goal.id}/{WEEKLY_HOURS}", WEEKLY_HOURS, goal.id, None, None, new,
+                          f"Give {goal.title} {new:g} hours a week (now {own:g}) so it can "
+                          f"finish by {goal.deadline.isoformat()}.")
     base = plan.weekly_hours
     if base is None:
         base = sum(g.velocity_hours_per_week for g in progress.goals)

@@ -120,6 +120,7 @@ class Habit:
     per_week: int
     duration_minutes: int
     pos: Pos = NOWHERE
+    hours: str | None = None  # hour set for its sessions (rules); None: the goal's
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,8 @@ class Goal:
     pos: Pos = NOWHERE
     # where each field was written, for messages: ((field name, Pos), ...)
     field_pos: tuple[tuple[str, Pos], ...] = field(default=(), compare=False)
+    weekly_hours: float | None = None  # this goal's share of the week (within the plan's)
+    hours: str | None = None  # hour set (rules/scheduling.toml) for its work; None: default
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -154,7 +157,7 @@ class Plan:
     goals: tuple[Goal, ...]
     id: str = "plan"
     vision: str = ""
-    weekly_hours: float | None = None  # capacity for goal work, used by SMART checks
+    weekly_hours: float | None = None  # budget: most goal work booked in one week
     reflection: tuple[str, ...] = ()  # the user's own review questions
     pos: Pos = NOWHERE
     # where each field was written, for messages: ((field name, Pos), ...)

@@ -49,11 +49,12 @@ from syncer.errors import PlanError
 
 PLAN_KEYS = ("vision", "timezone", "id", "weekly_hours", "reflection", "goals")
 GOAL_KEYS = ("id", "title", "specific", "measurable", "achievable", "relevant", "deadline",
-             "priority", "type", "horizon", "labels", "milestones", "habits")
+             "priority", "type", "horizon", "labels", "milestones", "habits", "weekly_hours",
+             "hours")
 MEASURABLE_KEYS = ("metric", "target", "unit", "current")
 MILESTONE_KEYS = ("id", "title", "due", "celebrate", "steps")
 STEP_KEYS = ("id", "title", "estimate", "after", "not_before", "due", "notes", "done")
-HABIT_KEYS = ("id", "title", "per_week", "duration")
+HABIT_KEYS = ("id", "title", "per_week", "duration", "hours")
 MAX_PER_WEEK = 21
 MAX_ID = 4096  # characters of an id (written, or made from a title): it goes into UIDs
 MAX_SLUG = MAX_ID
@@ -416,8 +417,22 @@ def _plan_id(ctx: _Ctx, data: YamlMap) -> str:
     return ident
 
 
-def _weekly_hours(ctx: _Ctx, data: YamlMap) -> float | None:
-    hours = _number(ctx, data, "weekly_hours", "the plan")
+def _hour_set(ctx: _Ctx, node: YamlMap, where: str) -> str | None:
+    """``hours:``: the name of an hour set in the scheduling rules (checked against the
+    rules by ``goalsync check`` and the scheduler, which know them)."""
+    if "hours" not in node:
+        return None
+    name = _text(ctx, node, "hours", where)
+    if name and not ID_PATTERN.match(name):
+        ctx.error(ctx.value(node, "hours"), "bad-hours",
+                  f"`hours` of {where} must name an hour set such as `goals`, `personal` "
+                  f"or `work`, got {name!r}")
+        return None
+    return name or None
+
+
+def _weekly_hours(ctx: _Ctx, data: YamlMap, where: str = "the plan") -> float | None:
+    hours = _number(ctx, data, "weekly_hours", where)
     if hours is not None and not 0 < hours <= MAX_WEEKLY_HOURS:
         ctx.error(ctx.value(data, "weekly_hours"), "bad-weekly-hours",
                   f"`weekly_hours` must be between 0 and {MAX_WEEKLY_HOURS}, got {hours:g}")
@@ -454,7 +469,8 @@ def _goal(ctx: _Ctx, node: YamlMap, pos: Pos, seen: dict[str, Pos],
         horizon=_choice(ctx, node, "horizon", where, HORIZONS),
         labels=_text_list(ctx, node, "labels", where),
         milestones=tuple(milestones), habits=tuple(habits), pos=pos,
-        field_pos=_field_pos(ctx, node),
+        field_pos=_field_pos(ctx, node), weekly_hours=_weekly_hours(ctx, node, where),
+        hours=_hour_set(ctx, node, where),
     )
 
 
@@ -612,7 +628,8 @@ def _habit(ctx: _Ctx, node: YamlMap, pos: Pos, gid: str, seen: dict[str, Pos]) -
     if "duration" not in node:
         ctx.error(pos, "missing-duration", f"{where} has no `duration` (e.g. 1h)")
     return Habit(key=habit_key(gid, hid), id=hid, title=title, goal_id=gid,
-                 per_week=per_week, duration_minutes=duration or 0, pos=pos)
+                 per_week=per_week, duration_minutes=duration or 0, pos=pos,
+                 hours=_hour_set(ctx, node, where))
 
 
 def _per_week(ctx: _Ctx, node: YamlMap, where: str) -> int:

@@ -4,11 +4,16 @@
 of every returned schedule, for the blocks it places itself:
 
 * no block overlaps a busy interval or another block, and ``buffer`` minutes separate
-  it from both; every block lies inside one working window of its local day (windows
-  are local wall-clock times, so a DST day keeps 09:00-17:00); no day holds more than
-  ``daily_cap`` minutes of goal work (pinned blocks count, and may exceed it);
-* blocks are ``min_block``..``max_block`` long (a step needing less than ``min_block``
-  gets one block of exactly its size) and start on the ``align`` grid;
+  it from both; every block lies inside one window of its hour set on its local day
+  (the goal's or habit's ``hours``, else the rules' ``goal_hours``; the day job's hours
+  cut out unless chosen; windows are local wall-clock times, so a DST day keeps
+  18:30-21:00), never on a public holiday of the rules' ``holidays`` region unless
+  ``book_holidays``; no day holds more than ``daily_cap`` minutes of goal work, no
+  Monday-to-Sunday week more than the plan's ``weekly_hours``, no goal's week more than
+  its own ``weekly_hours`` (pinned blocks count, and may exceed them);
+* a step needing up to ``keep_whole`` (at most ``max_block``) gets one block; longer
+  work gets blocks of ``min_block``..``max_block`` that leave no rest shorter than
+  ``min_block``; blocks start on the ``align`` grid;
 * a step's blocks add up to its remaining estimate, all end by its deadline (end of the
   due day in the plan's zone, or the horizon end), start at or after ``now``, its
   ``not_before`` day, and the end of the last block of every step it comes ``after``;
@@ -20,19 +25,26 @@ Algorithm. Steps are taken in a topological order that is earliest-(effective)-
 deadline first, then priority, then plan order (a step inherits the earliest deadline
 and best priority of the steps waiting for it). Each is placed as early as possible
 (``asap``) or spread toward its deadline (``spread``) in the free-slot structure of
-``schedule_calendar``. When a step does not fit before its deadline, the Moore-Hodgson
-repair runs, generalised to windows and dependencies: of the steps placed in this run
-and the newcomer, the least important (lowest priority, then longest, then latest in
-the plan) whose blocks lie where the newcomer could use them is taken out, with the
-steps placed after it that depend on it, until the newcomer fits or is itself the one
-left out. Nothing is ever placed late, so lateness cannot cascade. The chosen steps are
+``schedule_calendar``; split work of a step nobody waits for goes one session a day on
+consecutive free days first.
+When a step does not fit before its deadline, the Moore-Hodgson repair runs, generalised
+to windows, budgets and dependencies: placed steps less important than the newcomer (a
+worse inherited priority ``rank[1]``, or the same and longer) whose blocks lie in its
+window are taken out, least important level first and within it the one losing the
+fewest steps (itself and its placed dependants) and freeing the most minutes in the
+window, with the steps that depend on them. A placement is tried only once the freed
+minutes could hold the newcomer; if it still does not fit, everything taken out is put
+back (no futile drops); if it fits, the steps taken out are placed again where they
+still fit. Nothing is ever placed late, so lateness cannot cascade. The chosen steps are
 then placed once more from scratch in order (the repair leaves holes; if that ever
 fails the repaired placement stays), and a final pass retries every left-out step,
 most important and shortest first, against the finished calendar, so a re-run finds
 nothing new to place. Reasons are worded against that same final calendar.
 
 Within a day, a slot that takes a whole chunk (up to ``max_block``) is preferred over
-an earlier sliver, so a 2h step is not split around lunch when the afternoon is free.
+an earlier sliver, so a 2h step is not split around lunch when the afternoon is free;
+among those the tightest free span (best fit, so long stretches stay whole), except for
+a step others wait for, which takes the earliest.
 
 Existing blocks: pinned blocks and blocks already under way stay exactly as they are
 and count as placed. Other future blocks stay put while still valid (inside a free
@@ -44,7 +56,9 @@ their time is placed again. Past habit blocks still count toward their week.
 Steps without an estimate use ``default_estimate`` (default 0: no blocks, never
 reported as unscheduled); they still order their dependants. Habits are placed before
 steps: ``per_week`` blocks of ``duration`` per local Monday-to-Sunday week, one per day,
-spread over the week's working days (a partial first or last week gets its share).
+spread evenly over the days its hour set allows, each habit's pattern turned by its own
+offset (a partial first or last week gets its share). Every block counts toward the
+daily cap and the weekly budgets (``weekly_hours`` of the plan, and of its goal).
 """
 
 from __future__ import annotations
@@ -64,11 +78,14 @@ from syncer.core.model import (
     Habit,
     Interval,
     Plan,
+    Problem,
     Schedule,
     Step,
     Unscheduled,
+    pos_of,
 )
 from syncer.core.moments import require_aware
+from syncer.core.public_holidays import holiday_dates
 from syncer.core.schedule_calendar import (
     Calendar,
     Span,
@@ -78,6 +95,7 @@ from syncer.core.schedule_calendar import (
     local_minute,
 )
 from syncer.core.schedule_rules import SchedulingRules
+from syncer.errors import PlanError
 
 __all__ = ["SchedulingRules", "schedule"]
 
@@ -145,10 +163,15 @@ class _Job:
     spread_end: int = 0
     cause: str = ""
     rank: tuple[int, int, int] = (0, 0, 0)
+    hours: str = ""  # hour set ("" = the rules' default)
 
     @property
     def key(self) -> str:
         return self.step.key
+
+    @property
+    def budget(self) -> str:
+        return self.goal.key
 
 
 @dataclass(eq=False)
@@ -163,6 +186,7 @@ class _HabitJob:
     new: list[tuple[Span, str]] = field(default_factory=list)
     missing: int = 0
     first_missing_week: date | None = None
+    hours: str = ""  # hour set ("" = the rules' default)
 
 
 class _Planner:
@@ -207,8 +231,41 @@ class _Planner:
         if self.rules.all_day_blocks_day:
             for interval in busy.all_day:
                 blocked.extend(_all_day_dates(interval))
+        plan = self.plan
+        budget = None if plan.weekly_hours is None else round(plan.weekly_hours * 60)
+        goal_budgets = {g.key: round(g.weekly_hours * 60) for g in plan.goals
+                        if g.weekly_hours is not None}
         return Calendar(self.rules, self.zone, first, last, self.horizon, sorted(spans),
-                        blocked)
+                        blocked, sets=self._hour_sets(),
+                        holidays=holiday_dates(self.rules.holidays, first, last),
+                        week_budget=budget, goal_budgets=goal_budgets)
+
+    def _hour_sets(self) -> set[str]:
+        """Hour sets the plan chooses besides the default; PlanError for unknown ones."""
+        known = set(self.rules.hour_set_names())
+        problems, used = [], set()
+        for goal in self.plan.goals:
+            named = [(pos_of(goal, "hours"), f"goal `{goal.id}`", goal.hours)]
+            named += [(h.pos, f"habit `{h.id}`", h.hours) for h in goal.habits]
+            for pos, where, name in named:
+                if name is None:
+                    continue
+                if name not in known:
+                    problems.append(Problem(
+                        pos, "unknown-hours",
+                        f"`hours: {name}` of {where} names no hour set; the scheduling "
+                        f"rules have {', '.join(sorted(known))}"))
+                elif name != self.rules.goal_hours:
+                    used.add(name)
+        if problems:
+            raise PlanError(problems, hint="add the hour set under [rules.scheduling.hours] "
+                            "in your config, or use one that exists")
+        return used
+
+    def _set(self, *names: str | None) -> str:
+        """The calendar's name of the first hour set given ("" for the default)."""
+        name = next((n for n in names if n is not None), None)
+        return "" if name is None or name == self.rules.goal_hours else name
 
     def _jobs(self) -> dict[str, _Job]:
         jobs: dict[str, _Job] = {}
@@ -223,7 +280,8 @@ class _Planner:
                         step=step, goal=goal, index=len(jobs), due=due,
                         due_end=None if due is None else self._day_end(due),
                         priority=goal.priority, preds=(),
-                        need=self.rules.default_estimate if estimate is None else estimate)
+                        need=self.rules.default_estimate if estimate is None else estimate,
+                        hours=self._set(goal.hours))
                     jobs[step.key].estimate = jobs[step.key].need
         for job in jobs.values():
             job.preds = tuple(dict.fromkeys(k for k in job.step.after if k in jobs))
@@ -239,7 +297,8 @@ class _Planner:
             for habit in goal.habits:
                 if habit.key in self.done or habit.per_week < 1 or habit.duration_minutes < 1:
                     continue
-                habits[habit.key] = _HabitJob(habit, goal, len(habits), end)
+                habits[habit.key] = _HabitJob(habit, goal, len(habits), end,
+                                              hours=self._set(habit.hours, goal.hours))
         return habits
 
     def _order(self) -> list[_Job]:
@@ -286,7 +345,8 @@ class _Planner:
 
     def _keep(self, block: Block, job: _Job | None, habit: _HabitJob | None) -> None:
         start, end = floor_minute(block.start), ceil_minute(block.end)
-        self.calendar.occupy(start, end)
+        goal = job.budget if job is not None else habit.goal.key if habit is not None else None
+        self.calendar.occupy(start, end, goal)
         if job is not None:
             job.kept.append(block)
             job.need -= end - start
@@ -344,7 +404,8 @@ class _Planner:
             for block in blocks:
                 start, end = floor_minute(block.start), ceil_minute(block.end)
                 if (self._fair_length(job, end - start) and start >= max(after, not_before)
-                        and end <= latest and self.calendar.fits(start, end)):
+                        and end <= latest
+                        and self.calendar.fits(start, end, job.hours, job.budget)):
                     self._keep(block, job, None)
 
     def _settle(self, pred: _Job, before: int | None) -> bool:
@@ -389,9 +450,13 @@ class _Planner:
         return True
 
     def _fair_length(self, job: _Job, length: int) -> bool:
-        """A kept block obeys the chunk rules: min_block..max_block (shorter only for a
-        step shorter than min_block), and leaves no rest shorter than min_block."""
+        """A kept block obeys the chunk rules: a step of up to keep_whole is one block;
+        a longer one's blocks are min_block..max_block, leaving no rest shorter than
+        min_block (blocks are checked in time order, sessions need not come in the
+        order they were cut)."""
         rules = self.rules
+        if job.estimate <= rules.whole_limit():
+            return length == job.need
         rest = job.need - length
         return (min(rules.min_block, job.need) <= length <= rules.max_block
                 and (rest == 0 or rest >= rules.min_block))
@@ -404,7 +469,7 @@ class _Planner:
                 week = day - timedelta(days=day.weekday())
                 if (habit.counted.get(week, 0) < self._week_need(habit, week)
                         and day not in habit.days and end <= habit.end
-                        and self.calendar.fits(start, end)):
+                        and self.calendar.fits(start, end, habit.hours, habit.goal.key)):
                     self._keep(block, None, habit)
 
     # ----------------------------------------------------------------- habits
@@ -424,7 +489,7 @@ class _Planner:
         for index in range(len(self.calendar.days)):
             day = self.calendar.days[index]
             if (week <= day.date < week + timedelta(days=7)
-                    and self.rules.windows[day.date.weekday()]
+                    and day.bases[habit.hours]
                     and day.end > self.start and day.start < habit.end):
                 out.append(index)
         return out
@@ -432,8 +497,9 @@ class _Planner:
     def _week_need(self, habit: _HabitJob, week: date) -> int:
         """Sessions due in ``week``: ``per_week``, or its share of the working days left
         when the habit ends (its goal's deadline) inside the week; 0 after it."""
+        windows = self.rules.week_of(habit.habit.hours or habit.goal.hours)
         working = [week + timedelta(days=d) for d in range(7)
-                   if self.rules.windows[(week + timedelta(days=d)).weekday()]]
+                   if windows[(week + timedelta(days=d)).weekday()]]
         before = [day for day in working if local_minute(day, 0, self.zone) < habit.end]
         if not working or len(before) == len(working):
             return habit.habit.per_week if working else 0
@@ -461,25 +527,32 @@ class _Planner:
         duration = habit.habit.duration_minutes
         used: set[int] = set()
         placed = 0
+        # Sessions sit evenly spaced over the allowed days; each habit's pattern is turned
+        # by its own phase (golden ratio), so many weekly habits do not pile on one day.
+        step = len(days) / todo if todo else 0
+        shift = (((0.5 + habit.index * 0.6180339887) % 1) - 0.5) * step
+        calendar = self.calendar
         for n in range(todo):
             if not days:
                 break
-            ideal = math.floor((n + 0.5) * len(days) / todo)
-            for pos in sorted(range(len(days)), key=lambda p: (abs(p - ideal), p)):
+            ideal = math.floor(((n + 0.5) * step + shift) % len(days))
+            for pos in sorted(range(len(days)), key=lambda p: (
+                    abs(p - ideal), calendar.days[days[p]].used, p)):
                 if pos in used:
                     continue
-                day = self.calendar.days[days[pos]]
-                found = self.calendar.find(max(day.start, self.start),
-                                           min(day.end, habit.end), duration, whole=True)
+                day = calendar.days[days[pos]]
+                found = calendar.find(max(day.start, self.start),
+                                      min(day.end, habit.end), duration, whole=True,
+                                      hours=habit.hours, goal=habit.goal.key)
                 if found is None:
                     continue
                 start = found[0]
-                self.calendar.occupy(start, start + duration)
+                calendar.occupy(start, start + duration, habit.goal.key)
                 used.add(pos)
                 placed += 1
                 why = (f"habit {habit.counted.get(week, 0) + placed}/"
                        f"{self._week_need(habit, week)} this week: {habit.habit.per_week}× "
-                       f"{format_duration(duration)} a week, spread over working days")
+                       f"{format_duration(duration)} a week, spread over the week")
                 habit.new.append(((start, start + duration), why))
                 break
         return placed
@@ -513,20 +586,82 @@ class _Planner:
     def _place_steps(self) -> None:
         victims: list[tuple[int, int, int, str]] = []
         protected = self._protected()
+
+        def push(job: _Job) -> None:
+            if job.new and job.key not in protected:
+                heapq.heappush(victims, (-job.rank[1], -job.need, -job.index, job.key))
+
         for job in self.order:
             if not self._prepare(job):
                 continue
-            while True:
-                if self._place(job) == job.need:
-                    job.state = _OK
-                    if job.new and job.key not in protected:
-                        heapq.heappush(victims, (-job.priority, -job.need, -job.index, job.key))
-                    break
-                victim = None if self.plain_edf else self._victim(job, victims)
-                if victim is None:
-                    job.state = _DROPPED
-                    break
-                self._drop(victim, _DROPPED)
+            if self._place(job) == job.need:
+                job.state = _OK
+                push(job)
+                continue
+            if self.plain_edf:
+                job.state = _DROPPED
+                continue
+            self._repair(job, victims, push)
+
+    def _repair(self, job: _Job, victims: list[tuple[int, int, int, str]],
+                push: Callable[[_Job], None]) -> None:
+        """Take less important steps out until ``job`` fits (Moore-Hodgson). A placement
+        is tried only once the minutes freed inside its window could hold it; when it
+        still does not fit, every step taken out goes back as it was (no futile drops).
+        When it fits, steps taken out are put back wherever they still fit."""
+        taken: list[tuple[_Job, list[Span], str]] = []
+        short = job.need - self._free_in(job)
+        level = job.rank[1]
+        # steps of the contested priority that placing ``job`` saves (it and the steps
+        # waiting for it): never give up as many of them to place it
+        allowance = self._worth(job, level, placed=False)
+        while (victim := self._victim(job, victims, allowance)) is not None:
+            if victim.rank[1] == level:
+                allowance -= self._worth(victim, level, placed=True)
+            dropped = self._drop(victim, _DROPPED)
+            taken.extend(dropped)
+            if any(self.jobs[p].state != _OK for p in job.preds):
+                break  # it waited for what was taken out
+            short -= sum(max(0, min(e, job.latest) - max(s, job.earliest))
+                         for _, spans, _ in dropped for s, e in spans)
+            if short > 0:
+                continue
+            if self._place(job) == job.need:
+                job.state = _OK
+                push(job)
+                break
+        if job.state == _OK:
+            for other, _, _ in taken:
+                if (other.state != _OK and self._prepare(other)
+                        and self._place(other) == other.need):
+                    other.state = _OK
+                    push(other)
+            return
+        job.state = _DROPPED
+        for other, spans, state in reversed(taken):
+            other.new, other.state = spans, state
+            for span in spans:
+                self.calendar.occupy(*span, other.budget)
+            push(other)
+
+    def _free_in(self, job: _Job) -> int:
+        """Free minutes in ``job``'s window for its hour set, under the daily cap and the
+        budgets: an upper bound of what ``_place`` could book there now."""
+        calendar, rules = self.calendar, self.rules
+        per_week: dict[int, int] = {}
+        for index in calendar._day_range(job.earliest, job.latest):
+            day = calendar.days[index]
+            left = rules.daily_cap - day.used
+            if left <= 0:
+                continue
+            if job.earliest <= day.start and day.end <= job.latest:
+                inside = day.free_total(job.hours)
+            else:
+                inside = sum(max(0, min(b, job.latest) - max(a, job.earliest))
+                             for a, b in day.free(job.hours))
+            per_week[day.week] = per_week.get(day.week, 0) + min(inside, left)
+        return sum(min(minutes, calendar.budget_left(week, job.budget))
+                   for week, minutes in per_week.items())
 
     def _protected(self) -> set[str]:
         """Steps with kept blocks and everything they wait for: never taken out."""
@@ -541,64 +676,148 @@ class _Planner:
 
     def _place(self, job: _Job, commit: bool = True) -> int:
         """Book all of ``job.need`` inside [earliest, latest) or nothing; return the
-        minutes that could be booked (== need on success). ``commit=False`` only counts."""
+        minutes that could be booked (== need on success). ``commit=False`` only counts.
+
+        Work that is split goes one session a day on consecutive free days first; when
+        that does not fit before the deadline, sessions may share a day."""
         if job.need <= 0:
             return job.need
+        # one session a day for steps nobody waits for; a prerequisite finishes early
+        if (commit and job.need > self.rules.whole_limit() and not self.plain_edf
+                and not job.succs):
+            chunks, need = self._chunks(job, one_a_day=True)
+            if need == 0:
+                job.new = sorted(chunks)
+                return job.need
+            for span in chunks:
+                self.calendar.release(*span, job.budget)
+            if not chunks:  # not even a first session: sharing days cannot help
+                return 0
+        chunks, need = self._chunks(job, one_a_day=False)
+        if need > 0 or not commit:
+            for span in chunks:
+                self.calendar.release(*span, job.budget)
+            return job.need - need
+        job.new = sorted(chunks)
+        return job.need
+
+    def _chunks(self, job: _Job, one_a_day: bool) -> tuple[list[Span], int]:
+        """Book ``job.need`` in chunks (booked in the calendar); (chunks, minutes left)."""
+        calendar = self.calendar
         need, chunks = job.need, list[Span]()
         spread = (self.rules.strategy == "spread" and not self.plain_edf
                   and job.spread_end > job.earliest)
         parts = math.ceil(need / self.rules.max_block)
         cursor = job.earliest
+        tight = not job.succs  # best fit, but a step others wait for ends early
         while need > 0:
             found = None
             if spread:
                 target = job.earliest + (job.spread_end - job.earliest) * len(chunks) // parts
-                found = self.calendar.find(max(target, job.earliest), job.latest, need)
-                cursor = job.earliest
-            found = found or self.calendar.find(cursor, job.latest, need)
+                found = calendar.find(max(target, job.earliest, cursor if one_a_day else 0),
+                                      job.latest, need, hours=job.hours, goal=job.budget,
+                                      best_fit=tight)
+                if not one_a_day:
+                    cursor = job.earliest
+            found = found or calendar.find(cursor, job.latest, need, hours=job.hours,
+                                           goal=job.budget, best_fit=tight)
             if found is None:
                 break
             start, length = found
-            self.calendar.occupy(start, start + length)
+            calendar.occupy(start, start + length, job.budget)
             chunks.append((start, start + length))
             need -= length
             cursor = start + length
-        if need > 0 or not commit:
-            for span in chunks:
-                self.calendar.release(*span)
-            return job.need - need
-        job.new = sorted(chunks)
-        return job.need
+            if one_a_day:
+                index = calendar.day_index(start)
+                if 0 <= index < len(calendar.days):
+                    cursor = max(cursor, calendar.days[index].end)
+        return chunks, need
 
-    def _victim(self, job: _Job, heap: list[tuple[int, int, int, str]]) -> _Job | None:
-        """The placed step to take out for ``job`` (Moore-Hodgson), or None for ``job``."""
-        mine = (job.priority, job.need, job.index)
+    def _victim(self, job: _Job, heap: list[tuple[int, int, int, str]],
+                allowance: int = 1) -> _Job | None:
+        """The placed step to take out for ``job`` (Moore-Hodgson), or None for ``job``.
+
+        Steps of a worse (inherited) priority than ``job`` qualify, and longer ones of
+        the same priority (Moore-Hodgson). A shorter one of the same priority qualifies
+        when it loses fewer steps of that priority than placing ``job`` still saves
+        (``allowance``: ``job`` and the steps waiting for it). Of the least
+        important priority level with blocks inside ``job``'s window, the step whose
+        removal loses the fewest steps (itself and its placed dependants) and frees the
+        most minutes in that window is taken."""
+        mine = (job.rank[1], job.need, job.index)
         skipped: list[tuple[int, int, int, str]] = []
-        found = None
-        while heap:
+        candidates: list[tuple[tuple[int, int, int], tuple[int, int, int, str]]] = []
+        level = None
+        while heap and len(candidates) < 16 and len(skipped) < 256:
             entry = heap[0]
             other = self.jobs[entry[3]]
             if other.state != _OK or not other.new:
                 heapq.heappop(heap)
                 continue
-            if (-entry[0], -entry[1], -entry[2]) <= mine:
+            prio = -entry[0]
+            if prio < job.rank[1] or (
+                    prio == job.rank[1] and allowance <= 1
+                    and (prio, -entry[1], -entry[2]) <= mine):
+                break  # a shorter one of the same level loses at least one step
+            if level is not None and prio != level:
                 break
             heapq.heappop(heap)
-            if any(e > job.earliest and s < job.latest for s, e in other.new):
-                found = other
-                break
-            skipped.append(entry)
+            inside = sum(max(0, min(e, job.latest) - max(s, job.earliest))
+                         for s, e in other.new)
+            if inside > 0 and prio == job.rank[1] and (prio, -entry[1], -entry[2]) <= mine \
+                    and self._worth(other, prio, placed=True) >= allowance:
+                inside = 0  # shorter, and would lose as much as placing ``job`` saves
+            if inside > 0 and other.key not in job.preds:
+                level = -entry[0]
+                candidates.append(((self._loss(other), -inside, entry[1]), entry))
+            else:
+                skipped.append(entry)
+        found = None
+        if candidates:
+            best = min(candidates)
+            found = self.jobs[best[1][3]]
+            skipped.extend(entry for _, entry in candidates if entry is not best[1])
         for entry in skipped:
             heapq.heappush(heap, entry)
         return found
 
-    def _drop(self, job: _Job, state: str) -> None:
+    def _worth(self, job: _Job, level: int, placed: bool, limit: int = 64) -> int:
+        """Steps of goal priority ``level`` among ``job`` and the steps waiting for it
+        that taking it out loses: placed (unkept) or not yet handled (``placed``), else
+        only the ones not yet handled (for a newcomer)."""
+        wanted = (_OK, _TODO) if placed else (_TODO,)
+        count = int(job.priority == level)
+        seen, stack = {job.key}, list(job.succs)
+        while stack and len(seen) < limit:
+            succ = self.jobs[stack.pop()]
+            if succ.key not in seen and succ.state in wanted and not succ.kept:
+                seen.add(succ.key)
+                count += succ.priority == level
+                stack.extend(succ.succs)
+        return count
+
+    def _loss(self, job: _Job, limit: int = 64) -> int:
+        """Steps lost if ``job`` is taken out: it and its placed, unkept dependants."""
+        seen, stack = {job.key}, list(job.succs)
+        while stack and len(seen) < limit:
+            succ = self.jobs[stack.pop()]
+            if succ.key not in seen and succ.state == _OK and not succ.kept:
+                seen.add(succ.key)
+                stack.extend(succ.succs)
+        return len(seen)
+
+    def _drop(self, job: _Job, state: str) -> list[tuple[_Job, list[Span], str]]:
+        """Take ``job`` out, and its placed dependants; return what was taken, as
+        (job, its blocks, its state before), to put back if need be."""
+        taken = [(job, job.new, job.state)]
         for span in job.new:
-            self.calendar.release(*span)
+            self.calendar.release(*span, job.budget)
         job.new, job.state = [], state
         for succ in map(self.jobs.__getitem__, job.succs):
             if succ.state == _OK and not succ.kept:
-                self._drop(succ, _BLOCKED)
+                taken.extend(self._drop(succ, _BLOCKED))
+        return taken
 
     def _fill_pass(self) -> None:
         """Retry every left-out step against the finished calendar: the most important,
@@ -608,7 +827,7 @@ class _Planner:
             return job.state in (_DROPPED, _BLOCKED) and all(
                 self.jobs[p].state == _OK for p in job.preds)
 
-        heap = [(job.priority, job.need, job.index, job.key)
+        heap = [(job.rank[1], job.need, job.index, job.key)
                 for job in self.order if ready(job)]
         heapq.heapify(heap)
         while heap:
@@ -619,7 +838,8 @@ class _Planner:
             if job.state == _OK:
                 for succ in map(self.jobs.__getitem__, job.succs):
                     if ready(succ):
-                        heapq.heappush(heap, (succ.priority, succ.need, succ.index, succ.key))
+                        heapq.heappush(heap, (succ.rank[1], succ.need, succ.index,
+                                              succ.key))
 
     def _compact(self) -> None:
         """Place the chosen steps again from scratch, in order, so that blocks follow
@@ -637,14 +857,14 @@ class _Planner:
                 for other in chosen:
                     other.new = saved[other.key]
                     for span in other.new:
-                        self.calendar.occupy(*span)
+                        self.calendar.occupy(*span, other.budget)
                 for other in chosen:
                     self._prepare(other)
                 return
 
     def _unbook(self, job: _Job) -> None:
         for span in job.new:
-            self.calendar.release(*span)
+            self.calendar.release(*span, job.budget)
         job.new = []
 
     # ----------------------------------------------------------------- output
@@ -715,16 +935,27 @@ class _Planner:
                 until = f"between {_day_text(first)} and {label}"
         if job.latest <= job.earliest:
             return self._too_late_to_start(job), job.need
-        free = self.calendar.capacity(job.earliest, job.latest)
+        free = self.calendar.capacity(job.earliest, job.latest, job.hours, job.budget)
         placeable = self._place(job, commit=False)
         missing = max(1, job.need - placeable)
         need = format_duration(job.need)
+        inside = self._inside(job.goal)
         if free < job.need:
-            return (f"needs {need} {until}, only {format_duration(free)} free inside "
-                    "working hours"), missing
-        return (f"needs {need} {until}; of the {format_duration(free)} free inside working "
-                f"hours only {format_duration(placeable)} is left after goal work booked "
+            return (f"needs {need} {until}, only {format_duration(free)} free {inside}"
+                    ), missing
+        return (f"needs {need} {until}; of the {format_duration(free)} free {inside} only "
+                f"{format_duration(placeable)} is left after goal work booked "
                 "first (earlier deadline, higher priority or already on the calendar)"), missing
+
+    def _inside(self, goal: Goal) -> str:
+        """Where the free time was counted: "inside working hours", with the budgets."""
+        budgets = []
+        if goal.weekly_hours is not None:
+            budgets.append(f"{goal.weekly_hours:g} h/week for this goal")
+        if self.plan.weekly_hours is not None:
+            budgets.append(f"{self.plan.weekly_hours:g} h/week in all")
+        within = f" within {' and '.join(budgets)}" if budgets else ""
+        return f"inside working hours{within}"
 
     def _too_late_to_start(self, job: _Job) -> str:
         if job.due_end is not None and job.due_end <= self.horizon:

@@ -14,7 +14,7 @@ day, so a placement costs O(days scanned × intervals per day).
 from __future__ import annotations
 
 from bisect import bisect_right, insort
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -73,56 +73,97 @@ def subtract(base: Sequence[Span], cuts: Sequence[Span]) -> list[Span]:
 
 
 class Day:
-    """One local calendar day: its base free time, occupied spans and booked minutes."""
+    """One local calendar day: its base free time per hour set, occupied spans and
+    booked minutes."""
 
-    __slots__ = ("date", "start", "end", "base", "occupied", "used", "_free", "_widest")
+    __slots__ = ("date", "start", "end", "week", "bases", "occupied", "used", "_free",
+                 "_widest", "_total")
 
-    def __init__(self, day: date, start: int, end: int, base: list[Span]) -> None:
+    def __init__(self, day: date, start: int, end: int, bases: dict[str, list[Span]],
+                 week: int = 0) -> None:
         self.date = day
         self.start = start
         self.end = end
-        self.base = base
+        self.week = week  # index of its Monday-to-Sunday week in the calendar
+        self.bases = bases  # hour set name → windows minus busy time (fixed for the run)
         self.occupied: list[Span] = []
         self.used = 0  # minutes of blocks starting on this day (for the daily cap)
-        self._free: list[Span] | None = None
-        self._widest = 0
+        self._free: dict[str, list[Span]] = {}
+        self._widest: dict[str, int] = {}
+        self._total: dict[str, int] = {}
 
-    def free(self) -> list[Span]:
-        if self._free is None:
-            self._free = subtract(self.base, self.occupied)
-            self._widest = max((b - a for a, b in self._free), default=0)
-        return self._free
+    @property
+    def base(self) -> list[Span]:
+        """The default hour set's free time before any block is booked."""
+        return self.bases[""]
 
-    def widest(self) -> int:
+    def free(self, hours: str = "") -> list[Span]:
+        found = self._free.get(hours)
+        if found is None:
+            found = self._free[hours] = subtract(self.bases[hours], self.occupied)
+            self._widest[hours] = max((b - a for a, b in found), default=0)
+            self._total[hours] = sum(b - a for a, b in found)
+        return found
+
+    def free_total(self, hours: str = "") -> int:
+        """Free minutes of the day in hour set ``hours``."""
+        self.free(hours)
+        return self._total[hours]
+
+    def widest(self, hours: str = "") -> int:
         """Length of the longest free span (lets a search skip a day at once)."""
-        self.free()
-        return self._widest
+        self.free(hours)
+        return self._widest[hours]
 
     def changed(self) -> None:
-        self._free = None
+        self._free.clear()
+        self._widest.clear()
+        self._total.clear()
 
 
 class Calendar:
-    """Free time over the horizon, per local day, with the rules' buffer and daily cap."""
+    """Free time over the horizon, per local day and hour set, with the rules' buffer,
+    daily cap and the weekly budgets.
+
+    Hour sets: ``""`` is the rules' default set (``goal_hours``); ``sets`` names the
+    others needed (``rules.week_of``). Days in ``holidays`` get no windows (unless the
+    rules book holidays). ``week_budget`` caps the minutes booked per Monday-to-Sunday
+    week in all (None: no cap); ``goal_budgets`` caps one goal's minutes per week, on top.
+    """
 
     def __init__(self, rules: SchedulingRules, zone: ZoneInfo, first: date, last: date,
-                 horizon_end: int, busy: Iterable[Span], blocked: Iterable[date]) -> None:
+                 horizon_end: int, busy: Iterable[Span], blocked: Iterable[date],
+                 *, sets: Iterable[str] = (), holidays: Iterable[date] = (),
+                 week_budget: int | None = None,
+                 goal_budgets: Mapping[str, int] | None = None) -> None:
         self.rules = rules
         self.zone = zone
         self.horizon_end = horizon_end
         blocked_days = set(blocked)
+        if not rules.book_holidays:
+            blocked_days.update(holidays)
+        weeks = {"": rules.week_of(None)} | {name: rules.week_of(name) for name in sets}
         self.days: list[Day] = []
+        monday = first - timedelta(days=first.weekday())
         day = first
         while day <= last:
             start = local_minute(day, 0, zone)
             end = local_minute(day, 24 * 60, zone)
-            windows = [] if day in blocked_days else [
-                (local_minute(day, a, zone), local_minute(day, b, zone))
-                for a, b in rules.windows[day.weekday()]]
-            base = [(a, min(b, horizon_end)) for a, b in windows if a < min(b, horizon_end)]
-            self.days.append(Day(day, start, end, base))
+            bases: dict[str, list[Span]] = {}
+            for name, week in weeks.items():
+                windows = [] if day in blocked_days else [
+                    (local_minute(day, a, zone), local_minute(day, b, zone))
+                    for a, b in week[day.weekday()]]
+                bases[name] = [(a, min(b, horizon_end)) for a, b in windows
+                               if a < min(b, horizon_end)]
+            self.days.append(Day(day, start, end, bases, (day - monday).days // 7))
             day += timedelta(days=1)
         self.starts = [d.start for d in self.days]
+        count = self.days[-1].week + 1 if self.days else 0
+        self.week_budget = week_budget
+        self.week_used = [0] * count
+        self.goal_budgets = dict(goal_budgets or {})
+        self.goal_used = {goal: [0] * count for goal in self.goal_budgets}
         self._cut_busy(busy)
 
     def _cut_busy(self, busy: Iterable[Span]) -> None:
@@ -134,7 +175,8 @@ class Calendar:
                 per_day.setdefault(index, []).append(cut)
         for index, cuts in per_day.items():
             day = self.days[index]
-            day.base = subtract(day.base, sorted(cuts))
+            ordered = sorted(cuts)
+            day.bases = {name: subtract(base, ordered) for name, base in day.bases.items()}
             day.changed()
 
     def day_index(self, minute: int) -> int:
@@ -149,45 +191,66 @@ class Calendar:
         last = min(len(self.days) - 1, self.day_index(end - 1))
         return range(first, last + 1)
 
-    def occupy(self, start: int, end: int) -> None:
-        """Book [start, end): it and its buffer are no longer free; counts for the cap."""
+    def budget_left(self, week: int, goal: str | None = None) -> int:
+        """Minutes the budgets still allow in week ``week`` (for ``goal``'s work)."""
+        left = 1 << 40
+        if self.week_budget is not None:
+            left = self.week_budget - self.week_used[week]
+        if goal is not None and goal in self.goal_budgets:
+            left = min(left, self.goal_budgets[goal] - self.goal_used[goal][week])
+        return left
+
+    def _count(self, start: int, minutes: int, goal: str | None) -> None:
+        index = self.day_index(start)
+        if 0 <= index < len(self.days):
+            day = self.days[index]
+            day.used += minutes
+            self.week_used[day.week] += minutes
+            if goal is not None and goal in self.goal_used:
+                self.goal_used[goal][day.week] += minutes
+
+    def occupy(self, start: int, end: int, goal: str | None = None) -> None:
+        """Book [start, end): it and its buffer are no longer free; counts for the cap
+        and the budgets (``goal``'s too)."""
         cut = (start - self.rules.buffer, end + self.rules.buffer)
         for index in self._day_range(*cut):
             insort(self.days[index].occupied, cut)
             self.days[index].changed()
-        index = self.day_index(start)
-        if 0 <= index < len(self.days):
-            self.days[index].used += end - start
+        self._count(start, end - start, goal)
 
-    def release(self, start: int, end: int) -> None:
-        """Undo ``occupy(start, end)``."""
+    def release(self, start: int, end: int, goal: str | None = None) -> None:
+        """Undo ``occupy(start, end, goal)``."""
         cut = (start - self.rules.buffer, end + self.rules.buffer)
         for index in self._day_range(*cut):
             self.days[index].occupied.remove(cut)
             self.days[index].changed()
-        index = self.day_index(start)
-        if 0 <= index < len(self.days):
-            self.days[index].used -= end - start
+        self._count(start, start - end, goal)
 
-    def fits(self, start: int, end: int) -> bool:
-        """Could [start, end) be booked now: inside one free span, within the cap."""
+    def fits(self, start: int, end: int, hours: str = "", goal: str | None = None) -> bool:
+        """Could [start, end) be booked now: inside one free span of hour set ``hours``,
+        within the daily cap and the budgets."""
         index = self.day_index(start)
         if not 0 <= index < len(self.days):
             return False
         day = self.days[index]
         if day.used + (end - start) > self.rules.daily_cap:
             return False
-        return any(a <= start and end <= b for a, b in day.free())
+        if end - start > self.budget_left(day.week, goal):
+            return False
+        return any(a <= start and end <= b for a, b in day.free(hours))
 
     def chunk_length(self, need: int, room: int) -> int:
         """Length of the next block for ``need`` minutes of work given ``room`` (0: none).
 
-        At most max_block; never shorter than min_block unless the whole rest is; never
-        leaves a rest shorter than min_block.
+        Work up to ``keep_whole`` (at most max_block) is one block or nothing. Longer
+        work is split into blocks of min_block..max_block that never leave a rest
+        shorter than min_block.
         """
         rules = self.rules
+        if need <= rules.whole_limit():
+            return need if room >= need else 0
         length = min(need, rules.max_block, room)
-        if length < min(rules.min_block, need):
+        if length < rules.min_block:
             return 0
         rest = need - length
         if 0 < rest < rules.min_block:
@@ -196,36 +259,62 @@ class Calendar:
                 return 0
         return length
 
-    def find(self, frm: int, until: int, need: int, whole: bool = False) -> Span | None:
+    def smallest(self, need: int) -> int:
+        """The shortest block that ``chunk_length`` may give for ``need``."""
+        return need if need <= self.rules.whole_limit() else min(self.rules.min_block, need)
+
+    def find(self, frm: int, until: int, need: int, whole: bool = False, hours: str = "",
+             goal: str | None = None, best_fit: bool = True) -> Span | None:
         """The earliest block (start, length) for ``need`` minutes in [frm, until).
 
         On the first day with room, a slot that takes the full next chunk is preferred
-        over an earlier, shorter one (a step is not split when the same day has room).
-        With ``whole`` the block must hold all of ``need`` at once (habits).
+        over a shorter one, and among those (``best_fit``) the tightest free span, so a
+        long free stretch stays whole for longer work; else the earliest. With ``whole``
+        the block must hold all of ``need`` at once (habits).
         """
-        smallest = need if whole else min(self.rules.min_block, need)
+        smallest = need if whole else self.smallest(need)
+        budgeted = self.week_budget is not None or goal in self.goal_budgets
+        daily_cap = self.rules.daily_cap
+        days = self.days
         for index in self._day_range(frm, until):
-            day = self.days[index]
-            cap_left = self.rules.daily_cap - day.used
-            if cap_left < smallest or day.widest() < smallest:
+            day = days[index]
+            cap_left = daily_cap - day.used
+            if cap_left < smallest:
                 continue
+            widest = day._widest.get(hours)
+            if widest is None:
+                day.free(hours)
+                widest = day._widest[hours]
+            if widest < smallest:
+                continue
+            if budgeted:
+                cap_left = min(cap_left, self.budget_left(day.week, goal))
+                if cap_left < smallest:
+                    continue
             best: Span | None = None
+            fit: tuple[int, int] | None = None  # (span slack, start) of the best full fit
             full = min(need, cap_left) if whole else min(need, self.rules.max_block, cap_left)
-            for start, room in self._rooms(day, frm, until, cap_left):
+            for start, room, span in self._rooms(day, frm, until, cap_left, hours):
                 length = (need if room >= need else 0) if whole else \
                     self.chunk_length(need, room)
                 if length and best is None:
                     best = (start, length)
-                if length >= full:
-                    return start, length
+                if length >= full and (fit is None or span - length < fit[0]):
+                    fit = (span - length, start)
+                    if fit[0] == 0 or not best_fit:
+                        break
+            if fit is not None:
+                return fit[1], full
             if best is not None:
                 return best
         return None
 
-    def _rooms(self, day: Day, frm: int, until: int, cap_left: int) -> Iterator[Span]:
-        """(aligned start, usable minutes) of each free span of ``day`` in [frm, until)."""
+    def _rooms(self, day: Day, frm: int, until: int, cap_left: int,
+               hours: str = "") -> Iterator[tuple[int, int, int]]:
+        """(aligned start, usable minutes, whole free span) of each free span of ``day``
+        in [frm, until), for hour set ``hours``."""
         align = self.rules.align
-        for a, b in day.free():
+        for a, b in day.free(hours):
             if b <= frm:
                 continue
             if a >= until:
@@ -233,17 +322,24 @@ class Calendar:
             start = -(-max(a, frm) // align) * align
             room = min(b, until, start + cap_left) - start
             if room > 0:
-                yield start, room
+                yield start, room, min(b, until) - start
 
-    def capacity(self, frm: int, until: int) -> int:
-        """Minutes inside working hours and outside busy time in [frm, until), each day
-        held to the daily cap, ignoring goalsync's own blocks."""
-        total = 0
+    def capacity(self, frm: int, until: int, hours: str = "", goal: str | None = None) -> int:
+        """Minutes inside hour set ``hours`` and outside busy time in [frm, until), each
+        day held to the daily cap and each week to the budgets, ignoring goalsync's own
+        blocks."""
+        per_week: dict[int, int] = {}
         for index in self._day_range(frm, until):
             day = self.days[index]
+            base = day.bases[hours]
             if frm <= day.start and day.end <= until:
-                inside = sum(b - a for a, b in day.base)
+                inside = sum(b - a for a, b in base)
             else:
-                inside = sum(max(0, min(b, until) - max(a, frm)) for a, b in day.base)
-            total += min(inside, self.rules.daily_cap)
-        return total
+                inside = sum(max(0, min(b, until) - max(a, frm)) for a, b in base)
+            per_week[day.week] = per_week.get(day.week, 0) + min(inside, self.rules.daily_cap)
+        limit = 1 << 40
+        if self.week_budget is not None:
+            limit = self.week_budget
+        if goal is not None and goal in self.goal_budgets:
+            limit = min(limit, self.goal_budgets[goal])
+        return sum(min(minutes, limit) for minutes in per_week.values())

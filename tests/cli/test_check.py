@@ -143,7 +143,7 @@ def test_bad_now_value_is_refused_with_a_sentence() -> None:
 def test_config_rules_can_silence_a_smart_warning(tmp_path: Path) -> None:
     config = tmp_path / "goalsync.toml"
     config.write_text('[rules.smart]\nignore = ["smart-deadline-past", '
-                      '"smart-milestone-overdue"]\n')
+                      '"smart-milestone-overdue", "over-budget"]\n')
     result = CliRunner().invoke(cli, ["check", str(CAREER), "--now", "2027-08-01", "--json",
                                       "--config", str(config)])
     assert result.exit_code == 0, result.output

@@ -43,7 +43,7 @@ INTERACTIVE = [
     DEADLINE.isoformat(), "important",
     "Finish the prep course", DUE.isoformat(), "Dinner by the river",
     "Pick a prep course", "2h", "Course modules 1-4", "10h", "", "y",
-    "Practice exam", "1", "2h",
+    "Practice exam", "1", "2h", "",  # then Enter: the default hour set
 ]
 
 
@@ -211,7 +211,7 @@ def test_stopping_halfway_keeps_a_valid_partial_plan(tmp_path: Path) -> None:
     text = target.read_text(encoding="utf-8")
     assert text.startswith(UNFINISHED)
     assert "stopped before these questions: deadline, priority, milestone, steps, " \
-           "habit." in text
+           "habit, goal hours." in text
     assert "current: 55" in text
     assert check(target)[0] == 0  # valid as it stands
 
@@ -222,7 +222,7 @@ def test_init_continues_where_it_was_stopped(tmp_path: Path) -> None:
     assert invoke(target, INTERACTIVE[:10])[0] == 130  # stopped at the deadline
     code, output = invoke(target, [""] + INTERACTIVE[10:])  # Enter: yes, continue
     assert code == 0, output
-    assert "still open: deadline, priority, milestone, steps, habit." in output
+    assert "still open: deadline, priority, milestone, steps, habit, goal hours." in output
     assert "Your first goal" not in output  # answered questions are not asked again
     assert target.read_text(encoding="utf-8") == \
         whole.read_text(encoding="utf-8").replace(str(whole), str(target))
@@ -235,7 +235,7 @@ def test_stopping_again_keeps_everything_in_the_same_file(tmp_path: Path) -> Non
     assert code == 130
     assert not (tmp_path / "goals.partial.yaml").exists()
     text = target.read_text(encoding="utf-8")
-    assert "stopped before these questions: milestone, steps, habit." in text
+    assert "stopped before these questions: milestone, steps, habit, goal hours." in text
     assert f"deadline: {DEADLINE.isoformat()}" in text and "current: 55" in text
     assert f"`goalsync init {target}` continues from there" in output
 
@@ -405,3 +405,18 @@ def test_any_text_makes_a_plan_that_passes_check(tmp_path: Path, text: str) -> N
     assert "Traceback" not in output and "unexpected error" not in output
     assert code in (0, 130), output
     assert check(target)[0] == 0, target.read_text(encoding="utf-8")
+
+
+def test_init_asks_when_goal_work_happens_with_a_default_from_the_hours(
+        tmp_path: Path) -> None:
+    target = tmp_path / "career.yaml"
+    lines = list(INTERACTIVE)
+    lines[2] = "15"  # hours a week: more than the evening set holds
+    code, output = invoke(target, lines)
+    assert code == 0, output
+    assert "When can you work on this goal?" in output and "[personal]" in output
+    assert load_plan(str(target)).goals[0].hours == "personal"
+    lines[-1] = "work"
+    target.unlink()
+    assert invoke(target, lines)[0] == 0
+    assert load_plan(str(target)).goals[0].hours == "work"

@@ -74,11 +74,10 @@ def test_json_has_exactly_the_documented_shape(plan: Path) -> None:
     assert set(doc) == {"blocks", "unscheduled"}
     first = doc["blocks"][0]
     assert set(first) == {"step", "goal", "start", "end", "why"}
-    assert first == {"step": "pmp/habit:study-session", "goal": "pmp",
-                     "start": "2026-11-23T09:00:00+01:00", "end": "2026-11-23T10:00:00+01:00",
-                     "why": first["why"]}
-    research = [b for b in doc["blocks"] if b["step"] == "pmp/course/research"]
-    assert research[0]["start"] == "2026-11-23T13:00:00+01:00"  # in one piece
+    # the shipped goal hours: weekday evenings and weekends, around the day job
+    assert first == {"step": "pmp/course/research", "goal": "pmp",
+                     "start": "2026-11-23T18:30:00+01:00", "end": "2026-11-23T20:30:00+01:00",
+                     "why": first["why"]}  # in one piece
     [huge] = doc["unscheduled"]
     assert set(huge) == {"step", "reason", "missing_minutes"}
     assert huge["step"] == "pmp/course/huge"
@@ -103,7 +102,7 @@ def test_human_agenda_is_week_by_week(plan: Path) -> None:
     lines = result.output.splitlines()
     assert lines[0] == "Week of Mon 23 Nov 2026"
     assert "Week of Mon 30 Nov 2026" in lines
-    assert any(line.startswith("  Mon 23 13:00–15:00  Research PMP courses (pmp)  — ")
+    assert any(line.startswith("  Mon 23 18:30–20:30  Research PMP courses (pmp)  — ")
                for line in lines), result.output
     assert "Cannot be booked before their deadline (1):" in lines
     assert any("Read everything (pmp/course/huge): needs 40h" in line for line in lines)

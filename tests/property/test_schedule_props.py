@@ -23,6 +23,7 @@ from syncer.core.model import (
     Schedule,
     Step,
 )
+from syncer.core.public_holidays import holiday_dates
 from syncer.core.schedule import SchedulingRules, schedule
 
 ZONES = ("Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC", "Australia/Lord_Howe")
@@ -44,8 +45,16 @@ def window_days(draw: st.DrawFn) -> dict[str, list[str]]:
 @st.composite
 def rules_strategy(draw: st.DrawFn) -> SchedulingRules:
     min_block = draw(st.sampled_from([15, 30, 45]))
+    if draw(st.booleans()):  # the older single `windows` table
+        hours: dict[str, object] = {"windows": draw(window_days())}
+    else:  # hour sets: a day job cut out of the goal hours, holidays, whole steps
+        hours = {"hours": {"goals": draw(window_days()), "work": draw(window_days()),
+                           "personal": draw(window_days())},
+                 "keep_whole": f"{draw(st.sampled_from([15, 60, 90, 180]))}m",
+                 "holidays": draw(st.sampled_from(["", "DE", "US-NY", "IN"])),
+                 "book_holidays": draw(st.booleans())}
     return SchedulingRules.from_mapping({
-        "windows": draw(window_days()),
+        **hours,
         "min_block": f"{min_block}m",
         "max_block": f"{draw(st.sampled_from([min_block, 60, 90, 120]))}m",
         "buffer": f"{draw(st.sampled_from([0, 10, 15]))}m",
@@ -75,7 +84,8 @@ def plans(draw: st.DrawFn, zone: str, today: date) -> Plan:
                               estimate_minutes=estimate, after=after, due=due,
                               not_before=not_before))
             keys.append(key)
-        habits = tuple(Habit(f"g{g}/habit:h", "h", "Habit", f"g{g}", per_week, duration)
+        habits = tuple(Habit(f"g{g}/habit:h", "h", "Habit", f"g{g}", per_week, duration,
+                             hours=draw(HOUR_SET))
                        for per_week, duration in draw(st.lists(
                            st.tuples(st.integers(1, 4), st.sampled_from([30, 60, 90])),
                            max_size=1)))
@@ -84,8 +94,13 @@ def plans(draw: st.DrawFn, zone: str, today: date) -> Plan:
                           priority=draw(st.integers(1, 4)),
                           milestones=(Milestone(f"g{g}/m", "m", "M", f"g{g}",
                                                 steps=tuple(steps)),),
-                          habits=habits))
-    return Plan("plan.yaml", zone, tuple(goals))
+                          habits=habits, hours=draw(HOUR_SET),
+                          weekly_hours=draw(st.none() | st.sampled_from([1, 2.5, 6]))))
+    return Plan("plan.yaml", zone, tuple(goals),
+                weekly_hours=draw(st.none() | st.sampled_from([2, 5, 9.5, 20])))
+
+
+HOUR_SET = st.none() | st.sampled_from(["goals", "personal", "work"])
 
 
 @st.composite
@@ -138,7 +153,11 @@ def check_invariants(plan: Plan, rules: SchedulingRules, now: datetime, busy: Bu
     blocked_days = {d for iv in busy.all_day for d in _dates(iv)} if rules.all_day_blocks_day \
         else set()
     per_day: dict[date, int] = defaultdict(int)
+    per_week: dict[date, int] = defaultdict(int)
+    per_goal_week: dict[tuple[str, date], int] = defaultdict(int)
     minutes: dict[str, int] = defaultdict(int)
+    first, last = now.date() - timedelta(days=1), now.date() + timedelta(days=800)
+    holidays = set() if rules.book_holidays else holiday_dates(rules.holidays, first, last)
     for block in blocks:
         assert block.start >= now and block.end > block.start
         assert block.uid is None or not fresh
@@ -146,7 +165,12 @@ def check_invariants(plan: Plan, rules: SchedulingRules, now: datetime, busy: Bu
             assert block.end + pad <= iv.start or iv.end + pad <= block.start, (block, iv)
         start, end = block.start.astimezone(zone), block.end.astimezone(zone)
         assert start.date() not in blocked_days
-        _assert_inside_window(rules, start, end)
+        assert start.date() not in holidays
+        _assert_inside_window(rules.week_of(_hour_set(plan, block.step)), start, end)
+        goal_key = block.step.split("/")[0]
+        week = start.date() - timedelta(days=start.weekday())
+        per_week[week] += block.minutes
+        per_goal_week[goal_key, week] += block.minutes
         assert (start.hour * 60 + start.minute) % rules.align == 0 or block.uid
         per_day[start.date()] += block.minutes
         minutes[block.step] += block.minutes
@@ -165,11 +189,23 @@ def check_invariants(plan: Plan, rules: SchedulingRules, now: datetime, busy: Bu
                 assert block.end <= datetime.combine(goal.deadline + timedelta(1), time(), zone)
     for day, total in per_day.items():
         assert total <= rules.daily_cap, (day, total)
+    # the weekly budgets bind: the plan's, and each goal's within it (habits included)
+    if plan.weekly_hours is not None:
+        assert max(per_week.values(), default=0) <= round(plan.weekly_hours * 60)
+    for goal in plan.goals:
+        if goal.weekly_hours is not None:
+            for (key, week), total in per_goal_week.items():
+                assert key != goal.key or total <= round(goal.weekly_hours * 60), (key, week)
     steps = {s.key: s for s in plan.steps()}
     for key, step in steps.items():
         if step.estimate_minutes and key not in unscheduled:
             assert minutes[key] == step.estimate_minutes, key
         mine = [b for b in blocks if b.step == key]
+        if fresh and mine and step.estimate_minutes:
+            if step.estimate_minutes <= rules.whole_limit():
+                assert len(mine) == 1, (key, mine)  # a short step in one sitting
+            else:
+                assert all(b.minutes >= rules.min_block for b in mine), (key, mine)
         if mine and step.not_before:
             nb = datetime.combine(step.not_before, time(), zone)
             assert all(b.start >= nb for b in mine)
@@ -200,12 +236,20 @@ def _dates(interval: Interval) -> list[date]:
     return [interval.start.date() + timedelta(n) for n in range(days)]
 
 
-def _assert_inside_window(rules: SchedulingRules, start: datetime, end: datetime) -> None:
+def _hour_set(plan: Plan, key: str) -> str | None:
+    goal = plan.goal(key.split("/")[0])
+    habit = next((h for h in goal.habits if h.key == key), None)
+    return (habit.hours if habit is not None and habit.hours else None) or goal.hours
+
+
+def _assert_inside_window(week: tuple[tuple[tuple[int, int], ...], ...], start: datetime,
+                          end: datetime) -> None:
     """[start, end) (local) lies in one window of start's local day, by wall clock and by
-    elapsed time (a window cut by a DST gap is shorter, never longer)."""
+    elapsed time (a window cut by a DST gap is shorter, never longer); ``week`` is the
+    block's hour set with the day job cut out (``rules.week_of``)."""
     day = start.date()
     zone = start.tzinfo
-    for a, b in rules.windows[day.weekday()]:
+    for a, b in week[day.weekday()]:
         w_start = datetime.combine(day, time(), zone) + timedelta(minutes=a)
         w_start = datetime.combine(day, time(a // 60, a % 60), zone)
         w_end = (datetime.combine(day + timedelta(1), time(), zone) if b == 1440

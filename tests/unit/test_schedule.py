@@ -4,6 +4,7 @@ blocks, habits, rules validation."""
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from importlib import resources
 from zoneinfo import ZoneInfo
@@ -25,7 +26,13 @@ from syncer.core.schedule import SchedulingRules, schedule
 from syncer.errors import ConfigError
 
 BERLIN = ZoneInfo("Europe/Berlin")
-RULES = SchedulingRules()
+# Office-hour windows and the older block rules (30m pieces, any step split): these
+# tests are about order, overload and kept blocks, pinned to known free time. The shipped
+# defaults (evening/weekend goal hours, keep_whole, budgets) have tests of their own.
+OFFICE = ["09:00-12:00", "13:00-17:00"]
+RULES = SchedulingRules.from_mapping({
+    "windows": {d: OFFICE for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "sun": []},
+    "min_block": "30m", "keep_whole": "30m"})
 
 
 def step(id: str, estimate: int | None, **kw: object) -> Step:
@@ -190,7 +197,7 @@ def test_all_day_event_blocks_the_day_when_the_rule_says_so() -> None:
 
 
 def test_all_day_event_is_ignored_when_the_rule_says_so() -> None:
-    rules = SchedulingRules.from_mapping({"all_day_blocks_day": False})
+    rules = replace(RULES, all_day_blocks_day=False)
     result = schedule(plan_of(step("a", 60)), rules, busy=_holiday(),
                       now=datetime(2026, 11, 23, 8, tzinfo=BERLIN))
     assert local(result, "g/m/a") == [("Mon 23 09:00", "10:00")]
@@ -259,7 +266,8 @@ def test_not_before_after_the_deadline_is_explained() -> None:
 
 
 def test_predecessor_finishing_after_the_deadline_is_explained() -> None:
-    plan = plan_of(step("a", 240), step("b", 60, after=("g/m/a",), due=date(2026, 11, 23)))
+    plan = plan_of(step("a", 240, due=date(2026, 11, 23)),
+                   step("b", 60, after=("g/m/a",), due=date(2026, 11, 23)))
     result = schedule(plan, RULES, now=datetime(2026, 11, 23, 8, tzinfo=BERLIN))
     [item] = result.unscheduled
     assert item.step == "g/m/b"
@@ -376,8 +384,9 @@ def test_adding_a_step_keeps_the_blocks_already_placed() -> None:
 def test_kept_blocks_are_not_displaced_by_a_new_urgent_step() -> None:
     """Stability wins: a new step that only fits where kept blocks are is reported."""
     now = datetime(2026, 11, 23, 8, tzinfo=BERLIN)
-    before = schedule(plan_of(step("a", 240)), RULES, now=now)
-    after = schedule(plan_of(step("a", 240), step("new", 60, due=date(2026, 11, 23))),
+    monday = date(2026, 11, 23)
+    before = schedule(plan_of(step("a", 240, due=monday)), RULES, now=now)
+    after = schedule(plan_of(step("a", 240, due=monday), step("new", 60, due=monday)),
                      RULES, now=now, existing=before.blocks)
     assert after.blocks == before.blocks
     assert [u.step for u in after.unscheduled] == ["g/m/new"]
