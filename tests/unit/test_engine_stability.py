@@ -15,7 +15,7 @@ from syncer.state import State
 
 CAREER = load_plan(Path(__file__).resolve().parents[2] / "examples" / "career.yaml")
 RULES = load_rules()
-SATURDAY = datetime.fromisoformat("2026-11-28T10:00:00+01:00")
+SATURDAY = datetime.fromisoformat("2026-11-28T21:00:00+01:00")  # after Saturday's hours
 
 
 def _planned(folder: Path, now: datetime) -> set[tuple[str, datetime, datetime]]:
@@ -24,12 +24,13 @@ def _planned(folder: Path, now: datetime) -> set[tuple[str, datetime, datetime]]
 
 
 def test_a_weekend_day_later_nothing_moves(tmp_path: Path) -> None:
-    """Synced on Saturday, again on Sunday: no work was booked in between (weekends are
-    free in the default windows), so every block stays, in and beyond the window."""
+    """Synced on Saturday evening, again on Sunday morning: no work was bookable in
+    between (the default goal hours end at 17:00 on Saturday and start at 10:00 on
+    Sunday), so every block stays, in and beyond the window."""
     backends = Backends(MemoryTaskBackend(), MemoryCalendarBackend(), "memory")
     run(CAREER, RULES, backends, tmp_path, now=SATURDAY)
     before = _planned(tmp_path, SATURDAY)
-    sunday = SATURDAY + timedelta(days=1)
+    sunday = SATURDAY + timedelta(hours=12)  # Sunday 09:00
     report = run(CAREER, RULES, backends, tmp_path, now=sunday)
     moved = [a for a in report.actions if isinstance(a, rc.UpdateBlock | rc.DeleteBlock)]
     assert moved == []
@@ -41,7 +42,7 @@ def test_work_done_as_booked_moves_nothing_the_next_morning(tmp_path: Path) -> N
     """Monday's blocks were worked and the steps whose blocks all passed were ticked:
     Tuesday morning's sync keeps every future block where it was."""
     backends = Backends(MemoryTaskBackend(), MemoryCalendarBackend(), "memory")
-    monday = SATURDAY + timedelta(days=2, hours=-3)  # Mon 07:00
+    monday = datetime.fromisoformat("2026-11-30T07:00:00+01:00")
     first = run(CAREER, RULES, backends, tmp_path, now=monday)
     tuesday = monday + timedelta(days=1)
     ends: dict[str, datetime] = {}
