@@ -37,6 +37,9 @@ DEFAULT_USER = "goalsync"
 # Radicale [storage] options for the embedded server (see docs/caldav.md, "Embedded
 # server"): tuned for one local client; bench/sync_embedded.py --baseline empties it.
 STORAGE_OPTIONS: dict[str, str] = {
+    # Radicale's own storage with its UID check and history cleaning made linear
+    # (syncer/radicale_storage.py, a Radicale plugin loaded by Radicale's process only).
+    "type": "syncer.radicale_storage",
     # Validate the per-item cache by file mtime and size instead of reading and
     # hashing every item file: Radicale reads every item of a collection on each
     # create (its UID-uniqueness check), so this is paid N times per new object.
