@@ -127,3 +127,40 @@ def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
         server.start()
     assert caught.value.hint and caught.value.hint != "its log says: nothing"
     assert not server.running
+
+
+def _todo(uid: str) -> bytes:
+    return (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VTODO\r\n"
+            f"UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:{uid}\r\nEND:VTODO\r\n"
+            "END:VCALENDAR\r\n").encode()
+
+
+def test_a_uid_held_under_another_name_is_refused_also_when_written_behind_its_back(
+    tmp_path: Path,
+) -> None:
+    """The embedded server's storage plugin (syncer/radicale_storage.py) keeps
+    Radicale's UID check: a new object whose UID another object of the collection has
+    is refused (409), whether that object came through the server or was put into the
+    folder by another program, and a UID that is gone is free again."""
+    from syncer import radicale_storage
+    from syncer.backends.base import PreconditionFailed
+
+    assert radicale_storage._SUPPORTED  # this Radicale has what the plugin replaces
+    with EmbeddedServer(tmp_path) as server:
+        dav = DavConnection(server.url, "goalsync", "x")
+        try:
+            tasks = dav.find_or_create_collection("Tasks", "VTODO")
+            etag = dav.put(dav.object_url(tasks.url, "one.ics"), _todo("uid-1"), create=True)
+            with pytest.raises(PreconditionFailed):
+                dav.put(dav.object_url(tasks.url, "two.ics"), _todo("uid-1"), create=True)
+            folder = next(p for p in tmp_path.rglob("one.ics")).parent
+            (folder / "dropped.ics").write_bytes(_todo("uid-2"))
+            with pytest.raises(PreconditionFailed):
+                dav.put(dav.object_url(tasks.url, "three.ics"), _todo("uid-2"), create=True)
+            # replaced behind its back: same name, another UID
+            (folder / "dropped.ics").write_bytes(_todo("uid-3") + b"\r\n")
+            dav.put(dav.object_url(tasks.url, "three.ics"), _todo("uid-2"), create=True)
+            dav.delete(dav.object_url(tasks.url, "one.ics"), etag)
+            dav.put(dav.object_url(tasks.url, "four.ics"), _todo("uid-1"), create=True)
+        finally:
+            dav.close()

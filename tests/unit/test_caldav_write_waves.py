@@ -1,0 +1,47 @@
+"""CalDAVTasks writes a batch a few at a time in waves: a to-do's change never runs
+before (or beside) an earlier change of its parent, of itself, or of its children."""
+
+from __future__ import annotations
+
+from syncer.backends.base import CreateTask, DeleteTask, TaskSpec, UpdateTask
+from syncer.backends.caldav_tasks import _waves
+from syncer.core.values import TaskKind
+
+
+def spec(key: str, kind: TaskKind = "step") -> TaskSpec:
+    goal, milestone, *_ = [*key.split("/"), ""]
+    return TaskSpec(key=key, kind=kind, title=key, goal_id=goal, goal_title=goal,
+                    milestone_id=milestone or None, plan_id="p")
+
+
+def test_steps_wait_for_their_milestone_and_unrelated_changes_go_together() -> None:
+    changes = [
+        CreateTask(spec("g/m1", "milestone")),
+        CreateTask(spec("g/m1/a")),
+        CreateTask(spec("g/m1/b")),
+        CreateTask(spec("g/m2", "milestone")),
+        UpdateTask("uid-c", spec("g/m2/c"), frozenset({"title"})),
+        CreateTask(spec("h", "habit")),
+    ]
+    assert _waves(changes) == [[0, 3, 5], [1, 2, 4]]
+
+
+def test_changes_of_one_to_do_keep_their_order() -> None:
+    changes = [
+        DeleteTask("g/m1/a", "old-uid"),
+        CreateTask(spec("g/m1/a")),
+        DeleteTask("g/m1/b", "uid-b"),
+    ]
+    assert _waves(changes) == [[0, 2], [1]]
+
+
+def test_a_parent_changed_after_its_child_waits_for_the_child() -> None:
+    changes = [
+        UpdateTask("uid-a", spec("g/m1/a"), frozenset({"title"})),
+        DeleteTask("g/m1", "uid-m1"),
+    ]
+    assert _waves(changes) == [[0], [1]]
+
+
+def test_no_changes_no_waves() -> None:
+    assert _waves([]) == []
