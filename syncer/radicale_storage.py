@@ -19,6 +19,14 @@ server"):
   every file each time, so a file added, removed or replaced behind Radicale's back is
   seen, exactly as Radicale's item cache (``use_mtime_and_size_for_item_cache``) sees
   it. The answer is the same as Radicale's: the UIDs of the items ``get_all`` yields.
+* Radicale writes three files per object and syncs each to disk (file and folder):
+  the object itself, and two caches derived from it (the parsed item, and its history
+  entry for sync-tokens). The object is still synced before the answer; the two caches
+  are not (two of three write-and-sync rounds per write). A cache file a power cut
+  leaves missing, stale or empty is what Radicale already handles as a cache miss (an
+  empty file is read as one here too; Radicale itself would stop on it): the item is
+  parsed again from the object, and a history entry starts over, so sync-token clients
+  see that object as changed once. Nothing written to the object is lost.
 * ``_clean_history`` (deleting the history entries of objects deleted more than
   ``max_sync_token_age``, 30 days by default, ago) scans the history folder on every
   write; here it runs at most once per ``HISTORY_CLEAN_SECONDS`` per collection. An
@@ -30,9 +38,11 @@ If this Radicale's storage does not have the parts used here, the plugin is Radi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from radicale import pathutils
@@ -48,6 +58,21 @@ _history_cleaned: dict[str, float] = {}  # collection folder -> time.monotonic()
 _BASE: Any = multifilesystem.Collection
 _SUPPORTED = all(hasattr(_BASE, name) for name in ("_get", "_clean_history", "has_uid")) \
     and hasattr(pathutils, "is_safe_filesystem_path_component")
+
+
+_unsynced = threading.local()  # .on: this thread writes a derived cache (no fsync)
+_CACHE_PARTS = ("_store_item_cache", "_load_item_cache", "_update_history_etag")
+_SUPPORTED = _SUPPORTED and all(hasattr(_BASE, name) for name in _CACHE_PARTS) \
+    and all(hasattr(multifilesystem.Storage, name) for name in ("_fsync", "_sync_directory"))
+
+
+@contextlib.contextmanager
+def _cache_write() -> Iterator[None]:
+    _unsynced.on = True
+    try:
+        yield
+    finally:
+        _unsynced.on = False
 
 
 class Collection(_BASE):
@@ -88,6 +113,31 @@ class Collection(_BASE):
         item = self._get(href, verify_href=False)
         return None if item is None else str(item.uid)
 
+    def _store_item_cache(self, *args: Any, **kwargs: Any) -> Any:
+        if not _SUPPORTED:
+            return super()._store_item_cache(*args, **kwargs)
+        with _cache_write():
+            return super()._store_item_cache(*args, **kwargs)
+
+    def _load_item_cache(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super()._load_item_cache(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - an empty or cut cache file (module doc): a miss
+            return None
+
+    def _update_history_etag(self, href: str, item: Any) -> Any:
+        if not _SUPPORTED:
+            return super()._update_history_etag(href, item)
+        with _cache_write():
+            try:
+                return super()._update_history_etag(href, item)
+            except Exception:  # noqa: BLE001 - an empty or cut history entry: start over
+                folder = self._storage._get_collection_cache_subfolder(
+                    self._filesystem_path, ".Radicale.cache", "history")
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(os.path.join(folder, href))
+                return super()._update_history_etag(href, item)
+
     def _clean_history(self) -> None:
         if not _SUPPORTED:
             super()._clean_history()
@@ -105,3 +155,11 @@ class Storage(multifilesystem.Storage):
     """Radicale's ``multifilesystem`` storage with the collection above."""
 
     _collection_class = Collection if _SUPPORTED else multifilesystem.Collection
+
+    def _fsync(self, f: Any) -> None:
+        if not getattr(_unsynced, "on", False):
+            super()._fsync(f)
+
+    def _sync_directory(self, path: str) -> None:
+        if not getattr(_unsynced, "on", False):
+            super()._sync_directory(path)

@@ -10,6 +10,7 @@ import textwrap
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -162,5 +163,31 @@ def test_a_uid_held_under_another_name_is_refused_also_when_written_behind_its_b
             dav.put(dav.object_url(tasks.url, "three.ics"), _todo("uid-2"), create=True)
             dav.delete(dav.object_url(tasks.url, "one.ics"), etag)
             dav.put(dav.object_url(tasks.url, "four.ics"), _todo("uid-1"), create=True)
+        finally:
+            dav.close()
+
+
+def test_cache_files_a_power_cut_left_empty_are_cache_misses(tmp_path: Path) -> None:
+    """The plugin does not sync Radicale's derived caches to disk (the object itself
+    is): an empty item-cache or history file, as a power cut may leave, is read as a
+    miss, and the object can be read, updated and reported as changed."""
+    with EmbeddedServer(tmp_path) as server:
+        dav = DavConnection(server.url, "goalsync", "x")
+        try:
+            tasks = dav.find_or_create_collection("Tasks", "VTODO")
+            url = dav.object_url(tasks.url, "one.ics")
+            dav.put(url, _todo("uid-1"), create=True)
+            before = dav.collection_at(tasks.url)
+            assert before is not None and before.sync_token is not None
+            caches = [p for p in tmp_path.rglob("one.ics") if ".Radicale.cache" in p.parts]
+            assert {p.parent.name for p in caches} == {"item", "history"}
+            for cache in caches:
+                cache.write_bytes(b"")
+            (found,) = dav.fetch(tasks.url, [urlsplit(url).path])
+            assert "uid-1" in found.data
+            dav.put(url, _todo("uid-1").replace(b"SUMMARY:uid-1", b"SUMMARY:again"),
+                    etag=found.etag)
+            delta = dav.changed_since(tasks.url, before.sync_token)
+            assert delta is not None and [o.href for o in delta.changed] == [urlsplit(url).path]
         finally:
             dav.close()
