@@ -90,9 +90,10 @@ class Collection(_BASE):
             with os.scandir(folder) as entries:
                 for entry in entries:
                     href = entry.name
-                    if not entry.is_file() \
-                            or not pathutils.is_safe_filesystem_path_component(href):
-                        continue  # what Radicale's _list skips
+                    if not entry.is_file() or (
+                            href not in known
+                            and not pathutils.is_safe_filesystem_path_component(href)):
+                        continue  # what Radicale's _list skips (a known name was safe)
                     try:
                         stat = entry.stat()
                     except FileNotFoundError:
