@@ -2,7 +2,9 @@
 
 Radicale is GPL-3 licensed; goalsync (Apache-2.0) never imports it. It runs only as a
 separate process (``python -m radicale`` with a generated config file), which keeps the
-two programs separate works that merely talk HTTP.
+two programs separate works that merely talk HTTP. The only goalsync code Radicale's
+process loads is its storage plugin, ``syncer/radicale_storage.py`` (GPL-3.0-or-later,
+named in the generated config; nothing here imports it).
 
 Guarantees of :class:`EmbeddedServer`:
 
