@@ -20,7 +20,7 @@ CalDAV to-do client. The VTODO mapping lives in ``syncer.ical``: SUMMARY, DESCRI
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -234,6 +234,8 @@ class CalDAVTasks(DavAdapter, TaskBackend):
                 for i, future in futures:
                     try:
                         results[i] = future.result()
+                    except CancelledError:
+                        continue  # never sent: failed below, as retryable
                     except (AuthError, Unreachable) as exc:
                         stopped = stopped or exc
                         for _, later in futures:

@@ -3,8 +3,17 @@ before (or beside) an earlier change of its parent, of itself, or of its childre
 
 from __future__ import annotations
 
-from syncer.backends.base import CreateTask, DeleteTask, TaskSpec, UpdateTask
-from syncer.backends.caldav_tasks import _waves
+import pytest
+
+from syncer.backends.base import (
+    ChangeResult,
+    CreateTask,
+    DeleteTask,
+    TaskSpec,
+    Unreachable,
+    UpdateTask,
+)
+from syncer.backends.caldav_tasks import CalDAVTasks, _waves
 from syncer.core.values import TaskKind
 
 
@@ -45,3 +54,36 @@ def test_a_parent_changed_after_its_child_waits_for_the_child() -> None:
 
 def test_no_changes_no_waves() -> None:
     assert _waves([]) == []
+
+
+def _adapter(monkeypatch: pytest.MonkeyPatch, fail: set[str]) -> CalDAVTasks:
+    tasks = CalDAVTasks("http://127.0.0.1:9/", "me", "pw")  # never contacted
+    monkeypatch.setattr(tasks, "_prefetch", lambda changes: None)
+
+    def one(change: CreateTask) -> ChangeResult:
+        if change.spec.key in fail:
+            raise Unreachable("cannot reach the CalDAV server: connection refused")
+        return ChangeResult(change.spec.key, f"uid-{change.spec.key}", "etag")
+
+    monkeypatch.setattr(tasks, "_apply_one", one)
+    return tasks
+
+
+def test_a_connection_lost_mid_batch_fails_the_rest_as_retryable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tasks = _adapter(monkeypatch, {"g/m1/b"})
+    changes = [CreateTask(spec("g/m1", "milestone")), CreateTask(spec("g/m1/a")),
+               CreateTask(spec("g/m1/b")), CreateTask(spec("g/m1/c"))]
+    results = tasks.apply(changes)
+    assert [r.key for r in results] == ["g/m1", "g/m1/a", "g/m1/b", "g/m1/c"]
+    assert results[0].ok and not results[2].ok and results[2].retryable
+    assert all(r.ok or r.retryable for r in results)
+
+
+def test_a_connection_lost_before_anything_was_written_is_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tasks = _adapter(monkeypatch, {"g/m1", "h"})
+    with pytest.raises(Unreachable):
+        tasks.apply([CreateTask(spec("g/m1", "milestone")), CreateTask(spec("h", "habit"))])
