@@ -55,15 +55,16 @@ _lock = threading.Lock()
 _uids: dict[str, dict[str, tuple[tuple[int, int, int], str | None]]] = {}
 _history_cleaned: dict[str, float] = {}  # collection folder -> time.monotonic()
 
-_BASE: Any = multifilesystem.Collection
-_SUPPORTED = all(hasattr(_BASE, name) for name in ("_get", "_clean_history", "has_uid")) \
-    and hasattr(pathutils, "is_safe_filesystem_path_component")
-
-
 _unsynced = threading.local()  # .on: this thread writes a derived cache (no fsync)
-_CACHE_PARTS = ("_store_item_cache", "_load_item_cache", "_update_history_etag")
-_SUPPORTED = _SUPPORTED and all(hasattr(_BASE, name) for name in _CACHE_PARTS) \
-    and all(hasattr(multifilesystem.Storage, name) for name in ("_fsync", "_sync_directory"))
+
+_BASE: Any = multifilesystem.Collection
+# What the classes below override or call; any of it missing: Radicale's storage as is.
+_SUPPORTED = all(hasattr(_BASE, name) for name in (
+    "_get", "_clean_history", "has_uid", "_store_item_cache", "_load_item_cache",
+    "_update_history_etag")) \
+    and all(hasattr(multifilesystem.Storage, name) for name in (
+        "_fsync", "_sync_directory", "_get_collection_cache_subfolder")) \
+    and hasattr(pathutils, "is_safe_filesystem_path_component")
 
 
 @contextlib.contextmanager
@@ -76,12 +77,11 @@ def _cache_write() -> Iterator[None]:
 
 
 class Collection(_BASE):
-    """Radicale's collection with an incremental UID index and throttled history
-    cleaning (see the module doc)."""
+    """Radicale's collection with an incremental UID index, caches written without
+    fsync and throttled history cleaning (see the module doc); used only when
+    ``_SUPPORTED``."""
 
     def has_uid(self, uid: str) -> bool:
-        if not _SUPPORTED:
-            return bool(super().has_uid(uid))
         folder = self._filesystem_path
         limit = getattr(self._storage, "_max_resource_size", None)
         with _lock:
@@ -115,8 +115,6 @@ class Collection(_BASE):
         return None if item is None else str(item.uid)
 
     def _store_item_cache(self, *args: Any, **kwargs: Any) -> Any:
-        if not _SUPPORTED:
-            return super()._store_item_cache(*args, **kwargs)
         with _cache_write():
             return super()._store_item_cache(*args, **kwargs)
 
@@ -127,8 +125,6 @@ class Collection(_BASE):
             return None
 
     def _update_history_etag(self, href: str, item: Any) -> Any:
-        if not _SUPPORTED:
-            return super()._update_history_etag(href, item)
         with _cache_write():
             try:
                 return super()._update_history_etag(href, item)
@@ -140,9 +136,6 @@ class Collection(_BASE):
                 return super()._update_history_etag(href, item)
 
     def _clean_history(self) -> None:
-        if not _SUPPORTED:
-            super()._clean_history()
-            return
         folder = self._filesystem_path
         with _lock:
             last = _history_cleaned.get(folder)
