@@ -71,6 +71,7 @@ DEFAULT_TASK_LIST = "Goal tasks"  # distinct from the calendar's "Goals" in ever
 LEGACY_TASK_LIST = "Goals"  # the default before: a setup bound to it keeps it
 UID_GENERATIONS = 3
 PREFETCH_CHUNK = 100  # objects per calendar-multiget
+LOCKED = 423  # a write the server refused because another one holds its store
 
 
 class CalDAVTasks(DavAdapter, TaskBackend):
@@ -230,7 +231,13 @@ class CalDAVTasks(DavAdapter, TaskBackend):
         stopped: AuthError | Unreachable | None = None
         with ThreadPoolExecutor(workers, thread_name_prefix="goalsync-dav") as pool:
             for wave in _waves(changes):
+                if self.dav.write_workers <= 1:  # the server said: one at a time
+                    stopped = self._one_by_one(changes, wave, results)
+                    if stopped is not None:
+                        break
+                    continue
                 futures = [(i, pool.submit(self._apply_one, changes[i])) for i in wave]
+                locked: list[int] = []
                 for i, future in futures:
                     try:
                         results[i] = future.result()
@@ -240,16 +247,42 @@ class CalDAVTasks(DavAdapter, TaskBackend):
                         stopped = stopped or exc
                         for _, later in futures:
                             later.cancel()
+                    except WriteRefused as exc:
+                        if exc.status == LOCKED:
+                            locked.append(i)
+                        results[i] = _failed(changes[i], str(exc))
                     except BackendError as exc:
                         results[i] = _failed(changes[i], str(exc))
                 if stopped is not None:
                     break
+                if locked:
+                    # 423: the server takes one write at a time (Xandikos locks its
+                    # store); it did not act on these. Again, one by one, and every
+                    # later write of this connection one at a time.
+                    self.dav.write_workers = 1
+                    stopped = self._one_by_one(changes, locked, results)
+                    if stopped is not None:
+                        break
         if stopped is not None:
             if all(result is None for result in results):
                 raise stopped  # nothing was written
             return [result if result is not None else _failed(change, str(stopped))
                     for change, result in zip(changes, results, strict=True)]
         return [result for result in results if result is not None]
+
+    def _one_by_one(self, changes: Sequence[TaskChange], indexes: Sequence[int],
+                    results: list[ChangeResult | None]) -> AuthError | Unreachable | None:
+        """Write ``changes[i]`` for each of ``indexes`` in turn into ``results``; the
+        AuthError or Unreachable that stopped it, if one did."""
+        for i in indexes:
+            try:
+                results[i] = self._apply_one(changes[i])
+            except (AuthError, Unreachable) as exc:
+                results[i] = None
+                return exc
+            except BackendError as exc:
+                results[i] = _failed(changes[i], str(exc))
+        return None
 
     def _prefetch(self, changes: Sequence[TaskChange]) -> None:
         """Read, in one multiget per ``PREFETCH_CHUNK`` objects, the objects the updates

@@ -13,6 +13,7 @@ from syncer.backends.base import (
     Unreachable,
     UpdateTask,
 )
+from syncer.backends.caldav_common import WriteRefused
 from syncer.backends.caldav_tasks import CalDAVTasks, _waves
 from syncer.core.values import TaskKind
 
@@ -87,3 +88,27 @@ def test_a_connection_lost_before_anything_was_written_is_raised(
     tasks = _adapter(monkeypatch, {"g/m1", "h"})
     with pytest.raises(Unreachable):
         tasks.apply([CreateTask(spec("g/m1", "milestone")), CreateTask(spec("h", "habit"))])
+
+
+def test_writes_a_server_refuses_as_locked_are_sent_again_one_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Xandikos answers 423 Locked to a write while another holds its store: those
+    writes are sent again one by one, and the connection writes one at a time since."""
+    tasks = CalDAVTasks("http://127.0.0.1:9/", "me", "pw")  # never contacted
+    monkeypatch.setattr(tasks, "_prefetch", lambda changes: None)
+    seen: list[str] = []
+
+    def one(change: CreateTask) -> ChangeResult:
+        seen.append(change.spec.key)
+        if seen.count(change.spec.key) == 1 and change.spec.key.endswith(("b", "c")):
+            raise WriteRefused("answered 423", 423)
+        return ChangeResult(change.spec.key, f"uid-{change.spec.key}", "etag")
+
+    monkeypatch.setattr(tasks, "_apply_one", one)
+    changes = [CreateTask(spec(f"g/m1/{k}")) for k in "abcd"]
+    results = tasks.apply(changes)
+    assert all(r.ok for r in results), results
+    assert [r.key for r in results] == [c.spec.key for c in changes]
+    assert tasks.dav.write_workers == 1
+    assert sorted(seen) == sorted(["g/m1/a", "g/m1/b", "g/m1/b", "g/m1/c", "g/m1/c", "g/m1/d"])
