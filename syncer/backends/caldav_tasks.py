@@ -236,13 +236,15 @@ class CalDAVTasks(DavAdapter, TaskBackend):
                     if stopped is not None:
                         break
                     continue
-                futures = [(i, pool.submit(self._apply_one, changes[i])) for i in wave]
+                futures = [(i, pool.submit(self._pooled, changes[i])) for i in wave]
                 locked: list[int] = []
                 for i, future in futures:
                     try:
                         results[i] = future.result()
                     except CancelledError:
                         continue  # never sent: failed below, as retryable
+                    except _Deferred:
+                        locked.append(i)  # not sent: the server wants one at a time
                     except (AuthError, Unreachable) as exc:
                         stopped = stopped or exc
                         for _, later in futures:
@@ -257,8 +259,8 @@ class CalDAVTasks(DavAdapter, TaskBackend):
                     break
                 if locked:
                     # 423: the server takes one write at a time (Xandikos locks its
-                    # store); it did not act on these. Again, one by one, and every
-                    # later write of this connection one at a time.
+                    # store); it did not act on these, nor were the deferred ones
+                    # sent. Now one by one, like every later write of this connection.
                     self.dav.write_workers = 1
                     stopped = self._one_by_one(changes, locked, results)
                     if stopped is not None:
@@ -269,6 +271,19 @@ class CalDAVTasks(DavAdapter, TaskBackend):
             return [result if result is not None else _failed(change, str(stopped))
                     for change, result in zip(changes, results, strict=True)]
         return [result for result in results if result is not None]
+
+    def _pooled(self, change: TaskChange) -> ChangeResult:
+        """``_apply_one`` in a pool thread: not sent (``_Deferred``) once the server
+        has answered 423 Locked to a write beside another, which makes this
+        connection write one at a time."""
+        if self.dav.write_workers <= 1:
+            raise _Deferred
+        try:
+            return self._apply_one(change)
+        except WriteRefused as refused:
+            if refused.status == LOCKED:
+                self.dav.write_workers = 1
+            raise
 
     def _one_by_one(self, changes: Sequence[TaskChange], indexes: Sequence[int],
                     results: list[ChangeResult | None]) -> AuthError | Unreachable | None:
@@ -411,6 +426,10 @@ class CalDAVTasks(DavAdapter, TaskBackend):
             todo.pop(name, None)
             todo.add(name, value)
         return self.dav.put(self._url(remote_id), object_ics(cal), etag=etag)
+
+
+class _Deferred(Exception):
+    """A pooled write not sent: the connection writes one at a time now."""
 
 
 def _waves(changes: Sequence[TaskChange]) -> list[list[int]]:

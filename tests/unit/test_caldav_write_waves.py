@@ -3,6 +3,8 @@ before (or beside) an earlier change of its parent, of itself, or of its childre
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from syncer.backends.base import (
@@ -101,7 +103,8 @@ def test_writes_a_server_refuses_as_locked_are_sent_again_one_at_a_time(
 
     def one(change: CreateTask) -> ChangeResult:
         seen.append(change.spec.key)
-        if seen.count(change.spec.key) == 1 and change.spec.key.endswith(("b", "c")):
+        beside_another = threading.current_thread().name.startswith("goalsync-dav")
+        if beside_another and change.spec.key.endswith("b"):
             raise WriteRefused("answered 423", 423)
         return ChangeResult(change.spec.key, f"uid-{change.spec.key}", "etag")
 
@@ -111,4 +114,5 @@ def test_writes_a_server_refuses_as_locked_are_sent_again_one_at_a_time(
     assert all(r.ok for r in results), results
     assert [r.key for r in results] == [c.spec.key for c in changes]
     assert tasks.dav.write_workers == 1
-    assert sorted(seen) == sorted(["g/m1/a", "g/m1/b", "g/m1/b", "g/m1/c", "g/m1/c", "g/m1/d"])
+    assert seen.count("g/m1/b") == 2  # refused beside another, then alone
+    assert all(seen.count(c.spec.key) == 1 for c in changes if c.spec.key != "g/m1/b")
