@@ -2,7 +2,9 @@
 
 Radicale is GPL-3 licensed; goalsync (Apache-2.0) never imports it. It runs only as a
 separate process (``python -m radicale`` with a generated config file), which keeps the
-two programs separate works that merely talk HTTP.
+two programs separate works that merely talk HTTP. The only goalsync code Radicale's
+process loads is its storage plugin, ``syncer/radicale_storage.py`` (GPL-3.0-or-later,
+named in the generated config; nothing here imports it).
 
 Guarantees of :class:`EmbeddedServer`:
 
@@ -37,6 +39,9 @@ DEFAULT_USER = "goalsync"
 # Radicale [storage] options for the embedded server (see docs/caldav.md, "Embedded
 # server"): tuned for one local client; bench/sync_embedded.py --baseline empties it.
 STORAGE_OPTIONS: dict[str, str] = {
+    # Radicale's own storage with its UID check and history cleaning made linear
+    # (syncer/radicale_storage.py, a Radicale plugin loaded by Radicale's process only).
+    "type": "syncer.radicale_storage",
     # Validate the per-item cache by file mtime and size instead of reading and
     # hashing every item file: Radicale reads every item of a collection on each
     # create (its UID-uniqueness check), so this is paid N times per new object.

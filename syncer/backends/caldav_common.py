@@ -24,6 +24,7 @@ RateLimited. The password never appears in a message: URLs are shown without use
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,10 @@ from syncer.ical import UID_PREFIX, href_name
 NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav", "cs": "http://calendarserver.org/ns/"}
 DEFAULT_TIMEOUT = 30
 RATE_LIMIT_TRIES = 3
+# Writes sent at once by CalDAVTasks.apply: enough to hide a round trip and the
+# server's per-request overhead, few enough not to look like abuse (every server
+# tried queues or serializes them safely; 429/503 answers are retried as always).
+WRITE_WORKERS = 4
 T = TypeVar("T")
 
 _PROPFIND_COLLECTIONS = """<?xml version="1.0" encoding="utf-8"?>
@@ -358,6 +363,8 @@ class DavConnection:
         self._challenge = ""  # the WWW-Authenticate header of the last answer
         bound_session(self.client.session, what=f"the CalDAV server {self.host}",
                       deadline=deadline_for(timeout))  # size and time bounds: bounded.py
+        self._count_lock = threading.Lock()
+        self.write_workers = WRITE_WORKERS  # requests apply() may send at once
         self._count_session_requests()
         self._home: str | None = None
         self._home_remembered = False  # set from a URL a former run resolved
@@ -373,7 +380,8 @@ class DavConnection:
         send: Any = session.request
 
         def counted(*args: Any, **kwargs: Any) -> Any:
-            self.requests += 1
+            with self._count_lock:  # writes may be sent from several threads
+                self.requests += 1
             response = send(*args, **kwargs)
             headers = getattr(response, "headers", None)
             self._challenge = str(headers.get("WWW-Authenticate") or "") if headers else ""

@@ -20,6 +20,7 @@ CalDAV to-do client. The VTODO mapping lives in ``syncer.ical``: SUMMARY, DESCRI
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from syncer.backends.base import (
     AuthError,
     BackendError,
     ChangeResult,
+    CreateTask,
     DeleteTask,
     IncompleteListing,
     NotFound,
@@ -58,6 +60,7 @@ from syncer.ical import (
     find_todo,
     object_ics,
     parse_ics,
+    related_key,
     task_from_todo,
     task_uid,
     todo_from_spec,
@@ -68,6 +71,8 @@ from syncer.ical import (
 DEFAULT_TASK_LIST = "Goal tasks"  # distinct from the calendar's "Goals" in every app
 LEGACY_TASK_LIST = "Goals"  # the default before: a setup bound to it keeps it
 UID_GENERATIONS = 3
+PREFETCH_CHUNK = 100  # objects per calendar-multiget
+LOCKED = 423  # a write the server refused because another one holds its store
 
 
 class CalDAVTasks(DavAdapter, TaskBackend):
@@ -92,6 +97,7 @@ class CalDAVTasks(DavAdapter, TaskBackend):
         self.task_list_name = task_list
         self._listed = False  # whether _hrefs holds every task of the list
         self._parents: dict[tuple[str, str], str | None] = {}  # (plan, key) → UID
+        self._prefetched: dict[str, DavObject] = {}  # uid → object, read by apply()
 
     # -- reading
 
@@ -139,8 +145,9 @@ class CalDAVTasks(DavAdapter, TaskBackend):
 
     def _read(self, uid: str) -> tuple[icalendar.Calendar, icalendar.Todo, str | None]:
         """The whole calendar object, its master VTODO (a part of it) and its ETag."""
-        url = self._url(uid)
-        objects = self.dav.fetch(self.target.url, [object_path(url)])
+        prefetched = self._prefetched.pop(uid, None)
+        objects = [prefetched] if prefetched is not None else \
+            self.dav.fetch(self.target.url, [object_path(self._url(uid))])
         if not objects:
             raise NotFound(f"no task {uid} on {self.dav.host}")
         cal = parse_ics(objects[0].data)
@@ -187,7 +194,25 @@ class CalDAVTasks(DavAdapter, TaskBackend):
     def apply(self, changes: Sequence[TaskChange]) -> list[ChangeResult]:
         """One result per change, in order. Per-object failures are results; AuthError
         and Unreachable are raised when they happen before anything was sent, and turn
-        the remaining changes into retryable failures after that."""
+        the remaining changes into retryable failures after that.
+
+        The objects the updates rewrite (and, without a listing this run, the parents
+        RELATED-TO may name) are read first in one multiget per 100. The writes then
+        go up to ``write_workers`` at a time (see ``DavConnection.write_workers``), in
+        waves: a change whose parent is written earlier in the batch waits for it, so
+        RELATED-TO and the UIDs are what one-by-one writing would give."""
+        if not changes:
+            return []
+        self._prefetch(changes)
+        try:
+            workers = self.dav.write_workers
+            if workers <= 1 or len(changes) == 1:
+                return self._apply_serially(changes)
+            return self._apply_concurrently(changes, workers)
+        finally:
+            self._prefetched.clear()
+
+    def _apply_serially(self, changes: Sequence[TaskChange]) -> list[ChangeResult]:
         results: list[ChangeResult] = []
         for change in changes:
             try:
@@ -201,6 +226,113 @@ class CalDAVTasks(DavAdapter, TaskBackend):
             except BackendError as exc:
                 results.append(_failed(change, str(exc)))
         return results
+
+    def _apply_concurrently(self, changes: Sequence[TaskChange],
+                            workers: int) -> list[ChangeResult]:
+        results: list[ChangeResult | None] = [None] * len(changes)
+        stopped: AuthError | Unreachable | None = None
+        with ThreadPoolExecutor(workers, thread_name_prefix="goalsync-dav") as pool:
+            for wave in _waves(changes):
+                if self.dav.write_workers <= 1:  # the server said: one at a time
+                    stopped = self._one_by_one(changes, wave, results)
+                    if stopped is not None:
+                        break
+                    continue
+                futures = [(i, pool.submit(self._pooled, changes[i])) for i in wave]
+                locked: list[int] = []
+                for i, future in futures:
+                    try:
+                        results[i] = future.result()
+                    except CancelledError:
+                        continue  # never sent: failed below, as retryable
+                    except _Deferred:
+                        locked.append(i)  # not sent: the server wants one at a time
+                    except (AuthError, Unreachable) as exc:
+                        stopped = stopped or exc
+                        for _, later in futures:
+                            later.cancel()
+                    except WriteRefused as exc:
+                        if exc.status == LOCKED:
+                            locked.append(i)
+                        results[i] = _failed(changes[i], str(exc))
+                    except BackendError as exc:
+                        results[i] = _failed(changes[i], str(exc))
+                if stopped is not None:
+                    break
+                if locked:
+                    # 423: the server takes one write at a time (Xandikos locks its
+                    # store); it did not act on these, nor were the deferred ones
+                    # sent. Now one by one, like every later write of this connection.
+                    self.dav.write_workers = 1
+                    stopped = self._one_by_one(changes, locked, results)
+                    if stopped is not None:
+                        break
+        if stopped is not None:
+            if all(result is None for result in results):
+                raise stopped  # nothing was written
+            return [result if result is not None else _failed(change, str(stopped))
+                    for change, result in zip(changes, results, strict=True)]
+        return [result for result in results if result is not None]
+
+    def _pooled(self, change: TaskChange) -> ChangeResult:
+        """``_apply_one`` in a pool thread: not sent (``_Deferred``) once the server
+        has answered 423 Locked to a write beside another, which makes this
+        connection write one at a time."""
+        if self.dav.write_workers <= 1:
+            raise _Deferred
+        try:
+            return self._apply_one(change)
+        except WriteRefused as refused:
+            if refused.status == LOCKED:
+                self.dav.write_workers = 1
+            raise
+
+    def _one_by_one(self, changes: Sequence[TaskChange], indexes: Sequence[int],
+                    results: list[ChangeResult | None]) -> AuthError | Unreachable | None:
+        """Write ``changes[i]`` for each of ``indexes`` in turn into ``results``; the
+        AuthError or Unreachable that stopped it, if one did."""
+        for i in indexes:
+            try:
+                results[i] = self._apply_one(changes[i])
+            except (AuthError, Unreachable) as exc:
+                results[i] = None
+                return exc
+            except BackendError as exc:
+                results[i] = _failed(changes[i], str(exc))
+        return None
+
+    def _prefetch(self, changes: Sequence[TaskChange]) -> None:
+        """Read, in one multiget per ``PREFETCH_CHUNK`` objects, the objects the updates
+        rewrite and the parents ``_parent_uid`` would ask for one by one."""
+        wanted: dict[str, str] = {}  # object path -> uid
+        parents: set[tuple[str, str]] = set()
+        created = {(c.spec.plan_id, c.spec.key) for c in changes if isinstance(c, CreateTask)}
+        for change in changes:
+            if isinstance(change, UpdateTask):
+                wanted[object_path(self._url(change.remote_id))] = change.remote_id
+            if isinstance(change, DeleteTask) or self._listed:
+                continue
+            parent = related_key(change.spec)
+            if parent is None or (change.spec.plan_id, parent) in self._parents \
+                    or (change.spec.plan_id, parent) in created:
+                continue
+            parents.add((change.spec.plan_id, parent))
+            for generation in range(1, UID_GENERATIONS + 1):
+                uid = task_uid(change.spec.plan_id, parent, generation)
+                wanted[object_path(self._url(uid))] = uid
+        if not wanted or PREFETCH_CHUNK <= 0:  # 0: off (bench/caldav.py's baseline)
+            return
+        paths = list(wanted)
+        found: dict[str, DavObject] = {}
+        for at in range(0, len(paths), PREFETCH_CHUNK):
+            for obj in self.dav.fetch(self.target.url, paths[at:at + PREFETCH_CHUNK]):
+                if obj.href in wanted:
+                    found[wanted[obj.href]] = obj
+        self._prefetched.update(found)
+        for plan_id, parent in parents:
+            candidates = [task_uid(plan_id, parent, g) for g in range(1, UID_GENERATIONS + 1)]
+            self._parents[(plan_id, parent)] = next(
+                (uid for uid in candidates if uid in found), None)
 
     def _apply_one(self, change: TaskChange) -> ChangeResult:
         return apply_change(change, self._create, self._update, self._delete)
@@ -296,6 +428,35 @@ class CalDAVTasks(DavAdapter, TaskBackend):
             todo.pop(name, None)
             todo.add(name, value)
         return self.dav.put(self._url(remote_id), object_ics(cal), etag=etag)
+
+
+class _Deferred(Exception):
+    """A pooled write not sent: the connection writes one at a time now."""
+
+
+def _waves(changes: Sequence[TaskChange]) -> list[list[int]]:
+    """The indexes of ``changes`` in waves that may be written at once. Two changes
+    that touch one to-do, or a to-do and its parent (``related_key``: the parent's UID
+    goes into RELATED-TO), keep their order: the later one comes in a later wave. One
+    batch is one plan's, so keys identify to-dos."""
+    wave_of: list[int] = []
+    by_key: dict[str, int] = {}  # key → the last wave a change of that to-do is in
+    by_parent: dict[str, int] = {}  # key → the last wave a change of a child is in
+    for change in changes:
+        key = change.key if isinstance(change, DeleteTask) else change.spec.key
+        parent = None if isinstance(change, DeleteTask) else related_key(change.spec)
+        after = [by_key.get(key, -1), by_parent.get(key, -1)]
+        if parent is not None:
+            after.append(by_key.get(parent, -1))
+        wave = max(after) + 1
+        wave_of.append(wave)
+        by_key[key] = wave
+        if parent is not None:
+            by_parent[parent] = max(by_parent.get(parent, -1), wave)
+    waves: list[list[int]] = [[] for _ in range(max(wave_of, default=-1) + 1)]
+    for index, wave in enumerate(wave_of):
+        waves[wave].append(index)
+    return waves
 
 
 def _failed(change: TaskChange, message: str) -> ChangeResult:

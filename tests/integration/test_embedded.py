@@ -10,6 +10,7 @@ import textwrap
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -127,3 +128,66 @@ def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
         server.start()
     assert caught.value.hint and caught.value.hint != "its log says: nothing"
     assert not server.running
+
+
+def _todo(uid: str) -> bytes:
+    return (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VTODO\r\n"
+            f"UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:{uid}\r\nEND:VTODO\r\n"
+            "END:VCALENDAR\r\n").encode()
+
+
+def test_a_uid_held_under_another_name_is_refused_also_when_written_behind_its_back(
+    tmp_path: Path,
+) -> None:
+    """The embedded server's storage plugin (syncer/radicale_storage.py) keeps
+    Radicale's UID check: a new object whose UID another object of the collection has
+    is refused (409), whether that object came through the server or was put into the
+    folder by another program, and a UID that is gone is free again."""
+    from syncer import radicale_storage
+    from syncer.backends.base import PreconditionFailed
+
+    assert radicale_storage._SUPPORTED  # this Radicale has what the plugin replaces
+    with EmbeddedServer(tmp_path) as server:
+        dav = DavConnection(server.url, "goalsync", "x")
+        try:
+            tasks = dav.find_or_create_collection("Tasks", "VTODO")
+            etag = dav.put(dav.object_url(tasks.url, "one.ics"), _todo("uid-1"), create=True)
+            with pytest.raises(PreconditionFailed):
+                dav.put(dav.object_url(tasks.url, "two.ics"), _todo("uid-1"), create=True)
+            folder = next(p for p in tmp_path.rglob("one.ics")).parent
+            (folder / "dropped.ics").write_bytes(_todo("uid-2"))
+            with pytest.raises(PreconditionFailed):
+                dav.put(dav.object_url(tasks.url, "three.ics"), _todo("uid-2"), create=True)
+            # replaced behind its back: same name, another UID
+            (folder / "dropped.ics").write_bytes(_todo("uid-3") + b"\r\n")
+            dav.put(dav.object_url(tasks.url, "three.ics"), _todo("uid-2"), create=True)
+            dav.delete(dav.object_url(tasks.url, "one.ics"), etag)
+            dav.put(dav.object_url(tasks.url, "four.ics"), _todo("uid-1"), create=True)
+        finally:
+            dav.close()
+
+
+def test_cache_files_a_power_cut_left_empty_are_cache_misses(tmp_path: Path) -> None:
+    """The plugin does not sync Radicale's derived caches to disk (the object itself
+    is): an empty item-cache or history file, as a power cut may leave, is read as a
+    miss, and the object can be read, updated and reported as changed."""
+    with EmbeddedServer(tmp_path) as server:
+        dav = DavConnection(server.url, "goalsync", "x")
+        try:
+            tasks = dav.find_or_create_collection("Tasks", "VTODO")
+            url = dav.object_url(tasks.url, "one.ics")
+            dav.put(url, _todo("uid-1"), create=True)
+            before = dav.collection_at(tasks.url)
+            assert before is not None and before.sync_token is not None
+            caches = [p for p in tmp_path.rglob("one.ics") if ".Radicale.cache" in p.parts]
+            assert {p.parent.name for p in caches} == {"item", "history"}
+            for cache in caches:
+                cache.write_bytes(b"")
+            (found,) = dav.fetch(tasks.url, [urlsplit(url).path])
+            assert "uid-1" in found.data
+            dav.put(url, _todo("uid-1").replace(b"SUMMARY:uid-1", b"SUMMARY:again"),
+                    etag=found.etag)
+            delta = dav.changed_since(tasks.url, before.sync_token)
+            assert delta is not None and [o.href for o in delta.changed] == [urlsplit(url).path]
+        finally:
+            dav.close()

@@ -261,3 +261,20 @@ def test_with_busy_calendars_the_change_check_is_one_listing_of_the_home(
         assert again.requests == 1
     finally:
         again.close()
+
+
+def test_renaming_steps_reads_their_to_dos_in_one_multiget_not_one_each(
+    home: Path, wire: Wire,
+) -> None:
+    run_sync(home)
+    wire.clear()
+    renamed = PLAN.replace("Research PMP", "Compare PMP").replace(
+        "Enroll in the course", "Sign up for the course").replace(
+        "Study chapters 1-4", "Read chapters 1-4")
+    report = run_sync(home, renamed)
+    assert report.updated >= 3
+    sent = [m for _, m, _ in wire.sent]
+    # the updates' objects and the parents their RELATED-TO names: one multiget, not
+    # one read per update and per parent (the rename bench's 94 REPORTs)
+    assert sent.count("REPORT calendar-multiget") == 1, sent
+    assert sent.count("PUT") == report.updated, sent
