@@ -243,6 +243,7 @@ class CalDAVTasks(DavAdapter, TaskBackend):
                 for i, future in futures:
                     try:
                         results[i] = future.result()
+                        activity.tick()  # in this thread: the display's context
                     except CancelledError:
                         continue  # never sent: failed below, as retryable
                     except _Deferred:
@@ -294,6 +295,7 @@ class CalDAVTasks(DavAdapter, TaskBackend):
         for i in indexes:
             try:
                 results[i] = self._apply_one(changes[i])
+                activity.tick()
             except (AuthError, Unreachable) as exc:
                 results[i] = None
                 return exc
