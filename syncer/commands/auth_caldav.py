@@ -9,8 +9,7 @@ from typing import Any
 
 import click
 
-from syncer import credentials
-from syncer.commands.auth_common import exit_not_stored
+from syncer.commands.auth_common import exit_not_stored, store
 from syncer.errors import ConfigError, CredentialError, GoalsyncError
 
 
@@ -47,16 +46,8 @@ def _read_password(from_stdin: bool) -> str:
     return str(click.prompt("CalDAV password", hide_input=True))
 
 
-def _store(password: str) -> None:
-    try:
-        credentials.set_secret("caldav", password)
-    except GoalsyncError:
-        raise  # no usable keyring, or one that did not keep it: the sentence says so
-    except Exception as exc:  # no usable keyring backend (headless machines)
-        raise CredentialError(
-            f"the system keyring could not store the password ({type(exc).__name__})",
-            hint="set GOALSYNC_CALDAV_PASSWORD in the environment instead",
-        ) from None
+def _store(secret: str) -> None:
+    store("caldav", secret, "password", "GOALSYNC_CALDAV_PASSWORD")
 
 
 @click.command("caldav")

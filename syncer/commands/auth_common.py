@@ -6,7 +6,7 @@ from typing import NoReturn
 
 import click
 
-from syncer.errors import GoalsyncError
+from syncer.errors import CredentialError, GoalsyncError
 
 
 def exit_not_stored(ctx: click.Context, error: GoalsyncError) -> NoReturn:
@@ -16,3 +16,19 @@ def exit_not_stored(ctx: click.Context, error: GoalsyncError) -> NoReturn:
     if error.hint:
         click.echo(f"hint: {error.hint}", err=True)
     ctx.exit(error.exit_code)
+
+
+def store(name: str, secret: str, what: str, env_var: str) -> None:
+    """Keep ``secret`` in the system keyring (``credentials.set_secret``); a keyring
+    that is missing or does not keep it keeps its own sentence, any other failure of the
+    keyring backend becomes one naming ``env_var``."""
+    from syncer import credentials
+
+    try:
+        credentials.set_secret(name, secret)
+    except GoalsyncError:
+        raise  # no usable keyring, or one that did not keep it: the sentence says so
+    except Exception as exc:  # a broken keyring backend
+        raise CredentialError(
+            f"the system keyring could not store the {what} ({type(exc).__name__})",
+            hint=f"set {env_var} in the environment instead") from None

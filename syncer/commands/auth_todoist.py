@@ -7,9 +7,8 @@ import sys
 
 import click
 
-from syncer import credentials
-from syncer.commands.auth_common import exit_not_stored
-from syncer.errors import CredentialError, GoalsyncError
+from syncer.commands.auth_common import exit_not_stored, store
+from syncer.errors import GoalsyncError
 
 DEFAULT_API_URL = "https://api.todoist.com"  # = todoist_http.DEFAULT_API_URL (lazy)
 
@@ -39,15 +38,8 @@ def verify_token(token: str, api_url: str = DEFAULT_API_URL, max_wait: float = 1
         Retrier(max_wait=max_wait).call(first_page, "checking the token")
 
 
-def _store(token: str) -> None:
-    try:
-        credentials.set_secret("todoist", token)
-    except GoalsyncError:
-        raise  # no usable keyring, or one that did not keep it: the sentence says so
-    except Exception as exc:  # no usable keyring backend (headless machines)
-        raise CredentialError(
-            f"the system keyring could not store the token ({type(exc).__name__})",
-            hint="set GOALSYNC_TODOIST_TOKEN in the environment instead") from None
+def _store(secret: str) -> None:
+    store("todoist", secret, "token", "GOALSYNC_TODOIST_TOKEN")
 
 
 @click.command("todoist")
