@@ -58,7 +58,6 @@ from syncer.answers import (
 )
 from syncer.core.durations import format_duration
 from syncer.core.model import slugify
-from syncer.core.parse import parse_plan
 from syncer.errors import PlanError, UsageError
 
 T = TypeVar("T")
@@ -276,6 +275,8 @@ def smart_hints(d: Draft, today: date, codes: tuple[str, ...], about: str = "") 
     from syncer.core.smart import smart_check
 
     try:
+        from syncer.core.parse import parse_plan  # not at start-up: `init --help`
+
         plan = parse_plan(render_plan(d, "goals.yaml"), "goals.yaml")
     except PlanError:
         return []
@@ -543,6 +544,8 @@ def write_plan(path: Path, text: str, force: bool) -> None:
     Raises UsageError when the file exists (without ``force``) or cannot be written, and
     PlanError when the answers do not make a valid plan.
     """
+    from syncer.core.parse import parse_plan  # not at start-up: `init --help`
+
     parse_plan(text, str(path))
     if path.exists() and not force:
         _refuse_existing(path)

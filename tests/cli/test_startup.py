@@ -15,10 +15,12 @@ HEAVY = ("httpx", "icalendar", "caldav", "todoist_api_python", "radicale", "niqu
          "recurring_ical_events", "ruamel", "yaml", "rich", "keyring", "platformdirs",
          "syncer.engine", "syncer.core", "syncer.state", "syncer.report", "syncer.planfile",
          "syncer.backends", "syncer.embedded", "syncer.ical")
-# init_cmd belongs to the `init` work (it parses the plan it writes); it is checked for
-# the backends' libraries only
+# init_cmd keeps its light helpers (syncer.answers, core.model, core.durations) at
+# start-up; the YAML parser and everything heavier wait until an answer needs them
 LIGHT_ONLY = {"init": ("httpx", "icalendar", "caldav", "todoist_api_python", "radicale",
-                       "niquests", "rich", "syncer.engine", "syncer.backends")}
+                       "niquests", "rich", "ruamel", "yaml", "keyring", "syncer.engine",
+                       "syncer.backends", "syncer.core.parse", "syncer.state",
+                       "syncer.report", "syncer.ical")}
 
 PROBE = """
 import sys
