@@ -28,7 +28,8 @@ Definitions (docs/review.md explains them for users):
   the *booked finish* is when the remaining work is booked to end: per open step the end
   of its last booked block (``booked``: the current schedule, which respects the budget,
   working hours, ``not_before`` and ``after``); a step with no time to book (no estimate)
-  finishes with the latest of its ``after`` steps, its ``not_before`` day and ``now``; a
+  finishes with the latest of its ``after`` steps, its ``not_before`` day and ``now``
+  (open work is never forecast before today, even at exactly midnight); a
   step the scheduler could not book (``unscheduled``) has no booked finish, nor has
   its milestone or goal. Measured pace (``now`` + remaining hours / velocity) counts only
   once there is enough history: tracking began ``pace_min_days`` ago and
@@ -459,8 +460,10 @@ def _forecast(
     if None in ends:
         return pace  # work that could not be booked: no booked finish
     booked = max(e for e in ends if e is not None)
-    # a block ending at midnight is work of the day before
-    booked_day = (booked.astimezone(ctx.zone) - timedelta(microseconds=1)).date()
+    # a block ending at midnight is work of the day before; but a step without an
+    # estimate finishes at ``now``, and open work never finishes before today
+    booked_day = max((booked.astimezone(ctx.zone) - timedelta(microseconds=1)).date(),
+                     ctx.today)
     if pace is None:
         return booked_day
     middle = (booked_day.toordinal() + pace.toordinal() + 1) // 2

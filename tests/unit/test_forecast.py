@@ -154,3 +154,21 @@ def test_booked_after_the_due_date_is_at_risk() -> None:
                     datetime(2027, 11, 2, 11, tzinfo=UTC))]
     progress = compute_progress(plan, {}, booked, ProgressRules(), NOW, booked=booked)
     assert progress.goal("c").milestones[0].status == AT_RISK
+
+
+def test_work_without_an_estimate_is_not_forecast_before_today_at_midnight() -> None:
+    """A step without an estimate finishes "now"; at exactly midnight (`--now 2027-03-26`)
+    the rule that a block ending at midnight is work of the day before must not make
+    that yesterday (found by tests/property/test_forecast_props.py)."""
+    berlin = ZoneInfo("Europe/Berlin")
+    call = Step("n/m/s", "s", "Call a mentor", "n", "m")
+    write = Step("w/m/s", "s", "Write", "w", "m", estimate_minutes=60)
+    plan = Plan("goals.yaml", "Europe/Berlin", tuple(
+        Goal(s.goal_id, s.goal_id, s.title, milestones=(
+            Milestone(f"{s.goal_id}/m", "m", "M", s.goal_id, steps=(s,)),))
+        for s in (call, write)))
+    midnight = datetime(2027, 3, 26, tzinfo=berlin)
+    booked = [Block("w/m/s", midnight + timedelta(hours=9), midnight + timedelta(hours=10))]
+    progress = compute_progress(plan, {}, [], ProgressRules(), midnight, booked=booked)
+    assert progress.goal("n").milestones[0].forecast == date(2027, 3, 26)
+    assert progress.goal("n").forecast == date(2027, 3, 26)
