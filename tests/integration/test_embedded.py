@@ -75,7 +75,10 @@ def test_storage_survives_a_restart(tmp_path: Path) -> None:
 
 
 CHILD = textwrap.dedent("""
-    import os, sys, time
+    import os, signal, sys, time
+    # Ctrl-C as on a terminal, whatever this test run inherited (a shell without job
+    # control starts background commands with SIGINT ignored, and children keep that)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from syncer.embedded import EmbeddedServer
     server = EmbeddedServer(sys.argv[1]).start()
     print(server.pid, flush=True)
