@@ -271,7 +271,7 @@ class _Run:
             # visible ones are adopted again by their marker, so nothing is duplicated
             self.state.delete_links("task")
             self.state.clear_tokens()
-            self.state.set_meta("tasks:held", "{}")
+            self.puller.forget_held()
             self.notes.append("--rebind: goalsync's tasks start afresh where the config "
                               "points; tasks it can no longer see were left as they were")
         if saved != binding:

@@ -31,7 +31,7 @@ from syncer.core.identity import belongs_to
 from syncer.core.model import BusyTime, Interval, Plan
 from syncer.core.rules import Rules
 from syncer.core.schedule import plan_horizon
-from syncer.state import State, decode_value, encode_value
+from syncer.state import Link, State, decode_value, encode_value
 
 _URLS_META = "dav_urls:"  # + "tasks" / "calendar": server URLs resolved by the last run
 _UNSUPPORTED_META = "tasks:unsupported"  # task fields the task app cannot hold
@@ -95,20 +95,25 @@ class Puller:
 
     # -- pull
 
+    def forget_held(self) -> None:
+        """Tasks are no longer held (``--rebind`` starts them afresh)."""
+        self.state.set_meta(_HELD_META, "{}")
+
     def pull(self) -> Pulled:
-        tasks, task_token = self._pull_tasks()
+        links = self.state.links()  # read once: the explanation, ownership, pushed values
+        tasks, task_token = self._pull_tasks(links)
         start = self.now - timedelta(days=self.lookback_days)
         end = plan_horizon(self.plan, self.rules.scheduling, self.now) + timedelta(days=60)
         blocks, block_token, busy = self._pull_blocks(start, end)
         pulled = Pulled(tasks, task_token, blocks, block_token, busy, (start, end),
                         tasks, blocks, busy)
-        linked = {lk.remote_id for lk in self.state.links()}
+        linked = {lk.remote_id for lk in links}
 
         def mine(remote: RemoteTask | RemoteBlock) -> bool:
             return belongs_to(self.plan.id, remote, linked)
 
         if tasks is not None:
-            pulled.tasks = self._as_pushed(t for t in tasks if mine(t))
+            pulled.tasks = self._as_pushed((t for t in tasks if mine(t)), links)
         if blocks is not None:
             pulled.blocks = [b for b in blocks if mine(b)]
             others = tuple(Interval(b.start, b.end) for b in blocks
@@ -116,7 +121,7 @@ class Puller:
             pulled.busy = replace(busy, intervals=busy.intervals + others)
         return pulled
 
-    def _pull_tasks(self) -> tuple[list[RemoteTask] | None, str | None]:
+    def _pull_tasks(self, links: Sequence[Link]) -> tuple[list[RemoteTask] | None, str | None]:
         backend = self.backends.tasks
         activity.phase(f"Reading the task list ({backend.name})")
         token, snapshot = self.state.token(_token_name("tasks", backend))
@@ -131,7 +136,7 @@ class Puller:
                 listing = saved
             else:
                 listing = backend.list_tasks()
-            return self._held(self._explained(listing)), new_token
+            return self._held(self._explained(listing, links)), new_token
         except AuthError:
             raise
         except BackendError as error:
@@ -167,14 +172,15 @@ class Puller:
         return self.backends.tasks.unsupported_fields() | frozenset(
             f for f in saved if isinstance(f, str))
 
-    def _as_pushed(self, tasks: Iterable[RemoteTask]) -> list[RemoteTask]:
+    def _as_pushed(self, tasks: Iterable[RemoteTask], links: Sequence[Link]
+                   ) -> list[RemoteTask]:
         """Fields the task app cannot hold read as what goalsync last pushed: their
         absence there is not the person's edit, and never a change to send again."""
         tasks = list(tasks)
         fields = self._unsupported() & {"deadline", "duration_minutes"}
         if not fields:
             return tasks
-        pushed = {lk.remote_id: lk.pushed for lk in self.state.links() if lk.kind == "task"}
+        pushed = {lk.remote_id: lk.pushed for lk in links if lk.kind == "task"}
         out = []
         for task in tasks:
             values = pushed.get(task.remote_id)
@@ -190,7 +196,8 @@ class Puller:
         if value is not None and self.state.meta(_UNSUPPORTED_META) != value:
             self.state.set_meta(_UNSUPPORTED_META, value)
 
-    def _explained(self, listing: list[RemoteTask]) -> list[RemoteTask]:
+    def _explained(self, listing: list[RemoteTask], links: Sequence[Link]
+                   ) -> list[RemoteTask]:
         """The listing plus what became of tasks synced before that it lacks: found
         completed (progress), or held in an archived project (left alone, nothing
         recreated, see ``held_all``). Only what the adapter cannot explain is read as
@@ -200,7 +207,7 @@ class Puller:
         is recorded are not asked about."""
         present = {t.remote_id for t in listing}
         completions = self.state.completions()
-        linked = [lk for lk in self.state.links() if lk.kind == "task" and not lk.gone]
+        linked = [lk for lk in links if lk.kind == "task" and not lk.gone]
         missing = [lk for lk in linked if lk.remote_id not in present
                    and lk.key not in completions]
         if not missing:

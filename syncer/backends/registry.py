@@ -225,26 +225,30 @@ def task_list_name(config: Config, saved_binding: str | None = None) -> str:
     default, when the state is bound to it (``saved_binding``, the binding the state
     remembers, is what that default gave), so an existing setup keeps its list and its
     binding; else "Goal tasks"."""
-    explicit = config.get("caldav", "task_list")
-    if explicit:
-        return str(explicit)
-    legacy = _tasks_part(binding(with_task_list(config, LEGACY_TASK_LIST)))
-    if saved_binding is not None and _tasks_part(saved_binding) == legacy:
-        return LEGACY_TASK_LIST
-    return DEFAULT_TASK_LIST
+    return _kept_default(config, saved_binding, "caldav", "task_list", LEGACY_TASK_LIST,
+                         DEFAULT_TASK_LIST)
 
 
 def todoist_layout(config: Config, saved_binding: str | None = None) -> str:
     """The Todoist layout a run uses: ``[todoist] layout`` when set; else "projects",
     the old default, when the state is bound to it (an existing setup keeps its
     projects and its binding); else "sections", which fits the free plan."""
-    explicit = config.get("todoist", "layout")
+    return _kept_default(config, saved_binding, "todoist", "layout", LEGACY_LAYOUT,
+                         DEFAULT_LAYOUT)
+
+
+def _kept_default(config: Config, saved_binding: str | None, section: str, key: str,
+                  legacy: str, default: str) -> str:
+    """``[section] key`` when set; else ``legacy`` (a default since changed) when the
+    state's binding is what that old default gave, so an existing setup keeps its
+    target and its binding; else today's ``default``."""
+    explicit = config.get(section, key)
     if explicit:
         return str(explicit)
-    legacy = _tasks_part(binding(_with(config, "todoist", "layout", LEGACY_LAYOUT)))
-    if saved_binding is not None and _tasks_part(saved_binding) == legacy:
-        return LEGACY_LAYOUT
-    return DEFAULT_LAYOUT
+    old = _tasks_part(binding(_with(config, section, key, legacy)))
+    if saved_binding is not None and _tasks_part(saved_binding) == old:
+        return legacy
+    return default
 
 
 def with_task_list(config: Config, name: str) -> Config:
