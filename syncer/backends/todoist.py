@@ -365,21 +365,33 @@ class TodoistTasks(TaskBackend):
         """Pages of tasks completed in [start, until), newest window first."""
         while until > start:
             since = max(start, until - COMPLETED_WINDOW)
-            params: dict[str, Any] = {"since": _stamp(since), "until": _stamp(until),
-                                      "limit": PAGE_LIMIT}
-            while True:
-                page = self._retry.call(lambda p=params: self._get_json(  # type: ignore[misc]
-                    COMPLETED_URL, p), "reading completed tasks")
-                found = page.get("items")
-                if not isinstance(found, list) or not all(isinstance(i, dict) and "id" in i
-                                                          for i in found):
+            params = {"since": _stamp(since), "until": _stamp(until)}
+            for found in self._cursor_pages(COMPLETED_URL, params, "items",
+                                            "completed tasks"):
+                if not all(isinstance(i, dict) and "id" in i for i in found):
                     raise BackendError("Todoist sent an unexpected list of completed tasks")
                 # the endpoint lists completed tasks only (its sample shows checked false)
                 yield [{**item, "checked": True} for item in found]
-                if not page.get("next_cursor"):
-                    break
-                params = {**params, "cursor": page["next_cursor"]}
             until = since
+
+    def _cursor_pages(self, url: str, params: Mapping[str, Any], field_name: str,
+                      what: str, max_pages: int | None = None) -> Iterator[list[Any]]:
+        """The ``field_name`` list of each page of a paginated GET (``limit`` 200,
+        following ``next_cursor``), at most ``max_pages`` pages. Raises BackendError
+        when a page has no such list."""
+        query: dict[str, Any] = {**params, "limit": PAGE_LIMIT}
+        pages = 0
+        while max_pages is None or pages < max_pages:
+            page = self._retry.call(lambda q=query: self._get_json(  # type: ignore[misc]
+                url, q), f"reading {what}")
+            found = page.get(field_name)
+            if not isinstance(found, list):
+                raise BackendError(f"Todoist sent an unexpected list of {what}")
+            yield found
+            pages += 1
+            if not page.get("next_cursor"):
+                return
+            query = {**query, "cursor": page["next_cursor"]}
 
     # ------------------------------------------------------------------ missing tasks
     def explain_missing(self, missing: Sequence[tuple[str, str | None]]) -> Missing:
@@ -424,30 +436,21 @@ class TodoistTasks(TaskBackend):
         if roots and not active_roots:  # else an old archived namesake, not goalsync's
             name = str(roots[0].get("name"))
             return {remote_id: name for remote_id, _ in missing}, True
-        goal_projects = {str(p.get("name")): str(p.get("name")) for p in archived
+        goal_projects = {str(p.get("name")) for p in archived
                          if str(p.get("parent_id") or "") in active_roots}
-        return {remote_id: goal_projects[shorten(goal, MAX_NAME)]
-                for remote_id, goal in missing
+        return {remote_id: shorten(goal, MAX_NAME) for remote_id, goal in missing
                 if goal and shorten(goal, MAX_NAME) in goal_projects}, False
 
     def _archived_projects(self) -> list[JSON]:
         """Every archived project; none from a server without the endpoint (a refusal:
         then what is missing is read as before, deleted or completed)."""
         projects: list[JSON] = []
-        params: dict[str, Any] = {"limit": PAGE_LIMIT}
-        for _ in range(50):  # 10,000 archived projects: more is not an account
-            try:
-                page = self._retry.call(lambda p=params: self._get_json(  # type: ignore[misc]
-                    ARCHIVED_URL, p), "reading archived projects")
-            except Refused:  # no such endpoint: what incremental reads showed archived
-                return list(self._archived_seen.values())
-            found = page.get("results")
-            if not isinstance(found, list):
-                raise BackendError("Todoist sent an unexpected list of archived projects")
-            projects.extend(p for p in found if isinstance(p, dict))
-            if not page.get("next_cursor"):
-                break
-            params = {**params, "cursor": page["next_cursor"]}
+        try:  # 50 pages: 10,000 archived projects, more is not an account
+            for found in self._cursor_pages(ARCHIVED_URL, {}, "results",
+                                            "archived projects", max_pages=50):
+                projects.extend(p for p in found if isinstance(p, dict))
+        except Refused:  # no such endpoint: what incremental reads showed archived
+            return list(self._archived_seen.values())
         return projects
 
     def _get_json(self, url: str, params: Mapping[str, Any]) -> JSON:
