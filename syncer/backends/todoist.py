@@ -529,10 +529,8 @@ class TodoistTasks(TaskBackend):
                     self._dirty, self._checked_at = True, None
                 sent = True
                 activity.tick(len(batch))
-                statuses.update(response.get("sync_status") or {})
+                _take_answer(response, statuses, ids)
                 self._resend_without_paid_args(batch, statuses, ids)
-                ids.update({str(k): str(v) for k, v in (response.get("temp_id_mapping")
-                                                         or {}).items()})
                 unmapped = [c for c in batch if c.temp_id and c.temp_id not in ids
                             and statuses.get(c.uuid) == "ok"]
                 later = number + 1 < len(batches) or level_index + 1 < len(levels)
@@ -564,9 +562,7 @@ class TodoistTasks(TaskBackend):
                 for command in again:
                     statuses[command.uuid] = _failure(str(error), True)
                 return
-            statuses.update(response.get("sync_status") or {})
-            ids.update({str(k): str(v) for k, v in (response.get("temp_id_mapping")
-                                                     or {}).items()})
+            _take_answer(response, statuses, ids)
             batch = again
 
     def _blocked(self, command: _Command, makers: Mapping[str, _Command],
@@ -896,6 +892,12 @@ class _Planner:
              temp: str | None = None, salt: str = "") -> None:
         uuid = command_uuid(plan_id, kind, key, args, salt)
         self.out.commands.append(_Command(kind, args, uuid, temp, change))
+
+
+def _take_answer(response: JSON, statuses: dict[str, Any], ids: dict[str, str]) -> None:
+    """A sync answer's command statuses and temp id mapping, added to the run's."""
+    statuses.update(response.get("sync_status") or {})
+    ids.update({str(k): str(v) for k, v in (response.get("temp_id_mapping") or {}).items()})
 
 
 def _levels(commands: Sequence[_Command], makers: Mapping[str, _Command]
