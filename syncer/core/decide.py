@@ -145,7 +145,7 @@ def current_tasks(tasks: Sequence[TaskSpec], schedule: Schedule, ahead: datetime
     last_day = (ahead - timedelta(microseconds=1)).date()
 
     def due_soon(spec: TaskSpec) -> bool:
-        due = spec.deadline or (spec.due if isinstance(spec.due, date) else None)
+        due = _due_day(spec)
         return due is not None and due <= last_day
 
     def step_now(spec: TaskSpec) -> bool:
@@ -182,11 +182,19 @@ def _next_milestones(tasks: Sequence[TaskSpec], plan_steps: Mapping[str, int]
             continue
         if spec.key not in open_steps and plan_steps.get(spec.key, 0):
             continue  # every step done: the milestone is reached
-        due = spec.deadline or (spec.due if isinstance(spec.due, date) else None)
-        rank = (due or date.max, order, spec.key)
+        rank = (_due_day(spec) or date.max, order, spec.key)
         if spec.goal_id not in best or rank < best[spec.goal_id]:
             best[spec.goal_id] = rank
     return {goal: rank[2] for goal, rank in best.items()}
+
+
+def _due_day(spec: TaskSpec) -> date | None:
+    """The day a task is due by: its deadline, else its due date (a due time's day)."""
+    if spec.deadline is not None:
+        return spec.deadline
+    if isinstance(spec.due, datetime):
+        return spec.due.date()
+    return spec.due
 
 
 def _hold(actions: list[rc.Action], remote: Sequence[RemoteTask] | None,
