@@ -436,7 +436,7 @@ class _Planner:
                 for done in booked:  # undo: the normal placement takes over
                     for block in done.kept[len(done.kept) - len(done.new):]:
                         self.calendar.release(floor_minute(block.start),
-                                              ceil_minute(block.end))
+                                              ceil_minute(block.end), done.budget)
                     del done.kept[len(done.kept) - len(done.new):]
                     done.need, done.new = sum(e - s for s, e in done.new), []
                 return False

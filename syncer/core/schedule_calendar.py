@@ -209,7 +209,7 @@ class Calendar:
             if goal is not None and goal in self.goal_used:
                 self.goal_used[goal][day.week] += minutes
 
-    def occupy(self, start: int, end: int, goal: str | None = None) -> None:
+    def occupy(self, start: int, end: int, goal: str | None) -> None:
         """Book [start, end): it and its buffer are no longer free; counts for the cap
         and the budgets (``goal``'s too)."""
         cut = (start - self.rules.buffer, end + self.rules.buffer)
@@ -218,7 +218,7 @@ class Calendar:
             self.days[index].changed()
         self._count(start, end - start, goal)
 
-    def release(self, start: int, end: int, goal: str | None = None) -> None:
+    def release(self, start: int, end: int, goal: str | None) -> None:
         """Undo ``occupy(start, end, goal)``."""
         cut = (start - self.rules.buffer, end + self.rules.buffer)
         for index in self._day_range(*cut):

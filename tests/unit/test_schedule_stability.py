@@ -119,3 +119,43 @@ def test_when_the_extra_time_cannot_go_first_only_the_blocks_it_overtakes_move()
     assert {(b.start, b.end) for b in result.blocks if b.step == "job/apply/send"} == {
         (at(4, "19:00"), at(4, "21:00")), (at(5, "07:00"), at(5, "08:00"))}
     assert ("job/apply/portfolio", at(1, "19:00"), at(1, "20:30")) in _kept(result.blocks)
+
+
+def test_an_undone_settle_gives_the_goal_budget_back() -> None:
+    """Found by Hypothesis: a block of a step waiting for unbooked work made the settle
+    pass book its predecessor's 3 h, fail on the next step and undo, but the undo did
+    not give the goal's weekly budget back, so the predecessor then found 0 minutes left
+    and nothing was booked; scheduling that result again booked everything."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from syncer.core.model import Block, BusyTime, Goal, Milestone, Plan, Step
+    from syncer.core.schedule import schedule
+    from syncer.core.schedule_rules import SchedulingRules
+
+    week = (((540, 720), (780, 1020)),) * 7
+    work = week[:6] + (((510, 705),),)  # the day job: a Sunday morning, cut from the rest
+    rules = SchedulingRules(
+        windows=week, hour_sets=(("work", work), ("personal", week), ("goals", week)),
+        goal_hours="goals", work_hours="work", min_block=15, keep_whole=15, max_block=15,
+        buffer=0, daily_cap=60, horizon_weeks=3, strategy="asap", default_estimate=0)
+
+    def step(n: int, minutes: int | None, after: tuple[str, ...] = ()) -> Step:
+        return Step(key=f"g0/m/s{n}", id=f"s{n}", title=f"Step 0.{n}", goal_id="g0",
+                    milestone_id="m", estimate_minutes=minutes, after=after)
+
+    def goal(n: int, steps: tuple[Step, ...] = (), hours: float | None = None) -> Goal:
+        return Goal(key=f"g{n}", id=f"g{n}", title=f"Goal {n}", priority=1,
+                    weekly_hours=hours, milestones=(Milestone(
+                        key=f"g{n}/m", id="m", title="M", goal_id=f"g{n}", steps=steps),))
+
+    steps = (step(0, 180), step(1, None), step(2, 5, ("g0/m/s0",)), step(3, None),
+             step(4, 5, ("g0/m/s1", "g0/m/s2")), step(5, None), step(6, None))
+    plan = Plan(path="plan.yaml", timezone="Europe/Berlin",
+                goals=(goal(0, steps, hours=1), goal(1), goal(2)))
+    now = datetime(2027, 3, 26, tzinfo=ZoneInfo("Europe/Berlin"))
+    waiting = [Block("g0/m/s4", now, now + timedelta(minutes=5), uid="uid-0")]
+    first = schedule(plan, rules, now=now, busy=BusyTime(), existing=waiting)
+    assert sum(b.minutes for b in first.blocks if b.step == "g0/m/s0") == 180
+    again = schedule(plan, rules, now=now, busy=BusyTime(), existing=list(first.blocks))
+    assert again.blocks == first.blocks
