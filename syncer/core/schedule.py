@@ -173,6 +173,11 @@ class _Job:
     def budget(self) -> str:
         return self.goal.key
 
+    def latest_bound(self, planner: _Planner) -> int:
+        """Its deadline within the horizon."""
+        due = planner.horizon if self.due_end is None else self.due_end
+        return min(due, planner.horizon)
+
 
 @dataclass(eq=False)
 class _HabitJob:
@@ -190,6 +195,7 @@ class _HabitJob:
 
 
 class _Planner:
+    improve_work = 800  # what _improve may spend, in placements tried (0: no improvement)
     def __init__(self, plan: Plan, rules: SchedulingRules, now: datetime, busy: BusyTime,
                  existing: Sequence[Block], done: Collection[str],
                  horizon_end: datetime | None, plain_edf: bool = False) -> None:
@@ -209,6 +215,9 @@ class _Planner:
         self.position = {job.key: n for n, job in enumerate(self.order)}
         self.waiting: list[_Job] = []  # steps whose blocks wait for a predecessor's time
         self.missed: list[Block] = []
+        self._levels: dict[int, int] = {}  # goal priority → index, for _improve
+        self._work = 0  # what _improve may still spend, in placements tried
+        self._scan = 1 + len(self.order) // 32  # the cost of one look at every step
         self._sort_existing(existing)
 
     # ----------------------------------------------------------------- set-up
@@ -374,6 +383,9 @@ class _Planner:
             self._fill_pass()
             self._compact()
             self._fill_pass()
+            if self._improve():
+                self._compact()
+                self._fill_pass()
         return Schedule(blocks=self._blocks(), unscheduled=self._unscheduled(),
                         missed=tuple(self.missed))
 
@@ -807,16 +819,20 @@ class _Planner:
                 stack.extend(succ.succs)
         return len(seen)
 
-    def _drop(self, job: _Job, state: str) -> list[tuple[_Job, list[Span], str]]:
+    def _drop(self, job: _Job, state: str, touch: Callable[[_Job], None] | None = None,
+              ) -> list[tuple[_Job, list[Span], str]]:
         """Take ``job`` out, and its placed dependants; return what was taken, as
-        (job, its blocks, its state before), to put back if need be."""
+        (job, its blocks, its state before), to put back if need be (``touch`` sees
+        each before it changes)."""
+        if touch is not None:
+            touch(job)
         taken = [(job, job.new, job.state)]
         for span in job.new:
             self.calendar.release(*span, job.budget)
         job.new, job.state = [], state
         for succ in map(self.jobs.__getitem__, job.succs):
             if succ.state == _OK and not succ.kept:
-                taken.extend(self._drop(succ, _BLOCKED))
+                taken.extend(self._drop(succ, _BLOCKED, touch))
         return taken
 
     def _fill_pass(self) -> None:
@@ -840,6 +856,326 @@ class _Planner:
                     if ready(succ):
                         heapq.heappush(heap, (succ.rank[1], succ.need, succ.index,
                                               succ.key))
+
+    def _improve(self) -> bool:
+        """Local improvement of the finished placement. Each left-out step (the most
+        important, then shortest first) is put in together with the steps it waits for
+        (``_chain``), in three ways (``_insert``): the placed steps competing with it are
+        taken out and placed again in deadline order with it, the less important ones
+        only after; or they are placed again after it; or placed steps are taken out one
+        at a time, least loss first, until it fits. Every way is tried and undone
+        exactly; the one with the best gain is made again when that gain is a strict
+        improvement of the steps on time read lexicographically by priority (P1 first).
+        Rounds repeat while a move succeeds, within a work bound (placements tried) so
+        big plans stay fast. True when anything changed."""
+        protected = self._protected()
+        self._levels = {p: n for n, p in enumerate(sorted({j.priority for j in self.order}))}
+        self._work = self.improve_work
+        changes: list[Span] = []  # where accepted moves changed blocks
+        failed: dict[str, int] = {}  # step → len(changes) when it last failed
+        for _ in range(4):
+            moved = False
+            todo = sorted((job for job in self.order
+                           if job.state != _OK and job.need > 0 and job.state != _CYCLE),
+                          key=lambda job: (job.priority, job.need, self.position[job.key]))
+            for job in todo:
+                if self._work <= 0:
+                    return bool(changes)
+                if job.state == _OK:
+                    continue
+                chain = self._chain(job, protected)
+                if chain is None:
+                    continue
+                lo, hi = self._reach_of(chain)
+                if job.key in failed and not any(
+                        s < hi and e > lo for s, e in changes[failed[job.key]:]):
+                    continue  # nothing changed where it could go since it last failed
+                if self._hopeless(chain, lo, hi):
+                    failed[job.key] = len(changes)
+                    continue
+                best: tuple[tuple[int, ...], int] | None = None
+                for way in range(3):
+                    gain = self._insert(chain, protected, way, keep=False)
+                    if best is None or gain > best[0]:
+                        best = (gain, way)
+                if best is not None and _better(best[0]):
+                    before = {other.key: other.new for other in self.order}
+                    self._insert(chain, protected, best[1], keep=True)
+                    for other in self.order:
+                        if other.new is not before[other.key]:
+                            changes.extend(before[other.key])
+                            changes.extend(other.new)
+                    moved = True
+                else:
+                    failed[job.key] = len(changes)
+            if not moved:
+                break
+        return bool(changes)
+
+    def _chain(self, job: _Job, protected: set[str], limit: int = 8) -> list[_Job] | None:
+        """``job`` after the steps it waits for (but kept ones), in placement order, to
+        be placed (again) together; None when one of them can never be placed (a loop)
+        or there are too many."""
+        out: list[_Job] = []
+        stack, seen = [job.key], set[str]()
+        while stack:
+            other = self.jobs[stack.pop()]
+            if other.key in seen or other.key in protected:
+                continue
+            if other.state == _CYCLE or len(out) >= limit:
+                return None
+            seen.add(other.key)
+            out.append(other)
+            stack.extend(other.preds)
+        out.sort(key=lambda other: self.position[other.key])
+        return out
+
+    def _hopeless(self, chain: list[_Job], lo: int, hi: int) -> bool:
+        """True when ``chain`` cannot gain: the free windows of [lo, hi) (goalsync's
+        blocks ignored) cannot hold it and the placed steps more important than it that
+        must stay inside [lo, hi) (their whole window lies there). Counted only without
+        goal budgets and for steps of the chain's hour set, so it never errs."""
+        calendar = self.calendar
+        hours = chain[0].hours
+        if calendar.goal_budgets or any(job.hours != hours for job in chain):
+            return False
+        level = min(job.priority for job in chain)
+        need = sum(job.need for job in chain)
+        self._work -= self._scan
+        for other in self.order:
+            if (other.state == _OK and other.priority < level and other.hours == hours
+                    and lo <= self._not_before(other)
+                    and other.latest_bound(self) <= hi):
+                need += other.need
+        return calendar.capacity(lo, hi, hours) < need
+
+    def _cutoffs(self, chain: list[_Job]) -> dict[str, int]:
+        """Per chain step that later chain steps wait for: when it must end so that
+        they can still be booked by their deadlines (free windows, goalsync's blocks
+        ignored)."""
+        members = {job.key for job in chain}
+        cutoff: dict[str, int] = {}
+        for job in reversed(chain):
+            end = min(cutoff.get(job.key, self.horizon), job.due_end or self.horizon)
+            for pred in job.preds:
+                if pred in members:
+                    cutoff[pred] = min(cutoff.get(pred, self.horizon),
+                                       self._latest_start(job, end))
+        return cutoff
+
+    def _insert(self, chain: list[_Job], protected: set[str], way: int, keep: bool,
+                ) -> tuple[int, ...]:
+        """Place ``chain``; return (gain, placements tried), the gain in steps on time
+        per priority level (P1 first). The result stays only with ``keep`` and a strict
+        lexicographic gain; otherwise everything is undone exactly. ``way``: 0 = the
+        placed steps competing with the chain (``_reach``) are taken out and placed
+        again with it in deadline order, those less important than the chain after
+        them; 1 = they are placed again after the chain; 2 = placed steps no more
+        important are taken out one at a time (``_eviction``) until each chain step
+        fits. Steps taken out go back where they still fit."""
+        journal: dict[str, tuple[_Job, list[Span], str, int, int, str]] = {}
+
+        def touch(other: _Job) -> None:
+            if other.key not in journal:
+                journal[other.key] = (other, other.new, other.state, other.earliest,
+                                      other.latest, other.cause)
+
+        def place(other: _Job) -> bool:
+            touch(other)
+            if not self._prepare(other):
+                return False
+            other.latest = min(other.latest, cutoff.get(other.key, other.latest))
+            if other.latest <= other.earliest:
+                return False
+            self._work -= 1
+            if self._place(other) == other.need:
+                other.state = _OK
+                return True
+            return False
+
+        def fit(job: _Job, strict: bool) -> bool:
+            """Place ``job``, taking placed steps out of its way when it does not fit:
+            no more important than the chain (``strict``: less important)."""
+            if place(job):
+                return True
+            if job.state != _OK and not self._prepare(job):
+                return False
+            spare = members | self._ancestors(job)
+            for _ in range(12):
+                victim = self._eviction(job, spare, protected, level + strict)
+                if victim is None:
+                    return False
+                self._drop(victim, _DROPPED, touch)
+                if self._free_in(job) >= job.need and place(job):
+                    return True
+            return False
+
+        members = {job.key for job in chain}
+        level = min(self._levels[job.priority] for job in chain)
+        cutoff = self._cutoffs(chain)
+        gain = [0] * (len(self._levels) + 1)  # the last: minutes freed
+        for job in chain:  # the placed steps it waits for are placed again
+            touch(job)
+            if job.state == _OK:
+                self._drop(job, _DROPPED, touch)
+        ok = all(self.calendar.capacity(self._not_before(job), job.latest_bound(self),
+                                        job.hours, job.budget) >= job.need
+                 for job in chain)
+        if ok and way < 2:
+            spare = members | {k for job in chain for k in self._ancestors(job)}
+            lo, hi = self._reach_of(chain)
+            self._work -= self._scan
+            crowd = [other for other in self.order
+                     if other.state == _OK and other.new and other.key not in protected
+                     and other.key not in spare
+                     and any(s < hi and e > lo for s, e in other.new)]
+            if len(crowd) > 24:
+                crowd, ok = [], False  # too many to place again: only evictions
+            for other in crowd:
+                if other.state == _OK:
+                    self._drop(other, _DROPPED, touch)
+            taken = sorted((entry[0] for entry in journal.values()
+                            if entry[0].key not in members),
+                           key=lambda other: self.position[other.key])
+            first = [] if way else [o for o in taken
+                                    if self._levels[o.priority] <= level]
+            for other in sorted(chain + first, key=lambda o: self.position[o.key]):
+                if other.state != _OK and not fit(other, other.key not in members) \
+                        and other.key in members:
+                    ok = False
+                    break
+        elif ok:
+            for job in chain:
+                if not fit(job, False):
+                    ok = False
+                    break
+        if ok:
+            # put back what was taken out, then what waits for the new steps
+            again = sorted((entry[0] for entry in journal.values()
+                            if entry[0].state != _OK),
+                           key=lambda other: self.position[other.key])
+            for other in again:
+                place(other)
+            for job in chain:
+                for succ in map(self.jobs.__getitem__, job.succs):
+                    if succ.state != _OK and succ.key not in journal and all(
+                            self.jobs[p].state == _OK for p in succ.preds):
+                        place(succ)
+            for other, _, state, _, _, _ in journal.values():
+                before, after = state == _OK, other.state == _OK
+                if before != after:
+                    gain[self._levels[other.priority]] += 1 if after else -1
+                    gain[-1] += other.need if before else -other.need
+            if keep and _better(tuple(gain)):
+                return tuple(gain)
+        # undo: every touched step back to its blocks and state
+        for other, _, _, _, _, _ in journal.values():
+            self._unbook(other)
+        for other, spans, state, earliest, latest, cause in journal.values():
+            other.new, other.state = spans, state
+            other.earliest, other.latest, other.cause = earliest, latest, cause
+            for span in spans:
+                self.calendar.occupy(*span, other.budget)
+        return tuple(gain)
+
+    def _ancestors(self, job: _Job) -> set[str]:
+        """Every step ``job`` waits for, directly or not."""
+        out: set[str] = set()
+        stack = list(job.preds)
+        while stack:
+            key = stack.pop()
+            if key not in out:
+                out.add(key)
+                stack.extend(self.jobs[key].preds)
+        return out
+
+    def _reach(self, job: _Job) -> Span:
+        """Where blocks compete with ``job``: its window widened to whole days (the
+        daily cap), and to whole weeks when a weekly budget binds its work."""
+        return self._widen(job.earliest, job.latest, job.budget in
+                           self.calendar.goal_budgets)
+
+    def _reach_of(self, chain: list[_Job]) -> Span:
+        """``_reach`` of a whole chain, from the first start to the last deadline."""
+        return self._widen(min(self._not_before(job) for job in chain),
+                           max(job.latest_bound(self) for job in chain),
+                           any(job.budget in self.calendar.goal_budgets for job in chain))
+
+    def _widen(self, lo: int, hi: int, goal_budget: bool) -> Span:
+        calendar = self.calendar
+        first = max(0, calendar.day_index(lo))
+        last = min(len(calendar.days) - 1, calendar.day_index(hi - 1))
+        if first > last:
+            return lo, hi
+        if calendar.week_budget is not None or goal_budget:
+            week = calendar.days[first].week
+            while first > 0 and calendar.days[first - 1].week == week:
+                first -= 1
+            week = calendar.days[last].week
+            while last + 1 < len(calendar.days) and calendar.days[last + 1].week == week:
+                last += 1
+        return calendar.days[first].start, calendar.days[last].end
+
+    def _latest_start(self, job: _Job, end: int) -> int:
+        """The latest moment from which ``job`` could still be booked in full by
+        ``end``: its hour set's free windows (busy time out, goalsync's blocks ignored)
+        under the daily cap, walked back from ``end``."""
+        calendar, need = self.calendar, job.need + self.rules.buffer
+        index = min(len(calendar.days) - 1, calendar.day_index(end - 1))
+        while index >= 0 and need > 0:
+            day = calendar.days[index]
+            spans = [(a, min(b, end)) for a, b in day.bases[job.hours] if a < end]
+            room = min(sum(b - a for a, b in spans), self.rules.daily_cap)
+            if room >= need:
+                for a, b in reversed(spans):
+                    if b - a >= need:
+                        return b - need
+                    need -= b - a
+            need -= room
+            index -= 1
+        return calendar.days[0].start if calendar.days else end
+
+    def _eviction(self, job: _Job, members: set[str], protected: set[str],
+                  level: int) -> _Job | None:
+        """The placed step to take out for ``job``: blocks inside its window, not a step
+        it waits for, and losing no step of a level before ``level`` (an index of
+        ``_levels``, P1 first); the least loss
+        (per priority, most important first), then the most minutes in the window."""
+        best: tuple[tuple[int, ...], int, int] | None = None
+        found = None
+        window = self._reach(job)
+        self._work -= self._scan
+        for other in self.order:
+            if other.state != _OK or not other.new or other.key in protected \
+                    or other.key in members:
+                continue
+            inside = sum(max(0, min(e, window[1]) - max(s, window[0]))
+                         for s, e in other.new)
+            if inside <= 0:
+                continue
+            harm = self._harm(other)
+            if harm is None or any(harm[:level]):
+                continue
+            score = (harm, -inside, self.position[other.key])
+            if best is None or score < best:
+                best, found = score, other
+        return found
+
+    def _harm(self, job: _Job, limit: int = 64) -> tuple[int, ...] | None:
+        """Steps on time per priority (P1..) lost when ``job`` is taken out: it and its
+        placed dependants; None when one of them is kept (cannot be taken out)."""
+        harm = [0] * len(self._levels)
+        seen, stack = set[str](), [job.key]
+        while stack:
+            other = self.jobs[stack.pop()]
+            if other.key in seen or other.state != _OK:
+                continue
+            if other.kept or len(seen) >= limit:
+                return None
+            seen.add(other.key)
+            harm[self._levels[other.priority]] += 1
+            stack.extend(other.succs)
+        return tuple(harm)
 
     def _compact(self) -> None:
         """Place the chosen steps again from scratch, in order, so that blocks follow
@@ -971,6 +1307,13 @@ class _Planner:
 
     def _horizon_day(self) -> date:
         return self._local_date(self.horizon - 1)
+
+
+def _better(gain: tuple[int, ...]) -> bool:
+    """A strict lexicographic gain: the first level that changes gains (steps on time
+    per level, P1 first, then the minutes freed: the same steps in less time leave
+    room for more)."""
+    return next((g for g in gain if g), 0) > 0
 
 
 def _topological(jobs: dict[str, _Job],
