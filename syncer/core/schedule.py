@@ -195,7 +195,10 @@ class _HabitJob:
 
 
 class _Planner:
-    improve_work = 800  # what _improve may spend, in placements tried (0: no improvement)
+    # What _improve may spend (0: no improvement), in units of about one placement
+    # in a two-week calendar; a plan of 40 steps needs up to about 3000 to reach the
+    # exact optimum on bench/optimum.py's instances, a big plan stops at the bound.
+    improve_work = 3000
     def __init__(self, plan: Plan, rules: SchedulingRules, now: datetime, busy: BusyTime,
                  existing: Sequence[Block], done: Collection[str],
                  horizon_end: datetime | None, plain_edf: bool = False) -> None:
@@ -216,8 +219,10 @@ class _Planner:
         self.waiting: list[_Job] = []  # steps whose blocks wait for a predecessor's time
         self.missed: list[Block] = []
         self._levels: dict[int, int] = {}  # goal priority → index, for _improve
+        self.skipped = False  # see _chunks
         self._work = 0  # what _improve may still spend, in placements tried
         self._scan = 1 + len(self.order) // 32  # the cost of one look at every step
+        self._try = 1 + len(self.calendar.days) // 16  # the cost of one placement
         self._sort_existing(existing)
 
     # ----------------------------------------------------------------- set-up
@@ -380,7 +385,6 @@ class _Planner:
             self._place_habit(habit)
         self._place_steps()
         if not self.plain_edf:
-            self._fill_pass()
             self._compact()
             self._fill_pass()
             if self._improve():
@@ -706,6 +710,10 @@ class _Planner:
             if not chunks:  # not even a first session: sharing days cannot help
                 return 0
         chunks, need = self._chunks(job, one_a_day=False)
+        if need > 0 and self.skipped:  # try again, using the time passed over
+            for span in chunks:
+                self.calendar.release(*span, job.budget)
+            chunks, need = self._chunks(job, one_a_day=False, rescan=True)
         if need > 0 or not commit:
             for span in chunks:
                 self.calendar.release(*span, job.budget)
@@ -713,8 +721,12 @@ class _Planner:
         job.new = sorted(chunks)
         return job.need
 
-    def _chunks(self, job: _Job, one_a_day: bool) -> tuple[list[Span], int]:
-        """Book ``job.need`` in chunks (booked in the calendar); (chunks, minutes left)."""
+    def _chunks(self, job: _Job, one_a_day: bool, rescan: bool = False,
+                ) -> tuple[list[Span], int]:
+        """Book ``job.need`` in chunks (booked in the calendar); (chunks, minutes left).
+        Each search goes on after the last chunk, or (``rescan``) from the first day
+        with room; ``self.skipped`` tells whether a chunk was taken after free time
+        that a later search then passed over."""
         calendar = self.calendar
         need, chunks = job.need, list[Span]()
         spread = (self.rules.strategy == "spread" and not self.plain_edf
@@ -722,6 +734,7 @@ class _Planner:
         parts = math.ceil(need / self.rules.max_block)
         cursor = job.earliest
         tight = not job.succs  # best fit, but a step others wait for ends early
+        skipped = False
         while need > 0:
             found = None
             if spread:
@@ -739,11 +752,21 @@ class _Planner:
             calendar.occupy(start, start + length, job.budget)
             chunks.append((start, start + length))
             need -= length
-            cursor = start + length
             if one_a_day:
                 index = calendar.day_index(start)
                 if 0 <= index < len(calendar.days):
-                    cursor = max(cursor, calendar.days[index].end)
+                    cursor = max(start + length, calendar.days[index].end)
+            elif rescan:
+                # a whole chunk may have been preferred to a sliver before it: the
+                # rest may still use that, so search on from the first day with room
+                while (cursor < start and (index := calendar.day_index(cursor)) >= 0
+                       and index < len(calendar.days)
+                       and calendar.days[index].used >= self.rules.daily_cap):
+                    cursor = calendar.days[index].end
+            else:
+                cursor = start + length
+                skipped |= calendar.skipped
+        self.skipped = skipped
         return chunks, need
 
     def _victim(self, job: _Job, heap: list[tuple[int, int, int, str]],
@@ -949,6 +972,27 @@ class _Planner:
                 need += other.need
         return calendar.capacity(lo, hi, hours) < need
 
+    def _crowd(self, lo: int, hi: int, spare: set[str], limit: int = 32,
+               ) -> list[_Job] | None:
+        """The placed steps (not in ``spare``) with blocks in [lo, hi), and, as they
+        may have to move later to make room, those with blocks before the latest of
+        their deadlines, and so on; None when more than ``limit``."""
+        found: dict[str, _Job] = {}
+        while True:
+            self._work -= self._scan
+            more = [other for other in self.order
+                    if other.state == _OK and other.new and other.key not in spare
+                    and other.key not in found
+                    and any(s < hi and e > lo for s, e in other.new)]
+            if not more:
+                break
+            found.update((other.key, other) for other in more)
+            if len(found) > limit:
+                return None
+            hi = max(hi, *(self._widen(lo, other.latest_bound(self), other.budget in
+                                       self.calendar.goal_budgets)[1] for other in more))
+        return sorted(found.values(), key=lambda other: self.position[other.key])
+
     def _cutoffs(self, chain: list[_Job]) -> dict[str, int]:
         """Per chain step that later chain steps wait for: when it must end so that
         they can still be booked by their deadlines (free windows, goalsync's blocks
@@ -987,7 +1031,7 @@ class _Planner:
             other.latest = min(other.latest, cutoff.get(other.key, other.latest))
             if other.latest <= other.earliest:
                 return False
-            self._work -= 1
+            self._work -= self._try
             if self._place(other) == other.need:
                 other.state = _OK
                 return True
@@ -1024,12 +1068,8 @@ class _Planner:
         if ok and way < 2:
             spare = members | {k for job in chain for k in self._ancestors(job)}
             lo, hi = self._reach_of(chain)
-            self._work -= self._scan
-            crowd = [other for other in self.order
-                     if other.state == _OK and other.new and other.key not in protected
-                     and other.key not in spare
-                     and any(s < hi and e > lo for s, e in other.new)]
-            if len(crowd) > 24:
+            crowd = self._crowd(lo, hi, spare | protected)
+            if crowd is None:
                 crowd, ok = [], False  # too many to place again: only evictions
             for other in crowd:
                 if other.state == _OK:
@@ -1143,14 +1183,16 @@ class _Planner:
         (per priority, most important first), then the most minutes in the window."""
         best: tuple[tuple[int, ...], int, int] | None = None
         found = None
-        window = self._reach(job)
-        self._work -= self._scan
+        lo, hi = self._reach(job)
+        self._work -= 2 * self._scan  # a look at every step, and the loss of some
+        levels = self._levels
         for other in self.order:
-            if other.state != _OK or not other.new or other.key in protected \
-                    or other.key in members:
+            new = other.new
+            if (other.state != _OK or not new or new[0][0] >= hi or new[-1][1] <= lo
+                    or levels[other.priority] < level or other.key in protected
+                    or other.key in members):
                 continue
-            inside = sum(max(0, min(e, window[1]) - max(s, window[0]))
-                         for s, e in other.new)
+            inside = sum(max(0, min(e, hi) - max(s, lo)) for s, e in new)
             if inside <= 0:
                 continue
             harm = self._harm(other)

@@ -164,6 +164,7 @@ class Calendar:
         self.week_used = [0] * count
         self.goal_budgets = dict(goal_budgets or {})
         self.goal_used = {goal: [0] * count for goal in self.goal_budgets}
+        self.skipped = False  # the last find took a whole chunk after a shorter room
         self._cut_busy(busy)
 
     def _cut_busy(self, busy: Iterable[Span]) -> None:
@@ -304,8 +305,10 @@ class Calendar:
                     if fit[0] == 0 or not best_fit:
                         break
             if fit is not None:
+                self.skipped = best is not None and best[0] < fit[1]
                 return fit[1], full
             if best is not None:
+                self.skipped = False
                 return best
         return None
 
