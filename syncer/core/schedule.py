@@ -196,8 +196,9 @@ class _HabitJob:
 
 class _Planner:
     # What _improve may spend (0: no improvement), in units of about one placement
-    # in a two-week calendar; a plan of 40 steps needs up to about 3000 to reach the
-    # exact optimum on bench/optimum.py's instances, a big plan stops at the bound.
+    # in a two-week calendar (some 50 µs): plans of 24-50 steps need up to about 3000
+    # to reach the exact optimum on bench/optimum.py's instances; bigger plans get less
+    # (improve_work * 100 // steps), as one move there costs more and gains less.
     improve_work = 3000
     def __init__(self, plan: Plan, rules: SchedulingRules, now: datetime, busy: BusyTime,
                  existing: Sequence[Block], done: Collection[str],
@@ -387,9 +388,9 @@ class _Planner:
         if not self.plain_edf:
             self._compact()
             self._fill_pass()
-            if self._improve():
-                self._compact()
-                self._fill_pass()
+            changed = self._improve()
+            if changed:
+                self._fill_pass(changed)
         return Schedule(blocks=self._blocks(), unscheduled=self._unscheduled(),
                         missed=tuple(self.missed))
 
@@ -858,16 +859,25 @@ class _Planner:
                 taken.extend(self._drop(succ, _BLOCKED, touch))
         return taken
 
-    def _fill_pass(self) -> None:
+    def _fill_pass(self, near: Sequence[Span] | None = None) -> None:
         """Retry every left-out step against the finished calendar: the most important,
         then shortest first (more steps fit), a step only once all it waits for is in.
-        A step that fails here cannot fit later in the pass, as time only fills up."""
+        A step that fails here cannot fit later in the pass, as time only fills up.
+        With ``near`` only the steps whose reach (``_widen``) meets one of those spans
+        (where time was freed), and the ones waiting for a step placed here."""
         def ready(job: _Job) -> bool:
             return job.state in (_DROPPED, _BLOCKED) and all(
                 self.jobs[p].state == _OK for p in job.preds)
 
+        def close(job: _Job) -> bool:
+            if near is None:
+                return True
+            lo, hi = self._widen(self._not_before(job), job.latest_bound(self),
+                                 job.budget in self.calendar.goal_budgets)
+            return any(s < hi and e > lo for s, e in near)
+
         heap = [(job.rank[1], job.need, job.index, job.key)
-                for job in self.order if ready(job)]
+                for job in self.order if ready(job) and close(job)]
         heapq.heapify(heap)
         while heap:
             job = self.jobs[heapq.heappop(heap)[3]]
@@ -880,7 +890,7 @@ class _Planner:
                         heapq.heappush(heap, (succ.rank[1], succ.need, succ.index,
                                               succ.key))
 
-    def _improve(self) -> bool:
+    def _improve(self) -> list[Span]:
         """Local improvement of the finished placement. Each left-out step (the most
         important, then shortest first) is put in together with the steps it waits for
         (``_chain``), in three ways (``_insert``): the placed steps competing with it are
@@ -890,10 +900,10 @@ class _Planner:
         exactly; the one with the best gain is made again when that gain is a strict
         improvement of the steps on time read lexicographically by priority (P1 first).
         Rounds repeat while a move succeeds, within a work bound (placements tried) so
-        big plans stay fast. True when anything changed."""
+        big plans stay fast. Returns where blocks changed (old and new spans)."""
         protected = self._protected()
         self._levels = {p: n for n, p in enumerate(sorted({j.priority for j in self.order}))}
-        self._work = self.improve_work
+        self._work = min(self.improve_work, self.improve_work * 100 // max(1, len(self.jobs)))
         changes: list[Span] = []  # where accepted moves changed blocks
         failed: dict[str, int] = {}  # step → len(changes) when it last failed
         for _ in range(4):
@@ -903,7 +913,7 @@ class _Planner:
                           key=lambda job: (job.priority, job.need, self.position[job.key]))
             for job in todo:
                 if self._work <= 0:
-                    return bool(changes)
+                    return changes
                 if job.state == _OK:
                     continue
                 chain = self._chain(job, protected)
@@ -933,7 +943,7 @@ class _Planner:
                     failed[job.key] = len(changes)
             if not moved:
                 break
-        return bool(changes)
+        return changes
 
     def _chain(self, job: _Job, protected: set[str], limit: int = 8) -> list[_Job] | None:
         """``job`` after the steps it waits for (but kept ones), in placement order, to
@@ -1045,13 +1055,16 @@ class _Planner:
             if job.state != _OK and not self._prepare(job):
                 return False
             spare = members | self._ancestors(job)
-            for _ in range(12):
-                victim = self._eviction(job, spare, protected, level + strict)
-                if victim is None:
-                    return False
+            taken = 0
+            for victim in self._evictions(job, spare, protected, level + strict):
+                if victim.state != _OK or not victim.new:
+                    continue  # taken out with a step it waits for
                 self._drop(victim, _DROPPED, touch)
                 if self._free_in(job) >= job.need and place(job):
                     return True
+                taken += 1
+                if taken == 12:
+                    break
             return False
 
         members = {job.key for job in chain}
@@ -1175,17 +1188,16 @@ class _Planner:
             index -= 1
         return calendar.days[0].start if calendar.days else end
 
-    def _eviction(self, job: _Job, members: set[str], protected: set[str],
-                  level: int) -> _Job | None:
-        """The placed step to take out for ``job``: blocks inside its window, not a step
-        it waits for, and losing no step of a level before ``level`` (an index of
-        ``_levels``, P1 first); the least loss
-        (per priority, most important first), then the most minutes in the window."""
-        best: tuple[tuple[int, ...], int, int] | None = None
-        found = None
+    def _evictions(self, job: _Job, members: set[str], protected: set[str],
+                   level: int) -> list[_Job]:
+        """The placed steps to take out for ``job``, in order: blocks inside its reach,
+        not in ``members``, and losing no step of a level before ``level`` (an index of
+        ``_levels``, P1 first); the least loss (per priority, most important first),
+        then the most minutes in the reach."""
         lo, hi = self._reach(job)
         self._work -= 2 * self._scan  # a look at every step, and the loss of some
         levels = self._levels
+        scored = []
         for other in self.order:
             new = other.new
             if (other.state != _OK or not new or new[0][0] >= hi or new[-1][1] <= lo
@@ -1198,10 +1210,9 @@ class _Planner:
             harm = self._harm(other)
             if harm is None or any(harm[:level]):
                 continue
-            score = (harm, -inside, self.position[other.key])
-            if best is None or score < best:
-                best, found = score, other
-        return found
+            scored.append((harm, -inside, self.position[other.key], other))
+        scored.sort(key=lambda entry: entry[:3])
+        return [entry[3] for entry in scored]
 
     def _harm(self, job: _Job, limit: int = 64) -> tuple[int, ...] | None:
         """Steps on time per priority (P1..) lost when ``job`` is taken out: it and its

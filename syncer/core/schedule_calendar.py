@@ -165,6 +165,7 @@ class Calendar:
         self.goal_budgets = dict(goal_budgets or {})
         self.goal_used = {goal: [0] * count for goal in self.goal_budgets}
         self.skipped = False  # the last find took a whole chunk after a shorter room
+        self._capacities: dict[tuple[int, int, str, str | None], int] = {}
         self._cut_busy(busy)
 
     def _cut_busy(self, busy: Iterable[Span]) -> None:
@@ -330,7 +331,11 @@ class Calendar:
     def capacity(self, frm: int, until: int, hours: str = "", goal: str | None = None) -> int:
         """Minutes inside hour set ``hours`` and outside busy time in [frm, until), each
         day held to the daily cap and each week to the budgets, ignoring goalsync's own
-        blocks."""
+        blocks (fixed for the run, so each answer is kept)."""
+        key = (frm, until, hours, goal if goal in self.goal_budgets else None)
+        known = self._capacities.get(key)
+        if known is not None:
+            return known
         per_week: dict[int, int] = {}
         for index in self._day_range(frm, until):
             day = self.days[index]
@@ -345,4 +350,6 @@ class Calendar:
             limit = self.week_budget
         if goal is not None and goal in self.goal_budgets:
             limit = min(limit, self.goal_budgets[goal])
-        return sum(min(minutes, limit) for minutes in per_week.values())
+        found = self._capacities[key] = sum(min(minutes, limit)
+                                            for minutes in per_week.values())
+        return found
