@@ -37,14 +37,20 @@ minutes could hold the newcomer; if it still does not fit, everything taken out 
 back (no futile drops); if it fits, the steps taken out are placed again where they
 still fit. Nothing is ever placed late, so lateness cannot cascade. The chosen steps are
 then placed once more from scratch in order (the repair leaves holes; if that ever
-fails the repaired placement stays), and a final pass retries every left-out step,
-most important and shortest first, against the finished calendar, so a re-run finds
-nothing new to place. Reasons are worded against that same final calendar.
+fails the repaired placement stays), and a pass retries every left-out step, most
+important and shortest first, against the finished calendar. Then ``_improve`` tries to
+put each left-out step in (with the steps it waits for) by moving or taking out others,
+three ways, keeping a move only for a strict lexicographic gain (steps on time per
+priority, P1 first, then minutes freed), within a work bound; the left-out steps near
+where it changed blocks are retried once more, so a re-run finds nothing new to place.
+Reasons are worded against that same final calendar.
 
 Within a day, a slot that takes a whole chunk (up to ``max_block``) is preferred over
 an earlier sliver, so a 2h step is not split around lunch when the afternoon is free;
 among those the tightest free span (best fit, so long stretches stay whole), except for
-a step others wait for, which takes the earliest.
+a step others wait for, which takes the earliest. When the rest of a step then finds
+no room after that chunk, the placement is tried again searching from the first day
+with room, so the sliver passed over is used rather than the step left out.
 
 Existing blocks: pinned blocks and blocks already under way stay exactly as they are
 and count as placed. Other future blocks stay put while still valid (inside a free
@@ -946,14 +952,14 @@ class _Planner:
         return changes
 
     def _chain(self, job: _Job, protected: set[str], limit: int = 8) -> list[_Job] | None:
-        """``job`` after the steps it waits for (but kept ones), in placement order, to
-        be placed (again) together; None when one of them can never be placed (a loop)
+        """``job`` after the steps it waits for (but kept ones and what they wait for),
+        in placement order, to be placed (again) together; None when one of them can never be placed (a loop)
         or there are too many."""
         out: list[_Job] = []
         stack, seen = [job.key], set[str]()
         while stack:
             other = self.jobs[stack.pop()]
-            if other.key in seen or other.key in protected:
+            if other.key in seen or (other.key in protected and other is not job):
                 continue
             if other.state == _CYCLE or len(out) >= limit:
                 return None

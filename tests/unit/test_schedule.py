@@ -252,6 +252,19 @@ def test_dependents_of_a_left_out_step_are_left_out_too() -> None:
     assert result.unscheduled[1].missing_minutes == 30
 
 
+def test_a_split_step_may_use_the_time_its_first_chunk_passed_over() -> None:
+    """A whole 4h chunk is preferred to the 30 minutes free before it; the rest of the
+    step then goes there instead of being left out (it is due that day)."""
+    rules = replace(RULES, max_block=240, daily_cap=360, buffer=0, align=30)
+    busy = BusyTime((Interval(datetime(2026, 11, 23, 10, 30, tzinfo=BERLIN),
+                              datetime(2026, 11, 23, 11, 0, tzinfo=BERLIN)),))
+    result = schedule(plan_of(step("a", 270, due=date(2026, 11, 23))), rules, busy=busy,
+                      now=datetime(2026, 11, 23, 8, tzinfo=BERLIN))
+    assert result.unscheduled == ()
+    assert sum(b.minutes for b in result.blocks) == 270
+    assert all(b.end <= datetime(2026, 11, 24, tzinfo=BERLIN) for b in result.blocks)
+
+
 def test_past_deadline_is_reported() -> None:
     result = schedule(plan_of(step("a", 60, due=date(2026, 11, 20))), RULES,
                       now=datetime(2026, 11, 23, 8, tzinfo=BERLIN))
