@@ -953,8 +953,8 @@ class _Planner:
 
     def _chain(self, job: _Job, protected: set[str], limit: int = 8) -> list[_Job] | None:
         """``job`` after the steps it waits for (but kept ones and what they wait for),
-        in placement order, to be placed (again) together; None when one of them can never be placed (a loop)
-        or there are too many."""
+        in placement order, to be placed (again) together; None when one of them can
+        never be placed (a loop) or there are too many."""
         out: list[_Job] = []
         stack, seen = [job.key], set[str]()
         while stack:
