@@ -204,7 +204,7 @@ class _Planner:
     # What _improve may spend (0: no improvement), in units of about one placement
     # in a two-week calendar (some 50 µs): plans of 24-50 steps need up to about 3000
     # to reach the exact optimum on bench/optimum.py's instances; bigger plans get less
-    # (improve_work * 100 // steps), as one move there costs more and gains less.
+    # (improve_work * 50 // steps), as one move there costs more and gains less.
     improve_work = 3000
     def __init__(self, plan: Plan, rules: SchedulingRules, now: datetime, busy: BusyTime,
                  existing: Sequence[Block], done: Collection[str],
@@ -907,10 +907,12 @@ class _Planner:
         improvement of the steps on time read lexicographically by priority (P1 first).
         Rounds repeat while a move succeeds, within a work bound (placements tried) so
         big plans stay fast. Returns where blocks changed (old and new spans)."""
+        changes: list[Span] = []  # where accepted moves changed blocks
+        self._work = min(self.improve_work, self.improve_work * 50 // max(1, len(self.jobs)))
+        if self._work < 4 * self._scan:
+            return changes  # too big a plan for a move or two to be worth a look
         protected = self._protected()
         self._levels = {p: n for n, p in enumerate(sorted({j.priority for j in self.order}))}
-        self._work = min(self.improve_work, self.improve_work * 100 // max(1, len(self.jobs)))
-        changes: list[Span] = []  # where accepted moves changed blocks
         failed: dict[str, int] = {}  # step → len(changes) when it last failed
         for _ in range(4):
             moved = False
@@ -934,6 +936,8 @@ class _Planner:
                     continue
                 best: tuple[tuple[int, ...], int] | None = None
                 for way in range(3):
+                    if self._work <= 0:
+                        break
                     gain = self._insert(chain, protected, way, keep=False)
                     if best is None or gain > best[0]:
                         best = (gain, way)
@@ -1069,7 +1073,7 @@ class _Planner:
                 if self._free_in(job) >= job.need and place(job):
                     return True
                 taken += 1
-                if taken == 12:
+                if taken == 12 or self._work <= 0:
                     break
             return False
 
