@@ -125,6 +125,11 @@ def bar(share: float, width: int = 20, unicode: bool = True) -> str:
     return ("█" * full + partial + "░" * width)[:width]
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 step``, ``2 steps``: ``noun`` or its ``plural`` (default ``noun + "s"``)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 # ----------------------------------------------------------------- live progress
 
 

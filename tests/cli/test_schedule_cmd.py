@@ -127,9 +127,27 @@ def test_the_shipped_example_schedules(tmp_path: Path) -> None:
 
 
 def test_steps_beyond_the_horizon_are_listed_apart(tmp_path: Path) -> None:
-    result = run(str(CAREER), "--now", "2026-11-23T08:00", "--weeks", "4")
+    config = tmp_path / "gs.toml"
+    config.write_text("[rules.scheduling]\nhorizon = 4\nhorizon_max = 4\n")
+    result = run(str(CAREER), "--now", "2026-11-23T08:00", "--config", str(config))
     assert result.exit_code == 0, result.output
     assert "Not booked within the 4-week horizon (" in result.output
+
+
+def test_weeks_limits_what_is_shown_not_the_plan(tmp_path: Path) -> None:
+    """`--weeks 4` shows the first four weeks of the whole plan: nothing is reported
+    unbookable because of a shorter horizon (review finding 4)."""
+    full = json.loads(run(str(CAREER), "--now", "2026-11-23T08:00", "--json").output)
+    four = run(str(CAREER), "--now", "2026-11-23T08:00", "--weeks", "4", "--json")
+    assert four.exit_code == 0, four.output
+    doc = json.loads(four.output)
+    end = datetime.fromisoformat("2026-12-21T08:00:00+01:00")
+    assert doc["blocks"] == [b for b in full["blocks"]
+                             if datetime.fromisoformat(b["start"]) < end]
+    assert doc["unscheduled"] == full["unscheduled"]
+    agenda = run(str(CAREER), "--now", "2026-11-23T08:00", "--weeks", "4").output
+    assert "horizon" not in agenda
+    assert "later blocks from Mon 21 Dec 2026 08:00 on not shown" in agenda
 
 
 def test_unreadable_busy_file_is_a_usage_error(plan: Path, tmp_path: Path) -> None:
