@@ -127,6 +127,7 @@ def cli(ctx: click.Context, debug: bool, colour: str) -> None:
     """goalsync: your career plan, in the to-do app and calendar you already use."""
     from syncer import term
 
+    term.fit_streams()  # an ASCII or Latin-1 stream gets only what it can show
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     term.set_colour_mode(colour)
