@@ -21,7 +21,13 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from syncer.commands.options import config_option, emit_json, json_option, now_option
+from syncer.commands.options import (
+    WholeNumber,
+    config_option,
+    emit_json,
+    json_option,
+    now_option,
+)
 from syncer.errors import GoalsyncError, UsageError
 
 if TYPE_CHECKING:  # imported where used: `goalsync schedule --help` loads none of them
@@ -288,8 +294,9 @@ def _unscheduled_line(item: Unscheduled, titles: dict[str, tuple[str, str, str |
               type=click.Path(dir_okay=False, path_type=str),
               help="An .ics export of a calendar whose events are busy time (repeatable).")
 @now_option
-@click.option("--weeks", type=click.IntRange(1, 104), default=None,
-              help="Show only this many weeks (the plan is the same; default: all of it).")
+@click.option("--weeks", type=WholeNumber(1, 104), default=None,
+              help="Show only this many weeks, 1 to 104 (the plan is the same; default: "
+                   "all of it).")
 @click.option("--ics", "ics_out", metavar="OUT.ics",
               type=click.Path(dir_okay=False, writable=True, path_type=str),
               help="Also write the blocks as a calendar file any calendar app can import.")
