@@ -112,8 +112,24 @@ def check(ctx: click.Context, plan_path: str | None, now: datetime | None, as_js
                    "warnings": [p.as_json() for p in result.warnings]})
     else:
         _print_human(result)
+        _note_unfinished(plan_path)
     if result.errors:
         ctx.exit(2)
+
+
+def _note_unfinished(plan_path: str) -> None:
+    """Say so when PLAN is what a stopped `goalsync init` saved (its first line)."""
+    from syncer.commands.init_cmd import UNFINISHED
+
+    try:
+        with open(plan_path, encoding="utf-8", errors="replace") as file:
+            first = file.read(len(UNFINISHED))
+    except OSError:
+        return
+    if first == UNFINISHED:
+        click.echo(f"note: {plan_path} is the unfinished plan of a stopped `goalsync init` "
+                   f"(its first comment lists the open questions); `goalsync init "
+                   f"{plan_path}` asks them.")
 
 
 def _with_target_warnings(result: CheckResult, config: Config) -> CheckResult:
