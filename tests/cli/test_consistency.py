@@ -249,10 +249,40 @@ def test_a_keyring_that_does_not_keep_the_secret_is_detected(
     monkeypatch.setattr(keyring.core, "_keyring_backend", ForgetfulKeyring())
     result = CliRunner().invoke(cli, ["auth", "caldav", "--no-verify", "--password-stdin"],
                                 input="s3cret\n")
-    assert result.exit_code == 3
+    assert result.exit_code == 1  # the machine's keyring, as with none at all
     assert "does not keep it" in result.output
     assert "nothing was stored" in result.output
     assert "GOALSYNC_CALDAV_PASSWORD" in result.output
+    assert "stored in the system keyring" not in result.output
+    assert "s3cret" not in result.output
+
+
+@pytest.mark.parametrize("command", ["caldav", "todoist"])
+@pytest.mark.parametrize("backend", ["null", "fail", "forgetful", "broken"])
+def test_every_keyring_that_cannot_keep_a_secret_is_one_exit_code(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, backend: str) -> None:
+    """Review finding 17: a keyring that stores nothing (null backend) exited 3, no
+    usable keyring (fail backend) exited 1. Both are the machine's keyring, not the
+    credential: exit 1, as README's exit codes say of an environment problem."""
+    import keyring.core
+    from keyring.backends import fail, null
+
+    class Broken(ForgetfulKeyring):
+        def set_password(self, service: str, name: str, value: str) -> None:
+            raise RuntimeError("the keyring daemon went away")
+
+    isolate_home(monkeypatch, tmp_path)
+    monkeypatch.setattr(keyring.core, "_keyring_backend", {
+        "null": null.Keyring, "fail": fail.Keyring, "forgetful": ForgetfulKeyring,
+        "broken": Broken}[backend]())
+    flag = {"caldav": "--password-stdin", "todoist": "--token-stdin"}[command]
+    extra = ["--no-verify"] if command == "caldav" else []
+    if command == "todoist":  # verified first: skip the request
+        monkeypatch.setattr("syncer.commands.auth_todoist.verify_token",
+                            lambda *a, **k: None)
+    result = CliRunner().invoke(cli, ["auth", command, *extra, flag], input="s3cret\n")
+    assert result.exit_code == 1, result.output
+    assert "nothing was stored" in result.output
     assert "stored in the system keyring" not in result.output
     assert "s3cret" not in result.output
 
