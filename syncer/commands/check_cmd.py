@@ -153,14 +153,18 @@ def _print_human(result: CheckResult) -> None:
 
 
 def _summary(result: CheckResult) -> str:
-    warned = f"{len(result.warnings)} warning(s)" if result.warnings else "no warnings"
+    from syncer.term import counted
+
+    warned = counted(len(result.warnings), "warning") if result.warnings else "no warnings"
     if result.errors:
-        return (f"{len(result.errors)} error(s): the plan was not used. Fix them and run "
-                "`goalsync check` again.")
+        fix = "it" if len(result.errors) == 1 else "them"
+        return (f"{counted(len(result.errors), 'error')}: the plan was not used. Fix {fix} "
+                "and run `goalsync check` again.")
     plan = result.plan
     assert plan is not None
     steps = sum(1 for _ in plan.steps())
-    return f"{plan.path}: valid, {len(plan.goals)} goal(s), {steps} step(s), {warned}."
+    return (f"{plan.path}: valid, {counted(len(plan.goals), 'goal')}, "
+            f"{counted(steps, 'step')}, {warned}.")
 
 
 COMMANDS: list[click.Command] = [check]

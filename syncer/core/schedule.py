@@ -908,8 +908,9 @@ class _Planner:
                 week = habit.first_missing_week
                 out.append(Unscheduled(
                     habit.habit.key,
-                    f"{habit.missing} session(s) of {format_duration(duration)} did not fit "
-                    f"inside working hours (first in the week of {_day_text(week)})",
+                    f"{habit.missing} session{'s' if habit.missing != 1 else ''} of "
+                    f"{format_duration(duration)} did not fit inside your goal hours "
+                    f"(first in the week of {_day_text(week)})",
                     habit.missing * duration))
         return tuple(out)
 
@@ -948,14 +949,14 @@ class _Planner:
                 "first (earlier deadline, higher priority or already on the calendar)"), missing
 
     def _inside(self, goal: Goal) -> str:
-        """Where the free time was counted: "inside working hours", with the budgets."""
+        """Where the free time was counted: "inside your goal hours", with the budgets."""
         budgets = []
         if goal.weekly_hours is not None:
             budgets.append(f"{goal.weekly_hours:g} h/week for this goal")
         if self.plan.weekly_hours is not None:
             budgets.append(f"{self.plan.weekly_hours:g} h/week in all")
         within = f" within {' and '.join(budgets)}" if budgets else ""
-        return f"inside working hours{within}"
+        return f"inside your goal hours{within}"
 
     def _too_late_to_start(self, job: _Job) -> str:
         if job.due_end is not None and job.due_end <= self.horizon:

@@ -162,3 +162,34 @@ def test_missing_plan_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["schedule", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2 or isinstance(result.exception, UsageError)
     assert "does not exist" in result.output
+
+
+ONE_STEP = """\
+timezone: Europe/Berlin
+goals:
+  - id: g
+    title: Write the conference abstract
+    deadline: 2027-06-30
+    milestones:
+      - id: m
+        title: Abstract sent
+        due: 2027-03-01
+        steps:
+          - {id: a, title: Write the abstract, estimate: 1h}
+"""
+
+
+def test_wording_says_goal_hours_and_counts_in_the_singular(plan: Path,
+                                                            tmp_path: Path) -> None:
+    """Review finding 18: "free inside working hours" meant the goal hours (the day
+    job's are "work"), and the summary read "for 1 steps and habits"."""
+    result = run(str(plan), "--now", "2026-11-23T08:00")
+    assert "free inside your goal hours" in result.output
+    assert "working hours" not in result.output
+    one = tmp_path / "one.yaml"
+    one.write_text(ONE_STEP, encoding="utf-8")
+    result = run(str(one), "--now", "2026-11-23T08:00")
+    assert result.exit_code == 0, result.output
+    assert "2 blocks, 1h30m for 1 step or habit and the weekly review." in result.output
+    checked = CliRunner().invoke(cli, ["check", str(one)])
+    assert "valid, 1 goal, 1 step, " in checked.output
