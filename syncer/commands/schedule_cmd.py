@@ -222,9 +222,13 @@ def agenda_lines(result: Preview) -> list[str]:
 
 def _why(block: Block) -> str:
     """The block's reason; blocks read back from a calendar carry none."""
+    from syncer.core.desired import REVIEW_KEY
+
     if block.why:
         return block.why
-    return "pinned: you moved it here" if block.pinned else "booked earlier; still fits"
+    if block.pinned:
+        return "pinned: you moved it here"
+    return "the weekly review slot" if block.step == REVIEW_KEY else "booked earlier; still fits"
 
 
 def _unscheduled_lines(result: Preview, titles: dict[str, tuple[str, str, str | None]],

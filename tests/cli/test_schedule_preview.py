@@ -198,5 +198,6 @@ def test_after_a_sync_the_review_block_is_in_its_week_in_time_order(
     assert len(headers) == len(set(headers)), agenda  # each week once
     review = next(i for i, line in enumerate(agenda) if "Weekly review" in line)
     assert agenda[review].startswith("  Sun 13 ")
+    assert agenda[review].endswith("Weekly review  — the weekly review slot")
     first_week = agenda[agenda.index("Week of Mon 7 Dec 2026") + 1:review + 1]
     assert all(line.startswith("  ") for line in first_week), agenda
