@@ -687,14 +687,16 @@ class _Planner:
         minutes that could be booked (== need on success). ``commit=False`` only counts.
 
         Work that is split goes one session a day on consecutive free days first; when
-        that does not fit before the deadline, sessions may share a day."""
+        that does not fit before the deadline (for a prerequisite: before its
+        ``spread_end``, which leaves its dependants their days), sessions may share a
+        day."""
         if job.need <= 0:
             return job.need
-        # one session a day for steps nobody waits for; a prerequisite finishes early
-        if (commit and job.need > self.rules.whole_limit() and not self.plain_edf
-                and not job.succs):
+        # one session a day; a prerequisite only while that leaves the steps waiting for
+        # it their own days before their deadlines (``spread_end``), else it finishes early
+        if commit and job.need > self.rules.whole_limit() and not self.plain_edf:
             chunks, need = self._chunks(job, one_a_day=True)
-            if need == 0:
+            if need == 0 and (not job.succs or max(e for _, e in chunks) <= job.spread_end):
                 job.new = sorted(chunks)
                 return job.need
             for span in chunks:

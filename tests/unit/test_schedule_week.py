@@ -201,6 +201,19 @@ def test_a_long_step_becomes_a_few_substantial_sessions_on_consecutive_days() ->
     assert days == [days[0] + timedelta(days=n) for n in range(5)]  # one a day, in a row
 
 
+def test_a_prerequisite_far_from_its_deadline_also_goes_one_session_a_day() -> None:
+    """A step others wait for is not packed into one day when there is time: its
+    sessions go one a day, and the step waiting for it follows."""
+    work = goal("promo", *steps("promo", 6 * 60, 60, due=date(2027, 1, 22), chain=True),
+                hours="work")
+    result = schedule(plan(work, weekly_hours=10), SHIPPED, now=NOW)
+    write = [b for b in result.blocks if b.step == "promo/m/s0"]
+    days = [b.start.astimezone(BERLIN).date() for b in write]
+    assert len(write) == 3 and len(set(days)) == 3
+    review = next(b for b in result.blocks if b.step == "promo/m/s1")
+    assert review.start >= max(b.end for b in write)
+
+
 def test_weekly_habits_spread_over_the_allowed_days() -> None:
     habits = tuple(Habit(f"g/habit:h{i}", f"h{i}", f"Habit {i}", "g", 1, 30)
                    for i in range(22))
