@@ -187,6 +187,8 @@ class _HabitJob:
     missing: int = 0
     first_missing_week: date | None = None
     hours: str = ""  # hour set ("" = the rules' default)
+    gave_way: int = 0  # of ``missing``: sessions taken out for more important steps
+    over_budget: int = 0  # of ``missing``: sessions the weekly budget had no room for
 
 
 class _Planner:
@@ -374,6 +376,8 @@ class _Planner:
             self._fill_pass()
             self._compact()
             self._fill_pass()
+            if self._yield_habits():
+                self._fill_pass()
         return Schedule(blocks=self._blocks(), unscheduled=self._unscheduled(),
                         missed=tuple(self.missed))
 
@@ -521,6 +525,10 @@ class _Planner:
             if placed < todo and self._whole_week(week):
                 habit.missing += todo - placed
                 habit.first_missing_week = habit.first_missing_week or week
+                if days and self.calendar.budget_left(
+                        self.calendar.days[days[0]].week,
+                        habit.goal.key) < habit.habit.duration_minutes:
+                    habit.over_budget += todo - placed
 
     def _place_habit_week(self, habit: _HabitJob, days: list[int], todo: int,
                           week: date) -> int:
@@ -679,14 +687,16 @@ class _Planner:
         minutes that could be booked (== need on success). ``commit=False`` only counts.
 
         Work that is split goes one session a day on consecutive free days first; when
-        that does not fit before the deadline, sessions may share a day."""
+        that does not fit before the deadline (for a prerequisite: before its
+        ``spread_end``, which leaves its dependants their days), sessions may share a
+        day."""
         if job.need <= 0:
             return job.need
-        # one session a day for steps nobody waits for; a prerequisite finishes early
-        if (commit and job.need > self.rules.whole_limit() and not self.plain_edf
-                and not job.succs):
+        # one session a day; a prerequisite only while that leaves the steps waiting for
+        # it their own days before their deadlines (``spread_end``), else it finishes early
+        if commit and job.need > self.rules.whole_limit() and not self.plain_edf:
             chunks, need = self._chunks(job, one_a_day=True)
-            if need == 0:
+            if need == 0 and (not job.succs or max(e for _, e in chunks) <= job.spread_end):
                 job.new = sorted(chunks)
                 return job.need
             for span in chunks:
@@ -862,6 +872,111 @@ class _Planner:
                     self._prepare(other)
                 return
 
+    def _yield_habits(self) -> bool:
+        """Habits are booked first, but a habit never keeps a more important step from
+        its deadline, and gives a step of its own priority at most one session a week
+        (never the week's last). For each step left out (most important first): sessions of
+        habits of less important goals inside its window are taken out (least important
+        and earliest first: the step is then done early), then one session a week of
+        habits of the same priority that have two or more, then, if need be, placed steps of less
+        important goals (as the repair chooses them), until it fits. Steps taken out are
+        then put back wherever they still fit, and sessions booked again elsewhere in
+        their week where there is room (else counted missing). When the step still does
+        not fit, everything goes back as it was. Steps without a due date (nothing to be
+        late for) take no session. True when a step was placed."""
+        if not self.habits:
+            return False
+        worst = max(habit.goal.priority for habit in self.habits.values())
+        protected = self._protected()
+        per_week: dict[tuple[int, date], int] = {}  # (habit, week) → sessions booked
+        for habit in self.habits.values():
+            for monday, count in habit.counted.items():
+                per_week[habit.index, monday] = per_week.get((habit.index, monday), 0) + count
+            for (start, _), _ in habit.new:
+                key = (habit.index, self._week_of(start))
+                per_week[key] = per_week.get(key, 0) + 1
+        booked = dict(per_week)
+        placed_any = False
+        for job in sorted(self.order, key=lambda j: (j.rank[1], j.rank[0], j.index)):
+            if (job.state == _OK or job.rank[1] > worst or job.due_end is None
+                    or any(self.jobs[p].state != _OK for p in job.preds)
+                    or not self._prepare(job)):
+                continue
+            sessions = sorted(
+                ((habit, entry) for habit in self.habits.values()
+                 if habit.goal.priority >= job.rank[1]
+                 for entry in habit.new
+                 if entry[0][0] < job.latest and entry[0][1] > job.earliest),
+                key=lambda pair: (-pair[0].goal.priority, pair[1][0][0], pair[0].index))
+            if not sessions:
+                continue
+            short = job.need - self._free_in(job)
+            taken: list[tuple[_HabitJob, tuple[Span, str]]] = []
+            for habit, entry in sessions:
+                (start, end), _ = entry
+                slot = (habit.index, self._week_of(start))
+                if (habit.goal.priority == job.rank[1]
+                        and per_week.get(slot, 0) <= max(1, booked[slot] - 1)):
+                    continue  # one session a week at most, never the last, for its level
+                per_week[slot] -= 1
+                self.calendar.release(start, end, habit.goal.key)
+                habit.new.remove(entry)
+                taken.append((habit, entry))
+                short -= min(end, job.latest) - max(start, job.earliest)
+                if short <= 0 and self._place(job) == job.need:
+                    job.state = _OK
+                    break
+            dropped: list[tuple[_Job, list[Span], str]] = []
+            if job.state != _OK:
+                victims = [(-other.rank[1], -other.need, -other.index, other.key)
+                           for other in self.order
+                           if other.state == _OK and other.new and other.key not in protected
+                           and other.rank[1] > job.rank[1]]
+                heapq.heapify(victims)
+                while job.state != _OK and (victim := self._victim(job, victims)) is not None:
+                    taken_now = self._drop(victim, _DROPPED)
+                    dropped.extend(taken_now)
+                    if any(self.jobs[p].state != _OK for p in job.preds):
+                        break
+                    short -= sum(max(0, min(e, job.latest) - max(s, job.earliest))
+                                 for _, spans, _ in taken_now for s, e in spans)
+                    if short <= 0 and self._place(job) == job.need:
+                        job.state = _OK
+            if job.state == _OK:
+                placed_any = True
+                for other, _, _ in dropped:
+                    if (other.state != _OK and self._prepare(other)
+                            and self._place(other) == other.need):
+                        other.state = _OK
+                for habit, ((start, _), _) in taken:
+                    self._rebook_habit(habit, start)
+                continue
+            for other, spans, state in reversed(dropped):
+                other.new, other.state = spans, state
+                for span in spans:
+                    self.calendar.occupy(*span, other.budget)
+            for habit, entry in reversed(taken):
+                self.calendar.occupy(*entry[0], habit.goal.key)
+                habit.new.append(entry)
+                per_week[habit.index, self._week_of(entry[0][0])] += 1
+        return placed_any
+
+    def _week_of(self, minute: int) -> date:
+        day = self._local_date(minute)
+        return day - timedelta(days=day.weekday())
+
+    def _rebook_habit(self, habit: _HabitJob, start: int) -> None:
+        """Book again, elsewhere in its week, a session that gave way to a step."""
+        week = self._week_of(start)
+        booked = habit.days | {self._local_date(s) for (s, _), _ in habit.new}
+        days = [i for i in self._habit_days(habit, week)
+                if self.calendar.days[i].date not in booked]
+        if self._place_habit_week(habit, days, 1, week) == 0 and self._whole_week(week):
+            habit.missing += 1
+            habit.gave_way += 1
+            if habit.first_missing_week is None or week < habit.first_missing_week:
+                habit.first_missing_week = week
+
     def _unbook(self, job: _Job) -> None:
         for span in job.new:
             self.calendar.release(*span, job.budget)
@@ -906,12 +1021,16 @@ class _Planner:
             if habit.missing:
                 duration = habit.habit.duration_minutes
                 week = habit.first_missing_week
-                out.append(Unscheduled(
-                    habit.habit.key,
-                    f"{habit.missing} session{'s' if habit.missing != 1 else ''} of "
-                    f"{format_duration(duration)} did not fit inside your goal hours "
-                    f"(first in the week of {_day_text(week)})",
-                    habit.missing * duration))
+                reason = (f"{habit.missing} session{'s' if habit.missing != 1 else ''} of "
+                          f"{format_duration(duration)} did not fit inside your goal hours "
+                          f"(first in the week of {_day_text(week)})")
+                if habit.over_budget:
+                    reason += (f"; {habit.over_budget} of them found the week's budget "
+                               "(`weekly_hours`) used up")
+                if habit.gave_way:
+                    reason += (f"; {habit.gave_way} of them gave way to more important "
+                               "steps")
+                out.append(Unscheduled(habit.habit.key, reason, habit.missing * duration))
         return tuple(out)
 
     def _reason(self, job: _Job) -> tuple[str, int]:
