@@ -138,7 +138,43 @@ def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
     ``horizon_end`` defaults to ``plan_horizon(plan, rules, now)``. ``now`` must be
     aware (ValueError); a naive ``horizon_end`` is read in the plan's timezone. Blocks
     placed here have ``uid=None`` and UTC times; kept blocks are returned unchanged."""
-    return _Planner(plan, rules, now, busy, existing, done, horizon_end).run()
+    planner = _Planner(plan, rules, now, busy, existing, done, horizon_end)
+    result = planner.run()
+    if not any(u.step in planner.candidates for u in result.unscheduled):
+        return result
+    # Keeping the plan cost a step that was booked: plan again from what must stay
+    # (pinned blocks, blocks under way, the past) and take that when it leaves fewer
+    # steps out, the most important first; stability never costs a step.
+    now_minute = ceil_minute(require_aware(now, "schedule"))
+    fixed = [b for b in existing if b.pinned or floor_minute(b.start) < now_minute]
+    again = _Planner(plan, rules, now, busy, fixed, done, horizon_end).run()
+    best = _left_out(plan, again)
+    if best >= _left_out(plan, result):
+        return result
+    # keep the plan up to the latest moment that still leaves out no more than that
+    cuts = sorted({b.start for b in existing} - {b.start for b in fixed})
+    low, high = 0, len(cuts) - 1
+    while low <= high:
+        middle = (low + high) // 2
+        kept = [b for b in existing if b.pinned or b.start < cuts[middle]
+                or floor_minute(b.start) < now_minute]
+        trial = _Planner(plan, rules, now, busy, kept, done, horizon_end).run()
+        if _left_out(plan, trial) <= best:
+            again, low = trial, middle + 1
+        else:
+            high = middle - 1
+    return again
+
+
+def _left_out(plan: Plan, result: Schedule) -> tuple[int, ...]:
+    """Steps and habits left out, counted per goal priority (P1 first), then minutes."""
+    priority = {key: goal.priority for goal in plan.goals
+                for key in (*(s.key for m in goal.milestones for s in m.steps),
+                            *(h.key for h in goal.habits))}
+    counts = [0] * (max(priority.values(), default=0) + 2)
+    for item in result.unscheduled:
+        counts[priority.get(item.step, len(counts) - 1)] += 1
+    return (*counts, sum(item.missing_minutes for item in result.unscheduled))
 
 
 @dataclass(eq=False)
@@ -425,20 +461,39 @@ class _Planner:
             chain.append(job)
             stack.extend(job.preds)
         chain.sort(key=lambda job: self.position[job.key])
+        # Before a waiting step's blocks: around every block still to be kept, so that
+        # the waiting steps keep theirs (the weekly budget included).
+        pending = [] if before is None else [
+            (floor_minute(b.start), ceil_minute(b.end), j.budget)
+            for j in self.jobs.values() if j.key not in seen
+            for b in self.candidates.get(j.key, ()) if b not in j.kept]
+        for start, end, goal in pending:
+            self.calendar.occupy(start, end, goal)
+        try:
+            return self._book_chain(chain, before)
+        finally:
+            for start, end, goal in pending:
+                self.calendar.release(start, end, goal)
+
+    def _book_chain(self, chain: list[_Job], before: int | None) -> bool:
         booked: list[_Job] = []
+        evicted: list[tuple[_Job, Block]] = []
         for job in chain:
             job.earliest = max([self._not_before(job), *(
                 ceil_minute(b.end) for p in job.preds for b in self.jobs[p].kept)])
             due = job.due_end if job.due_end is not None else self.horizon
             job.latest = min(due, self.horizon,
                              self.horizon if before is None else before - self.rules.buffer)
-            if job.latest <= job.earliest or self._place(job) != job.need:
+            if job.latest <= job.earliest or (
+                    self._place(job) != job.need
+                    and not (before is not None and self._evict_for(job, chain, evicted))):
                 for done in booked:  # undo: the normal placement takes over
                     for block in done.kept[len(done.kept) - len(done.new):]:
                         self.calendar.release(floor_minute(block.start),
                                               ceil_minute(block.end), done.budget)
                     del done.kept[len(done.kept) - len(done.new):]
                     done.need, done.new = sum(e - s for s, e in done.new), []
+                self._restore(evicted)
                 return False
             for n, (s, e) in enumerate(job.new):
                 job.kept.append(Block(job.key, at_minute(s), at_minute(e),
@@ -448,6 +503,93 @@ class _Planner:
         for job in booked:
             job.new = []
         return True
+
+    def _evict_for(self, job: _Job, chain: list[_Job],
+                   evicted: list[tuple[_Job, Block]], most: int = 3, tries: int = 24,
+                   ) -> bool:
+        """Make room for ``job``'s settle when its window is full: take kept blocks of
+        other steps (not in ``chain``, not pinned or under way) out of the window's
+        weeks, nearest to where ``job``'s blocks were first, until ``job`` fits. A block
+        is taken only when its step can still book that time again before its deadline
+        and before the first block of every step waiting for it, around the blocks
+        already kept and those of steps still waiting (it is placed again with the other
+        open steps). So the extra time displaces a block or two that can go elsewhere
+        instead of every step after ``job``. On failure nothing is taken out; on
+        success ``job`` is booked (``new``) and the blocks taken out are added to
+        ``evicted``."""
+        calendar = self.calendar
+        first_day = calendar.day_index(job.earliest)
+        last_day = calendar.day_index(job.latest - 1)
+        if not 0 <= first_day <= last_day < len(calendar.days):
+            return False
+        weeks = (calendar.days[first_day].week, calendar.days[last_day].week)
+        old = [floor_minute(b.start) for b in self.candidates.get(job.key, ())]
+        anchor = min(old) if old else job.earliest
+        inside = {j.key for j in chain}
+        options: list[tuple[tuple[int, int, int, int, str], _Job, Block]] = []
+        for other in self.jobs.values():
+            if other.key in inside or not other.kept or other.need > 0:
+                continue
+            limit = self._limit(other)
+            if limit <= job.latest:
+                continue
+            for block in other.kept:
+                start = floor_minute(block.start)
+                index = calendar.day_index(start)
+                if (block.pinned or start < self.now or not 0 <= index < len(calendar.days)
+                        or not weeks[0] <= calendar.days[index].week <= weeks[1]):
+                    continue
+                options.append(((abs(start - anchor), -limit, -other.priority, start,
+                                 other.key), other, block))
+        options.sort(key=lambda option: option[0])
+        mine: list[tuple[_Job, Block]] = []
+        placed = False
+        for _, other, block in options[:tries]:
+            self._unkeep(other, block)
+            if not self._can_return(other):
+                self._keep(block, other, None)
+                continue
+            mine.append((other, block))
+            if self._place(job) == job.need:
+                placed = all(self._can_return(o) for o in dict.fromkeys(o for o, _ in mine))
+                if not placed:
+                    for span in job.new:
+                        calendar.release(*span, job.budget)
+                    job.new = []
+                break
+            if len(mine) == most:
+                break
+        if not placed:
+            self._restore(mine)
+            return False
+        evicted.extend(mine)
+        return True
+
+    def _can_return(self, job: _Job) -> bool:
+        """Could ``job`` book what it needs now, before ``_limit(job)``?"""
+        job.earliest = max([self._not_before(job), *(
+            ceil_minute(b.end) for p in job.preds for b in self.jobs[p].kept)])
+        job.latest = self._limit(job)
+        return job.latest > job.earliest and self._place(job, commit=False) == job.need
+
+    def _limit(self, job: _Job) -> int:
+        """Where ``job``'s work must end: its deadline, and before the first block (kept
+        or still a candidate) of every step waiting for it."""
+        limit = min(self.horizon, job.due_end or self.horizon)
+        for succ in job.succs:
+            for block in (*self.jobs[succ].kept, *self.candidates.get(succ, ())):
+                limit = min(limit, floor_minute(block.start) - self.rules.buffer)
+        return limit
+
+    def _unkeep(self, job: _Job, block: Block) -> None:
+        self.calendar.release(floor_minute(block.start), ceil_minute(block.end), job.budget)
+        job.kept.remove(block)
+        job.need += ceil_minute(block.end) - floor_minute(block.start)
+
+    def _restore(self, evicted: list[tuple[_Job, Block]]) -> None:
+        for job, block in reversed(evicted):
+            self._keep(block, job, None)
+        evicted.clear()
 
     def _fair_length(self, job: _Job, length: int) -> bool:
         """A kept block obeys the chunk rules: a step of up to keep_whole is one block;
