@@ -272,6 +272,9 @@ class _World:
                    now=now).schedule
 
 
+Change = Callable[[_World], tuple[datetime, Plan, str | None, int]]
+
+
 def _scenarios(plan: Plan, rules: Rules, first: Schedule, t0: datetime,
                ) -> Iterator[tuple[str, Callable[[_World], tuple[datetime, Plan, str | None,
                                                                   int]]]]:
@@ -287,17 +290,53 @@ def _scenarios(plan: Plan, rules: Rules, first: Schedule, t0: datetime,
     picks = [later[i * len(later) // 5] for i in range(5)] if later else []
     cap = rules.scheduling.max_block
 
-    def day_passes(world: _World) -> tuple[datetime, Plan, str | None, int]:
-        t1 = t0 + timedelta(days=1)
-        missed = sum(1 for b in first.blocks if t0 < b.end <= t1 and b.step in starts)
-        return t1, plan, None, missed
+    step_keys = {s.key for s in plan.steps()}
 
-    yield "a day passes, nothing done", day_passes
+    def days_pass(days: int) -> Change:
+        def change(world: _World) -> tuple[datetime, Plan, str | None, int]:
+            t1 = t0 + timedelta(days=days)
+            # a missed step block's time must be booked again (habits' sessions are not)
+            missed = sum(1 for b in first.blocks if t0 < b.end <= t1 and b.step in step_keys)
+            return t1, plan, None, missed
+        return change
+
+    yield "a day passes, nothing done", days_pass(1)
+    yield "two days pass, nothing done", days_pass(2)
 
     for key in picks:
         def longer(world: _World, key: str = key) -> tuple[datetime, Plan, str | None, int]:
             return t0 + timedelta(hours=1), _with_estimate(plan, key, 30), None, 1
         yield f"estimate +30m ({key.split('/')[-1]})", longer
+
+    def meeting_at(since: datetime, until: datetime) -> Change:
+        def change(world: _World) -> tuple[datetime, Plan, str | None, int]:
+            block = next(b for b in first.blocks if since <= b.start < until
+                         and b.step in step_keys)
+            world.backends.calendar.foreign.append(Interval(block.start, block.start +
+                                                            timedelta(hours=1)))
+            world.backends.calendar._version += 1  # the calendar's ctag changes
+            buffer = timedelta(minutes=rules.scheduling.buffer)
+            clash = sum(1 for b in first.blocks if b.start < block.start
+                        + timedelta(hours=1) + buffer and b.end + buffer > block.start)
+            return t0 + timedelta(hours=1), plan, None, clash
+        return change
+
+    yield "a new 1h meeting beyond the window", meeting_at(
+        window_end + timedelta(days=14), window_end + timedelta(days=60))
+
+    if plan.weekly_hours is not None:
+        def budget(world: _World) -> tuple[datetime, Plan, str | None, int]:
+            # every week booked over the smaller budget must lose a block at least
+            limit = (plan.weekly_hours or 0) * 60 - 60
+            weeks: Counter[date] = Counter()
+            for b in first.blocks:
+                if b.step in step_keys or b.step in {h.key for h in plan.habits()}:
+                    day = b.start.astimezone(ZONE).date()
+                    weeks[day - timedelta(days=day.weekday())] += b.minutes
+            over = sum(1 for minutes in weeks.values() if minutes > limit)
+            return (t0 + timedelta(hours=1),
+                    replace(plan, weekly_hours=(plan.weekly_hours or 0) - 1), None, over)
+        yield "weekly budget -1h", budget
 
     def meeting(world: _World) -> tuple[datetime, Plan, str | None, int]:
         inside = [b for b in first.blocks if t0 + timedelta(days=3) <= b.start < window_end]
@@ -319,7 +358,9 @@ def _scenarios(plan: Plan, rules: Rules, first: Schedule, t0: datetime,
             world.backends.tasks.complete(task.remote_id, t1)
             freed = sum(1 for b in first.blocks if b.step == key and b.end > t1)
             return t1, plan, key, freed
-        yield f"step completed ({key.split('/')[-1]})", done
+        waits = any(key in s.after for s in plan.steps())
+        yield (f"step completed ({key.split('/')[-1]}"
+               f"{', with dependants' if waits else ''})", done)
     del cap
 
 
@@ -327,7 +368,7 @@ def churn_table(path: Path) -> None:
     plan = load_plan(path)
     rules = load_rules()
     print(f"\n{path.name}: blocks changed over the whole horizon (moved / added / removed)")
-    print(f"{'change':<34} {'minimum':>7}  {'sync = preview':>14}  {'main sync':>14}  "
+    print(f"{'change':<44} {'minimum':>7}  {'sync = preview':>14}  {'main sync':>14}  "
           f"{'main preview':>14}")
     with tempfile.TemporaryDirectory() as folder:
         world0 = _World(plan, rules, folder)
@@ -336,10 +377,8 @@ def churn_table(path: Path) -> None:
         synced, fresh, minimum = _one_change(plan, rules, change)
         with _without_settling():
             main_sync, _, _ = _one_change(plan, rules, change)
-        print(f"{label:<34} {minimum:>7}  {synced!s:>14}  {main_sync!s:>14}  {fresh!s:>14}")
+        print(f"{label[:44]:<44} {minimum:>7}  {synced!s:>14}  {main_sync!s:>14}  {fresh!s:>14}")
 
-
-Change = Callable[[_World], tuple[datetime, Plan, str | None, int]]
 
 
 def _one_change(plan: Plan, rules: Rules, change: Change) -> tuple[Churn, Churn, int]:

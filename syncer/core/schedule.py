@@ -50,8 +50,13 @@ Existing blocks: pinned blocks and blocks already under way stay exactly as they
 and count as placed. Other future blocks stay put while still valid (inside a free
 window, within the cap and min/max block length, before the deadline, after their
 predecessors, which must be fully booked, and not more than the estimate); invalid ones
-are dropped and their time placed again. Past blocks of open steps are ``missed`` and
-their time is placed again. Past habit blocks still count toward their week.
+are dropped and their time placed again (before the blocks of the steps waiting for it,
+around every block still to be kept, else in room made by moving up to three blocks
+that can go elsewhere, else as early as it fits; see ``_settle``). When keeping leaves
+out a step that was booked and a plan from the fixed blocks only leaves fewer out, the
+longest prefix of the old plan that leaves out no more is kept instead. Past blocks of
+open steps are ``missed`` and their time is placed again. Past habit blocks still count
+toward their week.
 
 Steps without an estimate use ``default_estimate`` (default 0: no blocks, never
 reported as unscheduled); they still order their dependants. Habits are placed before
