@@ -145,41 +145,38 @@ def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
     placed here have ``uid=None`` and UTC times; kept blocks are returned unchanged."""
     planner = _Planner(plan, rules, now, busy, existing, done, horizon_end)
     result = planner.run()
-    if not any(u.step in planner.candidates for u in result.unscheduled):
+    steps = planner.jobs.keys()
+    left_out = {u.step for u in result.unscheduled} & steps
+    if not left_out & planner.candidates.keys():
         return result
-    # Keeping the plan cost a step that was booked: plan again from what must stay
-    # (pinned blocks, blocks under way, the past) and take that when it leaves fewer
-    # steps out, the most important first; stability never costs a step.
+    # Keeping the plan cost a step that was booked. Plan again from what must stay
+    # (pinned blocks, blocks under way, the past); when that leaves out only steps this
+    # leaves out too, and fewer, keep the longest start of the old plan that still does
+    # (binary search over block starts) and plan the rest again: stability never costs
+    # a step that fits. Under overload, where a new plan would leave out other steps,
+    # the kept plan stands; so does a habit session that no longer fits its week (it is
+    # reported, not bought by moving the plan).
     now_minute = ceil_minute(require_aware(now, "schedule"))
-    fixed = [b for b in existing if b.pinned or floor_minute(b.start) < now_minute]
-    again = _Planner(plan, rules, now, busy, fixed, done, horizon_end).run()
-    best = _left_out(plan, again)
-    if best >= _left_out(plan, result):
+
+    def fixed(block: Block) -> bool:
+        return block.pinned or floor_minute(block.start) < now_minute
+
+    again = _Planner(plan, rules, now, busy, [b for b in existing if fixed(b)], done,
+                     horizon_end).run()
+    best = {u.step for u in again.unscheduled} & steps
+    if not best < left_out:
         return result
-    # keep the plan up to the latest moment that still leaves out no more than that
-    cuts = sorted({b.start for b in existing} - {b.start for b in fixed})
+    cuts = sorted({b.start for b in existing if not fixed(b)})
     low, high = 0, len(cuts) - 1
     while low <= high:
         middle = (low + high) // 2
-        kept = [b for b in existing if b.pinned or b.start < cuts[middle]
-                or floor_minute(b.start) < now_minute]
+        kept = [b for b in existing if fixed(b) or b.start < cuts[middle]]
         trial = _Planner(plan, rules, now, busy, kept, done, horizon_end).run()
-        if _left_out(plan, trial) <= best:
+        if {u.step for u in trial.unscheduled} & steps <= best:
             again, low = trial, middle + 1
         else:
             high = middle - 1
     return again
-
-
-def _left_out(plan: Plan, result: Schedule) -> tuple[int, ...]:
-    """Steps and habits left out, counted per goal priority (P1 first), then minutes."""
-    priority = {key: goal.priority for goal in plan.goals
-                for key in (*(s.key for m in goal.milestones for s in m.steps),
-                            *(h.key for h in goal.habits))}
-    counts = [0] * (max(priority.values(), default=0) + 2)
-    for item in result.unscheduled:
-        counts[priority.get(item.step, len(counts) - 1)] += 1
-    return (*counts, sum(item.missing_minutes for item in result.unscheduled))
 
 
 @dataclass(eq=False)
@@ -408,6 +405,7 @@ class _Planner:
         self._validate_kept_habits()
         if not self.plain_edf:
             self._validate_kept_steps(settle=True)
+            self._rebook_displaced()
         for habit in self.habits.values():
             self._place_habit(habit)
         self._place_steps()
@@ -557,11 +555,11 @@ class _Planner:
             mine.append((other, block))
             if self._place(job) == job.need:
                 placed = all(self._can_return(o) for o in dict.fromkeys(o for o, _ in mine))
-                if not placed:
-                    for span in job.new:
-                        calendar.release(*span, job.budget)
-                    job.new = []
-                break
+                if placed:
+                    break
+                for span in job.new:  # it took the time they needed: try one more
+                    calendar.release(*span, job.budget)
+                job.new = []
             if len(mine) == most:
                 break
         if not placed:
@@ -569,6 +567,23 @@ class _Planner:
             return False
         evicted.extend(mine)
         return True
+
+    def _rebook_displaced(self) -> None:
+        """A step that was booked and lost time (a longer estimate, a missed block, a
+        block a meeting took) that no longer fits anywhere before its deadline takes
+        room from blocks that can go elsewhere (``_evict_for``), instead of being left
+        out while the steps that took its place stay."""
+        for job in self.order:
+            if (job.need <= 0 or job.state != _TODO or job.key not in self.candidates
+                    or any(self.jobs[p].need > 0 for p in job.preds)):
+                continue
+            if self._can_return(job) or job.latest <= job.earliest:
+                continue
+            if self._evict_for(job, [job], []):
+                for n, (s, e) in enumerate(job.new):
+                    job.kept.append(Block(job.key, at_minute(s), at_minute(e),
+                                          why=self._why(job, n)))
+                job.need, job.new = 0, []
 
     def _can_return(self, job: _Job) -> bool:
         """Could ``job`` book what it needs now, before ``_limit(job)``?"""

@@ -236,3 +236,38 @@ def _longer(plan: Plan, key: str, extra: int) -> Plan:
         replace(m, steps=tuple(replace(s, estimate_minutes=(s.estimate_minutes or 0) + extra)
                                if s.key == key else s for s in m.steps))
         for m in goal.milestones)) for goal in plan.goals))
+
+
+def test_a_displaced_step_takes_the_room_of_one_that_can_wait() -> None:
+    """The tax form is due tonight; a two-hour meeting lands on its evening session.
+    The only room left today is this morning's portfolio session, which is due in six
+    weeks: the portfolio moves to another day and the tax form takes the morning,
+    instead of the tax form being left out. Nothing else moves."""
+    steps = (
+        Step("home/admin/tax", "tax", "File the tax form", "home", "admin",
+             estimate_minutes=60, due=date(2027, 1, 11)),
+        Step("home/admin/portfolio", "portfolio", "Update the portfolio site", "home",
+             "admin", estimate_minutes=90),
+        Step("home/admin/photos", "photos", "Sort the holiday photos", "home", "admin",
+             estimate_minutes=60),
+    )
+    goal = Goal("home", "home", "Home admin", milestones=(
+        Milestone("home/admin", "admin", "Admin done", "home", due=date(2027, 2, 26),
+                  steps=steps),))
+    plan = Plan("goals.yaml", "Europe/Berlin", (goal,))
+    booked = (
+        Block("home/admin/portfolio", at(0, "07:00"), at(0, "08:30"), uid="p-0"),
+        Block("home/admin/tax", at(0, "19:00"), at(0, "20:00"), uid="t-0"),
+        Block("home/admin/photos", at(2, "19:00"), at(2, "20:00"), uid="ph-0"),
+    )
+    meeting = BusyTime((Interval(at(0, "19:00"), at(0, "21:00")),))
+    result = schedule(plan, RULES, now=MONDAY, busy=meeting, existing=booked)
+    assert not result.unscheduled
+    tax = [b for b in result.blocks if b.step == "home/admin/tax"]
+    assert [(b.start, b.end) for b in tax] == [(at(0, "07:00"), at(0, "08:00"))]
+    assert sum(b.minutes for b in result.blocks if b.step == "home/admin/portfolio") == 90
+    assert ("home/admin/photos", at(2, "19:00"), at(2, "20:00")) in _kept(result.blocks)
+    assert {k[0] for k in _kept(result.blocks) ^ _kept(booked)} == {
+        "home/admin/tax", "home/admin/portfolio"}
+    again = schedule(plan, RULES, now=MONDAY, busy=meeting, existing=result.blocks)
+    assert _kept(again.blocks) == _kept(result.blocks)
