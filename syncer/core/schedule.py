@@ -246,6 +246,9 @@ class _Planner:
         self.order = self._order()
         self.position = {job.key: n for n, job in enumerate(self.order)}
         self.waiting: list[_Job] = []  # steps whose blocks wait for a predecessor's time
+        # while settling: from when, and for which steps, blocks still to be kept are
+        # not yet counted as booked (``_settle``, ``_evict_for``)
+        self.beyond: tuple[int, set[str]] = (0, set())
         self.missed: list[Block] = []
         self._sort_existing(existing)
 
@@ -465,13 +468,17 @@ class _Planner:
             stack.extend(job.preds)
         chain.sort(key=lambda job: self.position[job.key])
         # Before a waiting step's blocks: around every block still to be kept, so that
-        # the waiting steps keep theirs (the weekly budget included).
+        # the waiting steps keep theirs (the weekly budget included; blocks more than a
+        # week after ``before`` cannot share a week with what is booked here).
+        reach = 0 if before is None else before + 7 * 24 * 60
         pending = [] if before is None else [
             (floor_minute(b.start), ceil_minute(b.end), j.budget)
             for j in self.jobs.values() if j.key not in seen
-            for b in self.candidates.get(j.key, ()) if b not in j.kept]
+            for b in self.candidates.get(j.key, ())
+            if floor_minute(b.start) < reach and b not in j.kept]
         for start, end, goal in pending:
             self.calendar.occupy(start, end, goal)
+        self.beyond = (reach, seen)
         try:
             return self._book_chain(chain, before)
         finally:
@@ -545,6 +552,15 @@ class _Planner:
                 options.append(((abs(start - anchor), -limit, -other.priority, start,
                                  other.key), other, block))
         options.sort(key=lambda option: option[0])
+        # blocks still to be kept further ahead count too: a block taken out must not
+        # take their time either
+        reach, settling = self.beyond
+        later = [(floor_minute(b.start), ceil_minute(b.end), j.budget)
+                 for j in self.jobs.values() if j.key not in settling and j.key not in inside
+                 for b in self.candidates.get(j.key, ())
+                 if floor_minute(b.start) >= reach and b not in j.kept]
+        for start, end, goal in later:
+            calendar.occupy(start, end, goal)
         mine: list[tuple[_Job, Block]] = []
         placed = False
         for _, other, block in options[:tries]:
@@ -562,6 +578,8 @@ class _Planner:
                 job.new = []
             if len(mine) == most:
                 break
+        for start, end, goal in later:
+            calendar.release(start, end, goal)
         if not placed:
             self._restore(mine)
             return False
@@ -579,6 +597,7 @@ class _Planner:
                 continue
             if self._can_return(job) or job.latest <= job.earliest:
                 continue
+            self.beyond = (self.horizon, set())  # what is still to be kept is kept now
             if self._evict_for(job, [job], []):
                 for n, (s, e) in enumerate(job.new):
                     job.kept.append(Block(job.key, at_minute(s), at_minute(e),
