@@ -487,7 +487,7 @@ class _Planner:
 
     def _book_chain(self, chain: list[_Job], before: int | None) -> bool:
         booked: list[_Job] = []
-        evicted: list[tuple[_Job, Block]] = []
+        evicted: list[tuple[_Job, Block, list[Block]]] = []
         for job in chain:
             job.earliest = max([self._not_before(job), *(
                 ceil_minute(b.end) for p in job.preds for b in self.jobs[p].kept)])
@@ -515,18 +515,19 @@ class _Planner:
         return True
 
     def _evict_for(self, job: _Job, chain: list[_Job],
-                   evicted: list[tuple[_Job, Block]], most: int = 3, tries: int = 24,
+                   evicted: list[tuple[_Job, Block, list[Block]]], most: int = 3,
+                   tries: int = 24,
                    ) -> bool:
         """Make room for ``job``'s settle when its window is full: take kept blocks of
         other steps (not in ``chain``, not pinned or under way) out of the window's
         weeks, nearest to where ``job``'s blocks were first, until ``job`` fits. A block
         is taken only when its step can still book that time again before its deadline
         and before the first block of every step waiting for it, around the blocks
-        already kept and those of steps still waiting (it is placed again with the other
-        open steps). So the extra time displaces a block or two that can go elsewhere
-        instead of every step after ``job``. On failure nothing is taken out; on
-        success ``job`` is booked (``new``) and the blocks taken out are added to
-        ``evicted``."""
+        already kept and those of steps still waiting; once ``job`` fits, that time is
+        booked there at once (``_return``). So the extra time displaces a block or two
+        that can go elsewhere instead of every step after ``job``. On failure nothing
+        is taken out; on success ``job`` is booked (``new``) and what was taken out and
+        booked again is added to ``evicted`` (``_restore`` undoes it)."""
         calendar = self.calendar
         first_day = calendar.day_index(job.earliest)
         last_day = calendar.day_index(job.latest - 1)
@@ -561,16 +562,16 @@ class _Planner:
                  if floor_minute(b.start) >= reach and b not in j.kept]
         for start, end, goal in later:
             calendar.occupy(start, end, goal)
-        mine: list[tuple[_Job, Block]] = []
+        mine: list[tuple[_Job, Block, list[Block]]] = []
         placed = False
         for _, other, block in options[:tries]:
             self._unkeep(other, block)
             if not self._can_return(other):
                 self._keep(block, other, None)
                 continue
-            mine.append((other, block))
+            mine.append((other, block, []))
             if self._place(job) == job.need:
-                placed = all(self._can_return(o) for o in dict.fromkeys(o for o, _ in mine))
+                placed = self._return(mine)
                 if placed:
                     break
                 for span in job.new:  # it took the time they needed: try one more
@@ -585,6 +586,29 @@ class _Planner:
             return False
         evicted.extend(mine)
         return True
+
+    def _return(self, taken: list[tuple[_Job, Block, list[Block]]]) -> bool:
+        """Book again, before ``_limit``, the time of the blocks ``taken`` out (kept
+        blocks from now on, so a step's work still ends before the steps waiting for
+        it); False, with nothing booked, when one does not fit."""
+        for other, _, returned in taken:
+            if other.need <= 0:
+                continue
+            if not self._can_return(other) or self._place(other) != other.need:
+                self._unreturn(taken)
+                return False
+            for n, (s, e) in enumerate(other.new):
+                block = Block(other.key, at_minute(s), at_minute(e), why=self._why(other, n))
+                other.kept.append(block)
+                returned.append(block)
+            other.need, other.new = 0, []
+        return True
+
+    def _unreturn(self, taken: list[tuple[_Job, Block, list[Block]]]) -> None:
+        for other, _, returned in reversed(taken):
+            for block in returned:
+                self._unkeep(other, block)
+            returned.clear()
 
     def _rebook_displaced(self) -> None:
         """A step that was booked and lost time (a longer estimate, a missed block, a
@@ -625,8 +649,10 @@ class _Planner:
         job.kept.remove(block)
         job.need += ceil_minute(block.end) - floor_minute(block.start)
 
-    def _restore(self, evicted: list[tuple[_Job, Block]]) -> None:
-        for job, block in reversed(evicted):
+    def _restore(self, evicted: list[tuple[_Job, Block, list[Block]]]) -> None:
+        """Undo ``_evict_for``: the blocks booked again go, the ones taken out return."""
+        self._unreturn(evicted)
+        for job, block, _ in reversed(evicted):
             self._keep(block, job, None)
         evicted.clear()
 

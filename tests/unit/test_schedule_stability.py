@@ -271,3 +271,37 @@ def test_a_displaced_step_takes_the_room_of_one_that_can_wait() -> None:
         "home/admin/tax", "home/admin/portfolio"}
     again = schedule(plan, RULES, now=MONDAY, busy=meeting, existing=result.blocks)
     assert _kept(again.blocks) == _kept(result.blocks)
+
+
+def test_a_block_moved_to_make_room_still_ends_before_the_steps_waiting_for_it() -> None:
+    """As above, but publishing the portfolio waits for it (booked Thursday): the
+    portfolio's session goes to a day before Thursday, and the publishing stays."""
+    steps = (
+        Step("home/admin/tax", "tax", "File the tax form", "home", "admin",
+             estimate_minutes=60, due=date(2027, 1, 11)),
+        Step("home/admin/portfolio", "portfolio", "Update the portfolio site", "home",
+             "admin", estimate_minutes=90),
+        Step("home/admin/publish", "publish", "Publish the portfolio", "home", "admin",
+             estimate_minutes=30, after=("home/admin/portfolio",)),
+    )
+    goal = Goal("home", "home", "Home admin", milestones=(
+        Milestone("home/admin", "admin", "Admin done", "home", due=date(2027, 2, 26),
+                  steps=steps),))
+    plan = Plan("goals.yaml", "Europe/Berlin", (goal,))
+    booked = (
+        Block("home/admin/portfolio", at(0, "07:00"), at(0, "08:30"), uid="p-0"),
+        Block("home/admin/tax", at(0, "19:00"), at(0, "20:00"), uid="t-0"),
+        Block("home/admin/publish", at(3, "19:00"), at(3, "19:30"), uid="pub-0"),
+    )
+    busy = BusyTime((Interval(at(0, "19:00"), at(0, "21:00")),   # the meeting
+                     Interval(at(1, "07:00"), at(2, "08:30"))))  # and Tuesday morning on
+    result = schedule(plan, RULES, now=MONDAY, busy=busy, existing=booked)
+    assert not result.unscheduled
+    assert [(b.start, b.end) for b in result.blocks if b.step == "home/admin/tax"] == [
+        (at(0, "07:00"), at(0, "08:00"))]
+    portfolio = [b for b in result.blocks if b.step == "home/admin/portfolio"]
+    assert sum(b.minutes for b in portfolio) == 90
+    assert max(b.end for b in portfolio) <= at(3, "19:00") - timedelta(minutes=15)
+    assert ("home/admin/publish", at(3, "19:00"), at(3, "19:30")) in _kept(result.blocks)
+    again = schedule(plan, RULES, now=MONDAY, busy=busy, existing=result.blocks)
+    assert _kept(again.blocks) == _kept(result.blocks)
