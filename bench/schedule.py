@@ -13,11 +13,13 @@ Instances are generated from a fixed seed, so figures are comparable between run
 Churn (also alone: ``.venv/bin/python bench/schedule.py churn``): the real engine with
 in-memory backends on examples/career.yaml and examples/large.yaml. A day after a sync,
 how many window blocks the preview (``goalsync schedule``) shows differently from what
-the next sync books; then, per change type (a day passes with nothing done, one
-estimate +30 min, a new one-hour meeting, one step completed), the blocks moved / added
-/ removed over the whole horizon against the fewest that must change, for this sync
-(= the preview), main's sync (the settling of predecessors' time disabled) and main's
-from-scratch preview.
+the next sync books (and over the whole horizon on a career.yaml variant with goal
+budgets and hour sets); then, per change type (one or two days pass with nothing done,
+one estimate +30 min, a new one-hour meeting in and beyond the calendar window, the
+weekly budget one hour smaller, one step completed), the blocks moved / added / removed
+over the whole horizon against a lower bound of what must change, for this sync
+(= the preview), main's sync (no blocks moved to make room, no re-plan when keeping
+the plan costs a step) and main's from-scratch preview.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import tempfile
 import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -375,7 +377,7 @@ def churn_table(path: Path) -> None:
         first = world0.sync(CHURN_NOW)
     for label, change in _scenarios(plan, rules, first, CHURN_NOW):
         synced, fresh, minimum = _one_change(plan, rules, change)
-        with _without_settling():
+        with _as_main():
             main_sync, _, _ = _one_change(plan, rules, change)
         print(f"{label[:44]:<44} {minimum:>7}  {synced!s:>14}  {main_sync!s:>14}  {fresh!s:>14}")
 
@@ -398,15 +400,29 @@ def _one_change(plan: Plan, rules: Rules, change: Change) -> tuple[Churn, Churn,
         return synced, churn(fresh_before.blocks, fresh_after.blocks, t1), minimum
 
 
+_NONE = BusyTime()
+
+
 @contextmanager
-def _without_settling() -> Iterator[None]:
-    """main's sync: a step whose predecessor is short of time loses its kept blocks."""
-    saved = _Planner._settle
-    _Planner._settle = lambda self, pred, before: pred.need <= 0  # type: ignore[method-assign]
+def _as_main() -> Iterator[None]:
+    """main's sync: no room made by moving blocks that can wait (``_evict_for``,
+    ``_rebook_displaced``) and no re-plan when keeping the plan costs a step."""
+    import syncer.core.schedule as module
+
+    saved = (_Planner._evict_for, _Planner._rebook_displaced, module.schedule)
+
+    def plain(plan: Plan, rules: SchedulingRules, *, now: datetime,
+              busy: BusyTime = _NONE, existing: Sequence[Block] = (),
+              done: Collection[str] = (), horizon_end: datetime | None = None) -> Schedule:
+        return _Planner(plan, rules, now, busy, existing, done, horizon_end).run()
+
+    _Planner._evict_for = lambda self, *args, **kwargs: False  # type: ignore[method-assign]
+    _Planner._rebook_displaced = lambda self: None  # type: ignore[method-assign]
+    module.schedule = plain
     try:
         yield
     finally:
-        _Planner._settle = saved  # type: ignore[method-assign]
+        _Planner._evict_for, _Planner._rebook_displaced, module.schedule = saved  # type: ignore[method-assign]
 
 
 def preview_vs_sync(path: Path) -> None:
