@@ -1228,15 +1228,16 @@ class _Planner:
             if habit.missing:
                 duration = habit.habit.duration_minutes
                 week = habit.first_missing_week
+                rest = habit.missing - habit.over_budget - habit.gave_way
+                causes = [(habit.over_budget, "found the week's budget (`weekly_hours`) used up"),
+                          (habit.gave_way, "gave way to more important steps"),
+                          (rest, "found no room inside your goal hours")]
+                causes = [(n, text) for n, text in causes if n > 0]
+                why = (causes[0][1] if len(causes) == 1 else
+                       "; ".join(f"{n} {text}" for n, text in causes))
                 reason = (f"{habit.missing} session{'s' if habit.missing != 1 else ''} of "
-                          f"{format_duration(duration)} did not fit inside your goal hours "
-                          f"(first in the week of {_day_text(week)})")
-                if habit.over_budget:
-                    reason += (f"; {habit.over_budget} of them found the week's budget "
-                               "(`weekly_hours`) used up")
-                if habit.gave_way:
-                    reason += (f"; {habit.gave_way} of them gave way to more important "
-                               "steps")
+                          f"{format_duration(duration)} could not be booked (first in the "
+                          f"week of {_day_text(week)}): {why}")
                 out.append(Unscheduled(habit.habit.key, reason, habit.missing * duration))
         return tuple(out)
 
