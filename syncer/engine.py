@@ -283,14 +283,9 @@ class _Run:
         saved = self.state.meta("plan_id")
         if saved is not None and saved != self.plan.id and self.state.links():
             if not self.rebind:
-                raise SafetyStop(
-                    f"the state in {self.state.path.parent if self.state.path else 'memory'}"
-                    f" belongs to plan id `{saved}`, but {self.plan.path} has plan id "
-                    f"`{self.plan.id}` (its file name); syncing it would create a second "
-                    "set of tasks and blocks",
-                    hint=f"add `id: {saved}` at the top of the plan to keep its objects, use "
-                         "another GOALSYNC_STATE_DIR for a second plan, or run with "
-                         "--rebind to start over")
+                raise another_plans_state(
+                    self.state.path.parent if self.state.path else "memory", saved,
+                    self.plan)
             self.state.delete_links()
             self.state.clear_tokens()
             self.notes.append(f"started over for plan id `{self.plan.id}`; the objects of "
@@ -417,9 +412,28 @@ def state_path(config: Config) -> Path:
     return default_state_dir(config.state_dir) / STATE_FILE
 
 
-def recorded(config: Config) -> Record:
-    """The state's history without contacting any server (``status --offline``)."""
-    with State.open(state_path(config), readonly=True) as state:
+def another_plans_state(folder: object, saved: str, plan: Plan,
+                        reading: bool = False) -> SafetyStop:
+    """The stop for a state (in ``folder``) that holds another plan id's objects: for a
+    sync, or (``reading``) for a command that shows the state's history."""
+    why = ("its history is that plan's, not this one's" if reading else
+           "syncing it would create a second set of tasks and blocks")
+    return SafetyStop(
+        f"the state in {folder} belongs to plan id `{saved}`, but {plan.path} has plan id "
+        f"`{plan.id}` (its file name); {why}",
+        hint=f"add `id: {saved}` at the top of the plan to keep its objects, use another "
+             "GOALSYNC_STATE_DIR for a second plan, or run with --rebind to start over")
+
+
+def recorded(config: Config, plan: Plan | None = None) -> Record:
+    """The state's history without contacting any server (``status --offline``).
+    With ``plan``, a state holding another plan id's objects is refused as a sync
+    refuses it (SafetyStop), so no other plan's history is shown as this one's."""
+    path = state_path(config)
+    with State.open(path, readonly=True) as state:
+        saved = state.meta("plan_id")
+        if plan is not None and saved is not None and saved != plan.id:
+            raise another_plans_state(path.parent, saved, plan, reading=True)
         return state.record()
 
 

@@ -116,7 +116,7 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
     elif record is None:
         from syncer.engine import recorded
 
-        record = recorded(config)
+        record = recorded(config, plan)
     completions = dict(record.completions)
     baseline = list(record.planned)
     on_calendar = list(record.on_calendar)
