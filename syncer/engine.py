@@ -47,9 +47,10 @@ from syncer.core.decide import Base, Settings, Snapshot, decide
 from syncer.core.model import Plan, Schedule, Unscheduled
 from syncer.core.moments import require_aware
 from syncer.core.rules import Rules, check_max_delete_share, check_window_days
-from syncer.errors import AccountLimit, ConfigError, SafetyStop
+from syncer.errors import AccountLimit, ConfigError, GoalsyncError, SafetyStop
 from syncer.execute import COUNTED, Executor, ProgressCallback
 from syncer.pull import Pulled, Puller
+from syncer.quick import NeedFull, record_mark, storage_mark
 from syncer.state import (
     REVIEW_NOTES_META,
     STATE_FILE,
@@ -128,12 +129,50 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
     settings = sync_settings(rules, config)
     state_dir = default_state_dir(config.state_dir)
     guard = contextlib.nullcontext() if dry_run else lock(state_dir)
-    activity.phase("Connecting to the task list and calendar")
-    with guard, open_backends(config, plan, state_dir, dry_run=dry_run, now=now,
-                              saved_binding=saved_binding(state_dir)) as backends:
-        return run(plan, rules, backends, state_dir, now=now, settings=settings,
-                   dry_run=dry_run, force=force, rebind=rebind, on_progress=on_progress,
-                   locked=True)
+    with guard:
+        notes: tuple[str, ...] = ()
+        if not (dry_run or force or rebind):
+            try:
+                return _quick_run(plan, rules, config, state_dir, now, settings)
+            except NeedFull as need:
+                notes = need.notes
+        activity.phase("Connecting to the task list and calendar")
+        with open_backends(config, plan, state_dir, dry_run=dry_run, now=now,
+                           saved_binding=saved_binding(state_dir)) as backends:
+            return run(plan, rules, backends, state_dir, now=now, settings=settings,
+                       dry_run=dry_run, force=force, rebind=rebind,
+                       on_progress=on_progress, locked=True, notes=notes)
+
+
+def _quick_run(plan: Plan, rules: Rules, config: Config, state_dir: Path, now: datetime,
+               settings: SyncSettings) -> SyncReport:
+    """The run with probe backends (``syncer/quick.py``): settled from the change tokens
+    and the saved snapshots, in one state transaction; NeedFull (everything undone)
+    when anything else is needed. The caller holds the lock."""
+    from syncer import quick
+
+    path = state_dir / STATE_FILE
+    if not path.exists():
+        raise NeedFull
+    with State.open(path) as state:
+        if state.notes:  # the file was repaired: said by the full run
+            raise NeedFull(tuple(state.notes))
+        binding = state.meta("binding")
+        if binding is None or state.meta("plan_id") != plan.id:
+            raise NeedFull
+        backends = quick.probes(config, state, state_dir, binding)
+        try:
+            if backends.binding != binding:
+                raise NeedFull
+            with state.transaction():
+                return _Run(plan, rules, backends, state, now, settings, False, False,
+                            False, None, quick=True).go()
+        except GoalsyncError:
+            raise NeedFull from None  # the full run meets it again and says it
+        finally:
+            backends.tasks.close()
+            if backends.calendar is not None:
+                backends.calendar.close()
 
 
 def saved_binding(state_dir: Path) -> str | None:
@@ -172,13 +211,15 @@ def run(plan: Plan, rules: Rules, backends: Backends,
         state_dir: str | os.PathLike[str], *, now: datetime,
         settings: SyncSettings | None = None, dry_run: bool = False, force: bool = False,
         rebind: bool = False, on_progress: ProgressCallback | None = None,
-        locked: bool = False) -> SyncReport:
+        locked: bool = False, notes: Sequence[str] = ()) -> SyncReport:
     """Sync an already loaded plan with given backends (tests use memory backends).
-    ``locked=True`` when the caller holds the lock already. ``now`` must be aware."""
+    ``locked=True`` when the caller holds the lock already. ``now`` must be aware.
+    ``notes``: sentences for the person from before the run (a repaired state file)."""
     require_aware(now, "run")
     state_dir = Path(state_dir)
     guard = contextlib.nullcontext() if locked or dry_run else lock(state_dir)
     with guard, State.open(state_dir / "state.sqlite", readonly=dry_run) as state:
+        state.notes[:0] = notes
         return _Run(plan, rules, backends, state, now, settings or SyncSettings(),
                     dry_run, force, rebind, on_progress).go()
 
@@ -189,8 +230,10 @@ def run(plan: Plan, rules: Rules, backends: Backends,
 class _Run:
     def __init__(self, plan: Plan, rules: Rules, backends: Backends,
                  state: State, now: datetime, settings: SyncSettings, dry_run: bool,
-                 force: bool, rebind: bool, on_progress: ProgressCallback | None) -> None:
+                 force: bool, rebind: bool, on_progress: ProgressCallback | None,
+                 quick: bool = False) -> None:
         self.plan, self.rules, self.backends, self.state = plan, rules, backends, state
+        self.quick = quick  # probe backends: NeedFull before anything is written
         self.now, self.settings, self.dry_run = now, settings, dry_run
         self.force, self.rebind, self.on_progress = force, rebind, on_progress
         self.errors: list[str] = []
@@ -211,6 +254,8 @@ class _Run:
         self.state.begin_run(self.now)
         self._check_binding()
         self.puller.remember_urls()
+        storage = None if self.dry_run else self.backends.storage
+        mark = storage_mark(storage) if storage is not None else None  # before reading
         pulled = self.puller.pull()
         self.unread = tuple(side for side, listed in (("task list", pulled.tasks),
                                                       ("calendar", pulled.blocks))
@@ -224,6 +269,8 @@ class _Run:
             pulled.tasks, pulled.blocks, pulled.busy, tasks_held=self.puller.held_all),
             self._base(pulled.range), self.now, self.settings)
         self.window = decision.window
+        if self.quick and rc.writes(decision.actions):
+            raise NeedFull  # the full path writes them
         if decision.stop and not self.force:
             self._stop(decision.stop)
         self._check_room(decision.actions)
@@ -235,6 +282,9 @@ class _Run:
         self.puller.save_tokens(pulled, wrote_tasks=self.executor.wrote_tasks,
                                 wrote_blocks=self.executor.wrote_blocks)
         self.puller.save_unsupported()
+        if storage is not None:
+            record_mark(self.state, storage, mark, read_all=self._read_everything(pulled),
+                        wrote=bool(rc.writes(decision.actions)))
         if self._read_everything(pulled):
             # a schedule made without the calendar's blocks (or the completions)
             # would re-place the next run's plan beyond the window
