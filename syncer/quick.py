@@ -31,19 +31,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from base64 import b64encode
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from syncer.backends.base import CalendarBackend, Missing, TaskBackend
 from syncer.errors import GoalsyncError
 
 if TYPE_CHECKING:
-    from http.client import HTTPConnection
-
     from syncer.backends.base import (
         BlockSpec,
         BusyTime,
@@ -130,6 +129,7 @@ class _Probe:
 
     def remember_urls(self, known_urls: Mapping[str, str]) -> None:
         self._known = dict(known_urls)
+        self._check.prefetch(self.component, self._known.get("target"))
 
     def _changes_since(self, token: str | None) -> tuple[bool, str | None]:
         if token is None:
@@ -194,6 +194,9 @@ class _Check:
         """The side's change token now (``saved``: the one the state keeps)."""
         raise NeedFull
 
+    def prefetch(self, component: str, target: str | None) -> None:
+        """The side's URL is known: its token may be asked for now, ahead of use."""
+
     def close(self) -> None:
         pass
 
@@ -215,9 +218,10 @@ class _EmbeddedCheck(_Check):
 
 
 class _DavCheck(_Check):
-    """One depth-0 PROPFIND of the remembered collection per side, on one connection
-    (http.client); the token is the collection's sync-token, else its ctag, as
-    ``caldav_common.Target.fresh`` reads it."""
+    """One depth-0 PROPFIND of the remembered collection per side (http.client); the
+    token is the collection's sync-token, else its ctag, as ``caldav_common.Target.
+    fresh`` reads it. Both sides are asked at once, as soon as their URLs are known
+    (``prefetch``), each on its own connection, while the run goes on."""
 
     def __init__(self, url: str, username: str | None, password: str | None,
                  timeout: float) -> None:
@@ -226,15 +230,40 @@ class _DavCheck(_Check):
         if username:
             pair = f"{username}:{password or ''}".encode()
             self.headers["Authorization"] = "Basic " + b64encode(pair).decode("ascii")
-        self._connection: HTTPConnection | None = None
+        # component → (its thread, its answer: a token or the exception, the target)
+        self._asked: dict[str, tuple[threading.Thread, list[Any], str | None]] = {}
+
+    def prefetch(self, component: str, target: str | None) -> None:
+        if component in self._asked or not target:
+            return
+        answer: list[Any] = []
+
+        def ask() -> None:
+            try:
+                answer.append(self._read(component, target))
+            except Exception as error:  # noqa: BLE001 - any doubt: the full path
+                answer.append(error)
+
+        thread = threading.Thread(target=ask, name=f"goalsync-check-{component}",
+                                  daemon=True)  # an abandoned check never holds the exit
+        thread.start()
+        self._asked[component] = (thread, answer, target)
 
     def token(self, component: str, target: str | None, saved: str) -> str:
+        if not target:
+            raise NeedFull  # never resolved: the full path discovers it
+        self.prefetch(component, target)
+        thread, answer, asked = self._asked[component]
+        thread.join()
+        if asked != target or not answer or not isinstance(answer[0], str):
+            raise NeedFull
+        return answer[0]
+
+    def _read(self, component: str, target: str) -> str:
         from xml.etree import ElementTree
 
         from syncer.backends.dav_props import PROPFIND_COLLECTIONS, collection_in
 
-        if not target:
-            raise NeedFull  # never resolved: the full path discovers it
         url = urljoin(self.url, target)
         parts, base = urlsplit(url), urlsplit(self.url)
         if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
@@ -254,33 +283,28 @@ class _DavCheck(_Check):
     def _propfind(self, path: str, body: bytes) -> bytes:
         import http.client
 
-        try:
-            if self._connection is None:
-                host, port = urlsplit(self.url).hostname or "", urlsplit(self.url).port
-                if urlsplit(self.url).scheme == "https":
-                    import ssl
+        base = urlsplit(self.url)
+        connection: http.client.HTTPConnection
+        if base.scheme == "https":
+            import ssl
 
-                    self._connection = http.client.HTTPSConnection(
-                        host, port, timeout=self.timeout,
-                        context=ssl.create_default_context())
-                else:
-                    self._connection = http.client.HTTPConnection(host, port,
-                                                                  timeout=self.timeout)
-            self._connection.request("PROPFIND", path, body, self.headers)
-            response = self._connection.getresponse()
+            connection = http.client.HTTPSConnection(
+                base.hostname or "", base.port, timeout=self.timeout,
+                context=ssl.create_default_context())
+        else:
+            connection = http.client.HTTPConnection(base.hostname or "", base.port,
+                                                    timeout=self.timeout)
+        try:
+            connection.request("PROPFIND", path, body, self.headers)
+            response = connection.getresponse()
             answer = response.read(MAX_ANSWER + 1)
             if response.status != 207 or len(answer) > MAX_ANSWER:
                 raise NeedFull
-            if not response.isclosed():
-                response.read()  # drain (nothing more is expected), keep the connection
             return answer
         except (OSError, http.client.HTTPException, ValueError):
             raise NeedFull from None
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        finally:
+            connection.close()
 
 
 class _SharedCheck(_Check):
@@ -291,6 +315,9 @@ class _SharedCheck(_Check):
 
     def token(self, component: str, target: str | None, saved: str) -> str:
         return self.check.token(component, target, saved)
+
+    def prefetch(self, component: str, target: str | None) -> None:
+        self.check.prefetch(component, target)
 
     def close(self) -> None:
         self.users -= 1
