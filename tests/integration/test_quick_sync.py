@@ -26,6 +26,7 @@ from syncer.backends.caldav_tasks import CalDAVTasks
 from syncer.config import Config, from_mapping
 from syncer.embedded import DEFAULT_USER, EmbeddedServer
 from syncer.engine import SyncReport, sync
+from syncer.state import State
 from tests.fixtures.radicale import RADICALE_USER
 from tests.helpers.plans import pmp_plan
 
@@ -282,3 +283,116 @@ def test_a_probe_refuses_anything_but_the_token() -> None:
         probe.list_tasks()
     with pytest.raises(quick.NeedFull):
         probe.changes_since(None)
+
+
+# ------------------------------------------------------------------ the probe's answers
+
+MULTISTATUS = """<?xml version="1.0" encoding="utf-8"?>
+<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"
+             xmlns:CS="http://calendarserver.org/ns/">
+ <response><href>/u/cal/</href><propstat><prop>
+  <resourcetype><collection/><C:calendar/></resourcetype><displayname>Goals</displayname>
+  <C:supported-calendar-component-set><C:comp name="VEVENT"/></C:supported-calendar-component-set>
+  {props}</prop><status>HTTP/1.1 200 OK</status></propstat></response>
+</multistatus>"""
+
+
+@pytest.fixture
+def answering() -> Iterator[tuple[str, list[tuple[int, bytes]], list[dict[str, str]]]]:
+    """A loopback HTTP server giving the queued (status, body) answers in turn; the
+    headers of each request are kept."""
+    import http.server
+    import threading
+
+    answers: list[tuple[int, bytes]] = []
+    seen: list[dict[str, str]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_PROPFIND(self) -> None:  # noqa: N802 - the method's name
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append(dict(self.headers))
+            status, body = answers.pop(0)
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", answers, seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("status, body, token", [
+    (207, MULTISTATUS.format(props="<sync-token>data:,7</sync-token><CS:getctag>c</CS:getctag>"),
+     "data:,7"),
+    (207, MULTISTATUS.format(props="<CS:getctag>c9</CS:getctag>"), "c9"),
+    (207, MULTISTATUS.format(props=""), None),  # no token: the full path digests ETags
+    (200, MULTISTATUS.format(props="<CS:getctag>c9</CS:getctag>"), None),
+    (401, "", None),
+    (207, "<!DOCTYPE x [<!ENTITY a 'b'>]>" + MULTISTATUS.format(props=""), None),
+    (207, MULTISTATUS.format(props="<CS:getctag>" + "x" * quick.MAX_ANSWER + "</CS:getctag>"),
+     None),
+    (207, "not xml", None),
+    (207, MULTISTATUS.format(props="<sync-token>data:,7</sync-token>").replace(
+        'name="VEVENT"', 'name="VTODO"'), None),  # not a calendar for events
+])
+def test_the_dav_check_reads_the_token_or_gives_up(
+        answering: tuple[str, list[tuple[int, bytes]], list[dict[str, str]]],
+        status: int, body: str, token: str | None) -> None:
+    url, answers, seen = answering
+    answers.append((status, body.encode()))
+    check = quick._DavCheck(url, "alice", "secret", timeout=5)
+    if token is None:
+        with pytest.raises(quick.NeedFull):
+            check.token("VEVENT", "/u/cal/", "saved")
+    else:
+        assert check.token("VEVENT", "/u/cal/", "saved") == token
+    assert seen[0]["Depth"] == "0"
+    assert seen[0]["Authorization"].startswith("Basic ")
+
+
+def test_the_dav_check_never_follows_a_url_to_another_server(
+        answering: tuple[str, list[tuple[int, bytes]], list[dict[str, str]]]) -> None:
+    url, answers, seen = answering
+    check = quick._DavCheck(url, "alice", "secret", timeout=5)
+    with pytest.raises(quick.NeedFull):
+        check.token("VEVENT", "https://elsewhere.example/u/cal/", "saved")
+    with pytest.raises(quick.NeedFull):
+        check.token("VTODO", None, "saved")
+    assert seen == []
+
+
+@pytest.mark.parametrize("caldav, environment", [
+    ({"url": "http://dav.example.com/"}, {}),  # a password in clear: the full path says no
+    ({"url": "https://dav.example.com/", "busy_calendars": ["Work"]}, {}),
+    ({"url": "https://dav.example.com/"}, {"HTTPS_PROXY": "http://proxy:3128"}),
+    ({"url": "https://user@dav.example.com/"}, {}),
+])
+def test_no_quick_check_where_the_full_path_must_judge(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caldav: dict[str, Any],
+        environment: dict[str, str]) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("GOALSYNC_CALDAV_PASSWORD", "x")
+    config = from_mapping({"tasks": {"backend": "caldav"}, "calendar": {"backend": "caldav"},
+                           "caldav": {"username": "me", **caldav}})
+    with pytest.raises(quick.NeedFull):
+        quick._dav_check(config)
+
+
+def test_todoist_takes_the_full_path(tmp_path: Path) -> None:
+    config = from_mapping({"tasks": {"backend": "todoist"}, "calendar": {"backend": "none"}})
+    state = State.open(tmp_path / "state.sqlite")
+    try:
+        with pytest.raises(quick.NeedFull):
+            quick.probes(config, state, tmp_path, None)
+    finally:
+        state.close()
