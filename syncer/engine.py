@@ -50,7 +50,7 @@ from syncer.core.rules import Rules, check_max_delete_share, check_window_days
 from syncer.errors import AccountLimit, ConfigError, GoalsyncError, SafetyStop
 from syncer.execute import COUNTED, Executor, ProgressCallback
 from syncer.pull import Pulled, Puller
-from syncer.quick import NeedFull, record_mark, storage_mark
+from syncer.quick import NeedFull, probes, record_mark, storage_mark
 from syncer.state import (
     REVIEW_NOTES_META,
     STATE_FILE,
@@ -149,8 +149,6 @@ def _quick_run(plan: Plan, rules: Rules, config: Config, state_dir: Path, now: d
     """The run with probe backends (``syncer/quick.py``): settled from the change tokens
     and the saved snapshots, in one state transaction; NeedFull (everything undone)
     when anything else is needed. The caller holds the lock."""
-    from syncer import quick
-
     path = state_dir / STATE_FILE
     if not path.exists():
         raise NeedFull
@@ -160,7 +158,7 @@ def _quick_run(plan: Plan, rules: Rules, config: Config, state_dir: Path, now: d
         binding = state.meta("binding")
         if binding is None or state.meta("plan_id") != plan.id:
             raise NeedFull
-        backends = quick.probes(config, state, state_dir, binding)
+        backends = probes(config, state, state_dir, binding)
         try:
             if backends.binding != binding:
                 raise NeedFull

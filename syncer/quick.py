@@ -140,7 +140,7 @@ class _Probe:
         return False, token
 
     def close(self) -> None:
-        self._check.close()
+        pass  # nothing held: each check's connection is closed after its answer
 
 
 class ProbeTasks(_Probe, TaskBackend):
@@ -197,9 +197,6 @@ class _Check:
     def prefetch(self, component: str, target: str | None) -> None:
         """The side's URL is known: its token may be asked for now, ahead of use."""
 
-    def close(self) -> None:
-        pass
-
 
 class _EmbeddedCheck(_Check):
     """Unchanged when the storage is as the last full run recorded it."""
@@ -254,7 +251,7 @@ class _DavCheck(_Check):
             raise NeedFull  # never resolved: the full path discovers it
         self.prefetch(component, target)
         thread, answer, asked = self._asked[component]
-        thread.join()
+        thread.join(self.timeout)  # a server that trickles is left to the full path
         if asked != target or not answer or not isinstance(answer[0], str):
             raise NeedFull
         return answer[0]
@@ -307,24 +304,6 @@ class _DavCheck(_Check):
             connection.close()
 
 
-class _SharedCheck(_Check):
-    """One check serving both sides; closed once."""
-
-    def __init__(self, check: _Check) -> None:
-        self.check, self.users = check, 0
-
-    def token(self, component: str, target: str | None, saved: str) -> str:
-        return self.check.token(component, target, saved)
-
-    def prefetch(self, component: str, target: str | None) -> None:
-        self.check.prefetch(component, target)
-
-    def close(self) -> None:
-        self.users -= 1
-        if self.users <= 0:
-            self.check.close()
-
-
 def probes(config: Config, state: State, state_dir: Path,
            saved_binding: str | None) -> Backends:
     """The probe backends for this config, or NeedFull when the quick path does not
@@ -341,13 +320,8 @@ def probes(config: Config, state: State, state_dir: Path,
         check: _Check = _EmbeddedCheck(storage, state.meta(EMBEDDED_MARK_META))
     else:
         check = _dav_check(config)
-    shared = _SharedCheck(check)
-    tasks = ProbeTasks(shared, "VTODO")
-    shared.users += 1
-    calendar = None
-    if config.calendar_backend != "none":
-        calendar = ProbeCalendar(shared, "VEVENT")
-        shared.users += 1
+    tasks = ProbeTasks(check, "VTODO")
+    calendar = ProbeCalendar(check, "VEVENT") if config.calendar_backend != "none" else None
     return Backends(tasks, calendar, binding(config))
 
 

@@ -276,7 +276,7 @@ def test_busy_calendars_take_the_full_path(
 
 def test_a_probe_refuses_anything_but_the_token() -> None:
     check = quick._EmbeddedCheck(Path("/nonexistent"), json.dumps({}))
-    probe = quick.ProbeTasks(quick._SharedCheck(check), "VTODO")
+    probe = quick.ProbeTasks(check, "VTODO")
     with pytest.raises(quick.NeedFull):
         probe.changes_since("token")
     with pytest.raises(quick.NeedFull):
