@@ -50,7 +50,7 @@ from syncer.core.rules import Rules, check_max_delete_share, check_window_days
 from syncer.errors import AccountLimit, ConfigError, GoalsyncError, SafetyStop
 from syncer.execute import COUNTED, Executor, ProgressCallback
 from syncer.pull import Pulled, Puller
-from syncer.quick import NeedFull, probes, record_mark, storage_mark
+from syncer.quick import Early, NeedFull, probes, record_mark, storage_mark
 from syncer.state import (
     REVIEW_NOTES_META,
     STATE_FILE,
@@ -112,8 +112,10 @@ SyncSettings = Settings  # the name the engine's callers know
 
 def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
          dry_run: bool = False, force: bool = False, rebind: bool = False,
-         on_progress: ProgressCallback | None = None) -> SyncReport:
+         on_progress: ProgressCallback | None = None,
+         early: Early | None = None) -> SyncReport:
     """Sync the plan at ``plan_path`` with the configured backends (see module doc).
+    ``early``: change checks ``quick.start_checks`` began before the engine was loaded.
 
     Raises PlanError/ConfigError (exit 2, before any request), CredentialError (3),
     LockedError, SafetyStop (4), BackendError when a server cannot be read at all.
@@ -133,7 +135,7 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
         notes: tuple[str, ...] = ()
         if not (dry_run or force or rebind):
             try:
-                return _quick_run(plan, rules, config, state_dir, now, settings)
+                return _quick_run(plan, rules, config, state_dir, now, settings, early)
             except NeedFull as need:
                 notes = need.notes
         activity.phase("Connecting to the task list and calendar")
@@ -145,7 +147,7 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
 
 
 def _quick_run(plan: Plan, rules: Rules, config: Config, state_dir: Path, now: datetime,
-               settings: SyncSettings) -> SyncReport:
+               settings: SyncSettings, early: Early | None = None) -> SyncReport:
     """The run with probe backends (``syncer/quick.py``): settled from the change tokens
     and the saved snapshots, in one state transaction; NeedFull (everything undone)
     when anything else is needed. The caller holds the lock."""
@@ -158,7 +160,7 @@ def _quick_run(plan: Plan, rules: Rules, config: Config, state_dir: Path, now: d
         binding = state.meta("binding")
         if binding is None or state.meta("plan_id") != plan.id:
             raise NeedFull
-        backends = probes(config, state, state_dir, binding)
+        backends = probes(config, state, state_dir, binding, early)
         try:
             if backends.binding != binding:
                 raise NeedFull

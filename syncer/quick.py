@@ -59,6 +59,7 @@ EMBEDDED_MARK_META = "embedded:mark"  # {"storage": path, "mark": digest} (modul
 MAX_ANSWER = 256 * 1024  # a depth-0 PROPFIND answer is a few hundred bytes
 _SKIPPED = (".Radicale.cache", ".Radicale.lock")  # written by reads, or a lock only
 _PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
+_URLS_META = "dav_urls:"  # = pull._URLS_META (not imported: pull loads the scheduler)
 
 
 class NeedFull(Exception):  # noqa: N818 - a signal, not an error: never reaches a person
@@ -229,6 +230,7 @@ class _DavCheck(_Check):
             self.headers["Authorization"] = "Basic " + b64encode(pair).decode("ascii")
         # component → (its thread, its answer: a token or the exception, the target)
         self._asked: dict[str, tuple[threading.Thread, list[Any], str | None]] = {}
+        self.key = (url, username, password or "", timeout)  # what the answers depend on
 
     def prefetch(self, component: str, target: str | None) -> None:
         if component in self._asked or not target:
@@ -304,11 +306,56 @@ class _DavCheck(_Check):
             connection.close()
 
 
-def probes(config: Config, state: State, state_dir: Path,
-           saved_binding: str | None) -> Backends:
+def start_checks(config: Config, plan_path: str | Path) -> Early | None:
+    """``goalsync sync``: ask the CalDAV server for both change tokens now, so that the
+    answers arrive while the rest of goalsync is imported; the engine hands the result
+    to ``probes``. Only once the plan and the rules are known to be valid (a broken
+    plan or rule sends no request), and only for the URLs the state remembers for the
+    configured binding. Never raises: anything unusual (None) is left to the run."""
+    from syncer.backends.registry import binding, resolved
+    from syncer.planfile import load_plan
+    from syncer.policy import load_rules
+    from syncer.state import STATE_FILE, default_state_dir, peek_meta
+
+    try:
+        load_plan(plan_path)
+        load_rules(config.rules)
+        path = default_state_dir(config.state_dir) / STATE_FILE
+        saved = peek_meta(path, "binding")
+        config = resolved(config, saved)
+        if saved is None or saved != binding(config) or {
+                config.tasks_backend, config.calendar_backend} - {"none"} != {"caldav"}:
+            return None
+        check = _dav_check(config)
+        for kind, component in (("tasks", "VTODO"), ("calendar", "VEVENT")):
+            known = json.loads(peek_meta(path, _URLS_META + kind) or "{}")
+            if isinstance(known, dict) and known.get("binding") == saved and isinstance(
+                    known.get("urls"), dict):
+                target = known["urls"].get("target")
+                check.prefetch(component, target if isinstance(target, str) else None)
+        return Early(check)
+    except (GoalsyncError, NeedFull, ValueError, OSError):
+        return None
+
+
+class Early:
+    """Change checks started ahead of a run (``start_checks``), for its ``probes``."""
+
+    def __init__(self, check: _DavCheck) -> None:
+        self.check: _DavCheck | None = check
+
+    def take(self, key: tuple[str, str | None, str, float]) -> _DavCheck | None:
+        """The check when it was asked of the same server with the same credentials;
+        once only."""
+        check, self.check = self.check, None
+        return check if check is not None and check.key == key else None
+
+
+def probes(config: Config, state: State, state_dir: Path, saved_binding: str | None,
+           early: Early | None = None) -> Backends:
     """The probe backends for this config, or NeedFull when the quick path does not
     apply (Todoist, busy calendars, a proxy, a URL or credential the full path must
-    judge)."""
+    judge). ``early``: checks ``start_checks`` began for this run."""
     from syncer.backends.registry import Backends, binding, resolved
 
     config = resolved(config, saved_binding)
@@ -320,6 +367,7 @@ def probes(config: Config, state: State, state_dir: Path,
         check: _Check = _EmbeddedCheck(storage, state.meta(EMBEDDED_MARK_META))
     else:
         check = _dav_check(config)
+        check = (early.take(check.key) if early is not None else None) or check
     tasks = ProbeTasks(check, "VTODO")
     calendar = ProbeCalendar(check, "VEVENT") if config.calendar_backend != "none" else None
     return Backends(tasks, calendar, binding(config))

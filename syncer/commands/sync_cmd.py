@@ -97,13 +97,20 @@ def sync_command(plan_path: str, config_path: str | None, now: datetime | None,
     """
     from syncer.clock import plan_now
     from syncer.config import load_config
-    from syncer.engine import sync
     from syncer.term import live_progress
 
     config = load_config(config_path)
     moment = plan_now(now, plan_path) if now is not None else datetime.now(UTC)
+    early = None
+    if not (force or rebind):  # a no-change run's checks, asked before the engine loads
+        from syncer.quick import start_checks
+
+        early = start_checks(config, plan_path)
+    from syncer.engine import sync
+
     with live_progress(enabled=not (quiet or as_json)):
-        report = sync(plan_path, config, now=moment, force=force, rebind=rebind)
+        report = sync(plan_path, config, now=moment, force=force, rebind=rebind,
+                      early=early)
     if as_json:
         emit_json(sync_json(report), indent=None)
     else:

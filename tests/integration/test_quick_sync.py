@@ -396,3 +396,46 @@ def test_todoist_takes_the_full_path(tmp_path: Path) -> None:
             quick.probes(config, state, tmp_path, None)
     finally:
         state.close()
+
+
+def test_the_cli_asks_the_caldav_server_before_loading_the_engine(
+        home: Path, counts: Counts, dav_settings: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.helpers.cli import run_main
+
+    lines = []
+    for section, values in dav_settings.items():
+        lines.append(f"[{section}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    (home / "goalsync.toml").write_text("\n".join(lines) + "\n")
+    monkeypatch.setenv("GOALSYNC_CONFIG", str(home / "goalsync.toml"))
+    monkeypatch.chdir(home)
+    assert run_main("sync", "goals.yaml", now=NOW.isoformat())[0] == 0
+    assert run_main("sync", "goals.yaml", now=NOW.isoformat())[0] == 0
+    counts.quick = counts.connections = 0
+    taken = []
+    take = quick.Early.take
+
+    def recorded(self: quick.Early, key: Any) -> Any:
+        found = take(self, key)
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(quick.Early, "take", recorded)
+    code, out, err = run_main("sync", "goals.yaml", "--json", now=NOW.isoformat())
+    assert code == 0, err
+    assert json.loads(out)["notes"] == []
+    assert (counts.quick, counts.connections, taken) == (1, 0, [True])
+
+
+def test_no_early_check_for_a_broken_plan_or_rule(
+        home: Path, dav: Config, dav_settings: dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def never(config: Config) -> Any:
+        raise AssertionError("a request was prepared")
+
+    monkeypatch.setattr(quick, "_dav_check", never)
+    (home / "broken.yaml").write_text("goals: [")
+    assert quick.start_checks(dav, home / "broken.yaml") is None
+    bad_rules = from_mapping({**dav_settings, "rules": {"scheduling": {"no_such_rule": 1}}})
+    assert quick.start_checks(bad_rules, home / "goals.yaml") is None
