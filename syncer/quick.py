@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from syncer.backends.base import CalendarBackend, Missing, TaskBackend
+from syncer.backends.dav_props import PROPFIND_COLLECTIONS, collection_in
 from syncer.errors import GoalsyncError
 
 if TYPE_CHECKING:
@@ -235,6 +236,12 @@ class _DavCheck(_Check):
     def prefetch(self, component: str, target: str | None) -> None:
         if component in self._asked or not target:
             return
+        # what the thread needs is imported here, not while the caller imports too
+        import http.client  # noqa: F401
+        from xml.etree import ElementTree  # noqa: F401
+
+        if urlsplit(self.url).scheme == "https":
+            import ssl  # noqa: F401
         answer: list[Any] = []
 
         def ask() -> None:
@@ -260,8 +267,6 @@ class _DavCheck(_Check):
 
     def _read(self, component: str, target: str) -> str:
         from xml.etree import ElementTree
-
-        from syncer.backends.dav_props import PROPFIND_COLLECTIONS, collection_in
 
         url = urljoin(self.url, target)
         parts, base = urlsplit(url), urlsplit(self.url)
