@@ -26,6 +26,12 @@
    one ``apply()`` batch. Per-object failures are collected; everything else still runs;
    the report lists them and the CLI exits 1. The servers are read back once and the
    snapshot saved with its change token.
+
+A sync (not a dry run, no ``--force``/``--rebind``) first runs steps 3-7 on the quick
+path (``syncer.quick``): the same ``_Run`` with probe backends that know only the
+change tokens, in one state transaction. Unchanged tokens, a decision with nothing to
+write: that is the run. Anything else raises NeedFull before anything is written; the
+transaction is rolled back and the run starts again on the full path.
 """
 
 from __future__ import annotations
