@@ -27,11 +27,12 @@
    the report lists them and the CLI exits 1. The servers are read back once and the
    snapshot saved with its change token.
 
-A sync (not a dry run, no ``--force``/``--rebind``) first runs steps 3-7 on the quick
-path (``syncer.quick``): the same ``_Run`` with probe backends that know only the
-change tokens, in one state transaction. Unchanged tokens, a decision with nothing to
-write: that is the run. Anything else raises NeedFull before anything is written; the
-transaction is rolled back and the run starts again on the full path.
+A sync (without ``--force``/``--rebind``) first runs steps 3-7 on the quick path
+(``syncer.quick``): the same ``_Run`` with probe backends that know only the change
+tokens, in one state transaction. Unchanged tokens and a decision with nothing to
+write (a dry run: whatever it would write) make the run. Anything else raises
+NeedFull before anything is written; the transaction is rolled back and the run
+starts again on the full path.
 """
 
 from __future__ import annotations
@@ -139,9 +140,10 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
     guard = contextlib.nullcontext() if dry_run else lock(state_dir)
     with guard:
         notes: tuple[str, ...] = ()
-        if not (dry_run or force or rebind):
+        if not (force or rebind):
             try:
-                return _quick_run(plan, rules, config, state_dir, now, settings, early)
+                return _quick_run(plan, rules, config, state_dir, now, settings, dry_run,
+                                  early)
             except NeedFull as need:
                 notes = need.notes
         activity.phase("Connecting to the task list and calendar")
@@ -153,16 +155,18 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
 
 
 def _quick_run(plan: Plan, rules: Rules, config: Config, state_dir: Path, now: datetime,
-               settings: SyncSettings, early: Early | None = None) -> SyncReport:
+               settings: SyncSettings, dry_run: bool = False,
+               early: Early | None = None) -> SyncReport:
     """The run with probe backends (``syncer/quick.py``): settled from the change tokens
     and the saved snapshots, in one state transaction; NeedFull (everything undone)
-    when anything else is needed. The caller holds the lock."""
+    when anything else is needed. The caller holds the lock (a dry run needs none:
+    it reads an in-memory copy of the state and writes nothing anywhere)."""
     path = state_dir / STATE_FILE
     if not path.exists():
         raise NeedFull
-    with State.open(path) as state:
-        if state.notes:  # the file was repaired: said by the full run
-            raise NeedFull(tuple(state.notes))
+    with State.open(path, readonly=dry_run) as state:
+        if state.notes:  # the file was repaired (a dry run's copy: the full run's too)
+            raise NeedFull(() if dry_run else tuple(state.notes))
         binding = state.meta("binding")
         if binding is None or state.meta("plan_id") != plan.id:
             raise NeedFull
@@ -171,7 +175,7 @@ def _quick_run(plan: Plan, rules: Rules, config: Config, state_dir: Path, now: d
             if backends.binding != binding:
                 raise NeedFull
             with state.transaction():
-                return _Run(plan, rules, backends, state, now, settings, False, False,
+                return _Run(plan, rules, backends, state, now, settings, dry_run, False,
                             False, None, quick=True).go()
         except GoalsyncError:
             raise NeedFull from None  # the full run meets it again and says it
@@ -275,8 +279,8 @@ class _Run:
             pulled.tasks, pulled.blocks, pulled.busy, tasks_held=self.puller.held_all),
             self._base(pulled.range), self.now, self.settings)
         self.window = decision.window
-        if self.quick and rc.writes(decision.actions):
-            raise NeedFull  # the full path writes them
+        if self.quick and not self.dry_run and rc.writes(decision.actions):
+            raise NeedFull  # the full path writes them (a dry run only shows them)
         if decision.stop and not self.force:
             self._stop(decision.stop)
         self._check_room(decision.actions)

@@ -10,7 +10,8 @@ embedded server by comparing its storage folder on disk with the mark a former f
 run recorded. An unchanged token makes the full run reuse the saved snapshot too, so
 the decision is the same. Everything else a probe is asked for (a listing, busy time
 not in the snapshot, a missing task, any write) raises ``NeedFull``, and the decision
-is checked before anything is executed: with a write to make, ``NeedFull``. The quick
+is checked before anything is executed: with a write to make, ``NeedFull`` (a dry run
+only reports its writes, so ``goalsync plan`` and ``status`` stay quick). The quick
 run's state changes are one transaction, rolled back on ``NeedFull``; the engine then
 runs the full path. Any doubt (no saved URL or token, another server answer than a
 207 with a token, a proxy in the environment, busy calendars, Todoist) is a
@@ -40,7 +41,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from syncer.backends.base import CalendarBackend, Missing, TaskBackend
-from syncer.backends.dav_props import PROPFIND_COLLECTIONS, collection_in
 from syncer.errors import GoalsyncError
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ class ProbeTasks(_Probe, TaskBackend):
         raise NeedFull
 
     def room(self, changes: Sequence[TaskChange]) -> str | None:
-        raise NeedFull
+        return None  # as the CalDAV adapters: no account limits (a dry run asks)
 
 
 class ProbeCalendar(_Probe, CalendarBackend):
@@ -240,6 +240,8 @@ class _DavCheck(_Check):
         import http.client  # noqa: F401
         from xml.etree import ElementTree  # noqa: F401
 
+        import syncer.backends.dav_props  # noqa: F401
+
         if urlsplit(self.url).scheme == "https":
             import ssl  # noqa: F401
         answer: list[Any] = []
@@ -267,6 +269,8 @@ class _DavCheck(_Check):
 
     def _read(self, component: str, target: str) -> str:
         from xml.etree import ElementTree
+
+        from syncer.backends.dav_props import PROPFIND_COLLECTIONS, collection_in
 
         url = urljoin(self.url, target)
         parts, base = urlsplit(url), urlsplit(self.url)

@@ -443,3 +443,22 @@ def test_no_early_check_for_a_broken_plan_or_rule(
     assert quick.start_checks(dav, home / "broken.yaml") is None
     bad_rules = from_mapping({**dav_settings, "rules": {"scheduling": {"no_such_rule": 1}}})
     assert quick.start_checks(bad_rules, home / "goals.yaml") is None
+
+
+def test_a_dry_run_is_quick_too_and_shows_what_the_full_one_would(
+        home: Path, counts: Counts, monkeypatch: pytest.MonkeyPatch) -> None:
+    settled(home, counts)
+    edited = PLAN.replace("Research PMP courses", "Compare PMP courses")
+    (home / "goals.yaml").write_text(edited)
+    before = runs(home)
+    quick_report = sync(home / "goals.yaml", EMBEDDED, now=NOW, dry_run=True)
+    assert (counts.quick, counts.servers) == (1, 0)
+    with monkeypatch.context() as patch:
+        def never(*args: Any, **kwargs: Any) -> SyncReport:
+            raise quick.NeedFull
+
+        patch.setattr(engine, "_quick_run", never)
+        full_report = sync(home / "goals.yaml", EMBEDDED, now=NOW, dry_run=True)
+    assert quick_report.updated > 0 and quick_report.dry_run
+    assert outcome(quick_report) == outcome(full_report)
+    assert runs(home) == before  # a dry run writes nothing, quick or not
