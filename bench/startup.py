@@ -3,6 +3,7 @@
     .venv/bin/python bench/startup.py                  # 7 rounds
     .venv/bin/python bench/startup.py --rounds 15
     .venv/bin/python bench/startup.py --baseline main  # also the code of a git revision
+    .venv/bin/python bench/startup.py --no-help        # the no-change runs only
 
 Every figure is a whole process, as a person or a cron job runs it, with this
 interpreter and environment: ``python -c pass``, ``goalsync --help``,
@@ -12,7 +13,10 @@ examples/career.yaml
 * against a CalDAV server that is already running (``goalsync serve`` in the
   background, ``[tasks]`` and ``[calendar]`` backend = "caldav"): start-up plus the
   two change-token requests;
-* with the default embedded backends, where each run also starts and stops Radicale.
+* with the default embedded backends, where each run also starts and stops Radicale
+  unless the quick path settles it;
+
+and ``goalsync plan`` (a dry run) of the same plan with the embedded backends.
 
 Both trees are byte-compiled first (``compileall``), as an installed package is: with
 ``PYTHONDONTWRITEBYTECODE`` set (or a read-only tree) Python would otherwise compile
@@ -151,6 +155,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--baseline", metavar="REV", default=None,
                         help="also time the code of this git revision (e.g. main)")
+    parser.add_argument("--no-help", action="store_true",
+                        help="time the no-change runs only (not every --help)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="goalsync-startup-") as tmp:
@@ -167,7 +173,7 @@ def main() -> None:
 
         pass_runs = [run(PASS) for _ in range(args.rounds)]
         print(f"  {'python -c pass (seconds)':<34}{statistics.median(pass_runs):9.3f} s")
-        for command in ["", *COMMANDS]:
+        for command in [] if args.no_help else ["", *COMMANDS]:
             argv = [*command.split(), "--help"]
             variants = [lambda cli=cli, argv=argv: run([*cli, *argv], check=False)
                         for _, cli in trees]
@@ -218,6 +224,16 @@ def main() -> None:
                  for i, ms in enumerate(margins)]
         show("sync, no change (embedded), margin", margins, None)
         show("sync, no change (embedded), in all", whole, SYNC_TARGET, absolute=True)
+
+        variants = []
+        for index, (_, cli) in enumerate(trees):
+            env = sync_env(folder / f"embedded{index}", "")
+            argv = [*cli, "plan", str(plan), "--now", NOW]
+            variants.append(lambda argv=argv, env=env: run(argv, env))
+        *margins, passes = rounds(max(3, args.rounds // 2), variants)
+        whole = [[m + p for m, p in zip(ms, passes[i::len(trees)], strict=False)]
+                 for i, ms in enumerate(margins)]
+        show("plan, no change (embedded), in all", whole, None, absolute=True)
 
 
 if __name__ == "__main__":
