@@ -23,9 +23,8 @@ Both trees are byte-compiled first (``compileall``), as an installed package is:
 every goalsync module on every run, which no installed copy does.
 
 A no-change sync normally takes the quick path (syncer/quick.py: the change tokens
-only, no CalDAV library, no embedded server started); the first sync writes
-everything and the second records what the quick path compares with, so both happen
-before the timed rounds.
+only, no CalDAV library, no embedded server started); the first sync, before the
+timed rounds, writes everything and saves what the quick path compares with.
 
 The runs of one round are interleaved (``pass``, this tree, the baseline, ``pass``, …),
 so a busy machine slows them alike; the margin is the median over rounds of (run -
@@ -201,7 +200,6 @@ def main() -> None:
                 env = sync_env(folder / f"dav{index}", config)
                 argv = [*cli, "sync", str(plan), "--now", NOW]  # stderr is a pipe: no progress
                 run(argv, env)  # the first sync writes everything
-                run(argv, env)  # the second reads it back
                 variants.append(lambda argv=argv, env=env: run(argv, env))
             *margins, passes = rounds(args.rounds, variants)
             whole = [[m + p for m, p in zip(ms, passes[i::len(trees)], strict=False)]
@@ -216,8 +214,7 @@ def main() -> None:
         for index, (_, cli) in enumerate(trees):
             env = sync_env(folder / f"embedded{index}", "")
             argv = [*cli, "sync", str(plan), "--now", NOW]  # stderr is a pipe: no progress
-            run(argv, env)  # the first sync writes everything
-            run(argv, env)  # the second reads it back and marks the storage
+            run(argv, env)  # the first sync writes everything (and marks the storage)
             variants.append(lambda argv=argv, env=env: run(argv, env))
         *margins, passes = rounds(max(3, args.rounds // 2), variants)
         whole = [[m + p for m, p in zip(ms, passes[i::len(trees)], strict=False)]

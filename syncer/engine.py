@@ -289,12 +289,16 @@ class _Run:
                                 _planned_counts(decision.actions), before)
         self.state.reserve_block_indexes(decision.allocations)
         counts = self.executor.execute(decision.actions)
-        self.puller.save_tokens(pulled, wrote_tasks=self.executor.wrote_tasks,
-                                wrote_blocks=self.executor.wrote_blocks)
+        wrote_tasks, wrote_blocks = self.executor.wrote_tasks, self.executor.wrote_blocks
+        if storage is not None and (wrote_tasks or wrote_blocks):
+            # the embedded storage as our writes left it; both sides are read back
+            # after this mark, so what is saved is at least as new (syncer/quick.py)
+            mark = storage_mark(storage)
+            wrote_tasks = wrote_blocks = True
+        self.puller.save_tokens(pulled, wrote_tasks=wrote_tasks, wrote_blocks=wrote_blocks)
         self.puller.save_unsupported()
         if storage is not None:
-            record_mark(self.state, storage, mark, read_all=self._read_everything(pulled),
-                        wrote=bool(rc.writes(decision.actions)))
+            record_mark(self.state, storage, mark, read_all=self._read_everything(pulled))
         if self._read_everything(pulled):
             # a schedule made without the calendar's blocks (or the completions)
             # would re-place the next run's plan beyond the window

@@ -21,10 +21,11 @@ The embedded mark (``storage_mark``): every file under the storage folder except
 Radicale's caches and lock, with its inode, size, modification and status-change
 times. Radicale writes an object by writing a new file and renaming it over the old
 one, so any change made through a server (``goalsync serve``, an app) changes the
-mark. A full run takes the mark before it reads the server and records it only
-when it read both sides and wrote nothing (``record_mark``): the snapshot it saves is
-then at least as new as the mark, so an equal mark later proves the snapshot still
-holds. A run that wrote clears it (the next run reads the server and records it).
+mark. A full run takes the mark before it reads the server, and again after its own
+writes, when it then reads both sides back; it records it only when it read both
+sides (``record_mark``): the snapshots it saves are then at least as new as the mark,
+so an equal mark later proves they still hold. A read that failed drops it (the next
+run reads the server).
 """
 
 from __future__ import annotations
@@ -107,12 +108,11 @@ def mark_value(storage: Path, mark: str) -> str:
     return json.dumps({"storage": str(storage), "mark": mark}, sort_keys=True)
 
 
-def record_mark(state: State, storage: Path, mark: str | None, *, read_all: bool,
-                wrote: bool) -> None:
+def record_mark(state: State, storage: Path, mark: str | None, *, read_all: bool) -> None:
     """After a full run with the embedded server: keep ``mark`` (taken before the
-    run read the server) when the run read both sides and wrote nothing; else drop
-    the one kept, so that the next run reads the server."""
-    value = mark_value(storage, mark) if mark is not None and read_all and not wrote else ""
+    snapshots it saves were read) when the run read both sides; else drop the one
+    kept, so that the next run reads the server."""
+    value = mark_value(storage, mark) if mark is not None and read_all else ""
     if (state.meta(EMBEDDED_MARK_META) or "") != value:
         state.set_meta(EMBEDDED_MARK_META, value)
 
