@@ -326,6 +326,8 @@ def start_checks(config: Config, plan_path: str | Path) -> Early | None:
     from syncer.policy import load_rules
     from syncer.state import STATE_FILE, default_state_dir, peek_meta
 
+    if {config.tasks_backend, config.calendar_backend} - {"none"} != {"caldav"}:
+        return None  # nothing to ask ahead: the embedded server's mark is on disk
     try:
         load_plan(plan_path)
         load_rules(config.rules)

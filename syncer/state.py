@@ -656,12 +656,12 @@ class State:
         """Make the latest full schedule the baseline from ``now`` on. What was planned
         before ``now`` stays: it is what should have been done by now (expected progress,
         missed blocks), even when no calendar keeps a copy."""
-        planned = self.planned_blocks()
-        past = [b for b in planned if b.end <= now]
+        past = [b for b in self.planned_blocks() if b.end <= now]
         future = [b for b in blocks if b.end > now]
         rows = [(b.step, _ts(b.start), _ts(b.end), b.uid) for b in past + future]
-        if sorted(rows, key=repr) == sorted(
-                ((b.step, _ts(b.start), _ts(b.end), b.uid) for b in planned), key=repr):
+        kept = [tuple(row) for row in self._db.execute(
+            "SELECT key, start, end, uid FROM planned_blocks")]
+        if sorted(rows, key=repr) == sorted(kept, key=repr):
             return  # the same baseline: nothing to rewrite
         with self.transaction():
             self._db.execute("DELETE FROM planned_blocks")
