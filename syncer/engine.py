@@ -134,7 +134,8 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
     require_aware(now, "sync")
     activity.phase(f"Reading {Path(plan_path).name}")
     plan = load_plan(Path(plan_path))
-    rules = load_rules(config.rules)  # every rule error is a ConfigError before any request
+    # every rule error is a ConfigError before any request (``early`` loaded them so)
+    rules = early.rules if early is not None else load_rules(config.rules)
     settings = sync_settings(rules, config)
     state_dir = default_state_dir(config.state_dir)
     guard = contextlib.nullcontext() if dry_run else lock(state_dir)

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     )
     from syncer.backends.registry import Backends
     from syncer.config import Config
+    from syncer.core.rules import Rules
     from syncer.state import State
 
 EMBEDDED_MARK_META = "embedded:mark"  # {"storage": path, "mark": digest} (module doc)
@@ -330,7 +331,7 @@ def start_checks(config: Config, plan_path: str | Path) -> Early | None:
         return None  # nothing to ask ahead: the embedded server's mark is on disk
     try:
         load_plan(plan_path)
-        load_rules(config.rules)
+        rules = load_rules(config.rules)
         path = default_state_dir(config.state_dir) / STATE_FILE
         saved = peek_meta(path, "binding")
         config = resolved(config, saved)
@@ -344,7 +345,7 @@ def start_checks(config: Config, plan_path: str | Path) -> Early | None:
                     known.get("urls"), dict):
                 target = known["urls"].get("target")
                 check.prefetch(component, target if isinstance(target, str) else None)
-        return Early(check)
+        return Early(check, rules)
     except (GoalsyncError, NeedFull, ValueError, OSError):
         return None
 
@@ -352,8 +353,9 @@ def start_checks(config: Config, plan_path: str | Path) -> Early | None:
 class Early:
     """Change checks started ahead of a run (``start_checks``), for its ``probes``."""
 
-    def __init__(self, check: _DavCheck) -> None:
+    def __init__(self, check: _DavCheck, rules: Rules) -> None:
         self.check: _DavCheck | None = check
+        self.rules = rules  # the run's rules, loaded (and validated) on the way
 
     def take(self, key: tuple[str, str | None, str, float]) -> _DavCheck | None:
         """The check when it was asked of the same server with the same credentials;
