@@ -227,6 +227,7 @@ class _HabitJob:
     hours: str = ""  # hour set ("" = the rules' default)
     gave_way: int = 0  # of ``missing``: sessions taken out for more important steps
     over_budget: int = 0  # of ``missing``: sessions the weekly budget had no room for
+    needs: dict[date, int] = field(default_factory=dict)  # _week_need's answers by week
 
 
 class _Planner:
@@ -708,13 +709,20 @@ class _Planner:
     def _week_need(self, habit: _HabitJob, week: date) -> int:
         """Sessions due in ``week``: ``per_week``, or its share of the working days left
         when the habit ends (its goal's deadline) inside the week; 0 after it."""
-        windows = self.rules.week_of(habit.habit.hours or habit.goal.hours)
-        working = [week + timedelta(days=d) for d in range(7)
-                   if windows[(week + timedelta(days=d)).weekday()]]
-        before = [day for day in working if local_minute(day, 0, self.zone) < habit.end]
-        if not working or len(before) == len(working):
-            return habit.habit.per_week if working else 0
-        return math.ceil(habit.habit.per_week * len(before) / len(working))
+        found = habit.needs.get(week)
+        if found is None:
+            windows = self.rules.week_of(habit.habit.hours or habit.goal.hours)
+            working = [week + timedelta(days=d) for d in range(7) if windows[d]]
+            last = working[-1] if working else None
+            if last is None:
+                found = 0
+            elif local_minute(last, 0, self.zone) < habit.end:  # the usual case
+                found = habit.habit.per_week
+            else:
+                before = sum(local_minute(day, 0, self.zone) < habit.end for day in working)
+                found = math.ceil(habit.habit.per_week * before / len(working))
+            habit.needs[week] = found
+        return found
 
     def _whole_week(self, week: date) -> bool:
         """True when the whole week lies inside the planned days (shortfalls count)."""
