@@ -26,6 +26,13 @@
    one ``apply()`` batch. Per-object failures are collected; everything else still runs;
    the report lists them and the CLI exits 1. The servers are read back once and the
    snapshot saved with its change token.
+
+A sync (without ``--force``/``--rebind``) first runs steps 3-7 on the quick path
+(``syncer.quick``): the same ``_Run`` with probe backends that know only the change
+tokens, in one state transaction. Unchanged tokens and a decision with nothing to
+write (a dry run: whatever it would write) make the run. Anything else raises
+NeedFull before anything is written; the transaction is rolled back and the run
+starts again on the full path.
 """
 
 from __future__ import annotations
@@ -47,9 +54,10 @@ from syncer.core.decide import Base, Settings, Snapshot, decide
 from syncer.core.model import Plan, Schedule, Unscheduled
 from syncer.core.moments import require_aware
 from syncer.core.rules import Rules, check_max_delete_share, check_window_days
-from syncer.errors import AccountLimit, ConfigError, SafetyStop
+from syncer.errors import AccountLimit, ConfigError, GoalsyncError, SafetyStop
 from syncer.execute import COUNTED, Executor, ProgressCallback
 from syncer.pull import Pulled, Puller
+from syncer.quick import Early, NeedFull, probes, record_mark, storage_mark
 from syncer.state import (
     REVIEW_NOTES_META,
     STATE_FILE,
@@ -111,8 +119,10 @@ SyncSettings = Settings  # the name the engine's callers know
 
 def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
          dry_run: bool = False, force: bool = False, rebind: bool = False,
-         on_progress: ProgressCallback | None = None) -> SyncReport:
+         on_progress: ProgressCallback | None = None,
+         early: Early | None = None) -> SyncReport:
     """Sync the plan at ``plan_path`` with the configured backends (see module doc).
+    ``early``: change checks ``quick.start_checks`` began before the engine was loaded.
 
     Raises PlanError/ConfigError (exit 2, before any request), CredentialError (3),
     LockedError, SafetyStop (4), BackendError when a server cannot be read at all.
@@ -124,16 +134,56 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
     require_aware(now, "sync")
     activity.phase(f"Reading {Path(plan_path).name}")
     plan = load_plan(Path(plan_path))
-    rules = load_rules(config.rules)  # every rule error is a ConfigError before any request
+    # every rule error is a ConfigError before any request (``early`` loaded them so)
+    rules = early.rules if early is not None else load_rules(config.rules)
     settings = sync_settings(rules, config)
     state_dir = default_state_dir(config.state_dir)
     guard = contextlib.nullcontext() if dry_run else lock(state_dir)
-    activity.phase("Connecting to the task list and calendar")
-    with guard, open_backends(config, plan, state_dir, dry_run=dry_run, now=now,
-                              saved_binding=saved_binding(state_dir)) as backends:
-        return run(plan, rules, backends, state_dir, now=now, settings=settings,
-                   dry_run=dry_run, force=force, rebind=rebind, on_progress=on_progress,
-                   locked=True)
+    with guard:
+        notes: tuple[str, ...] = ()
+        if not (force or rebind):
+            try:
+                return _quick_run(plan, rules, config, state_dir, now, settings, dry_run,
+                                  early)
+            except NeedFull as need:
+                notes = need.notes
+        activity.phase("Connecting to the task list and calendar")
+        with open_backends(config, plan, state_dir, dry_run=dry_run, now=now,
+                           saved_binding=saved_binding(state_dir)) as backends:
+            return run(plan, rules, backends, state_dir, now=now, settings=settings,
+                       dry_run=dry_run, force=force, rebind=rebind,
+                       on_progress=on_progress, locked=True, notes=notes)
+
+
+def _quick_run(plan: Plan, rules: Rules, config: Config, state_dir: Path, now: datetime,
+               settings: SyncSettings, dry_run: bool = False,
+               early: Early | None = None) -> SyncReport:
+    """The run with probe backends (``syncer/quick.py``): settled from the change tokens
+    and the saved snapshots, in one state transaction; NeedFull (everything undone)
+    when anything else is needed. The caller holds the lock (a dry run needs none:
+    it reads an in-memory copy of the state and writes nothing anywhere)."""
+    path = state_dir / STATE_FILE
+    if not path.exists():
+        raise NeedFull
+    with State.open(path, readonly=dry_run) as state:
+        if state.notes:  # the file was repaired (a dry run's copy: the full run's too)
+            raise NeedFull(() if dry_run else tuple(state.notes))
+        binding = state.meta("binding")
+        if binding is None or state.meta("plan_id") != plan.id:
+            raise NeedFull
+        backends = probes(config, state, state_dir, binding, early)
+        try:
+            if backends.binding != binding:
+                raise NeedFull
+            with state.transaction():
+                return _Run(plan, rules, backends, state, now, settings, dry_run, False,
+                            False, None, quick=True).go()
+        except GoalsyncError:
+            raise NeedFull from None  # the full run meets it again and says it
+        finally:
+            backends.tasks.close()
+            if backends.calendar is not None:
+                backends.calendar.close()
 
 
 def saved_binding(state_dir: Path) -> str | None:
@@ -172,13 +222,15 @@ def run(plan: Plan, rules: Rules, backends: Backends,
         state_dir: str | os.PathLike[str], *, now: datetime,
         settings: SyncSettings | None = None, dry_run: bool = False, force: bool = False,
         rebind: bool = False, on_progress: ProgressCallback | None = None,
-        locked: bool = False) -> SyncReport:
+        locked: bool = False, notes: Sequence[str] = ()) -> SyncReport:
     """Sync an already loaded plan with given backends (tests use memory backends).
-    ``locked=True`` when the caller holds the lock already. ``now`` must be aware."""
+    ``locked=True`` when the caller holds the lock already. ``now`` must be aware.
+    ``notes``: sentences for the person from before the run (a repaired state file)."""
     require_aware(now, "run")
     state_dir = Path(state_dir)
     guard = contextlib.nullcontext() if locked or dry_run else lock(state_dir)
     with guard, State.open(state_dir / "state.sqlite", readonly=dry_run) as state:
+        state.notes[:0] = notes
         return _Run(plan, rules, backends, state, now, settings or SyncSettings(),
                     dry_run, force, rebind, on_progress).go()
 
@@ -189,8 +241,10 @@ def run(plan: Plan, rules: Rules, backends: Backends,
 class _Run:
     def __init__(self, plan: Plan, rules: Rules, backends: Backends,
                  state: State, now: datetime, settings: SyncSettings, dry_run: bool,
-                 force: bool, rebind: bool, on_progress: ProgressCallback | None) -> None:
+                 force: bool, rebind: bool, on_progress: ProgressCallback | None,
+                 quick: bool = False) -> None:
         self.plan, self.rules, self.backends, self.state = plan, rules, backends, state
+        self.quick = quick  # probe backends: NeedFull before anything is written
         self.now, self.settings, self.dry_run = now, settings, dry_run
         self.force, self.rebind, self.on_progress = force, rebind, on_progress
         self.errors: list[str] = []
@@ -211,6 +265,8 @@ class _Run:
         self.state.begin_run(self.now)
         self._check_binding()
         self.puller.remember_urls()
+        storage = None if self.dry_run else self.backends.storage
+        mark = storage_mark(storage) if storage is not None else None  # before reading
         pulled = self.puller.pull()
         self.unread = tuple(side for side, listed in (("task list", pulled.tasks),
                                                       ("calendar", pulled.blocks))
@@ -224,6 +280,8 @@ class _Run:
             pulled.tasks, pulled.blocks, pulled.busy, tasks_held=self.puller.held_all),
             self._base(pulled.range), self.now, self.settings)
         self.window = decision.window
+        if self.quick and not self.dry_run and rc.writes(decision.actions):
+            raise NeedFull  # the full path writes them (a dry run only shows them)
         if decision.stop and not self.force:
             self._stop(decision.stop)
         self._check_room(decision.actions)
@@ -232,9 +290,16 @@ class _Run:
                                 _planned_counts(decision.actions), before)
         self.state.reserve_block_indexes(decision.allocations)
         counts = self.executor.execute(decision.actions)
-        self.puller.save_tokens(pulled, wrote_tasks=self.executor.wrote_tasks,
-                                wrote_blocks=self.executor.wrote_blocks)
+        wrote_tasks, wrote_blocks = self.executor.wrote_tasks, self.executor.wrote_blocks
+        if storage is not None and (wrote_tasks or wrote_blocks):
+            # the embedded storage as our writes left it; both sides are read back
+            # after this mark, so what is saved is at least as new (syncer/quick.py)
+            mark = storage_mark(storage)
+            wrote_tasks = wrote_blocks = True
+        self.puller.save_tokens(pulled, wrote_tasks=wrote_tasks, wrote_blocks=wrote_blocks)
         self.puller.save_unsupported()
+        if storage is not None:
+            record_mark(self.state, storage, mark, read_all=self._read_everything(pulled))
         if self._read_everything(pulled):
             # a schedule made without the calendar's blocks (or the completions)
             # would re-place the next run's plan beyond the window
@@ -283,14 +348,9 @@ class _Run:
         saved = self.state.meta("plan_id")
         if saved is not None and saved != self.plan.id and self.state.links():
             if not self.rebind:
-                raise SafetyStop(
-                    f"the state in {self.state.path.parent if self.state.path else 'memory'}"
-                    f" belongs to plan id `{saved}`, but {self.plan.path} has plan id "
-                    f"`{self.plan.id}` (its file name); syncing it would create a second "
-                    "set of tasks and blocks",
-                    hint=f"add `id: {saved}` at the top of the plan to keep its objects, use "
-                         "another GOALSYNC_STATE_DIR for a second plan, or run with "
-                         "--rebind to start over")
+                raise another_plans_state(
+                    self.state.path.parent if self.state.path else "memory", saved,
+                    self.plan)
             self.state.delete_links()
             self.state.clear_tokens()
             self.notes.append(f"started over for plan id `{self.plan.id}`; the objects of "
@@ -417,9 +477,28 @@ def state_path(config: Config) -> Path:
     return default_state_dir(config.state_dir) / STATE_FILE
 
 
-def recorded(config: Config) -> Record:
-    """The state's history without contacting any server (``status --offline``)."""
-    with State.open(state_path(config), readonly=True) as state:
+def another_plans_state(folder: object, saved: str, plan: Plan,
+                        reading: bool = False) -> SafetyStop:
+    """The stop for a state (in ``folder``) that holds another plan id's objects: for a
+    sync, or (``reading``) for a command that shows the state's history."""
+    why = ("its history is that plan's, not this one's" if reading else
+           "syncing it would create a second set of tasks and blocks")
+    return SafetyStop(
+        f"the state in {folder} belongs to plan id `{saved}`, but {plan.path} has plan id "
+        f"`{plan.id}` (its file name); {why}",
+        hint=f"add `id: {saved}` at the top of the plan to keep its objects, use another "
+             "GOALSYNC_STATE_DIR for a second plan, or run with --rebind to start over")
+
+
+def recorded(config: Config, plan: Plan | None = None) -> Record:
+    """The state's history without contacting any server (``status --offline``).
+    With ``plan``, a state holding another plan id's objects is refused as a sync
+    refuses it (SafetyStop), so no other plan's history is shown as this one's."""
+    path = state_path(config)
+    with State.open(path, readonly=True) as state:
+        saved = state.meta("plan_id")
+        if plan is not None and saved is not None and saved != plan.id:
+            raise another_plans_state(path.parent, saved, plan, reading=True)
         return state.record()
 
 

@@ -18,10 +18,22 @@ def read_plan_text(path: str | Path) -> str:
                      hint="check the path, or create a plan with `goalsync init`")
 
 
+_PARSED: dict[tuple[str, str], Plan] = {}  # (text, path as given) → its plan
+
+
 def load_plan(path: str | Path) -> Plan:
     """Read and parse the plan at ``path``.
 
     Raises UsageError (exit 2) when the file cannot be read and PlanError (exit 2) with
-    every problem when it does not parse; positions use ``path`` as given.
+    every problem when it does not parse; positions use ``path`` as given. The file is
+    read on every call; the same text is parsed once per process (``--now`` reads the
+    plan for its timezone, then the command for its work; ``Plan`` is immutable).
     """
-    return parse_plan(read_plan_text(path), str(path))
+    text = read_plan_text(path)
+    key = (text, str(path))
+    plan = _PARSED.get(key)
+    if plan is None:
+        plan = parse_plan(text, str(path))
+        _PARSED.clear()  # one plan at a time is what a command reads
+        _PARSED[key] = plan
+    return plan

@@ -636,11 +636,15 @@ class State:
         return row[0], None if row[1] is None else json.loads(row[1])
 
     def save_token(self, backend: str, token: str | None, snapshot: Any) -> None:
+        text = None if snapshot is None else json.dumps(snapshot)
+        row = self._db.execute("SELECT token, snapshot FROM tokens WHERE backend = ?",
+                               (backend,)).fetchone()
+        if row is not None and (row[0], row[1]) == (token, text):
+            return  # kept as it is: a no-change run rewrites nothing
         self._write(
             "INSERT OR REPLACE INTO tokens (backend, token, snapshot, saved_at)"
             " VALUES (?, ?, ?, ?)",
-            (backend, token, None if snapshot is None else json.dumps(snapshot),
-             _ts(_utcnow())),
+            (backend, token, text, _ts(_utcnow())),
         )
 
     def clear_tokens(self) -> None:
@@ -654,12 +658,15 @@ class State:
         missed blocks), even when no calendar keeps a copy."""
         past = [b for b in self.planned_blocks() if b.end <= now]
         future = [b for b in blocks if b.end > now]
+        rows = [(b.step, _ts(b.start), _ts(b.end), b.uid) for b in past + future]
+        kept = [tuple(row) for row in self._db.execute(
+            "SELECT key, start, end, uid FROM planned_blocks")]
+        if sorted(rows, key=repr) == sorted(kept, key=repr):
+            return  # the same baseline: nothing to rewrite
         with self.transaction():
             self._db.execute("DELETE FROM planned_blocks")
             self._db.executemany(
-                "INSERT INTO planned_blocks (key, start, end, uid) VALUES (?, ?, ?, ?)",
-                [(b.step, _ts(b.start), _ts(b.end), b.uid) for b in past + future],
-            )
+                "INSERT INTO planned_blocks (key, start, end, uid) VALUES (?, ?, ?, ?)", rows)
 
     def planned_blocks(self) -> list[Block]:
         """The baseline: blocks planned before now by earlier runs, then the latest full

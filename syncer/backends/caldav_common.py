@@ -44,11 +44,18 @@ from syncer.backends.base import (
     Unreachable,
 )
 from syncer.backends.bounded import bound_session, deadline_for
+from syncer.backends.dav_props import NS, Collection, collection_in
+from syncer.backends.dav_props import PROPFIND_COLLECTIONS as _PROPFIND_COLLECTIONS
+from syncer.backends.dav_props import calendar_props as _calendar_props
+from syncer.backends.dav_props import collection as _collection
+from syncer.backends.dav_props import ok_props as _ok_props
+from syncer.backends.dav_props import prop_text as _prop_text
+from syncer.backends.dav_props import responses as _responses
+from syncer.backends.dav_props import status_code as _status_code
 from syncer.backends.urls import is_loopback, sends_in_clear
 from syncer.errors import ConfigError
 from syncer.ical import UID_PREFIX, href_name
 
-NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav", "cs": "http://calendarserver.org/ns/"}
 DEFAULT_TIMEOUT = 30
 RATE_LIMIT_TRIES = 3
 # Writes sent at once by CalDAVTasks.apply: enough to hide a round trip and the
@@ -56,13 +63,6 @@ RATE_LIMIT_TRIES = 3
 # tried queues or serializes them safely; 429/503 answers are retried as always).
 WRITE_WORKERS = 4
 T = TypeVar("T")
-
-_PROPFIND_COLLECTIONS = """<?xml version="1.0" encoding="utf-8"?>
-<d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"
-            xmlns:cs="http://calendarserver.org/ns/">
-  <d:prop><d:resourcetype/><d:displayname/><c:supported-calendar-component-set/>
-    <cs:getctag/><d:sync-token/></d:prop>
-</d:propfind>"""
 
 _PROPFIND_PRINCIPAL = """<?xml version="1.0" encoding="utf-8"?>
 <d:propfind xmlns:d="DAV:"><d:prop><d:current-user-principal/></d:prop></d:propfind>"""
@@ -84,26 +84,6 @@ class WriteRefused(BackendError):
         super().__init__(message, hint)
         self.status = status
         self.permanent = 400 <= status < 500 and status not in (408, 423, 429)
-
-
-@dataclass(frozen=True, slots=True)
-class Collection:
-    """A calendar collection on the server."""
-
-    url: str
-    name: str
-    components: frozenset[str]  # empty: the server did not say (treat as "any")
-    ctag: str | None = None
-    sync_token: str | None = None
-
-    def holds(self, component: str) -> bool:
-        return not self.components or component in self.components
-
-    @property
-    def state(self) -> str | None:
-        """The collection's change token: its sync-token (RFC 6578), else its ctag;
-        None when the server gives neither."""
-        return self.sync_token or self.ctag
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,56 +202,6 @@ def _utc_stamp(value: datetime) -> str:
 
 
 # --------------------------------------------------------------------------- XML
-
-
-def _prop_text(prop: Any, path: str) -> str | None:
-    node = prop.find(path, NS)
-    if node is None:
-        return None
-    return "".join(node.itertext()).strip() or None
-
-
-def _status_code(text: str | None) -> int:
-    try:
-        return int((text or "").split()[1])
-    except (IndexError, ValueError):
-        return 0
-
-
-def _responses(tree: Any) -> list[Any]:
-    if tree is None:
-        return []
-    if tree.tag == "{DAV:}response":
-        return [tree]
-    return list(tree.iterfind("d:response", NS))
-
-
-def _ok_props(response: Any) -> Any | None:
-    """The <prop> of the 200 propstat of a <response>, else None."""
-    for propstat in response.iterfind("d:propstat", NS):
-        if _status_code(_prop_text(propstat, "d:status")) == 200:
-            return propstat.find("d:prop", NS)
-    return None
-
-
-def _calendar_props(response: Any) -> Any | None:
-    """The OK props of a response that is a calendar collection; None otherwise."""
-    prop = _ok_props(response)
-    if prop is None or prop.find("d:resourcetype/c:calendar", NS) is None:
-        return None
-    return prop
-
-
-def _collection(url: str, prop: Any) -> Collection:
-    """The calendar collection at ``url`` as ``prop`` (_PROPFIND_COLLECTIONS) describes
-    it; unnamed ones are called by the last segment of their URL."""
-    comps = frozenset(
-        c.get("name", "").upper()
-        for c in prop.iterfind("c:supported-calendar-component-set/c:comp", NS)
-    )
-    name = _prop_text(prop, "d:displayname") or url.rstrip("/").rsplit("/", 1)[-1]
-    return Collection(url, name, comps, _prop_text(prop, "cs:getctag"),
-                      _prop_text(prop, "d:sync-token"))
 
 
 def _href(response: Any) -> str:
@@ -606,11 +536,7 @@ class DavConnection:
                                 {"Depth": "0", "Content-Type": "application/xml"})
         if response.status != 207:
             return None
-        for item in _responses(response.tree):
-            prop = _calendar_props(item)
-            if prop is not None:
-                return _collection(url, prop)
-        return None
+        return collection_in(url, response.tree)
 
     def find_collection(self, name: str, component: str) -> Collection | None:
         """The collection whose display name is ``name`` (case-sensitive first, then

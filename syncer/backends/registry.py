@@ -45,6 +45,9 @@ class Backends:
     tasks: TaskBackend
     calendar: CalendarBackend | None
     binding: str = ""
+    storage: Path | None = None
+    """The embedded server's storage folder when it serves this run (``syncer/quick.py``
+    marks it)."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,7 @@ def open_backends(config: Config, plan: Plan, state_dir: Path, *,
     config = resolved(config, saved_binding)
     with contextlib.ExitStack() as stack:
         server_url: str | None = None
+        served: Path | None = None
         storage = state_dir / "radicale"
         uses_embedded = "embedded" in (config.tasks_backend, config.calendar_backend)
         if uses_embedded and not (dry_run and not storage.exists()):
@@ -203,7 +207,7 @@ def open_backends(config: Config, plan: Plan, state_dir: Path, *,
 
             activity.phase("Starting the embedded CalDAV server")
             server = stack.enter_context(EmbeddedServer(storage))
-            server_url = server.url
+            server_url, served = server.url, storage
         opening = Opening(config, plan, server_url, now)
         tasks = _entry("tasks", config.tasks_backend, TASK_BACKENDS).build(opening)
         stack.callback(tasks.close)
@@ -211,7 +215,7 @@ def open_backends(config: Config, plan: Plan, state_dir: Path, *,
             opening)
         if calendar is not None:
             stack.callback(calendar.close)
-        yield Backends(tasks, calendar, binding(config))
+        yield Backends(tasks, calendar, binding(config), served)
 
 
 DEFAULT_TASK_LIST = "Goal tasks"  # = caldav_tasks.DEFAULT_TASK_LIST (not imported: lazy)

@@ -3,7 +3,7 @@
 ``plan`` prints the actions a sync would take, grouped by kind, and writes nothing
 anywhere (state included); ``--json`` prints them for scripts. ``sync`` does it and
 prints a summary; ``--json`` prints exactly ``{"created", "updated", "deleted",
-"pinned", "completed", "unscheduled", "errors"}``. Exit codes: 0 done, 1 some objects
+"pinned", "completed", "unscheduled", "errors", "notes"}``. Exit codes: 0 done, 1 some objects
 failed (the summary names them; a rerun finishes the job), 2 plan/config error (nothing
 sent), 3 credentials, 4 a guard stopped the run (``--force`` / ``--rebind``).
 """
@@ -97,15 +97,22 @@ def sync_command(plan_path: str, config_path: str | None, now: datetime | None,
     """
     from syncer.clock import plan_now
     from syncer.config import load_config
-    from syncer.engine import sync
     from syncer.term import live_progress
 
     config = load_config(config_path)
     moment = plan_now(now, plan_path) if now is not None else datetime.now(UTC)
+    early = None
+    if not (force or rebind):  # a no-change run's checks, asked before the engine loads
+        from syncer.quick import start_checks
+
+        early = start_checks(config, plan_path)
+    from syncer.engine import sync
+
     with live_progress(enabled=not (quiet or as_json)):
-        report = sync(plan_path, config, now=moment, force=force, rebind=rebind)
+        report = sync(plan_path, config, now=moment, force=force, rebind=rebind,
+                      early=early)
     if as_json:
-        emit_json(report.summary(), indent=None)
+        emit_json(sync_json(report), indent=None)
     else:
         click.echo(render_summary(report))
     if report.errors:
@@ -304,6 +311,12 @@ def _span(start: datetime, end: datetime) -> str:
 
 
 # -------------------------------------------------------------------------- json
+
+
+def sync_json(report: SyncReport) -> dict[str, Any]:
+    """``goalsync sync --json``: the summary counts, then the notes the human summary
+    shows as ``note:`` lines (busy-time warnings, held tasks, a repaired state file…)."""
+    return {**report.summary(), "notes": list(report.notes)}
 
 
 def plan_json(report: SyncReport) -> dict[str, Any]:

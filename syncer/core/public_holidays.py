@@ -1,15 +1,14 @@
 """Public holidays of a configured region, from the ``holidays`` package (pure data).
 
 ``region`` is a country code ("DE", "US") optionally followed by a subdivision
-("DE-BY", "US-CA"), as in the scheduling rule ``holidays``.
+("DE-BY", "US-CA"), as in the scheduling rule ``holidays``. The package (about 50 ms
+to import) is imported only when a region is configured.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
-
-import holidays as _holidays
 
 from syncer.errors import ConfigError
 
@@ -21,6 +20,8 @@ def _split(region: str) -> tuple[str, str | None]:
 
 def check_region(region: str) -> None:
     """Raise ConfigError unless ``region`` is a supported country (and subdivision)."""
+    import holidays as _holidays
+
     country, subdivision = _split(region)
     supported = _holidays.list_supported_countries()
     if country not in supported:
@@ -35,6 +36,8 @@ def check_region(region: str) -> None:
 
 @lru_cache(maxsize=64)
 def _region_years(region: str, years: tuple[int, ...]) -> frozenset[date]:
+    import holidays as _holidays
+
     country, subdivision = _split(region)
     found = _holidays.country_holidays(country, subdiv=subdivision, years=years)
     return frozenset(found)

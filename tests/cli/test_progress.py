@@ -112,7 +112,7 @@ def test_sync_on_a_pipe_prints_no_progress_and_json_is_unchanged(
     code, out, err = run_main("sync", "goals.yaml", "--json")
     assert code == 0
     assert set(json.loads(out)) == {"created", "updated", "deleted", "pinned", "completed",
-                                    "unscheduled", "errors"}
+                                    "unscheduled", "errors", "notes"}
     assert len(out.strip().splitlines()) == 1  # one line, as before
     assert err == ""
     code, out, err = run_main("sync", "goals.yaml", "--quiet")

@@ -108,3 +108,20 @@ def test_status_of_a_broken_plan_exits_2(home: Path) -> None:
     (home / "goals.yaml").write_text("timezone: Mars/Base\ngoals: []\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["status", str(home / "goals.yaml"), "--offline"])
     assert result.exit_code != 0
+
+
+def test_offline_status_refuses_another_plans_state(home: Path) -> None:
+    """The state folder is shared by default and the plan id comes from the file name:
+    `status --offline` (like `review` and `report` offline) must not show another plan's
+    completions as this plan's progress; it stops as a sync would, naming both ids."""
+    seed(home, {"g/m1/a": datetime(2026, 11, 20, tzinfo=UTC)}, [])
+    with State.open(home / "state" / STATE_FILE) as state:
+        state.set_meta("plan_id", "plan1")
+    code, out = run(home)
+    assert code == 4
+    text = " ".join(out.split())
+    assert "belongs to plan id `plan1`" in text and "plan id `goals`" in text
+    assert "its history is that plan's" in text
+    assert "add `id: plan1`" in text
+    code, out = run(home, "--json")
+    assert code == 4 and "plan1" in json.loads(out[out.index("{"):])["error"]["message"]

@@ -49,7 +49,7 @@ def test_sync_json_prints_exactly_the_summary_keys(memory: engine.Backends) -> N
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert list(data) == ["created", "updated", "deleted", "pinned", "completed",
-                          "unscheduled", "errors"]
+                          "unscheduled", "errors", "notes"]
     assert data["created"] > 0 and data["errors"] == []
     again = json.loads(CliRunner().invoke(cli, ["sync", "goals.yaml", "--now", NOW,
                                                 "--json"]).output)

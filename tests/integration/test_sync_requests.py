@@ -1,7 +1,11 @@
 """How many requests a sync costs against CalDAV (the embedded Radicale, which is the
 default for both tasks and the calendar): discovery happens once, a sync with nothing
 changed is one change check per collection, and after writing only what changed is
-read back. Counted on the wire: every HTTP request each adapter's session sends."""
+read back. Counted on the wire: every HTTP request each adapter's session sends.
+
+These count the full path: the quick path (syncer/quick.py, tests/integration/
+test_quick_sync.py), which settles a no-change run against an unchanged embedded
+storage without starting the server at all, is switched off here."""
 
 from __future__ import annotations
 
@@ -15,12 +19,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from syncer import engine
 from syncer.backends.caldav_calendar import CalDAVCalendar
 from syncer.backends.caldav_common import DavConnection
 from syncer.backends.caldav_tasks import CalDAVTasks
 from syncer.config import from_mapping
 from syncer.embedded import DEFAULT_USER, EmbeddedServer
 from syncer.engine import SyncReport, sync
+from syncer.quick import NeedFull
 from syncer.state import State
 from tests.helpers.plans import pmp_plan
 
@@ -50,6 +56,14 @@ class Wire:
 
     def writes(self) -> list[str]:
         return [f"{m} {p}" for _, m, p in self.sent if m in WRITES]
+
+
+@pytest.fixture(autouse=True)
+def full_path_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    def never(*args: Any, **kwargs: Any) -> SyncReport:
+        raise NeedFull
+
+    monkeypatch.setattr(engine, "_quick_run", never)
 
 
 @pytest.fixture

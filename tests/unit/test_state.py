@@ -165,3 +165,18 @@ def test_planned_blocks_before_now_stay_in_the_baseline(tmp_path):
         # a day later the past block is history; the future is replaced by the new plan
         state.save_planned_blocks([moved], T0.replace(day=24))
         assert state.planned_blocks() == [early, moved]
+
+
+def test_an_unchanged_baseline_or_snapshot_is_not_written_again(tmp_path):
+    block = Block("g/m/a", T0.replace(day=25), T0.replace(day=25, hour=10), uid="u1",
+                  why="the plan's reason")
+    with State.open(tmp_path / "state.sqlite") as state:
+        state.save_planned_blocks([block], T0)
+        state.save_token("calendar:caldav", "t1", {"blocks": []})
+        writes = state._db.total_changes
+        state.save_planned_blocks([block], T0.replace(hour=9))  # a no-change run
+        state.save_token("calendar:caldav", "t1", {"blocks": []})
+        assert state._db.total_changes == writes
+        state.save_token("calendar:caldav", "t2", {"blocks": []})
+        assert state.token("calendar:caldav") == ("t2", {"blocks": []})
+        assert state.planned_blocks() == [Block("g/m/a", block.start, block.end, uid="u1")]
