@@ -1217,7 +1217,7 @@ class _Planner:
                 need += other.need
         return calendar.capacity(lo, hi, hours) < need
 
-    def _crowd(self, lo: int, hi: int, spare: set[str], limit: int = 32,
+    def _crowd(self, lo: int, hi: int, spare: set[str], limit: int = 64,
                ) -> list[_Job] | None:
         """The placed steps (not in ``spare``) with blocks in [lo, hi), and, as they
         may have to move later to make room, those with blocks before the latest of
