@@ -132,6 +132,9 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
                                    plan_horizon(plan, rules.scheduling, moment).date())
     else:  # offline: the plan alone, without busy time (what no calendar can fix)
         ideal = schedule(plan, rules.scheduling, now=moment, done=set(completions))
+        # work the last sync did not book ahead and even an empty calendar cannot hold
+        ahead = {b.step for b in baseline if b.end > moment}
+        unbooked = {u.step for u in ideal.unscheduled} - ahead
         missing = infeasible_steps(plan, ideal.unscheduled,
                                    plan_horizon(plan, rules.scheduling, moment).date())
     baseline = _merge_baseline(baseline, on_calendar)
@@ -143,7 +146,10 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
     prompts = triggers(plan, progress, review_rules, moment, last_review, history(journal))
     return StatusSnapshot(
         plan=plan, now=moment, progress=progress, prompts=tuple(prompts),
-        adjustments=tuple(propose(plan, progress, missing)), journal=journal,
+        adjustments=tuple(propose(plan, progress, missing, rules=rules.scheduling,
+                                  existing=booked if booked is not None else [
+                                      b for b in record.planned if b.end > moment])),
+        journal=journal,
         baseline=tuple(baseline), completions=completions, review_rules=review_rules,
         last_review=last_review,
         errors=tuple(report.errors) if report is not None else (),
