@@ -132,13 +132,17 @@ def _open_deadlines(plan: Plan) -> Iterator[date]:
 
 def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
              busy: BusyTime = _NO_BUSY, existing: Sequence[Block] = (),
-             done: Collection[str] = (), horizon_end: datetime | None = None) -> Schedule:
+             done: Collection[str] = (), horizon_end: datetime | None = None,
+             review_minutes: int = 0) -> Schedule:
     """Place blocks for every open step with an estimate and every habit; see the module
     docstring for the guarantees. ``done`` holds keys of completed steps and habits.
+    ``review_minutes`` are taken off the plan's weekly budget in every week (the weekly
+    review's block, which the caller books as busy time where it falls).
     ``horizon_end`` defaults to ``plan_horizon(plan, rules, now)``. ``now`` must be
     aware (ValueError); a naive ``horizon_end`` is read in the plan's timezone. Blocks
     placed here have ``uid=None`` and UTC times; kept blocks are returned unchanged."""
-    return _Planner(plan, rules, now, busy, existing, done, horizon_end).run()
+    return _Planner(plan, rules, now, busy, existing, done, horizon_end,
+                    review_minutes=review_minutes).run()
 
 
 @dataclass(eq=False)
@@ -192,7 +196,8 @@ class _HabitJob:
 class _Planner:
     def __init__(self, plan: Plan, rules: SchedulingRules, now: datetime, busy: BusyTime,
                  existing: Sequence[Block], done: Collection[str],
-                 horizon_end: datetime | None, plain_edf: bool = False) -> None:
+                 horizon_end: datetime | None, plain_edf: bool = False,
+                 review_minutes: int = 0) -> None:
         self.plan = plan
         self.rules = rules
         self.zone = ZoneInfo(plan.timezone)
@@ -202,6 +207,7 @@ class _Planner:
         end = horizon_end or plan_horizon(plan, rules, now)
         self.horizon = floor_minute(end if end.tzinfo else end.replace(tzinfo=self.zone))
         self.done = set(done)
+        self.review_minutes = review_minutes
         self.calendar = self._calendar(busy)
         self.jobs = self._jobs()
         self.habits = self._habits()
@@ -238,7 +244,8 @@ class _Planner:
         return Calendar(self.rules, self.zone, first, last, self.horizon, sorted(spans),
                         blocked, sets=self._hour_sets(),
                         holidays=holiday_dates(self.rules.holidays, first, last),
-                        week_budget=budget, goal_budgets=goal_budgets)
+                        week_budget=budget, goal_budgets=goal_budgets,
+                        week_reserved=self.review_minutes)
 
     def _hour_sets(self) -> set[str]:
         """Hour sets the plan chooses besides the default; PlanError for unknown ones."""
