@@ -19,10 +19,10 @@ Definitions (docs/review.md explains them for users):
   weight that schedule no longer books (weight minus the minutes of its blocks ending
   after ``now``, at least 0): a missed block that the sync booked again is not expected
   twice, nor at all; an open step that is not booked again, and a done one, by the
-  minutes of its baseline blocks that *ended* by ``now`` over its weight (at most 1); a
-  step without blocks counts as expected done when it is done or its due date has
-  passed, and not expected otherwise. A milestone's or goal's expected progress is the
-  weighted mean.
+  minutes of its baseline blocks that *ended* by ``now`` over its weight (at most 1); an
+  open step past its due date counts as expected done (so expected progress reaches 1
+  by the deadline), and a step without blocks when it is done too; else nothing. A
+  milestone's or goal's expected progress is the weighted mean.
   Without any baseline (no schedule yet) it is linear in time from ``since`` (when
   tracking began; else the first completion; else ``now``) to the end of the due date.
   ``None`` when there is neither a baseline nor a due date.
@@ -406,7 +406,7 @@ def _step(step: Step, goal: Goal, milestone: Milestone, ctx: _Context) -> StepPr
     if not done and ahead > 0:
         # booked again: only what the current schedule no longer books is expected
         expected = max(0.0, min(1.0, (weight - ahead) / weight))
-    elif blocks:
+    elif blocks and not overdue:
         # Against the step's weight, not its planned minutes: a missed block and the
         # block that replaced it must not halve what is expected.
         expected = min(1.0, sum(b.minutes for b in ended) / weight)
