@@ -71,7 +71,6 @@ class StatusSnapshot:
     now: datetime
     progress: PlanProgress
     prompts: tuple[Prompt, ...]
-    adjustments: tuple[Adjustment, ...]
     journal: tuple[ReviewAnswer, ...]
     baseline: tuple[Block, ...]
     completions: dict[str, datetime]
@@ -83,6 +82,18 @@ class StatusSnapshot:
     # every recorded measurement per goal, oldest first
     metric_history: Mapping[str, tuple[tuple[datetime, float], ...]] = \
         field(default_factory=dict)
+    # the adjustments, worked out when first asked for (only the review shows them:
+    # for work that does not fit they take a few scheduler runs)
+    proposals: Callable[[], tuple[Adjustment, ...]] = field(
+        default=tuple, repr=False, compare=False)
+    _adjustments: list[tuple[Adjustment, ...]] = field(
+        default_factory=list, repr=False, compare=False)
+
+    @property
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        if not self._adjustments:
+            self._adjustments.append(self.proposals())
+        return self._adjustments[0]
 
 
 def stale_warning(snapshot: StatusSnapshot, command: str) -> None:
@@ -147,9 +158,11 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
     prompts = triggers(plan, progress, review_rules, moment, last_review, history(journal))
     return StatusSnapshot(
         plan=plan, now=moment, progress=progress, prompts=tuple(prompts),
-        adjustments=tuple(propose(plan, progress, missing, rules=rules.scheduling,
-                                  existing=booked if booked is not None else [
-                                      b for b in record.planned if b.end > moment])),
+        proposals=lambda: tuple(propose(
+            plan, progress, missing, rules=rules.scheduling,
+            review_minutes=rules.review.duration_minutes,
+            existing=booked if booked is not None else [
+                b for b in record.planned if b.end > moment])),
         journal=journal,
         baseline=tuple(baseline), completions=completions, review_rules=review_rules,
         last_review=last_review,

@@ -7,14 +7,18 @@ edit that ``syncer.planedit.apply_adjustments`` can write back into the plan fil
   ``due``) becomes ``value`` (a date), and every due date in ``moves`` (milestone or step
   key → date) moves with it: what binds is the due date of the late work, so that is
   what moves. For work the scheduler could not fit, the dates come from the scheduler
-  itself: the goal's work scheduled with its due dates lifted (the same budget, hours and
-  other goals) finishes each milestone (and each step with its own due date) on a day,
-  and a due date earlier than that day moves to it; the goal's deadline moves only when
+  itself: the goal's work scheduled with all its dates later by a few weeks (the weeks
+  its missing hours take at its budget, doubled while that is not enough, at most three
+  tries; the same budget, hours and other goals, none of whose work may be pushed out)
+  finishes each milestone (and each step with its own due date) on a day, and a due
+  date earlier than that day moves to it; the goal's deadline moves only when
   a milestone now ends after it (the milestones move within it otherwise). Without
   the scheduling rules (or when even that does not fit), the old deadline plus the
   weeks the missing hours take at the goal's capacity; else the forecast finish.
 * ``weekly-hours``: the plan's ``weekly_hours`` becomes ``value`` (hours, in steps of
-  half an hour): enough to finish the remaining work by the deadline. A goal with its
+  half an hour): enough to finish the remaining work by the deadline; with the
+  scheduling rules, a value the scheduler confirms (see ``_weekly_hours``), none when no
+  estimate does. A goal with its
   own ``weekly_hours`` gets the new value there instead, and the plan's budget grows by
   the same amount (a goal's budget is a share of the plan's).
 * ``drop-step``: the step is removed; steps that waited for it wait for what it waited
@@ -38,12 +42,12 @@ Ids are stable and readable so an answers file can accept them:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from syncer.core.model import MAX_WEEKLY_HOURS, Block, Goal, Plan
+from syncer.core.model import MAX_WEEKLY_HOURS, Block, Goal, Plan, Schedule
 from syncer.core.progress import (
     AT_RISK,
     BEHIND,
@@ -90,6 +94,7 @@ class Adjustment:
 def propose(
     plan: Plan, progress: PlanProgress, missing: Mapping[str, int] | None = None,
     *, rules: SchedulingRules | None = None, existing: Sequence[Block] = (),
+    review_minutes: int = 0,
 ) -> list[Adjustment]:
     """Adjustments for every goal (and milestone) that is at risk or infeasible.
 
@@ -102,58 +107,156 @@ def propose(
     known = {s.key for s in plan.steps()} | {h.key for h in plan.habits()}
     late = [g for g in progress.goals if set(g.conditions) & set(LATE)]
     troubled = [g for g in late if INFEASIBLE in g.conditions]
-    relaxed = _relaxed_finish(plan, progress, troubled, rules, missing,
-                              [b for b in existing if b.step in known]) if rules else {}
+    relaxed = _scheduled_dues(plan, progress, troubled, rules, missing,
+                              [b for b in existing if b.step in known],
+                              review_minutes) if rules else {}
+    check = _hour_check(plan, progress, rules, existing, review_minutes) if rules else None
     proposals: list[Adjustment] = []
     for goal in progress.goals:
         if goal in late:
-            proposals.extend(_for_goal(plan, progress, goal, missing, relaxed))
+            proposals.extend(_for_goal(plan, progress, goal, missing, relaxed, check))
         else:
             proposals.extend(_milestone_moves(goal))
     return proposals
 
 
-def _relaxed_finish(plan: Plan, progress: PlanProgress, goals: list[GoalProgress],
+PROBES = 4  # schedules tried per review at most (each one is a whole scheduler run)
+
+Dues = dict[str, date]  # goal, milestone or step key -> its new due date
+
+
+def _scheduled_dues(plan: Plan, progress: PlanProgress, goals: list[GoalProgress],
                     rules: SchedulingRules, missing: Mapping[str, int],
-                    existing: Sequence[Block]) -> dict[str, date | None]:
-    """Per step of ``goals``: the day its work ends once the goal's due dates are all
-    later by the fewest weeks (1, 2, 4, ... up to ``horizon_max``) that let every step
-    of the goal be placed without leaving out work of another goal that fits now (the
-    rest of the plan as it is, ``existing`` the blocks booked now, so the goal keeps its
-    place among the others); None for a goal's steps when no shift does."""
+                    existing: Sequence[Block], review_minutes: int) -> dict[str, Dues]:
+    """Per goal of ``goals``: the due dates (goal deadline, milestone and step dues)
+    under which the scheduler places all of the goal's work without leaving out work of
+    another goal that fits now (the rest of the plan as it is, ``existing`` the blocks
+    booked now, the weekly review's minutes reserved), only those that change.
+
+    A goal's dates are first all made later by the weeks its missing hours take at its
+    budget; each date that binds then becomes the day the work it covers ends in that
+    schedule, and a further run checks those dates (shift doubled when either fails),
+    for at most ``PROBES`` runs. A goal missing from the result: nothing tried fits."""
     from syncer.core.schedule import plan_horizon, schedule
 
-    todo = {g.id for g in goals}
     shift: dict[str, int] = {}
-    ends: dict[str, date | None] = {}
+    for goal in goals:
+        hours = sum(missing.get(s.key, 0) for s in goal.open_steps) / 60
+        capacity = plan.goal(goal.id).weekly_hours or plan.weekly_hours \
+            or FALLBACK_WEEKLY_HOURS
+        shift[goal.id] = min(max(1, math.ceil(hours / capacity)), rules.horizon_max_weeks)
+    trying: dict[str, Dues] = {}  # candidate dates, checked by the next run
+    found: dict[str, Dues] = {}
+    unchecked: dict[str, Dues] = {}
     done = {s.key for g in progress.goals for s in g.steps if s.done}
-    zone = ZoneInfo(plan.timezone)
     steps = {s.key: s for s in plan.steps()}
-    weeks = 1
-    while todo:
-        weeks = min(weeks, rules.horizon_max_weeks)
-        shift |= dict.fromkeys(todo, weeks)
-        trial = replace(plan, goals=tuple(_later(g, shift[g.id]) if g.id in shift else g
-                                          for g in plan.goals))
+    for _ in range(PROBES):
+        if not shift and not trying:
+            break
+        trial = replace(plan, goals=tuple(
+            _later(g, shift[g.id]) if g.id in shift else
+            _with_dues(g, trying[g.id]) if g.id in trying else g for g in plan.goals))
         result = schedule(trial, rules, now=progress.now, done=done, existing=existing,
-                          horizon_end=plan_horizon(trial, rules, progress.now))
+                          horizon_end=plan_horizon(trial, rules, progress.now),
+                          review_minutes=review_minutes)
         left_out = {u.step for u in result.unscheduled if u.step in steps}
         short = {steps[k].goal_id for k in left_out}
-        if any(steps[k].goal_id not in shift and k not in missing for k in left_out):
-            short = set(todo)  # it would push another goal's work out: not a fix
-        for goal_id in todo - short:
-            prefix = f"{plan.goal(goal_id).key}/"
-            for block in result.blocks:
-                if block.step.startswith(prefix) and block.end > progress.now:
-                    day = (block.end.astimezone(zone) - timedelta(microseconds=1)).date()
-                    ends[block.step] = max(ends.get(block.step) or day, day)
-        todo &= short
-        if weeks >= rules.horizon_max_weeks:
-            break
-        weeks *= 2
-    for goal_id in todo:
-        ends |= dict.fromkeys((s.key for s in plan.goal(goal_id).steps), None)
+        if any(steps[k].goal_id not in shift and steps[k].goal_id not in trying
+               and k not in missing for k in left_out):
+            short |= set(shift) | set(trying)  # another goal's work pushed out: no fix
+        for goal_id, dues in list(trying.items()):
+            del trying[goal_id]
+            if goal_id in short:
+                shift[goal_id] = min(2 * _weeks_of(plan, goal_id, dues),
+                                     rules.horizon_max_weeks)
+            else:
+                found[goal_id] = dues
+        for goal_id, weeks in list(shift.items()):
+            if goal_id in short:
+                if weeks >= rules.horizon_max_weeks:
+                    del shift[goal_id]
+                else:
+                    shift[goal_id] = min(weeks * 2, rules.horizon_max_weeks)
+                continue
+            del shift[goal_id]
+            trying[goal_id] = unchecked[goal_id] = _binding_dues(
+                plan.goal(goal_id), _ends(result, plan.goal(goal_id), progress, plan))
+    for goal_id, dues in unchecked.items():
+        found.setdefault(goal_id, dues)  # no run left to check them: the best known
+    return found
+
+
+def _ends(result: Schedule, goal: Goal, progress: PlanProgress, plan: Plan) -> dict[str, date]:
+    """The local day each of ``goal``'s steps' booked work ends in ``result``."""
+    zone = ZoneInfo(plan.timezone)
+    ends: dict[str, date] = {}
+    prefix = f"{goal.key}/"
+    for block in result.blocks:
+        if block.step.startswith(prefix) and block.end > progress.now:
+            day = (block.end.astimezone(zone) - timedelta(microseconds=1)).date()
+            ends[block.step] = max(ends.get(block.step, day), day)
     return ends
+
+
+def _binding_dues(goal: Goal, ends: Mapping[str, date]) -> Dues:
+    """The due dates of ``goal`` that its work's ``ends`` pass, moved to those days
+    (a milestone's to its last step's end; the goal's deadline to the latest end)."""
+    dues: Dues = {}
+    latest = None
+    for milestone in goal.milestones:
+        finish = max((ends[s.key] for s in milestone.steps if s.key in ends), default=None)
+        for step in milestone.steps:
+            if step.key in ends and step.due is not None and ends[step.key] > step.due:
+                dues[step.key] = ends[step.key]
+        if finish is None:
+            continue
+        latest = finish if latest is None else max(latest, finish)
+        if milestone.due is not None and finish > milestone.due:
+            dues[milestone.key] = finish
+    if goal.deadline is not None and latest is not None and latest > goal.deadline:
+        dues[goal.key] = latest
+    return dues
+
+
+def _weeks_of(plan: Plan, goal_id: str, dues: Dues) -> int:
+    """Weeks the furthest of ``dues`` lies after the date it replaces (at least 1)."""
+    goal = plan.goal(goal_id)
+    old: dict[str, date | None] = {goal.key: goal.deadline}
+    old |= {m.key: m.due for m in goal.milestones}
+    old |= {s.key: s.due for s in goal.steps}
+    days = [(day - was).days for key, day in dues.items() if (was := old.get(key))]
+    return max(1, math.ceil(max(days, default=7) / 7))
+
+
+HOUR_PROBES = 3  # runs per review that check a "more weekly hours" proposal
+
+
+def _hour_check(plan: Plan, progress: PlanProgress, rules: SchedulingRules,
+                existing: Sequence[Block], review_minutes: int) -> HourCheck:
+    """``check(goal id, plan hours, goal hours)``: whether the goal's work all fits with
+    those budgets (the rest as it is); None once ``HOUR_PROBES`` runs are used."""
+    from syncer.core.schedule import plan_horizon, schedule
+
+    runs = [HOUR_PROBES]
+    done = {s.key for g in progress.goals for s in g.steps if s.done}
+
+    def check(goal_id: str, hours: float, own: float | None) -> bool | None:
+        if runs[0] <= 0:
+            return None
+        runs[0] -= 1
+        trial = replace(plan, weekly_hours=hours if plan.weekly_hours is not None
+                        or own is None else None,
+                        goals=tuple(replace(g, weekly_hours=own)
+                                    if g.id == goal_id and own is not None else g
+                                    for g in plan.goals))
+        result = schedule(trial, rules, now=progress.now, done=done, existing=existing,
+                          horizon_end=plan_horizon(trial, rules, progress.now),
+                          review_minutes=review_minutes)
+        goal = plan.goal(goal_id)
+        return not any(u.step.startswith(f"{goal.key}/") and "/habit:" not in u.step
+                       for u in result.unscheduled)
+
+    return check
 
 
 def _later(goal: Goal, weeks: int) -> Goal:
@@ -166,16 +269,23 @@ def _later(goal: Goal, weeks: int) -> Goal:
         for m in goal.milestones))
 
 
+def _with_dues(goal: Goal, dues: Dues) -> Goal:
+    return replace(goal, deadline=dues.get(goal.key, goal.deadline), milestones=tuple(
+        replace(m, due=dues.get(m.key, m.due), steps=tuple(
+            replace(s, due=dues.get(s.key, s.due)) for s in m.steps))
+        for m in goal.milestones))
+
+
 def _for_goal(plan: Plan, progress: PlanProgress, goal: GoalProgress,
-              missing: Mapping[str, int], relaxed: Mapping[str, date | None],
-              ) -> list[Adjustment]:
+              missing: Mapping[str, int], relaxed: Mapping[str, Dues],
+              check: HourCheck | None) -> list[Adjustment]:
     shortfall = _shortfall(goal, progress.today, missing)
     capacity = goal.velocity_hours_per_week or plan.weekly_hours or FALLBACK_WEEKLY_HOURS
-    move = _scheduled_move(plan, goal, relaxed) if INFEASIBLE in goal.conditions \
-        and relaxed else None
+    move = _scheduled_move(plan, goal, relaxed.get(goal.id)) \
+        if INFEASIBLE in goal.conditions else None
     if move is None:
         move = _move_deadline(plan, goal, shortfall, capacity)
-    proposals = [a for a in (move, _weekly_hours(plan, progress, goal, missing))
+    proposals = [a for a in (move, _weekly_hours(plan, progress, goal, missing, check))
                  if a is not None]
     if shortfall > 0:
         proposals.extend(_cuts(plan, goal, shortfall))
@@ -193,35 +303,14 @@ def _shortfall(goal: GoalProgress, today: date, missing: Mapping[str, int]) -> i
     return max(0, math.ceil(goal.remaining_minutes - achievable))
 
 
-def _scheduled_move(plan: Plan, goal: GoalProgress,
-                    relaxed: Mapping[str, date | None]) -> Adjustment | None:
+def _scheduled_move(plan: Plan, goal: GoalProgress, dues: Dues | None) -> Adjustment | None:
     """The move-deadline the scheduler vouches for (see the module doc), or None when
-    the goal's work does not fit even with its due dates lifted, or nothing binds."""
+    nothing tried fits, or nothing binds."""
+    if goal.deadline is None or not dues:
+        return None
     model = plan.goal(goal.id)
-    if goal.deadline is None:
-        return None
-    moves: list[tuple[str, date]] = []
-    latest = goal.deadline
-    for milestone in model.milestones:
-        ends: list[date] = []
-        for step in milestone.steps:
-            if _done(goal, step.key) or step.key not in relaxed:
-                continue
-            end = relaxed[step.key]
-            if end is None:
-                return None
-            ends.append(end)
-            if step.due is not None and end > step.due:
-                moves.append((step.key, end))
-        finish = max(ends, default=None)
-        if finish is None:
-            continue
-        latest = max(latest, finish)
-        if milestone.due is not None and finish > milestone.due:
-            moves.append((milestone.key, finish))
-    if not moves and latest == goal.deadline:
-        return None
-    return _deadline_adjustment(plan, goal, latest, tuple(moves))
+    moves = tuple((key, day) for key, day in dues.items() if key != model.key)
+    return _deadline_adjustment(plan, goal, dues.get(model.key, goal.deadline), moves)
 
 
 def _deadline_adjustment(plan: Plan, goal: GoalProgress, new: date,
@@ -269,39 +358,52 @@ def _move_deadline(plan: Plan, goal: GoalProgress, shortfall: int,
     return _deadline_adjustment(plan, goal, new, tuple(moves))
 
 
+HourCheck = Callable[[str, float, float | None], bool | None]
+
+
 def _weekly_hours(plan: Plan, progress: PlanProgress, goal: GoalProgress,
-                  missing: Mapping[str, int]) -> Adjustment | None:
+                  missing: Mapping[str, int], check: HourCheck | None) -> Adjustment | None:
+    """More weekly hours: for an infeasible goal, the fewer of two estimates (the hours
+    the scheduler could not place spread over the weeks before the due dates they must
+    meet; the remaining work over the weeks left) that ``check`` finds the goal's work
+    fits with (none when neither does: the budget is not what binds); else the second.
+    Unchecked (no ``check``, or its runs used up): the larger."""
     if goal.deadline is None or goal.remaining_minutes == 0:
         return None
     weeks = (goal.deadline - progress.today).days / 7
     if weeks <= 0:
         return None
+    extras = [goal.remaining_minutes / 60 / weeks - goal.velocity_hours_per_week]
     unplaced = [(s.due, missing[s.key]) for s in goal.open_steps
                 if missing.get(s.key, 0) > 0 and s.due is not None]
     if INFEASIBLE in goal.conditions and unplaced:
-        # what the scheduler could not place, spread over the weeks before each due
-        # date it must meet (the goal already gets the rest)
-        extra = max(sum(m for d, m in unplaced if d <= due) / 60
-                    / max((due - progress.today).days / 7, 1 / 7) for due, _ in unplaced)
-    else:
-        needed = goal.remaining_minutes / 60 / weeks
-        extra = needed - goal.velocity_hours_per_week
-    if extra <= 0:
-        return None
+        extras.append(max(sum(m for d, m in unplaced if d <= due) / 60
+                          / max((due - progress.today).days / 7, 1 / 7)
+                          for due, _ in unplaced))
     own = plan.goal(goal.id).weekly_hours
+    base = plan.weekly_hours
+    if base is None and own is None:
+        base = sum(g.velocity_hours_per_week for g in progress.goals)
+    candidates = sorted({math.ceil(((own if own is not None else base or 0) + e) * 2) / 2
+                         for e in extras if e > 0})
+    candidates = [c for c in candidates if c <= MAX_WEEKLY_HOURS]
+    new = None
+    for value in candidates:
+        verdict = None if check is None else check(
+            goal.id, value if own is None else (base or 0) + value - own,
+            value if own is not None else None)
+        if verdict is None:
+            new = candidates[-1]
+            break
+        if verdict:
+            new = value
+            break
+    if new is None:
+        return None
     if own is not None:  # the goal's own budget binds first; the plan's grows with it
-        new = math.ceil((own + extra) * 2) / 2
-        if new > MAX_WEEKLY_HOURS:
-            return None
         return Adjustment(f"{goal.id}/{WEEKLY_HOURS}", WEEKLY_HOURS, goal.id, None, None, new,
                           f"Give {goal.title} {new:g} hours a week (now {own:g}) so it can "
                           f"finish by {goal.deadline.isoformat()}.")
-    base = plan.weekly_hours
-    if base is None:
-        base = sum(g.velocity_hours_per_week for g in progress.goals)
-    new = math.ceil((base + extra) * 2) / 2
-    if new > MAX_WEEKLY_HOURS:  # more than a week holds: not a plan anyone can keep
-        return None
     return Adjustment(f"{goal.id}/{WEEKLY_HOURS}", WEEKLY_HOURS, goal.id, None, None, new,
                       f"Give goal work {new:g} hours a week (now {base:g}) so "
                       f"{goal.title} can finish by {goal.deadline.isoformat()}.")

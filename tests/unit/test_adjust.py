@@ -192,3 +192,28 @@ def test_accepted_deadline_move_moves_the_milestone_dues_that_bind() -> None:
     assert after.goal("aws").milestones[0].due == moved["aws/study"]
     assert left_out == []
     assert [a for a in again if a.kind == MOVE_DEADLINE] == []
+
+
+def test_more_weekly_hours_is_checked_by_the_scheduler() -> None:
+    """The proposed budget is one with which the scheduler books all of the goal's work;
+    when the budget is not what binds (the goal hours are full), none is proposed."""
+    now = datetime(2026, 12, 7, 9, tzinfo=ZoneInfo("America/New_York"))
+    rules = load_rules().scheduling
+    p = parse_plan(PLAN_2B, "goals.yaml")
+    booked = schedule(p, rules, now=now)
+    missing = infeasible_steps(p, booked.unscheduled, plan_horizon(p, rules, now).date())
+    prog = compute_progress(p, {}, [], ProgressRules(), now, missing)
+    [more] = [a for a in propose(p, prog, missing, rules=rules) if a.kind == WEEKLY_HOURS]
+    after = parse_plan(edit_text(PLAN_2B, p, [more]), "goals.yaml")
+    assert isinstance(more.value, float) and more.value > 4
+    assert not [u for u in schedule(after, rules, now=now).unscheduled
+                if u.step.startswith("aws/")]
+    # 100 h a week, but the evenings and weekend hours before Dec 31 hold far less
+    big = PLAN_2B.replace("weekly_hours: 4", "weekly_hours: 100").replace(
+        "estimate: 12h", "estimate: 80h")
+    p = parse_plan(big, "goals.yaml")
+    booked = schedule(p, rules, now=now)
+    missing = infeasible_steps(p, booked.unscheduled, plan_horizon(p, rules, now).date())
+    prog = compute_progress(p, {}, [], ProgressRules(), now, missing)
+    assert INFEASIBLE in prog.goal("aws").conditions
+    assert WEEKLY_HOURS not in by_kind(propose(p, prog, missing, rules=rules))
