@@ -143,7 +143,8 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
         missing = infeasible_steps(plan, report.unscheduled,
                                    plan_horizon(plan, rules.scheduling, moment).date())
     else:  # offline: the plan alone, without busy time (what no calendar can fix)
-        ideal = schedule(plan, rules.scheduling, now=moment, done=set(completions))
+        ideal = schedule(plan, rules.scheduling, now=moment, done=set(completions),
+                         review_minutes=rules.review.duration_minutes)
         # work the last sync did not book ahead and even an empty calendar cannot hold
         ahead = {b.step for b in baseline if b.end > moment}
         unbooked = {u.step for u in ideal.unscheduled} - ahead

@@ -71,7 +71,7 @@ def fit_warnings(plan: Plan, rules: SchedulingRules, now: datetime, *,
     parts = _parts(plan, rules, result, missing, today, zone, dues,
                    budget=max(0, total - within_hours),
                    holidays=max(0, within_hours - outside_holidays),
-                   hours=min(total, outside_holidays))
+                   hours=min(total, outside_holidays), review_minutes=review_minutes)
     where = pos_of(plan, "weekly_hours") if plan.weekly_hours is not None else plan.pos
     warnings.append(Problem(
         where, OVER_BUDGET,
@@ -98,7 +98,7 @@ def _goal_budgets(plan: Plan) -> Iterator[Problem]:
 def _parts(plan: Plan, rules: SchedulingRules, result: Schedule,
            missing: Sequence[Unscheduled], today: date, zone: ZoneInfo,
            dues: dict[str, date | None], *, budget: int, holidays: int,
-           hours: int) -> list[str]:
+           hours: int, review_minutes: int) -> list[str]:
     """One sentence per cause with the hours it leaves out and what to change."""
     steps = {s.key for s in plan.steps()}
     step_dues = [dues[u.step] for u in missing if u.step in steps]
@@ -109,7 +109,8 @@ def _parts(plan: Plan, rules: SchedulingRules, result: Schedule,
         deadline += f" (habit sessions missing from the week of {_day(habit_week)})"
     parts = []
     if budget:
-        week = _first_full_week(plan, rules, today, first_due, result, zone)
+        week = _first_full_week(plan, rules, today, first_due, result, zone,
+                                review_minutes)
         when = f", the first week that overflows starts {_day(week)}" if week else ""
         parts.append(f"{format_duration(budget)} because of the weekly budget "
                      f"({_budgets(plan)}{when}): raise `weekly_hours`")
@@ -247,9 +248,10 @@ def _first_short_habit_week(plan: Plan, result: Schedule, missing: Sequence[Unsc
 
 
 def _first_full_week(plan: Plan, rules: SchedulingRules, today: date, until: date | None,
-                     result: Schedule, zone: ZoneInfo) -> date | None:
+                     result: Schedule, zone: ZoneInfo, review_minutes: int) -> date | None:
     """Monday of the first week up to ``until`` whose booked goal work reaches the
-    weekly budget, or that has no room left for one more session."""
+    weekly budget (less the review's minutes), or that has no room left for one more
+    session."""
     booked: dict[date, int] = {}
     for block in result.blocks:
         day = block.start.astimezone(zone).date()
@@ -257,7 +259,8 @@ def _first_full_week(plan: Plan, rules: SchedulingRules, today: date, until: dat
         booked[monday] = booked.get(monday, 0) + block.minutes
     monday = today - timedelta(days=today.weekday())
     last = until or max(booked, default=monday)
-    budget = None if plan.weekly_hours is None else round(plan.weekly_hours * 60)
+    budget = None if plan.weekly_hours is None else \
+        round(plan.weekly_hours * 60) - review_minutes
     fallback = None
     while monday <= last:
         used = booked.get(monday, 0)
