@@ -110,7 +110,7 @@ def _apply(root: CommentedMap, plan: Plan, adjustment: Adjustment) -> None:
         assert isinstance(adjustment.value, date)
         model_goal = plan.goal(adjustment.goal)
         if adjustment.milestone is None:
-            if model_goal.deadline != adjustment.value:
+            if model_goal.deadline not in (None, adjustment.value):
                 goal["deadline"] = _own(adjustment.value)
         else:
             model = next(m for m in model_goal.milestones if m.id == adjustment.milestone)

@@ -1,26 +1,27 @@
-"""Concrete adjustments for goals that are at risk, behind or infeasible.
+"""Concrete adjustments for goals that are at risk or infeasible.
 
 Pure: the plan and its progress go in; ``Adjustment`` values come out, each one a single
 edit that ``syncer.planedit.apply_adjustments`` can write back into the plan file:
 
 * ``move-deadline``: the goal's ``deadline`` (or, with ``milestone`` set, the milestone's
-  ``due``) becomes ``value`` (a date), and every due date in ``moves`` (milestone or step
-  key → date) moves with it: what binds is the due date of the late work, so that is
-  what moves. For work the scheduler could not fit, the dates come from the scheduler
-  itself: the goal's work scheduled with all its dates later by a few weeks (the weeks
-  its missing hours take at its budget, doubled while that is not enough, at most three
-  tries; the same budget, hours and other goals, none of whose work may be pushed out)
-  finishes each milestone (and each step with its own due date) on a day, and a due
-  date earlier than that day moves to it; the goal's deadline moves only when
-  a milestone now ends after it (the milestones move within it otherwise). Without
-  the scheduling rules (or when even that does not fit), the old deadline plus the
-  weeks the missing hours take at the goal's capacity; else the forecast finish.
+  ``due``) becomes ``value`` (a date; a goal without a deadline gets none), and every
+  due date in ``moves`` (milestone or step key → date) moves with it: what binds is the
+  due date of the late work, so that is what moves. For work the scheduler could not
+  fit, the dates come from the scheduler itself (``_scheduled_dues``): the goal's dates
+  made later by the weeks its missing hours take at its budget (doubled while that is
+  not enough), each date that binds moved to the day the work it covers then ends, and
+  those exact dates checked by one more run (keeping what is booked now and the weekly
+  review's time, pushing no other goal's work out; at most ``PROBES`` runs); the goal's
+  deadline moves only when a milestone now ends after it (the milestones move within it
+  otherwise). Without the scheduling rules (or when nothing tried fits), the old
+  deadline plus the weeks the missing hours take at the goal's capacity; for a goal
+  whose forecast is late, the forecast finish.
 * ``weekly-hours``: the plan's ``weekly_hours`` becomes ``value`` (hours, in steps of
   half an hour): enough to finish the remaining work by the deadline; with the
   scheduling rules, a value the scheduler confirms (see ``_weekly_hours``), none when no
-  estimate does. A goal with its
-  own ``weekly_hours`` gets the new value there instead, and the plan's budget grows by
-  the same amount (a goal's budget is a share of the plan's).
+  estimate does. A goal with its own ``weekly_hours`` gets the new value there instead,
+  and the plan's budget grows by the same amount (a goal's budget is a share of the
+  plan's).
 * ``drop-step``: the step is removed; steps that waited for it wait for what it waited
   for instead.
 * ``shorten-step``: the step's ``estimate`` becomes ``value`` minutes.
@@ -306,22 +307,24 @@ def _shortfall(goal: GoalProgress, today: date, missing: Mapping[str, int]) -> i
 def _scheduled_move(plan: Plan, goal: GoalProgress, dues: Dues | None) -> Adjustment | None:
     """The move-deadline the scheduler vouches for (see the module doc), or None when
     nothing tried fits, or nothing binds."""
-    if goal.deadline is None or not dues:
+    if not dues:
         return None
     model = plan.goal(goal.id)
     moves = tuple((key, day) for key, day in dues.items() if key != model.key)
-    return _deadline_adjustment(plan, goal, dues.get(model.key, goal.deadline), moves)
+    new = dues.get(model.key, goal.deadline) or max(dues.values())
+    return _deadline_adjustment(plan, goal, new, moves)
 
 
 def _deadline_adjustment(plan: Plan, goal: GoalProgress, new: date,
                          moves: tuple[tuple[str, date], ...]) -> Adjustment:
-    assert goal.deadline is not None
     names = {m.key: m.title for m in plan.goal(goal.id).milestones}
     names |= {s.key: s.title for s in plan.goal(goal.id).steps}
     olds = {m.key: m.due for m in plan.goal(goal.id).milestones}
     olds |= {s.key: s.due for s in plan.goal(goal.id).steps}
     detail = ", ".join(f"{names[k]} {_iso(olds[k])} → {d.isoformat()}" for k, d in moves)
-    if new > goal.deadline:
+    if goal.deadline is None:  # no deadline of its own: the due dates alone move
+        text = f"Move the due dates in {goal.title} ({detail})."
+    elif new > goal.deadline:
         text = (f"Move the deadline of {goal.title} from {goal.deadline.isoformat()} to "
                 f"{new.isoformat()}" + (f" (due dates: {detail})" if detail else "") + ".")
     else:

@@ -217,3 +217,15 @@ def test_more_weekly_hours_is_checked_by_the_scheduler() -> None:
     prog = compute_progress(p, {}, [], ProgressRules(), now, missing)
     assert INFEASIBLE in prog.goal("aws").conditions
     assert WEEKLY_HOURS not in by_kind(propose(p, prog, missing, rules=rules))
+
+
+def test_goal_without_a_deadline_moves_its_milestone_dues_only() -> None:
+    now = datetime(2026, 12, 7, 9, tzinfo=ZoneInfo("America/New_York"))
+    text = PLAN_2B.replace("    deadline: 2027-01-15\n", "", 1)
+    p, proposals, _ = _review(text, now)
+    [move] = [a for a in proposals if a.goal == "aws" and a.kind == MOVE_DEADLINE]
+    assert dict(move.moves)["aws/study"] > date(2026, 12, 31)
+    new = edit_text(text, p, [move])
+    assert "deadline" not in new.split("- id: blog")[0]  # none is added
+    _, again, left_out = _review(new, now)
+    assert left_out == [] and not [a for a in again if a.kind == MOVE_DEADLINE]
