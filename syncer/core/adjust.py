@@ -262,7 +262,9 @@ def _hour_check(plan: Plan, progress: PlanProgress, rules: SchedulingRules,
 
 def _later(goal: Goal, weeks: int) -> Goal:
     def later(day: date | None) -> date | None:
-        return None if day is None else day + timedelta(weeks=weeks)
+        if day is None or date.max - day < timedelta(weeks=weeks):
+            return day  # none, or so far off that it binds nothing anyway
+        return day + timedelta(weeks=weeks)
 
     return replace(goal, deadline=later(goal.deadline), milestones=tuple(
         replace(m, due=later(m.due), steps=tuple(replace(s, due=later(s.due))

@@ -237,7 +237,9 @@ def _first_short_habit_week(plan: Plan, result: Schedule, missing: Sequence[Unsc
                 week = day - timedelta(days=day.weekday())
                 counts[week] = counts.get(week, 0) + 1
         deadline = plan.goal(habit.goal_id).deadline
-        last = max([monday, *counts]) if deadline is None else deadline
+        last = max([monday, *counts])  # the planning horizon's last booked week
+        if deadline is not None:
+            last = min(deadline, last + timedelta(days=6))
         week = monday
         while week + timedelta(days=6) <= last:
             if counts.get(week, 0) < habit.per_week:
