@@ -13,11 +13,13 @@ Instances are generated from a fixed seed, so figures are comparable between run
 Churn (also alone: ``.venv/bin/python bench/schedule.py churn``): the real engine with
 in-memory backends on examples/career.yaml and examples/large.yaml. A day after a sync,
 how many window blocks the preview (``goalsync schedule``) shows differently from what
-the next sync books; then, per change type (a day passes with nothing done, one
-estimate +30 min, a new one-hour meeting, one step completed), the blocks moved / added
-/ removed over the whole horizon against the fewest that must change, for this sync
-(= the preview), main's sync (the settling of predecessors' time disabled) and main's
-from-scratch preview.
+the next sync books (and over the whole horizon on a career.yaml variant with goal
+budgets and hour sets); then, per change type (one or two days pass with nothing done,
+one estimate +30 min, a new one-hour meeting in and beyond the calendar window, the
+weekly budget one hour smaller, one step completed), the blocks moved / added / removed
+over the whole horizon against a lower bound of what must change, for this sync
+(= the preview), main's sync (no blocks moved to make room, no re-plan when keeping
+the plan costs a step) and main's from-scratch preview.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import tempfile
 import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -272,6 +274,9 @@ class _World:
                    now=now).schedule
 
 
+Change = Callable[[_World], tuple[datetime, Plan, str | None, int]]
+
+
 def _scenarios(plan: Plan, rules: Rules, first: Schedule, t0: datetime,
                ) -> Iterator[tuple[str, Callable[[_World], tuple[datetime, Plan, str | None,
                                                                   int]]]]:
@@ -287,17 +292,53 @@ def _scenarios(plan: Plan, rules: Rules, first: Schedule, t0: datetime,
     picks = [later[i * len(later) // 5] for i in range(5)] if later else []
     cap = rules.scheduling.max_block
 
-    def day_passes(world: _World) -> tuple[datetime, Plan, str | None, int]:
-        t1 = t0 + timedelta(days=1)
-        missed = sum(1 for b in first.blocks if t0 < b.end <= t1 and b.step in starts)
-        return t1, plan, None, missed
+    step_keys = {s.key for s in plan.steps()}
 
-    yield "a day passes, nothing done", day_passes
+    def days_pass(days: int) -> Change:
+        def change(world: _World) -> tuple[datetime, Plan, str | None, int]:
+            t1 = t0 + timedelta(days=days)
+            # a missed step block's time must be booked again (habits' sessions are not)
+            missed = sum(1 for b in first.blocks if t0 < b.end <= t1 and b.step in step_keys)
+            return t1, plan, None, missed
+        return change
+
+    yield "a day passes, nothing done", days_pass(1)
+    yield "two days pass, nothing done", days_pass(2)
 
     for key in picks:
         def longer(world: _World, key: str = key) -> tuple[datetime, Plan, str | None, int]:
             return t0 + timedelta(hours=1), _with_estimate(plan, key, 30), None, 1
         yield f"estimate +30m ({key.split('/')[-1]})", longer
+
+    def meeting_at(since: datetime, until: datetime) -> Change:
+        def change(world: _World) -> tuple[datetime, Plan, str | None, int]:
+            block = next(b for b in first.blocks if since <= b.start < until
+                         and b.step in step_keys)
+            world.backends.calendar.foreign.append(Interval(block.start, block.start +
+                                                            timedelta(hours=1)))
+            world.backends.calendar._version += 1  # the calendar's ctag changes
+            buffer = timedelta(minutes=rules.scheduling.buffer)
+            clash = sum(1 for b in first.blocks if b.start < block.start
+                        + timedelta(hours=1) + buffer and b.end + buffer > block.start)
+            return t0 + timedelta(hours=1), plan, None, clash
+        return change
+
+    yield "a new 1h meeting beyond the window", meeting_at(
+        window_end + timedelta(days=14), window_end + timedelta(days=60))
+
+    if plan.weekly_hours is not None:
+        def budget(world: _World) -> tuple[datetime, Plan, str | None, int]:
+            # every week booked over the smaller budget must lose a block at least
+            limit = (plan.weekly_hours or 0) * 60 - 60
+            weeks: Counter[date] = Counter()
+            for b in first.blocks:
+                if b.step in step_keys or b.step in {h.key for h in plan.habits()}:
+                    day = b.start.astimezone(ZONE).date()
+                    weeks[day - timedelta(days=day.weekday())] += b.minutes
+            over = sum(1 for minutes in weeks.values() if minutes > limit)
+            return (t0 + timedelta(hours=1),
+                    replace(plan, weekly_hours=(plan.weekly_hours or 0) - 1), None, over)
+        yield "weekly budget -1h", budget
 
     def meeting(world: _World) -> tuple[datetime, Plan, str | None, int]:
         inside = [b for b in first.blocks if t0 + timedelta(days=3) <= b.start < window_end]
@@ -319,7 +360,9 @@ def _scenarios(plan: Plan, rules: Rules, first: Schedule, t0: datetime,
             world.backends.tasks.complete(task.remote_id, t1)
             freed = sum(1 for b in first.blocks if b.step == key and b.end > t1)
             return t1, plan, key, freed
-        yield f"step completed ({key.split('/')[-1]})", done
+        waits = any(key in s.after for s in plan.steps())
+        yield (f"step completed ({key.split('/')[-1]}"
+               f"{', with dependants' if waits else ''})", done)
     del cap
 
 
@@ -327,19 +370,17 @@ def churn_table(path: Path) -> None:
     plan = load_plan(path)
     rules = load_rules()
     print(f"\n{path.name}: blocks changed over the whole horizon (moved / added / removed)")
-    print(f"{'change':<34} {'minimum':>7}  {'sync = preview':>14}  {'main sync':>14}  "
+    print(f"{'change':<44} {'minimum':>7}  {'sync = preview':>14}  {'main sync':>14}  "
           f"{'main preview':>14}")
     with tempfile.TemporaryDirectory() as folder:
         world0 = _World(plan, rules, folder)
         first = world0.sync(CHURN_NOW)
     for label, change in _scenarios(plan, rules, first, CHURN_NOW):
         synced, fresh, minimum = _one_change(plan, rules, change)
-        with _without_settling():
+        with _as_main():
             main_sync, _, _ = _one_change(plan, rules, change)
-        print(f"{label:<34} {minimum:>7}  {synced!s:>14}  {main_sync!s:>14}  {fresh!s:>14}")
+        print(f"{label[:44]:<44} {minimum:>7}  {synced!s:>14}  {main_sync!s:>14}  {fresh!s:>14}")
 
-
-Change = Callable[[_World], tuple[datetime, Plan, str | None, int]]
 
 
 def _one_change(plan: Plan, rules: Rules, change: Change) -> tuple[Churn, Churn, int]:
@@ -359,15 +400,29 @@ def _one_change(plan: Plan, rules: Rules, change: Change) -> tuple[Churn, Churn,
         return synced, churn(fresh_before.blocks, fresh_after.blocks, t1), minimum
 
 
+_NONE = BusyTime()
+
+
 @contextmanager
-def _without_settling() -> Iterator[None]:
-    """main's sync: a step whose predecessor is short of time loses its kept blocks."""
-    saved = _Planner._settle
-    _Planner._settle = lambda self, pred, before: pred.need <= 0  # type: ignore[method-assign]
+def _as_main() -> Iterator[None]:
+    """main's sync: no room made by moving blocks that can wait (``_evict_for``,
+    ``_rebook_displaced``) and no re-plan when keeping the plan costs a step."""
+    import syncer.core.schedule as module
+
+    saved = (_Planner._evict_for, _Planner._rebook_displaced, module.schedule)
+
+    def plain(plan: Plan, rules: SchedulingRules, *, now: datetime,
+              busy: BusyTime = _NONE, existing: Sequence[Block] = (),
+              done: Collection[str] = (), horizon_end: datetime | None = None) -> Schedule:
+        return _Planner(plan, rules, now, busy, existing, done, horizon_end).run()
+
+    _Planner._evict_for = lambda self, *args, **kwargs: False  # type: ignore[method-assign]
+    _Planner._rebook_displaced = lambda self: None  # type: ignore[method-assign]
+    module.schedule = plain
     try:
         yield
     finally:
-        _Planner._settle = saved  # type: ignore[method-assign]
+        _Planner._evict_for, _Planner._rebook_displaced, module.schedule = saved  # type: ignore[method-assign]
 
 
 def preview_vs_sync(path: Path) -> None:
@@ -402,11 +457,63 @@ def preview_vs_sync(path: Path) -> None:
           f"{len(shown(fresh.blocks) ^ booked)}")
 
 
+def _variant(plan: Plan) -> Plan:
+    """The career plan with goal budgets and hour sets: PMP work within 8 h a week,
+    promotion work in personal hours within 6 h, the study habit in personal hours."""
+    goals = []
+    for goal in plan.goals:
+        if goal.id == "pmp":
+            goal = replace(goal, weekly_hours=8, habits=tuple(
+                replace(h, hours="personal") for h in goal.habits))
+        elif goal.id == "promotion":
+            goal = replace(goal, weekly_hours=6, hours="personal")
+        goals.append(goal)
+    return replace(plan, goals=tuple(goals))
+
+
+def preview_vs_sync_variant(path: Path) -> None:
+    """Preview against the next sync over the whole horizon on a plan with goal budgets,
+    hour sets and habits: a day after a sync that saw a completion, and two days after,
+    with one estimate 30 minutes longer (the plan file is read by both)."""
+    from syncer.replay import next_sync_schedule, saved_state
+
+    plan = _variant(load_plan(path))
+    rules = load_rules()
+
+    def whole(result: Schedule, since: datetime) -> set[tuple[str, datetime, datetime]]:
+        return {(b.step, b.start.astimezone(UTC), b.end.astimezone(UTC))
+                for b in result.blocks if b.end > since and b.step in keys}
+
+    keys = {s.key for s in plan.steps()} | {h.key for h in plan.habits()}
+    out = []
+    with tempfile.TemporaryDirectory() as folder:
+        world = _World(plan, rules, folder)
+        first = world.sync(CHURN_NOW)
+        key = next(b.step for b in first.blocks if b.step in {s.key for s in plan.steps()})
+        task = next(t for t in world.backends.tasks.tasks.values() if t.key == key)
+        world.backends.tasks.complete(task.remote_id, CHURN_NOW + timedelta(hours=5))
+        world.sync(CHURN_NOW + timedelta(hours=6))
+        longer = _with_estimate(plan, next(s.key for s in plan.steps() if not s.done
+                                           and s.key != key), 30)
+        for days, version in ((1, plan), (2, longer)):
+            t = CHURN_NOW + timedelta(days=days)
+            saved = saved_state(Path(folder), version, "memory", "memory")
+            assert saved is not None
+            preview = next_sync_schedule(version, rules, Path(folder), saved, now=t)
+            synced = world.sync(t, version)
+            booked = whole(synced, t)
+            out.append(f"{len(whole(preview, t) ^ booked)} of {len(booked)}")
+    print(f"{path.name} with goal budgets and hour sets: blocks over the whole horizon "
+          f"the preview shows differently from the next sync: a day after a completion "
+          f"{out[0]}, with an estimate +30m {out[1]}")
+
+
 if __name__ == "__main__":
     if sys.argv[1:] != ["churn"]:
         main()
     print()
     for example in ("career.yaml", "large.yaml"):
         preview_vs_sync(Path(__file__).resolve().parents[1] / "examples" / example)
+    preview_vs_sync_variant(Path(__file__).resolve().parents[1] / "examples" / "career.yaml")
     for example in ("career.yaml", "large.yaml"):
         churn_table(Path(__file__).resolve().parents[1] / "examples" / example)

@@ -79,7 +79,24 @@ class GoalsyncGroup(click.Group):
         if module_name is None:
             return None
         module = importlib.import_module(module_name)
-        return next(c for c in module.COMMANDS if c.name == cmd_name)
+        return _with_global_options(next(c for c in module.COMMANDS if c.name == cmd_name))
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[RAW_ARGS] = list(args)
+        return super().parse_args(ctx, args)
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        """An error in the options before the command name (``goalsync --colr x``) is
+        JSON under ``--json`` too."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as error:
+            if _json_asked(args):
+                error = _readable(error)
+                _print_json_error("usage", error.format_message(), None, error.exit_code)
+                raise error from None
+            raise
 
     def invoke(self, ctx: click.Context) -> Any:
         """Errors become a sentence and their exit code; ``--debug`` adds the traceback
@@ -93,8 +110,13 @@ class GoalsyncGroup(click.Group):
             _quiet_stdout()
             ctx.exit(141)  # as if SIGPIPE ended it, like other command-line tools
         except click.ClickException as error:  # click's own usage errors
+            from syncer.commands.options import JSON_MODE
+
+            error = _readable(error)
+            if _json_asked(ctx.meta.get(RAW_ARGS, ())):  # --json may come after the error
+                ctx.meta[JSON_MODE] = True
             _json_error(ctx, "usage", error.format_message(), None, error.exit_code)
-            raise
+            raise error from None
         except GoalsyncError as error:
             _traceback_if_debug(ctx)
             _report(error)
@@ -127,11 +149,53 @@ def cli(ctx: click.Context, debug: bool, colour: str) -> None:
     """goalsync: your career plan, in the to-do app and calendar you already use."""
     from syncer import term
 
+    term.fit_streams()  # an ASCII or Latin-1 stream gets only what it can show
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
     term.set_colour_mode(colour)
     mode = term.colour_mode()  # NO_COLOR (https://no-color.org), FORCE_COLOR
     ctx.color = {"never": False, "always": True}.get(mode)
+
+
+RAW_ARGS = "goalsync.args"  # ctx.meta: the arguments after `goalsync`
+
+
+def _with_global_options(command: click.Command) -> click.Command:
+    """``--color`` and ``--debug`` work after the command name as before it, on every
+    command (and the subcommands of ``auth``)."""
+    from syncer.commands.options import colour_param, debug_param
+
+    names = {opt for param in command.params for opt in getattr(param, "opts", ())}
+    for make in (colour_param, debug_param):
+        param = make()
+        if not names & set(param.opts):
+            command.params.append(param)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _with_global_options(sub)
+    return command
+
+
+def _json_asked(args: Any) -> bool:
+    """Whether ``--json`` is among ``args`` (before a ``--``): a usage error is found
+    before the option's own callback runs, or instead of it."""
+    for arg in args:
+        if arg == "--":
+            return False
+        if arg == "--json":
+            return True
+    return False
+
+
+def _readable(error: click.ClickException) -> click.ClickException:
+    """A bad value as a person says it: ``--weeks: 'abc' is not a whole number``
+    (click's own form is ``Invalid value for '--weeks': …``)."""
+    if not isinstance(error, click.BadParameter) or error.param is None:
+        return error
+    param = error.param
+    name = (param.opts[0] if isinstance(param, click.Option)
+            else param.human_readable_name)
+    return click.UsageError(f"{name}: {error.message}", error.ctx)  # exit 2, as before
 
 
 def _traceback_if_debug(ctx: click.Context) -> None:
@@ -172,6 +236,12 @@ def _json_error(ctx: click.Context, kind: str, message: str, hint: str | None,
     meta = ctx.meta
     if not meta.get(JSON_MODE) or meta.get(JSON_SENT):
         return
+    _print_json_error(kind, message, hint, code, problems)
+    meta[JSON_SENT] = True
+
+
+def _print_json_error(kind: str, message: str, hint: str | None, code: int,
+                      problems: list[Any] | None = None) -> None:
     error: dict[str, Any] = {"kind": kind, "message": message, "hint": hint,
                              "exit_code": code}
     if problems:

@@ -208,14 +208,53 @@ def _check_rule_overrides(config: Config, text: str) -> None:
     try:
         load_rules(config.rules)
     except ConfigError as err:
-        area = next((a for a in config.rules if f"`rules.{a}" in err.message
-                     or f"{a} rule" in err.message or f"`{a}`" in err.message), None)
-        pattern = re.compile(rf"^\s*\[\s*rules\.{re.escape(area)}\b" if area
-                             else r"^\s*\[\s*rules\b|^\s*rules\s*=", re.MULTILINE)
-        found = pattern.search(text)
-        line = text.count("\n", 0, found.start()) + 1 if found else 1
+        line = _rule_line(text, err.message, list(config.rules))
         raise ConfigError(f"{config.path}:{line}: {err.message}",
                           hint=err.hint or "see docs/config.md") from None
+
+
+def _rule_line(text: str, message: str, areas: list[str]) -> int:
+    """The line of the config the rule error ``message`` is about: the key it names
+    (``rules.scheduling.hours.mornings.tue``, or relative to an area, ``hours.mornings``)
+    when it is found, else the area's table, else the first ``[rules`` line, else 1."""
+    names = re.findall(r"`([\w.-]+)`", message)
+    candidates = [n for n in names if n.startswith("rules.")]
+    candidates += [f"rules.{a}.{n}" for n in names if not n.startswith("rules.")
+                   for a in areas]
+    keys = _key_lines(text)
+    for candidate in candidates:
+        for path, number in keys:
+            if path == candidate or path.startswith(candidate + "."):
+                return number
+    area = next((a for a in areas if f"`rules.{a}" in message or f"{a} rule" in message
+                 or f"`{a}`" in message), None)
+    pattern = re.compile(rf"^\s*\[\s*rules\.{re.escape(area)}\b" if area
+                         else r"^\s*\[\s*rules\b|^\s*rules\s*=", re.MULTILINE)
+    found = pattern.search(text)
+    return text.count("\n", 0, found.start()) + 1 if found else 1
+
+
+def _key_lines(text: str) -> list[tuple[str, int]]:
+    """Every table header and ``key =`` line of a TOML text as (dotted path, line), in
+    order (plain and dotted bare keys; quoted keys lose their quotes)."""
+    out: list[tuple[str, int]] = []
+    current = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]", stripped)
+        if header:
+            current = _dotted(header.group(1))
+            out.append((current, number))
+            continue
+        key = re.match(r"^([\w\-.\"' ]+?)\s*=", stripped)
+        if key:
+            name = _dotted(key.group(1))
+            out.append((f"{current}.{name}" if current else name, number))
+    return out
+
+
+def _dotted(raw: str) -> str:
+    return ".".join(part.strip().strip("\"'") for part in raw.split("."))
 
 
 def from_mapping(data: Mapping[str, Any], *, path: Path | None = None,

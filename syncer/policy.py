@@ -5,9 +5,11 @@ Every rule file is a TOML document named after its area (``scheduling``, ``revie
 ``smart``, ``sync``...). Users override any key from their config (``[rules.scheduling]``
 and so on). Overrides are deep-merged (``merged_rules``): a nested table is merged key by
 key, anything else replaces the shipped value. A key the shipped file does not have is
-refused with a did-you-mean, except inside a table that ships empty (an open table, for
-free-form entries). ``load_rules`` then builds ``syncer.core.rules.Rules`` from the merged
-tables, once: every area's types and ranges are validated there.
+refused with a did-you-mean, except inside a table that ships empty or is named in
+``OPEN_TABLES`` (free-form entries, such as the user's own hour sets), and the older keys
+of ``LEGACY_KEYS``, which the area still reads. ``load_rules`` then builds
+``syncer.core.rules.Rules`` from the merged tables, once: every area's types and ranges
+are validated there.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ from syncer.core.rules import Rules
 from syncer.errors import ConfigError
 
 RULES_PACKAGE = "syncer.rules"
+
+# Tables whose keys are the user's own names (each entry a table, validated by the area):
+# ``[rules.scheduling.hours.mornings]`` adds an hour set next to the shipped ones.
+OPEN_TABLES = frozenset({"rules.scheduling.hours"})
+# Keys the shipped files no longer carry but the areas still read (older configs):
+# ``[rules.scheduling.windows]`` replaces the goal hours (see rules/scheduling.toml).
+LEGACY_KEYS = frozenset({"rules.scheduling.windows"})
 
 
 def shipped_rules() -> dict[str, dict[str, Any]]:
@@ -70,10 +79,15 @@ def merged_rules(overrides: Mapping[str, Mapping[str, Any]] | None = None,
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any], where: str) -> dict[str, Any]:
     merged = dict(base)
-    open_table = not base
+    open_table = not base or where in OPEN_TABLES
     for key, value in override.items():
         name = f"{where}.{key}"
         if key not in base:
+            if name in LEGACY_KEYS or (open_table and base):
+                if not isinstance(value, Mapping):
+                    raise ConfigError(f"`{name}` must be a table")
+                merged[key] = dict(value)
+                continue
             if open_table:
                 merged[key] = value
                 continue

@@ -57,7 +57,7 @@ from syncer.core.schedule import plan_horizon, schedule
 from syncer.errors import PartialFailure
 from syncer.planfile import load_plan
 from syncer.policy import load_rules
-from syncer.state import ReviewAnswer
+from syncer.state import Record, ReviewAnswer
 
 WIDTH, HEIGHT = 900, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 14, 30
@@ -108,11 +108,13 @@ def stale_warning(snapshot: StatusSnapshot, command: str) -> None:
 
 
 def gather_status(plan_path: str, config: Config, now: datetime | None, *,
-                  offline: bool, report: Any = None) -> StatusSnapshot:
+                  offline: bool, report: Any = None,
+                  record: Record | None = None) -> StatusSnapshot:
     """Compute progress, prompts and adjustment proposals for the plan at ``plan_path``.
 
     ``report`` is a SyncReport from a sync just run; without one, a dry-run sync is run
-    unless ``offline``. Reads the state; writes nothing.
+    unless ``offline``. Reads the state (unless ``record`` stands in for it: ``today``
+    passes an empty one when the state is another plan's); writes nothing.
     """
     if report is None and not offline:
         from syncer.engine import sync  # pulls in the backends: load it only here
@@ -123,7 +125,7 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
     rules = load_rules(config.rules)
     if report is not None and report.record is not None:
         record = report.record
-    else:
+    elif record is None:
         from syncer.engine import recorded
 
         record = recorded(config)

@@ -109,20 +109,111 @@ def unicode_ok(stream: TextIO | None = None) -> bool:
     if os.environ.get("GOALSYNC_ASCII"):
         return False
     encoding = getattr(stream or sys.stdout, "encoding", None) or ""
-    return encoding.lower().replace("-", "").startswith("utf")
+    return _unicode_encoding(encoding)
 
 
 def bar(share: float, width: int = 20, unicode: bool = True) -> str:
     """A progress bar ``width`` cells wide: ``█████░░░░░`` (eighths for the partly
-    filled cell) or, without Unicode, ``[###-------]``."""
+    filled cell) or, without Unicode, ``[###-----]`` (brackets included: the same
+    width, so a table's column fits either)."""
     share = max(0.0, min(1.0, share))
     if not unicode:
-        filled = round(share * width)
-        return "[" + "#" * filled + "-" * (width - filled) + "]"
+        inner = max(1, width - 2)
+        filled = round(share * inner)
+        return "[" + "#" * filled + "-" * (inner - filled) + "]"
     eighths = round(share * width * 8)
     full, part = divmod(eighths, 8)
     partial = " ▏▎▍▌▋▊▉"[part] if part else ""
     return ("█" * full + partial + "░" * width)[:width]
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 step``, ``2 steps``: ``noun`` or its ``plural`` (default ``noun + "s"``)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+# ------------------------------------------------------------ narrow encodings
+
+# What the CLI's own typography becomes where the output encoding lacks it; other
+# characters lose their accents (``ü`` → ``u``), else become ``?``.
+ASCII_TEXT = {"…": "...", "–": "-", "—": "--", "·": "-", "•": "*", "“": '"', "”": '"',
+              "‘": "'", "’": "'", "×": "x", "→": "->", "←": "<-", "≤": "<=", "≥": ">=",
+              "−": "-", "✓": "v", "█": "#", "░": "-", "▏": "#", "▎": "#", "▍": "#",
+              "▌": "#", "▋": "#", "▊": "#", "▉": "#", "━": "-", "\u00a0": " "}
+ERRORS = "goalsync-ascii"  # the codec error handler that applies ASCII_TEXT
+CODEC = "goalsync_ascii"  # ASCII with that handler, under a name click leaves alone
+
+
+def to_ascii(text: str) -> str:
+    """``text`` with ``ASCII_TEXT`` applied and every other non-ASCII character
+    folded (``ü`` → ``u``) or, when it has no ASCII form, ``?``."""
+    import unicodedata
+
+    out = []
+    for char in text:
+        if char.isascii():
+            out.append(char)
+        elif char in ASCII_TEXT:
+            out.append(ASCII_TEXT[char])
+        else:
+            folded = unicodedata.normalize("NFKD", char).encode("ascii", "ignore")
+            out.append(folded.decode() or "?")
+    return "".join(out)
+
+
+def _replace_unencodable(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    return to_ascii(error.object[error.start:error.end]), error.end
+
+
+def _ascii_codec(name: str) -> Any:
+    import codecs
+
+    if name.replace("-", "_") != CODEC:
+        return None
+
+    def encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
+        return text.encode("ascii", ERRORS), len(text)
+
+    class Encoder(codecs.IncrementalEncoder):
+        def encode(self, text: str, final: bool = False) -> bytes:
+            return text.encode("ascii", ERRORS)
+
+    ascii_codec = codecs.lookup("ascii")
+    return codecs.CodecInfo(encode, ascii_codec.decode, name=CODEC,
+                            incrementalencoder=Encoder,
+                            incrementaldecoder=ascii_codec.incrementaldecoder)
+
+
+def fit_streams() -> None:
+    """Make stdout and stderr write only what their encoding can show: where it is
+    not a Unicode one (``PYTHONIOENCODING=ascii``, a Latin-1 terminal), the CLI's
+    typography becomes ASCII (``…`` → ``...``) instead of failing with
+    UnicodeEncodeError or (click's fix for ASCII streams) writing UTF-8 anyway."""
+    import codecs
+
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or ""
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None or _unicode_encoding(encoding):
+            continue
+        try:
+            codecs.lookup_error(ERRORS)
+        except LookupError:
+            codecs.register_error(ERRORS, _replace_unencodable)
+            codecs.register(_ascii_codec)
+        try:
+            if codecs.lookup(encoding).name == "ascii":  # click would write UTF-8
+                reconfigure(encoding=CODEC, errors=ERRORS)
+            else:
+                reconfigure(errors=ERRORS)
+        except (LookupError, ValueError, OSError):
+            continue
+
+
+def _unicode_encoding(encoding: str) -> bool:
+    return encoding.lower().replace("-", "").replace("_", "").startswith("utf")
 
 
 # ----------------------------------------------------------------- live progress

@@ -6,7 +6,7 @@ from typing import NoReturn
 
 import click
 
-from syncer.errors import CredentialError, GoalsyncError
+from syncer.errors import GoalsyncError
 
 
 def exit_not_stored(ctx: click.Context, error: GoalsyncError) -> NoReturn:
@@ -21,7 +21,8 @@ def exit_not_stored(ctx: click.Context, error: GoalsyncError) -> NoReturn:
 def store(name: str, secret: str, what: str, env_var: str) -> None:
     """Keep ``secret`` in the system keyring (``credentials.set_secret``); a keyring
     that is missing or does not keep it keeps its own sentence, any other failure of the
-    keyring backend becomes one naming ``env_var``."""
+    keyring backend becomes one naming ``env_var``: all three are the machine's keyring
+    problem, exit 1 (``credentials.NoKeyring``)."""
     from syncer import credentials
 
     try:
@@ -29,6 +30,6 @@ def store(name: str, secret: str, what: str, env_var: str) -> None:
     except GoalsyncError:
         raise  # no usable keyring, or one that did not keep it: the sentence says so
     except Exception as exc:  # a broken keyring backend
-        raise CredentialError(
+        raise credentials.NoKeyring(
             f"the system keyring could not store the {what} ({type(exc).__name__})",
             hint=f"set {env_var} in the environment instead") from None

@@ -113,8 +113,24 @@ def check(ctx: click.Context, plan_path: str | None, now: datetime | None, as_js
                    "warnings": [p.as_json() for p in result.warnings]})
     else:
         _print_human(result)
+        _note_unfinished(plan_path)
     if result.errors:
         ctx.exit(2)
+
+
+def _note_unfinished(plan_path: str) -> None:
+    """Say so when PLAN is what a stopped `goalsync init` saved (its first line)."""
+    from syncer.commands.init_cmd import UNFINISHED
+
+    try:
+        with open(plan_path, encoding="utf-8", errors="replace") as file:
+            first = file.read(len(UNFINISHED))
+    except OSError:
+        return
+    if first == UNFINISHED:
+        click.echo(f"note: {plan_path} is the unfinished plan of a stopped `goalsync init` "
+                   f"(its first comment lists the open questions); `goalsync init "
+                   f"{plan_path}` asks them.")
 
 
 def _with_target_warnings(result: CheckResult, config: Config) -> CheckResult:
@@ -138,14 +154,18 @@ def _print_human(result: CheckResult) -> None:
 
 
 def _summary(result: CheckResult) -> str:
-    warned = f"{len(result.warnings)} warning(s)" if result.warnings else "no warnings"
+    from syncer.term import counted
+
+    warned = counted(len(result.warnings), "warning") if result.warnings else "no warnings"
     if result.errors:
-        return (f"{len(result.errors)} error(s): the plan was not used. Fix them and run "
-                "`goalsync check` again.")
+        fix = "it" if len(result.errors) == 1 else "them"
+        return (f"{counted(len(result.errors), 'error')}: the plan was not used. Fix {fix} "
+                "and run `goalsync check` again.")
     plan = result.plan
     assert plan is not None
     steps = sum(1 for _ in plan.steps())
-    return f"{plan.path}: valid, {len(plan.goals)} goal(s), {steps} step(s), {warned}."
+    return (f"{plan.path}: valid, {counted(len(plan.goals), 'goal')}, "
+            f"{counted(steps, 'step')}, {warned}.")
 
 
 COMMANDS: list[click.Command] = [check]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from syncer.commands.options import (
+    WholeNumber,
     colour_option,
     config_option,
     emit_json,
@@ -161,8 +162,8 @@ def demo_json(report: SyncReport, now: datetime, folder: Path,
                   "`goalsync sync` uses: GOALSYNC_STATE_DIR, else the config's state_dir, "
                   "else the user data folder's goalsync); pass the folder `goalsync demo` "
                   "printed to serve the demo's.")
-@click.option("--port", type=click.IntRange(1, 65535), default=SERVE_PORT, show_default=True,
-              help="The port on 127.0.0.1.")
+@click.option("--port", type=WholeNumber(1, 65535), default=SERVE_PORT, show_default=True,
+              help="The port on 127.0.0.1 (1 to 65535).")
 @config_option
 def serve_command(data_dir: Path | None, port: int, config_path: str | None) -> None:
     """Run the embedded CalDAV server in the foreground until Ctrl-C.

@@ -63,6 +63,9 @@ from syncer.errors import PlanError, UsageError
 T = TypeVar("T")
 
 UNFINISHED = "# UNFINISHED:"  # first line of a plan saved when init was stopped
+# the goal of a plan saved before the first goal's title was given (a plan needs one)
+PLACEHOLDER_ID = "first-goal"
+PLACEHOLDER_TITLE = "My first goal (not written yet)"
 ANSWERS = "# goalsync-init-answers: "  # its last line: the answers, to continue later
 
 
@@ -150,9 +153,12 @@ def _body(d: Draft) -> str:
             "  - What did I finish this week, and what got in the way?",
             "  - Which step matters most next week?",
             "  - Is every goal still the right goal?", ""]
-    if d.title is None:
-        out.append("goals: []  # your first goal goes here (docs/plan-format.md)")
-        return "\n".join(out)
+    if d.title is None:  # stopped before the first goal: a placeholder keeps it valid
+        return "\n".join(out + [
+            "goals:", "  # Your first goal goes here: `goalsync init` asks for it, or write "
+            "it", "  # yourself (docs/plan-format.md) and replace this placeholder.",
+            f"  - id: {PLACEHOLDER_ID}", f"    title: {_q(PLACEHOLDER_TITLE)}",
+            "    priority: important"])
     out += ["goals:", f"  - id: {slugify(d.title)}", f"    title: {_q(d.title)}"]
     out += _field("S: exactly what you will achieve", "specific", d.specific)
     out.append("    # M: how you will know; `current` is where it stands now")
@@ -417,9 +423,12 @@ def ask_milestone(ask: Ask, d: Draft, today: date) -> None:
         if day < today:
             raise ValueError(f"{day.isoformat()} has passed; give today or a later date.")
         if d.deadline is not None and day > d.deadline:
-            raise Retry(f"{day.isoformat()} is after the goal's deadline "
-                        f"({d.deadline.isoformat()}); a milestone comes on the way. Give a "
-                        "date up to the deadline.", suggestion=d.deadline.isoformat())
+            # a plain ValueError: the suggestion in brackets stays halfway (a Retry's
+            # suggestion would replace it)
+            offer = f" (Enter takes {halfway.isoformat()}, halfway)" if halfway else ""
+            raise ValueError(f"{day.isoformat()} is after the goal's deadline "
+                             f"({d.deadline.isoformat()}); a milestone comes on the way. "
+                             f"Give a date up to the deadline{offer}.")
         return day
 
     halfway = None if d.deadline is None else today + (d.deadline - today) / 2

@@ -41,6 +41,29 @@ class IsoDateTime(click.ParamType):
         return moment
 
 
+class WholeNumber(click.ParamType):
+    """A whole number from ``low`` to ``high``, with errors a person would write:
+    ``'abc' is not a whole number``, ``500 is not between 1 and 104``."""
+
+    name = "integer"
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            try:
+                number = int(str(value).strip())
+            except ValueError:
+                self.fail(f"{value!r} is not a whole number", param, ctx)
+        if not self.low <= number <= self.high:
+            self.fail(f"{number} is not between {self.low} and {self.high}", param, ctx)
+        return number
+
+
 def now_option(func: F) -> F:
     """Add ``--now ISO`` (passed as ``now: datetime | None``)."""
     return click.option(
@@ -106,11 +129,32 @@ def _set_colour(ctx: click.Context, param: click.Parameter, value: str | None) -
         term.colour_mode())
 
 
+_COLOUR: dict[str, Any] = {"type": click.Choice(["auto", "never", "always"]), "default": None,
+                           "expose_value": False, "callback": _set_colour,
+                           "is_eager": True,
+                           "help": "Colour: auto (a terminal only; NO_COLOR turns it off), "
+                                   "never, or always."}
+
+
+def colour_param() -> click.Option:
+    """``--color auto|never|always`` (also accepted before the command name); it only
+    sets the mode (``syncer.term``), so the command function gets no argument.
+    ``syncer.cli`` gives every command one."""
+    return click.Option(["--color", "--colour"], **_COLOUR)
+
+
 def colour_option(func: F) -> F:
-    """Add ``--color auto|never|always`` (also accepted before the command name); it
-    only sets the mode (``syncer.term``), so the function gets no argument."""
-    return click.option("--color", "--colour", type=click.Choice(["auto", "never", "always"]),
-                        default=None, expose_value=False, callback=_set_colour,
-                        is_eager=True,
-                        help="Colour: auto (a terminal only; NO_COLOR turns it off), never, "
-                             "or always.")(func)
+    """Add ``colour_param`` to a command."""
+    return click.option("--color", "--colour", **_COLOUR)(func)
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        root = ctx.find_root()
+        root.ensure_object(dict)["debug"] = True
+
+
+def debug_param() -> click.Option:
+    """``--debug`` after the command name, as before it: tracebacks for errors."""
+    return click.Option(["--debug"], is_flag=True, expose_value=False, callback=_set_debug,
+                        is_eager=True, help="Show tracebacks for errors.")

@@ -55,7 +55,9 @@ def report(plan_path: str, html_path: str, config_path: str | None, now: datetim
         emit_json({"path": str(path), "goals": len(snapshot.progress.goals),
                    "errors": list(snapshot.errors)})
     else:
-        click.echo(f"Wrote {path} ({len(snapshot.progress.goals)} goals).")
+        from syncer.term import counted
+
+        click.echo(f"Wrote {path} ({counted(len(snapshot.progress.goals), 'goal')}).")
     stale_warning(snapshot, "report")
 
 

@@ -174,6 +174,7 @@ def run_review(plan_path: str, config: Config, now: datetime | None, *,
     from syncer.planedit import apply_adjustments, edited
     from syncer.planfile import load_plan
     from syncer.report import gather_status
+    from syncer.term import counted
 
     report = None if offline else _sync(plan_path, config, now, echo=True,
                                         progress=progress)
@@ -193,8 +194,8 @@ def run_review(plan_path: str, config: Config, now: datetime | None, *,
         accepted = _choose(snapshot.adjustments, answers, interactive)
     pending.record_review_answer(snapshot.now, REVIEW_MARKER, None, None,
                                  "review completed",
-                                 f"{len(snapshot.prompts)} prompts, "
-                                 f"{outcome.answered} answers")
+                                 f"{counted(len(snapshot.prompts), 'prompt')}, "
+                                 f"{counted(outcome.answered, 'answer')}")
     if accepted:  # a change that would break the plan stops here, before anything is kept
         edited(plan_path, snapshot.plan, accepted)
     # Non-interactive: the prompts wait in the "Weekly review" task; after an

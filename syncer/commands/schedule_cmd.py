@@ -5,7 +5,9 @@ writes the blocks as an importable calendar; ``--json`` prints exactly
 ``{"blocks": [{"step", "goal", "start", "end", "why"}],
 "unscheduled": [{"step", "reason", "missing_minutes"}]}`` with ISO 8601 times carrying
 the plan zone's UTC offset. Rules come from rules/scheduling.toml plus the user's
-``[rules.scheduling]`` overrides; ``--weeks`` replaces the horizon.
+``[rules.scheduling]`` overrides. ``--weeks`` limits what is shown: the plan is always
+made over the sync's own horizon, so the first N weeks shown are the first N weeks the
+sync books.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from syncer.commands.options import config_option, emit_json, json_option, now_option
+from syncer.commands.options import (
+    WholeNumber,
+    config_option,
+    emit_json,
+    json_option,
+    now_option,
+)
 from syncer.errors import GoalsyncError, UsageError
 
 if TYPE_CHECKING:  # imported where used: `goalsync schedule --help` loads none of them
@@ -34,9 +42,15 @@ class Preview:
     plan: Plan
     schedule: Schedule
     now: datetime
-    horizon_end: datetime
+    horizon_end: datetime  # where planning stops
     busy_warnings: tuple[str, ...] = ()
     from_state: bool = False  # True: the next sync's plan, from the saved state
+    shown_end: datetime | None = None  # --weeks: blocks from here on are not shown
+    hidden: int = 0  # blocks planned at or after ``shown_end``
+
+    def blocks(self) -> tuple[Block, ...]:
+        """The blocks to show, in time order (the engine appends the review block)."""
+        return tuple(sorted(self.schedule.blocks, key=lambda b: (b.start, b.end, b.step)))
 
 
 def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | None = None,
@@ -44,14 +58,17 @@ def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | No
             fresh: bool = False) -> Preview:
     """Load the plan, rules and busy calendars and schedule the plan: as the next sync
     would book it when a sync of this plan saved its state (``syncer.replay``: what is
-    booked, moved and done stays), from scratch when ``fresh`` or there is none.
-    ``weeks`` replaces the horizon of a fresh plan and limits the blocks shown of the
-    next sync's plan (which plans the sync's own horizon).
+    booked, moved and done stays), from scratch when ``fresh`` or there is none (as a
+    first sync would: the weekly review block first, then the steps and habits around
+    it). ``weeks`` limits the blocks shown, never the planning horizon: a shorter
+    horizon would plan differently (a P4 step due soon ahead of a P1 step due later).
 
     Raises UsageError (unreadable plan or .ics), PlanError, ConfigError.
     """
     from syncer.clock import resolve_now
     from syncer.config import load_config
+    from syncer.core.model import Interval
+    from syncer.core.review import review_blocks
     from syncer.core.schedule import plan_horizon, schedule
     from syncer.engine import sync_settings
     from syncer.planfile import load_plan
@@ -63,11 +80,8 @@ def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | No
     config = load_config(config_path)
     all_rules = load_rules(config.rules)
     rules = all_rules.scheduling
-    if weeks is not None:
-        rules = replace(rules, horizon_weeks=weeks)
     moment = resolve_now(now, plan.timezone)
-    horizon_end = (moment + timedelta(weeks=weeks) if weeks is not None
-                   else plan_horizon(plan, rules, moment))
+    horizon_end = plan_horizon(plan, rules, moment)
     busy = _read_busy(busy_files, moment, horizon_end, ZoneInfo(plan.timezone))
     state_dir = default_state_dir(config.state_dir)
     warnings = busy.warnings
@@ -84,15 +98,24 @@ def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | No
                 TypeError) as err:  # a damaged state: the sync will say so; plan afresh
             warnings += (f"the saved state could not be read ({err}); planned from "
                          "scratch",)
-    if result is None:
-        result = schedule(plan, rules, now=moment, busy=busy, horizon_end=horizon_end)
-        return Preview(plan, result, moment, horizon_end, warnings)
-    if weeks is not None:
-        result = replace(result, blocks=tuple(b for b in result.blocks
-                                              if b.start < horizon_end))
+    from_state = result is not None
+    if result is None:  # as the first sync: the review block is booked, then the plan
+        reviews = (review_blocks(plan, all_rules.review, moment, ())
+                   if config.calendar_backend != "none" else ())
+        around = replace(busy, intervals=busy.intervals + tuple(
+            Interval(b.start, b.end) for b in reviews))
+        result = schedule(plan, rules, now=moment, busy=around, horizon_end=horizon_end)
+        result = replace(result, blocks=result.blocks + reviews)
     else:
         horizon_end = max([horizon_end, *(b.end for b in result.blocks)])
-    return Preview(plan, result, moment, horizon_end, warnings, from_state=True)
+    shown_end, hidden = None, 0
+    if weeks is not None:
+        shown_end = moment + timedelta(weeks=weeks)
+        shown = tuple(b for b in result.blocks if b.start < shown_end)
+        hidden = len(result.blocks) - len(shown)
+        result = replace(result, blocks=shown)
+    return Preview(plan, result, moment, horizon_end, warnings, from_state, shown_end,
+                   hidden)
 
 
 MAX_ICS_BYTES = 64 << 20  # 64 MB, as a server's reply (syncer/backends/bounded.py)
@@ -147,7 +170,7 @@ def json_document(result: Preview) -> dict[str, Any]:
         "blocks": [{"step": b.step, "goal": titles[b.step][1],
                     "start": b.start.astimezone(zone).isoformat(),
                     "end": b.end.astimezone(zone).isoformat(), "why": b.why}
-                   for b in result.schedule.blocks],
+                   for b in result.blocks()],
         "unscheduled": [{"step": u.step, "reason": u.reason,
                          "missing_minutes": u.missing_minutes}
                         for u in result.schedule.unscheduled],
@@ -179,7 +202,7 @@ def agenda_lines(result: Preview) -> list[str]:
     titles = _titles(result.plan)
     lines: list[str] = []
     week: date | None = None
-    for block in result.schedule.blocks:
+    for block in result.blocks():
         start, end = block.start.astimezone(zone), block.end.astimezone(zone)
         monday = start.date() - timedelta(days=start.weekday())
         if monday != week:
@@ -199,23 +222,39 @@ def agenda_lines(result: Preview) -> list[str]:
 
 def _why(block: Block) -> str:
     """The block's reason; blocks read back from a calendar carry none."""
+    from syncer.core.desired import REVIEW_KEY
+
     if block.why:
         return block.why
-    return "pinned: you moved it here" if block.pinned else "booked earlier; still fits"
+    if block.pinned:
+        return "pinned: you moved it here"
+    return "the weekly review slot" if block.step == REVIEW_KEY else "booked earlier; still fits"
 
 
 def _unscheduled_lines(result: Preview, titles: dict[str, tuple[str, str, str | None]],
                        ) -> list[str]:
+    from syncer.core.desired import REVIEW_KEY
     from syncer.core.durations import format_duration
+    from syncer.term import counted
 
     lines: list[str] = []
-    booked = sum(b.minutes for b in result.schedule.blocks)
-    steps = len({b.step for b in result.schedule.blocks})
-    if result.schedule.blocks:
-        lines += ["", f"{len(result.schedule.blocks)} blocks, {format_duration(booked)} "
-                  f"for {steps} steps and habits."]
+    blocks = result.schedule.blocks
+    booked = sum(b.minutes for b in blocks)
+    keys = {b.step for b in blocks}
+    what = counted(len(keys - {REVIEW_KEY}), "step or habit", "steps and habits")
+    if REVIEW_KEY in keys:
+        what += " and the weekly review"
+    if blocks:
+        lines += ["", f"{counted(len(blocks), 'block')}, {format_duration(booked)} "
+                  f"for {what}."]
+    elif result.hidden:
+        lines.append("No blocks in the weeks shown.")
     else:
         lines.append("No blocks to book: no open step with an estimate fits.")
+    if result.hidden and result.shown_end is not None:
+        end = result.shown_end.astimezone(ZoneInfo(result.plan.timezone))
+        lines.append(f"{counted(result.hidden, 'later block')} from {end:%a} {end.day} "
+                     f"{end:%b %Y} {end:%H:%M} on not shown (without --weeks: all of them).")
     late, later = _split_by_horizon(result)
     if late:
         lines += ["", f"Cannot be booked before their deadline ({len(late)}):"]
@@ -259,8 +298,9 @@ def _unscheduled_line(item: Unscheduled, titles: dict[str, tuple[str, str, str |
               type=click.Path(dir_okay=False, path_type=str),
               help="An .ics export of a calendar whose events are busy time (repeatable).")
 @now_option
-@click.option("--weeks", type=click.IntRange(1, 104), default=None,
-              help="Plan this many weeks ahead (default: `horizon` in the scheduling rules).")
+@click.option("--weeks", type=WholeNumber(1, 104), default=None,
+              help="Show only this many weeks, 1 to 104 (the plan is the same; default: "
+                   "all of it).")
 @click.option("--ics", "ics_out", metavar="OUT.ics",
               type=click.Path(dir_okay=False, writable=True, path_type=str),
               help="Also write the blocks as a calendar file any calendar app can import.")
@@ -278,6 +318,7 @@ def schedule_command(plan_path: str, busy_files: tuple[str, ...], now: datetime 
     their deadline are listed with the reason.
     """
     from syncer.ical import calendar_ics
+    from syncer.term import counted
 
     result = preview(plan_path, busy_files, now, weeks, config_path, fresh)
     for warning in result.busy_warnings:
@@ -294,7 +335,7 @@ def schedule_command(plan_path: str, busy_files: tuple[str, ...], now: datetime 
     for line in agenda_lines(result):
         click.echo(line)
     if ics_out:
-        click.echo(f"\nWrote {len(result.schedule.blocks)} blocks to {ics_out}.")
+        click.echo(f"\nWrote {counted(len(result.schedule.blocks), 'block')} to {ics_out}.")
 
 
 COMMANDS: list[click.Command] = [schedule_command]

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from syncer.agenda import Agenda
 
 
-def agenda_json(agenda: Agenda, source: str, last_sync: datetime | None) -> dict[str, Any]:
+def agenda_json(agenda: Agenda, source: str, last_sync: datetime | None,
+                notes: tuple[str, ...] = ()) -> dict[str, Any]:
     """The ``--json`` document: times ISO 8601 with the plan zone's offset."""
     from zoneinfo import ZoneInfo
 
@@ -53,13 +54,15 @@ def agenda_json(agenda: Agenda, source: str, last_sync: datetime | None) -> dict
                  "overdue": d.overdue} for d in agenda.due],
         "milestones": [{"goal": g, "title": t, "due": d.isoformat()}
                        for g, t, d in agenda.milestones],
+        "notes": list(notes),
     }
 
 
 def render(agenda: Agenda, colour: bool, width: int, last_sync: datetime | None,
-           source: str) -> str:
-    """The agenda as text: first things first, then the blocks by day, then what is
-    due; ``width`` columns, styles only with ``colour``."""
+           source: str, notes: tuple[str, ...] = ()) -> str:
+    """The agenda as text: ``notes`` (what the state cannot tell), first things first,
+    then the blocks by day, then what is due; ``width`` columns, styles only with
+    ``colour``."""
     import io
     from zoneinfo import ZoneInfo
 
@@ -78,6 +81,8 @@ def render(agenda: Agenda, colour: bool, width: int, last_sync: datetime | None,
     else:
         head = f"This week, {agenda.start:%a %d %b} – {agenda.end:%a %d %b %Y}"
     console.print(Text(head, style="bold"))
+    for note in notes:
+        console.print(Text("\n" + note, style="yellow"), overflow="fold")
     if agenda.first:
         console.print("\nFirst:")
         for number, item in enumerate(agenda.first, 1):
@@ -115,9 +120,8 @@ def render(agenda: Agenda, colour: bool, width: int, last_sync: datetime | None,
                                         (f"({due.goal})", "dim")), overflow="fold")
     for goal, title, day in agenda.milestones:
         console.print(f"\nMilestone due {day:%a %d %b}: {title} ({goal})")
-    if source == "state":
-        since = (f"the last sync ({last_sync.astimezone(zone):%a %d %b %H:%M})"
-                 if last_sync else "no sync yet")
+    if source == "state" and last_sync is not None:
+        since = f"the last sync ({last_sync.astimezone(zone):%a %d %b %H:%M})"
         console.print(Text(f"\nFrom {since}; --fresh reads your task list and calendar "
                            "first.", style="dim"), overflow="fold")
     return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"
@@ -138,21 +142,36 @@ def _run(kind: str, plan_path: str, config_path: str | None, now: datetime | Non
 
         with term.live_progress(enabled=not (quiet or as_json)):
             report = sync(plan_path, config, now=plan_now(now, plan_path), dry_run=True)
-    snapshot = gather_status(plan_path, config, now, offline=True, report=report)
-    record = _record(config) if report is None else report.record
+    owner, last_sync = _state_owner(config)
+    notes: tuple[str, ...] = ()
+    empty = None
+    if report is None:
+        from syncer.planfile import load_plan
+
+        plan = load_plan(plan_path)
+        if owner is not None and owner != plan.id:  # another plan's: nothing of it
+            empty, last_sync = _empty_record(), None
+            notes = (_other_plan_note(config, plan_path, plan.id, owner),)
+        elif last_sync is None:
+            notes = (f"No sync yet: this shows the plan's due dates only. Run `goalsync "
+                     f"sync {plan_path}` to book your time blocks (`goalsync schedule "
+                     f"{plan_path}` previews them).",)
+    snapshot = gather_status(plan_path, config, now, offline=True, report=report,
+                             record=empty)
     if report is not None:
         blocks = list(report.schedule.blocks)
+    elif empty is not None:
+        blocks = []
     else:
-        blocks = ag.merged_blocks(record.on_calendar if record else (),
-                                  record.planned if record else ())
+        record = _record(config)
+        blocks = ag.merged_blocks(record.on_calendar, record.planned)
     agenda = ag.build(kind, snapshot.plan, snapshot.progress, blocks, snapshot.now)
-    last_sync = _last_sync(config)
     source = "servers" if fresh else "state"
     if as_json:
-        emit_json(agenda_json(agenda, source, last_sync))
+        emit_json(agenda_json(agenda, source, last_sync, notes))
     else:
-        click.echo(render(agenda, term.wants_colour(), term.width(), last_sync, source),
-                   nl=False)
+        click.echo(render(agenda, term.wants_colour(), term.width(), last_sync, source,
+                          notes), nl=False)
     if report is not None:
         stale_warning(snapshot, kind)
 
@@ -163,16 +182,34 @@ def _record(config: Any) -> Any:
     return recorded(config)
 
 
-def _last_sync(config: Any) -> datetime | None:
-    """When the last sync ended, from the state (None without one)."""
+def _state_owner(config: Any) -> tuple[str | None, datetime | None]:
+    """The plan id the state belongs to and when its last sync ended (None, None
+    without a state)."""
     from syncer.engine import state_path
     from syncer.state import State
 
     path = state_path(config)
     if not path.exists():
-        return None
+        return None, None
     with State.open(path, readonly=True) as state:
-        return state.last_run()
+        return state.meta("plan_id"), state.last_run()
+
+
+def _empty_record() -> Any:
+    from syncer.state import Record
+
+    return Record(completions={}, planned=(), on_calendar=(), metrics={}, journal=(),
+                  since=None)
+
+
+def _other_plan_note(config: Any, plan_path: str, plan_id: str, owner: str) -> str:
+    from syncer.engine import state_path
+
+    folder = state_path(config).parent
+    return (f"The state in {folder} belongs to plan id `{owner}`, not to {plan_path} (plan "
+            f"id `{plan_id}`): nothing of it is shown, only this plan's due dates. If "
+            f"{plan_path} is that plan renamed, add `id: {owner}` at its top; for a second "
+            "plan, use another GOALSYNC_STATE_DIR and run `goalsync sync` for it.")
 
 
 def _options(func: Any) -> Any:

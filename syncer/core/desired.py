@@ -65,7 +65,9 @@ def desired_tasks(plan: Plan, schedule: Schedule, now: datetime,
             tasks.extend(_step_task(plan, goal, milestone, step, work_ends.get(step.key),
                                     plan.timezone)
                          for step in milestone.steps if not step.done)
-        tasks.extend(_habit_task(plan, goal, habit, today) for habit in goal.habits)
+        tasks.extend(_habit_task(plan, goal, habit, today,
+                                 _habit_days(habit, schedule.blocks, plan.timezone, today))
+                     for habit in goal.habits)
     if plan.goals:
         tasks.append(_review_task(plan, review, review_notes, today))
     return [_fitted(task) for task in tasks]
@@ -171,8 +173,36 @@ def _step_task(plan: Plan, goal: Goal, milestone: Milestone, step: Step,
     )
 
 
-def _habit_task(plan: Plan, goal: Goal, habit: Habit, today: date) -> TaskSpec:
-    days = _HABIT_DAYS[max(1, min(7, habit.per_week))]
+HABIT_DAYS_WEEKS = 4  # how many weeks of booked sessions choose a habit task's weekdays
+
+
+def _habit_days(habit: Habit, blocks: Sequence[Block], timezone: str,
+                today: date) -> tuple[str, ...]:
+    """The weekdays a habit's recurring task repeats on: the days its sessions are
+    booked on most often in the next ``HABIT_DAYS_WEEKS`` weeks (so the to-do app and the
+    calendar agree), filled up from the fixed spread (``_HABIT_DAYS``) when fewer days
+    are booked, in weekday order."""
+    count = max(1, min(7, habit.per_week))
+    zone = ZoneInfo(timezone)
+    until = today + timedelta(weeks=HABIT_DAYS_WEEKS)
+    booked: dict[int, int] = {}
+    for block in blocks:
+        if block.step == habit.key:
+            day = block.start.astimezone(zone).date()
+            if today <= day < until:
+                booked[day.weekday()] = booked.get(day.weekday(), 0) + 1
+    chosen = sorted(booked, key=lambda d: (-booked[d], d))[:count]
+    for fill in _HABIT_DAYS[count]:
+        if len(chosen) >= count:
+            break
+        if _DAYS.index(fill) not in chosen:
+            chosen.append(_DAYS.index(fill))
+    return tuple(_DAYS[d] for d in sorted(chosen))
+
+
+def _habit_task(plan: Plan, goal: Goal, habit: Habit, today: date,
+                days: tuple[str, ...] | None = None) -> TaskSpec:
+    days = days or _HABIT_DAYS[max(1, min(7, habit.per_week))]
     recurrence = "FREQ=WEEKLY;BYDAY=" + ",".join(days)
     return TaskSpec(
         key=habit.key, kind="habit", title=habit.title, goal_id=goal.id,

@@ -50,8 +50,13 @@ Existing blocks: pinned blocks and blocks already under way stay exactly as they
 and count as placed. Other future blocks stay put while still valid (inside a free
 window, within the cap and min/max block length, before the deadline, after their
 predecessors, which must be fully booked, and not more than the estimate); invalid ones
-are dropped and their time placed again. Past blocks of open steps are ``missed`` and
-their time is placed again. Past habit blocks still count toward their week.
+are dropped and their time placed again (before the blocks of the steps waiting for it,
+around every block still to be kept, else in room made by moving up to three blocks
+that can go elsewhere, else as early as it fits; see ``_settle``). When keeping leaves
+out a step that was booked and a plan from the fixed blocks only leaves fewer out, the
+longest prefix of the old plan that leaves out no more is kept instead. Past blocks of
+open steps are ``missed`` and their time is placed again. Past habit blocks still count
+toward their week.
 
 Steps without an estimate use ``default_estimate`` (default 0: no blocks, never
 reported as unscheduled); they still order their dependants. Habits are placed before
@@ -141,8 +146,42 @@ def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
     ``horizon_end`` defaults to ``plan_horizon(plan, rules, now)``. ``now`` must be
     aware (ValueError); a naive ``horizon_end`` is read in the plan's timezone. Blocks
     placed here have ``uid=None`` and UTC times; kept blocks are returned unchanged."""
-    return _Planner(plan, rules, now, busy, existing, done, horizon_end,
-                    review_minutes=review_minutes).run()
+    planner = _Planner(plan, rules, now, busy, existing, done, horizon_end,
+                       review_minutes=review_minutes)
+    result = planner.run()
+    steps = planner.jobs.keys()
+    left_out = {u.step for u in result.unscheduled} & steps
+    if not left_out & planner.candidates.keys():
+        return result
+    # Keeping the plan cost a step that was booked. Plan again from what must stay
+    # (pinned blocks, blocks under way, the past); when that leaves out only steps this
+    # leaves out too, and fewer, keep the longest start of the old plan that still does
+    # (binary search over block starts) and plan the rest again: stability never costs
+    # a step that fits. Under overload, where a new plan would leave out other steps,
+    # the kept plan stands; so does a habit session that no longer fits its week (it is
+    # reported, not bought by moving the plan).
+    now_minute = ceil_minute(require_aware(now, "schedule"))
+
+    def fixed(block: Block) -> bool:
+        return block.pinned or floor_minute(block.start) < now_minute
+
+    again = _Planner(plan, rules, now, busy, [b for b in existing if fixed(b)], done,
+                     horizon_end, review_minutes=review_minutes).run()
+    best = {u.step for u in again.unscheduled} & steps
+    if not best < left_out:
+        return result
+    cuts = sorted({b.start for b in existing if not fixed(b)})
+    low, high = 0, len(cuts) - 1
+    while low <= high:
+        middle = (low + high) // 2
+        kept = [b for b in existing if fixed(b) or b.start < cuts[middle]]
+        trial = _Planner(plan, rules, now, busy, kept, done, horizon_end,
+                         review_minutes=review_minutes).run()
+        if {u.step for u in trial.unscheduled} & steps <= best:
+            again, low = trial, middle + 1
+        else:
+            high = middle - 1
+    return again
 
 
 @dataclass(eq=False)
@@ -191,6 +230,8 @@ class _HabitJob:
     missing: int = 0
     first_missing_week: date | None = None
     hours: str = ""  # hour set ("" = the rules' default)
+    gave_way: int = 0  # of ``missing``: sessions taken out for more important steps
+    over_budget: int = 0  # of ``missing``: sessions the weekly budget had no room for
 
 
 class _Planner:
@@ -214,6 +255,9 @@ class _Planner:
         self.order = self._order()
         self.position = {job.key: n for n, job in enumerate(self.order)}
         self.waiting: list[_Job] = []  # steps whose blocks wait for a predecessor's time
+        # while settling: from when, and for which steps, blocks still to be kept are
+        # not yet counted as booked (``_settle``, ``_evict_for``)
+        self.beyond: tuple[int, set[str]] = (0, set())
         self.missed: list[Block] = []
         self._sort_existing(existing)
 
@@ -374,6 +418,7 @@ class _Planner:
         self._validate_kept_habits()
         if not self.plain_edf:
             self._validate_kept_steps(settle=True)
+            self._rebook_displaced()
         for habit in self.habits.values():
             self._place_habit(habit)
         self._place_steps()
@@ -381,6 +426,8 @@ class _Planner:
             self._fill_pass()
             self._compact()
             self._fill_pass()
+            if self._yield_habits():
+                self._fill_pass()
         return Schedule(blocks=self._blocks(), unscheduled=self._unscheduled(),
                         missed=tuple(self.missed))
 
@@ -432,20 +479,43 @@ class _Planner:
             chain.append(job)
             stack.extend(job.preds)
         chain.sort(key=lambda job: self.position[job.key])
+        # Before a waiting step's blocks: around every block still to be kept, so that
+        # the waiting steps keep theirs (the weekly budget included; blocks more than a
+        # week after ``before`` cannot share a week with what is booked here).
+        reach = 0 if before is None else before + 7 * 24 * 60
+        pending = [] if before is None else [
+            (floor_minute(b.start), ceil_minute(b.end), j.budget)
+            for j in self.jobs.values() if j.key not in seen
+            for b in self.candidates.get(j.key, ())
+            if floor_minute(b.start) < reach and b not in j.kept]
+        for start, end, goal in pending:
+            self.calendar.occupy(start, end, goal)
+        self.beyond = (reach, seen)
+        try:
+            return self._book_chain(chain, before)
+        finally:
+            for start, end, goal in pending:
+                self.calendar.release(start, end, goal)
+
+    def _book_chain(self, chain: list[_Job], before: int | None) -> bool:
         booked: list[_Job] = []
+        evicted: list[tuple[_Job, Block, list[Block]]] = []
         for job in chain:
             job.earliest = max([self._not_before(job), *(
                 ceil_minute(b.end) for p in job.preds for b in self.jobs[p].kept)])
             due = job.due_end if job.due_end is not None else self.horizon
             job.latest = min(due, self.horizon,
                              self.horizon if before is None else before - self.rules.buffer)
-            if job.latest <= job.earliest or self._place(job) != job.need:
+            if job.latest <= job.earliest or (
+                    self._place(job) != job.need
+                    and not (before is not None and self._evict_for(job, chain, evicted))):
                 for done in booked:  # undo: the normal placement takes over
                     for block in done.kept[len(done.kept) - len(done.new):]:
                         self.calendar.release(floor_minute(block.start),
                                               ceil_minute(block.end), done.budget)
                     del done.kept[len(done.kept) - len(done.new):]
                     done.need, done.new = sum(e - s for s, e in done.new), []
+                self._restore(evicted)
                 return False
             for n, (s, e) in enumerate(job.new):
                 job.kept.append(Block(job.key, at_minute(s), at_minute(e),
@@ -455,6 +525,148 @@ class _Planner:
         for job in booked:
             job.new = []
         return True
+
+    def _evict_for(self, job: _Job, chain: list[_Job],
+                   evicted: list[tuple[_Job, Block, list[Block]]], most: int = 3,
+                   tries: int = 24,
+                   ) -> bool:
+        """Make room for ``job``'s settle when its window is full: take kept blocks of
+        other steps (not in ``chain``, not pinned or under way) out of the window's
+        weeks, nearest to where ``job``'s blocks were first, until ``job`` fits. A block
+        is taken only when its step can still book that time again before its deadline
+        and before the first block of every step waiting for it, around the blocks
+        already kept and those of steps still waiting; once ``job`` fits, that time is
+        booked there at once (``_return``). So the extra time displaces a block or two
+        that can go elsewhere instead of every step after ``job``. On failure nothing
+        is taken out; on success ``job`` is booked (``new``) and what was taken out and
+        booked again is added to ``evicted`` (``_restore`` undoes it)."""
+        calendar = self.calendar
+        first_day = calendar.day_index(job.earliest)
+        last_day = calendar.day_index(job.latest - 1)
+        if not 0 <= first_day <= last_day < len(calendar.days):
+            return False
+        weeks = (calendar.days[first_day].week, calendar.days[last_day].week)
+        old = [floor_minute(b.start) for b in self.candidates.get(job.key, ())]
+        anchor = min(old) if old else job.earliest
+        inside = {j.key for j in chain}
+        options: list[tuple[tuple[int, int, int, int, str], _Job, Block]] = []
+        for other in self.jobs.values():
+            if other.key in inside or not other.kept or other.need > 0:
+                continue
+            limit = self._limit(other)
+            if limit <= job.latest:
+                continue
+            for block in other.kept:
+                start = floor_minute(block.start)
+                index = calendar.day_index(start)
+                if (block.pinned or start < self.now or not 0 <= index < len(calendar.days)
+                        or not weeks[0] <= calendar.days[index].week <= weeks[1]):
+                    continue
+                options.append(((abs(start - anchor), -limit, -other.priority, start,
+                                 other.key), other, block))
+        options.sort(key=lambda option: option[0])
+        # blocks still to be kept further ahead count too: a block taken out must not
+        # take their time either
+        reach, settling = self.beyond
+        later = [(floor_minute(b.start), ceil_minute(b.end), j.budget)
+                 for j in self.jobs.values() if j.key not in settling and j.key not in inside
+                 for b in self.candidates.get(j.key, ())
+                 if floor_minute(b.start) >= reach and b not in j.kept]
+        for start, end, goal in later:
+            calendar.occupy(start, end, goal)
+        mine: list[tuple[_Job, Block, list[Block]]] = []
+        placed = False
+        for _, other, block in options[:tries]:
+            self._unkeep(other, block)
+            if not self._can_return(other):
+                self._keep(block, other, None)
+                continue
+            mine.append((other, block, []))
+            if self._place(job) == job.need:
+                placed = self._return(mine)
+                if placed:
+                    break
+                for span in job.new:  # it took the time they needed: try one more
+                    calendar.release(*span, job.budget)
+                job.new = []
+            if len(mine) == most:
+                break
+        for start, end, goal in later:
+            calendar.release(start, end, goal)
+        if not placed:
+            self._restore(mine)
+            return False
+        evicted.extend(mine)
+        return True
+
+    def _return(self, taken: list[tuple[_Job, Block, list[Block]]]) -> bool:
+        """Book again, before ``_limit``, the time of the blocks ``taken`` out (kept
+        blocks from now on, so a step's work still ends before the steps waiting for
+        it); False, with nothing booked, when one does not fit."""
+        for other, _, returned in taken:
+            if other.need <= 0:
+                continue
+            if not self._can_return(other) or self._place(other) != other.need:
+                self._unreturn(taken)
+                return False
+            for n, (s, e) in enumerate(other.new):
+                block = Block(other.key, at_minute(s), at_minute(e), why=self._why(other, n))
+                other.kept.append(block)
+                returned.append(block)
+            other.need, other.new = 0, []
+        return True
+
+    def _unreturn(self, taken: list[tuple[_Job, Block, list[Block]]]) -> None:
+        for other, _, returned in reversed(taken):
+            for block in returned:
+                self._unkeep(other, block)
+            returned.clear()
+
+    def _rebook_displaced(self) -> None:
+        """A step that was booked and lost time (a longer estimate, a missed block, a
+        block a meeting took) that no longer fits anywhere before its deadline takes
+        room from blocks that can go elsewhere (``_evict_for``), instead of being left
+        out while the steps that took its place stay."""
+        for job in self.order:
+            if (job.need <= 0 or job.state != _TODO or job.key not in self.candidates
+                    or any(self.jobs[p].need > 0 for p in job.preds)):
+                continue
+            if self._can_return(job) or job.latest <= job.earliest:
+                continue
+            self.beyond = (self.horizon, set())  # what is still to be kept is kept now
+            if self._evict_for(job, [job], []):
+                for n, (s, e) in enumerate(job.new):
+                    job.kept.append(Block(job.key, at_minute(s), at_minute(e),
+                                          why=self._why(job, n)))
+                job.need, job.new = 0, []
+
+    def _can_return(self, job: _Job) -> bool:
+        """Could ``job`` book what it needs now, before ``_limit(job)``?"""
+        job.earliest = max([self._not_before(job), *(
+            ceil_minute(b.end) for p in job.preds for b in self.jobs[p].kept)])
+        job.latest = self._limit(job)
+        return job.latest > job.earliest and self._place(job, commit=False) == job.need
+
+    def _limit(self, job: _Job) -> int:
+        """Where ``job``'s work must end: its deadline, and before the first block (kept
+        or still a candidate) of every step waiting for it."""
+        limit = min(self.horizon, job.due_end or self.horizon)
+        for succ in job.succs:
+            for block in (*self.jobs[succ].kept, *self.candidates.get(succ, ())):
+                limit = min(limit, floor_minute(block.start) - self.rules.buffer)
+        return limit
+
+    def _unkeep(self, job: _Job, block: Block) -> None:
+        self.calendar.release(floor_minute(block.start), ceil_minute(block.end), job.budget)
+        job.kept.remove(block)
+        job.need += ceil_minute(block.end) - floor_minute(block.start)
+
+    def _restore(self, evicted: list[tuple[_Job, Block, list[Block]]]) -> None:
+        """Undo ``_evict_for``: the blocks booked again go, the ones taken out return."""
+        self._unreturn(evicted)
+        for job, block, _ in reversed(evicted):
+            self._keep(block, job, None)
+        evicted.clear()
 
     def _fair_length(self, job: _Job, length: int) -> bool:
         """A kept block obeys the chunk rules: a step of up to keep_whole is one block;
@@ -528,6 +740,10 @@ class _Planner:
             if placed < todo and self._whole_week(week):
                 habit.missing += todo - placed
                 habit.first_missing_week = habit.first_missing_week or week
+                if days and self.calendar.budget_left(
+                        self.calendar.days[days[0]].week,
+                        habit.goal.key) < habit.habit.duration_minutes:
+                    habit.over_budget += todo - placed
 
     def _place_habit_week(self, habit: _HabitJob, days: list[int], todo: int,
                           week: date) -> int:
@@ -686,14 +902,16 @@ class _Planner:
         minutes that could be booked (== need on success). ``commit=False`` only counts.
 
         Work that is split goes one session a day on consecutive free days first; when
-        that does not fit before the deadline, sessions may share a day."""
+        that does not fit before the deadline (for a prerequisite: before its
+        ``spread_end``, which leaves its dependants their days), sessions may share a
+        day."""
         if job.need <= 0:
             return job.need
-        # one session a day for steps nobody waits for; a prerequisite finishes early
-        if (commit and job.need > self.rules.whole_limit() and not self.plain_edf
-                and not job.succs):
+        # one session a day; a prerequisite only while that leaves the steps waiting for
+        # it their own days before their deadlines (``spread_end``), else it finishes early
+        if commit and job.need > self.rules.whole_limit() and not self.plain_edf:
             chunks, need = self._chunks(job, one_a_day=True)
-            if need == 0:
+            if need == 0 and (not job.succs or max(e for _, e in chunks) <= job.spread_end):
                 job.new = sorted(chunks)
                 return job.need
             for span in chunks:
@@ -869,6 +1087,111 @@ class _Planner:
                     self._prepare(other)
                 return
 
+    def _yield_habits(self) -> bool:
+        """Habits are booked first, but a habit never keeps a more important step from
+        its deadline, and gives a step of its own priority at most one session a week
+        (never the week's last). For each step left out (most important first): sessions of
+        habits of less important goals inside its window are taken out (least important
+        and earliest first: the step is then done early), then one session a week of
+        habits of the same priority that have two or more, then, if need be, placed steps of less
+        important goals (as the repair chooses them), until it fits. Steps taken out are
+        then put back wherever they still fit, and sessions booked again elsewhere in
+        their week where there is room (else counted missing). When the step still does
+        not fit, everything goes back as it was. Steps without a due date (nothing to be
+        late for) take no session. True when a step was placed."""
+        if not self.habits:
+            return False
+        worst = max(habit.goal.priority for habit in self.habits.values())
+        protected = self._protected()
+        per_week: dict[tuple[int, date], int] = {}  # (habit, week) → sessions booked
+        for habit in self.habits.values():
+            for monday, count in habit.counted.items():
+                per_week[habit.index, monday] = per_week.get((habit.index, monday), 0) + count
+            for (start, _), _ in habit.new:
+                key = (habit.index, self._week_of(start))
+                per_week[key] = per_week.get(key, 0) + 1
+        booked = dict(per_week)
+        placed_any = False
+        for job in sorted(self.order, key=lambda j: (j.rank[1], j.rank[0], j.index)):
+            if (job.state == _OK or job.rank[1] > worst or job.due_end is None
+                    or any(self.jobs[p].state != _OK for p in job.preds)
+                    or not self._prepare(job)):
+                continue
+            sessions = sorted(
+                ((habit, entry) for habit in self.habits.values()
+                 if habit.goal.priority >= job.rank[1]
+                 for entry in habit.new
+                 if entry[0][0] < job.latest and entry[0][1] > job.earliest),
+                key=lambda pair: (-pair[0].goal.priority, pair[1][0][0], pair[0].index))
+            if not sessions:
+                continue
+            short = job.need - self._free_in(job)
+            taken: list[tuple[_HabitJob, tuple[Span, str]]] = []
+            for habit, entry in sessions:
+                (start, end), _ = entry
+                slot = (habit.index, self._week_of(start))
+                if (habit.goal.priority == job.rank[1]
+                        and per_week.get(slot, 0) <= max(1, booked[slot] - 1)):
+                    continue  # one session a week at most, never the last, for its level
+                per_week[slot] -= 1
+                self.calendar.release(start, end, habit.goal.key)
+                habit.new.remove(entry)
+                taken.append((habit, entry))
+                short -= min(end, job.latest) - max(start, job.earliest)
+                if short <= 0 and self._place(job) == job.need:
+                    job.state = _OK
+                    break
+            dropped: list[tuple[_Job, list[Span], str]] = []
+            if job.state != _OK:
+                victims = [(-other.rank[1], -other.need, -other.index, other.key)
+                           for other in self.order
+                           if other.state == _OK and other.new and other.key not in protected
+                           and other.rank[1] > job.rank[1]]
+                heapq.heapify(victims)
+                while job.state != _OK and (victim := self._victim(job, victims)) is not None:
+                    taken_now = self._drop(victim, _DROPPED)
+                    dropped.extend(taken_now)
+                    if any(self.jobs[p].state != _OK for p in job.preds):
+                        break
+                    short -= sum(max(0, min(e, job.latest) - max(s, job.earliest))
+                                 for _, spans, _ in taken_now for s, e in spans)
+                    if short <= 0 and self._place(job) == job.need:
+                        job.state = _OK
+            if job.state == _OK:
+                placed_any = True
+                for other, _, _ in dropped:
+                    if (other.state != _OK and self._prepare(other)
+                            and self._place(other) == other.need):
+                        other.state = _OK
+                for habit, ((start, _), _) in taken:
+                    self._rebook_habit(habit, start)
+                continue
+            for other, spans, state in reversed(dropped):
+                other.new, other.state = spans, state
+                for span in spans:
+                    self.calendar.occupy(*span, other.budget)
+            for habit, entry in reversed(taken):
+                self.calendar.occupy(*entry[0], habit.goal.key)
+                habit.new.append(entry)
+                per_week[habit.index, self._week_of(entry[0][0])] += 1
+        return placed_any
+
+    def _week_of(self, minute: int) -> date:
+        day = self._local_date(minute)
+        return day - timedelta(days=day.weekday())
+
+    def _rebook_habit(self, habit: _HabitJob, start: int) -> None:
+        """Book again, elsewhere in its week, a session that gave way to a step."""
+        week = self._week_of(start)
+        booked = habit.days | {self._local_date(s) for (s, _), _ in habit.new}
+        days = [i for i in self._habit_days(habit, week)
+                if self.calendar.days[i].date not in booked]
+        if self._place_habit_week(habit, days, 1, week) == 0 and self._whole_week(week):
+            habit.missing += 1
+            habit.gave_way += 1
+            if habit.first_missing_week is None or week < habit.first_missing_week:
+                habit.first_missing_week = week
+
     def _unbook(self, job: _Job) -> None:
         for span in job.new:
             self.calendar.release(*span, job.budget)
@@ -913,11 +1236,16 @@ class _Planner:
             if habit.missing:
                 duration = habit.habit.duration_minutes
                 week = habit.first_missing_week
-                out.append(Unscheduled(
-                    habit.habit.key,
-                    f"{habit.missing} session(s) of {format_duration(duration)} did not fit "
-                    f"inside working hours (first in the week of {_day_text(week)})",
-                    habit.missing * duration))
+                reason = (f"{habit.missing} session{'s' if habit.missing != 1 else ''} of "
+                          f"{format_duration(duration)} did not fit inside your goal hours "
+                          f"(first in the week of {_day_text(week)})")
+                if habit.over_budget:
+                    reason += (f"; {habit.over_budget} of them found the week's budget "
+                               "(`weekly_hours`) used up")
+                if habit.gave_way:
+                    reason += (f"; {habit.gave_way} of them gave way to more important "
+                               "steps")
+                out.append(Unscheduled(habit.habit.key, reason, habit.missing * duration))
         return tuple(out)
 
     def _reason(self, job: _Job) -> tuple[str, int]:
@@ -955,14 +1283,14 @@ class _Planner:
                 "first (earlier deadline, higher priority or already on the calendar)"), missing
 
     def _inside(self, goal: Goal) -> str:
-        """Where the free time was counted: "inside working hours", with the budgets."""
+        """Where the free time was counted: "inside your goal hours", with the budgets."""
         budgets = []
         if goal.weekly_hours is not None:
             budgets.append(f"{goal.weekly_hours:g} h/week for this goal")
         if self.plan.weekly_hours is not None:
             budgets.append(f"{self.plan.weekly_hours:g} h/week in all")
         within = f" within {' and '.join(budgets)}" if budgets else ""
-        return f"inside working hours{within}"
+        return f"inside your goal hours{within}"
 
     def _too_late_to_start(self, job: _Job) -> str:
         if job.due_end is not None and job.due_end <= self.horizon:

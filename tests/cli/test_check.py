@@ -85,7 +85,7 @@ def test_cycle_error_names_every_step_in_the_cycle() -> None:
 def test_career_example_is_valid_without_warnings() -> None:
     result = CliRunner().invoke(cli, ["check", str(CAREER), "--now", "2026-11-22T09:00"])
     assert result.exit_code == 0, result.output
-    assert "valid, 3 goal(s)" in result.output
+    assert "valid, 3 goals" in result.output
     assert "warning" not in result.output.replace("no warnings", "")
 
 
@@ -161,7 +161,7 @@ def test_generated_large_example_is_valid() -> None:
     result = CliRunner().invoke(cli, ["check", str(ROOT / "examples" / "large.yaml"),
                                       "--now", "2026-11-22"])
     assert result.exit_code == 0, result.output
-    assert "50 goal(s), 500 step(s)" in result.output
+    assert "50 goals, 500 steps" in result.output
 
 
 def test_debug_shows_the_traceback_but_keeps_the_exit_code() -> None:

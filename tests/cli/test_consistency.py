@@ -68,6 +68,69 @@ def test_a_missing_plan_and_a_usage_error_under_json_are_json(plan_home: Path) -
     assert json.loads(result.stdout)["error"]["kind"] == "usage"
 
 
+@pytest.mark.parametrize("args, message", [
+    (("status", "goals.yaml", "--json", "--bogus"), "No such option '--bogus'."),
+    (("status", "goals.yaml", "--bogus", "--json"), "No such option '--bogus'."),
+    (("schedule", "goals.yaml", "--weeks", "abc", "--json"),
+     "--weeks: 'abc' is not a whole number"),
+    (("schedule", "goals.yaml", "--weeks", "500", "--json"),
+     "--weeks: 500 is not between 1 and 104"),
+    (("today", "goals.yaml", "--now", "tomorrow", "--json"), "--now: 'tomorrow' is not"),
+    (("statu", "goals.yaml", "--json"), "No such command 'statu'."),
+    (("--colr", "never", "status", "goals.yaml", "--json"), "No such option '--colr'"),
+    (("--color", "purple", "check", "--json"), "--color: 'purple' is not one of"),
+])
+def test_every_usage_error_under_json_is_one_json_document(
+        plan_home: Path, args: tuple[str, ...], message: str) -> None:
+    """Review finding 10: click's own errors (unknown option or command, a bad value)
+    printed no JSON when they came before `--json`'s callback ran, or instead of it."""
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stdout)["error"]  # exactly one document on stdout
+    assert error["kind"] == "usage" and error["exit_code"] == 2
+    assert error["message"].startswith(message)
+    assert "Invalid value for" not in result.stderr
+    assert message in result.stderr  # and the sentence for a person, with the usage
+    without = CliRunner().invoke(cli, [a for a in args if a != "--json"])
+    assert without.exit_code == 2 and not without.stdout
+
+
+def test_json_after_a_double_dash_is_an_argument_not_the_option(plan_home: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", "--", "--json"])
+    assert result.exit_code == 2 and not result.stdout.strip().startswith("{")
+
+
+def _every_command() -> list[tuple[str, ...]]:
+    return [path for path, command in COMMANDS if not isinstance(command, click.Group)]
+
+
+@pytest.mark.parametrize("path", _every_command(), ids=" ".join)
+def test_color_and_debug_work_after_every_command_name(path: tuple[str, ...]) -> None:
+    """Review finding 12: README promises `--color` before or after the command name;
+    `schedule`, `check` and others refused it after. `--debug` too."""
+    for args in ((*path, "--color", "never", "--help"), (*path, "--debug", "--help"),
+                 ("--color=always", *path, "--help")):
+        result = CliRunner().invoke(cli, list(args))
+        assert result.exit_code == 0, (args, result.output)
+
+
+def test_debug_after_the_command_shows_the_traceback_and_keeps_the_code(
+        plan_home: Path) -> None:
+    before = run_main("--debug", "check", "nowhere.yaml")
+    after = run_main("check", "nowhere.yaml", "--debug")
+    plain = run_main("check", "nowhere.yaml")
+    assert before[0] == after[0] == plain[0] == 2
+    assert "Traceback" in after[2] and "Traceback" not in plain[2]
+
+
+def test_color_after_the_command_name_colours_schedule_and_check(plan_home: Path) -> None:
+    for args in (("check", "goals.yaml"), ("schedule", "goals.yaml")):
+        result = CliRunner().invoke(cli, [*args, "--now", "2026-12-01T08:00", "--color",
+                                          "never"])
+        assert result.exit_code == 0, result.output
+        assert "\x1b[" not in result.output
+
+
 def test_a_partial_sync_prints_one_json_document(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.helpers.cli import stop_servers
@@ -186,10 +249,40 @@ def test_a_keyring_that_does_not_keep_the_secret_is_detected(
     monkeypatch.setattr(keyring.core, "_keyring_backend", ForgetfulKeyring())
     result = CliRunner().invoke(cli, ["auth", "caldav", "--no-verify", "--password-stdin"],
                                 input="s3cret\n")
-    assert result.exit_code == 3
+    assert result.exit_code == 1  # the machine's keyring, as with none at all
     assert "does not keep it" in result.output
     assert "nothing was stored" in result.output
     assert "GOALSYNC_CALDAV_PASSWORD" in result.output
+    assert "stored in the system keyring" not in result.output
+    assert "s3cret" not in result.output
+
+
+@pytest.mark.parametrize("command", ["caldav", "todoist"])
+@pytest.mark.parametrize("backend", ["null", "fail", "forgetful", "broken"])
+def test_every_keyring_that_cannot_keep_a_secret_is_one_exit_code(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, backend: str) -> None:
+    """Review finding 17: a keyring that stores nothing (null backend) exited 3, no
+    usable keyring (fail backend) exited 1. Both are the machine's keyring, not the
+    credential: exit 1, as README's exit codes say of an environment problem."""
+    import keyring.core
+    from keyring.backends import fail, null
+
+    class Broken(ForgetfulKeyring):
+        def set_password(self, service: str, name: str, value: str) -> None:
+            raise RuntimeError("the keyring daemon went away")
+
+    isolate_home(monkeypatch, tmp_path)
+    monkeypatch.setattr(keyring.core, "_keyring_backend", {
+        "null": null.Keyring, "fail": fail.Keyring, "forgetful": ForgetfulKeyring,
+        "broken": Broken}[backend]())
+    flag = {"caldav": "--password-stdin", "todoist": "--token-stdin"}[command]
+    extra = ["--no-verify"] if command == "caldav" else []
+    if command == "todoist":  # verified first: skip the request
+        monkeypatch.setattr("syncer.commands.auth_todoist.verify_token",
+                            lambda *a, **k: None)
+    result = CliRunner().invoke(cli, ["auth", command, *extra, flag], input="s3cret\n")
+    assert result.exit_code == 1, result.output
+    assert "nothing was stored" in result.output
     assert "stored in the system keyring" not in result.output
     assert "s3cret" not in result.output
 

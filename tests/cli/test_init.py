@@ -177,6 +177,21 @@ def test_milestone_due_defaults_to_halfway_to_the_deadline(tmp_path: Path) -> No
     assert load_plan(target).goals[0].milestones[0].due == halfway
 
 
+def test_a_refused_milestone_date_keeps_the_halfway_suggestion(tmp_path: Path) -> None:
+    """Review finding 16: after a date past the deadline was refused, the suggestion
+    changed from halfway to the deadline itself."""
+    target = tmp_path / "goals.yaml"
+    lines = list(INTERACTIVE)
+    lines[13:14] = [(DEADLINE + timedelta(days=30)).isoformat(), ""]  # refused, Enter
+    code, output = invoke(target, lines)
+    assert code == 0, output
+    halfway = TODAY + (DEADLINE - TODAY) / 2
+    assert output.count(f"Its due date [{halfway.isoformat()}]") == 2
+    assert f"Its due date [{DEADLINE.isoformat()}]" not in output
+    assert f"Enter takes {halfway.isoformat()}" in output
+    assert load_plan(target).goals[0].milestones[0].due == halfway
+
+
 def test_a_vague_title_gets_the_smart_hint_on_the_spot(tmp_path: Path) -> None:
     target = tmp_path / "goals.yaml"
     lines = list(INTERACTIVE)
@@ -263,15 +278,25 @@ def test_an_edited_unfinished_plan_is_not_continued(tmp_path: Path) -> None:
     assert "my own edit" in target.read_text(encoding="utf-8")
 
 
-def test_stopping_before_the_goal_still_writes_valid_yaml(tmp_path: Path) -> None:
+@pytest.mark.parametrize("lines", [["Lead data teams", "UTC"],
+                                   ["Lead data teams", "UTC", "6h"]])
+def test_stopping_before_the_goal_still_writes_a_valid_plan(tmp_path: Path,
+                                                           lines: list[str]) -> None:
+    """Review finding 16: a plan stopped before the first goal's title had `goals: []`,
+    which `check` refuses ("the plan has no goals"); README promises a valid plan."""
     target = tmp_path / "goals.yaml"
-    code, _ = invoke(target, ["Lead data teams", "UTC"])
+    code, _ = invoke(target, lines)
     assert code == 130
     text = target.read_text(encoding="utf-8")
-    assert "goals: []" in text and 'vision: "Lead data teams"' in text
-    _, output = check(target)
-    assert "no-goals" in output or "goal" in output  # a plan error, not a YAML error
-    assert "yaml-syntax" not in output
+    assert 'vision: "Lead data teams"' in text and "not written yet" in text
+    code, output = check(target)
+    assert code == 0, output
+    assert "is the unfinished plan of a stopped `goalsync init`" in output
+    # and init continues it, the placeholder giving way to the real goal
+    rest = INTERACTIVE[len(lines):]
+    code, output = invoke(target, ["yes", *rest])
+    assert code == 0, output
+    assert [g.title for g in load_plan(target).goals] == [INTERACTIVE[3]]
 
 
 def test_stopping_at_once_writes_nothing(tmp_path: Path) -> None:

@@ -127,9 +127,27 @@ def test_the_shipped_example_schedules(tmp_path: Path) -> None:
 
 
 def test_steps_beyond_the_horizon_are_listed_apart(tmp_path: Path) -> None:
-    result = run(str(CAREER), "--now", "2026-11-23T08:00", "--weeks", "4")
+    config = tmp_path / "gs.toml"
+    config.write_text("[rules.scheduling]\nhorizon = 4\nhorizon_max = 4\n")
+    result = run(str(CAREER), "--now", "2026-11-23T08:00", "--config", str(config))
     assert result.exit_code == 0, result.output
     assert "Not booked within the 4-week horizon (" in result.output
+
+
+def test_weeks_limits_what_is_shown_not_the_plan(tmp_path: Path) -> None:
+    """`--weeks 4` shows the first four weeks of the whole plan: nothing is reported
+    unbookable because of a shorter horizon (review finding 4)."""
+    full = json.loads(run(str(CAREER), "--now", "2026-11-23T08:00", "--json").output)
+    four = run(str(CAREER), "--now", "2026-11-23T08:00", "--weeks", "4", "--json")
+    assert four.exit_code == 0, four.output
+    doc = json.loads(four.output)
+    end = datetime.fromisoformat("2026-12-21T08:00:00+01:00")
+    assert doc["blocks"] == [b for b in full["blocks"]
+                             if datetime.fromisoformat(b["start"]) < end]
+    assert doc["unscheduled"] == full["unscheduled"]
+    agenda = run(str(CAREER), "--now", "2026-11-23T08:00", "--weeks", "4").output
+    assert "horizon" not in agenda
+    assert "later blocks from Mon 21 Dec 2026 08:00 on not shown" in agenda
 
 
 def test_unreadable_busy_file_is_a_usage_error(plan: Path, tmp_path: Path) -> None:
@@ -144,3 +162,34 @@ def test_missing_plan_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["schedule", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2 or isinstance(result.exception, UsageError)
     assert "does not exist" in result.output
+
+
+ONE_STEP = """\
+timezone: Europe/Berlin
+goals:
+  - id: g
+    title: Write the conference abstract
+    deadline: 2027-06-30
+    milestones:
+      - id: m
+        title: Abstract sent
+        due: 2027-03-01
+        steps:
+          - {id: a, title: Write the abstract, estimate: 1h}
+"""
+
+
+def test_wording_says_goal_hours_and_counts_in_the_singular(plan: Path,
+                                                            tmp_path: Path) -> None:
+    """Review finding 18: "free inside working hours" meant the goal hours (the day
+    job's are "work"), and the summary read "for 1 steps and habits"."""
+    result = run(str(plan), "--now", "2026-11-23T08:00")
+    assert "free inside your goal hours" in result.output
+    assert "working hours" not in result.output
+    one = tmp_path / "one.yaml"
+    one.write_text(ONE_STEP, encoding="utf-8")
+    result = run(str(one), "--now", "2026-11-23T08:00")
+    assert result.exit_code == 0, result.output
+    assert "2 blocks, 1h30m for 1 step or habit and the weekly review." in result.output
+    checked = CliRunner().invoke(cli, ["check", str(one)])
+    assert "valid, 1 goal, 1 step, " in checked.output

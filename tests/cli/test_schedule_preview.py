@@ -124,3 +124,80 @@ def test_a_damaged_state_falls_back_to_a_fresh_plan(career: engine.Backends,
                                       MONDAY.isoformat()])
     assert result.exit_code == 0, result.output
     assert career.calendar.requests + career.tasks.requests == requests
+
+
+# Two goals of different priority and deadline (review finding 4): a P4 blog post due in
+# January and a P1 certificate whose videos are due at the end of December.
+TWO_GOALS = """\
+timezone: America/New_York
+weekly_hours: 4
+goals:
+  - id: aws
+    title: Get AWS Solutions Architect certified
+    deadline: 2027-01-15
+    priority: [urgent, important]
+    milestones:
+      - id: study
+        title: Finish the study course
+        due: 2026-12-31
+        steps:
+          - {id: videos, title: Watch the course videos, estimate: 12h}
+          - {id: labs, title: Do the labs, estimate: 6h, after: [videos]}
+  - id: blog
+    title: Publish a technical blog post
+    deadline: 2027-01-10
+    priority: p4
+    milestones:
+      - id: first
+        title: First post
+        due: 2027-01-10
+        steps:
+          - {id: draft, title: Draft the post, estimate: 3h}
+          - {id: edit, title: Edit the post, estimate: 1h, after: [draft]}
+"""
+FIRST_RUN = datetime.fromisoformat("2026-12-07T08:00:00-05:00")
+
+
+def test_weeks_shows_the_first_weeks_of_the_plan_the_first_sync_books(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    memory_world(monkeypatch, tmp_path, TWO_GOALS)
+    everything = _preview(FIRST_RUN)
+    one_week = _preview(FIRST_RUN, "--weeks", "1")
+    week_end = FIRST_RUN + timedelta(weeks=1)
+    # --weeks limits what is shown, never the horizon: the P1 videos keep Monday and
+    # Tuesday, the P4 post does not take their place
+    assert one_week == [b for b in everything if b[1] < week_end]
+    assert {k for k, _, _ in one_week} == {"aws/study/videos", "review:weekly"}
+    agenda = _cli("schedule", "goals.yaml", "--now", FIRST_RUN.isoformat(),
+                  "--weeks", "1").output
+    assert "Not booked within" not in agenda
+    assert "later blocks from Mon 14 Dec 2026 08:00 on not shown" in agenda
+    _cli("sync", "goals.yaml", "--now", FIRST_RUN.isoformat())
+    booked = _planned_blocks(tmp_path, FIRST_RUN)
+    assert [(k, s.timestamp(), e.timestamp()) for k, s, e in everything] == [
+        (k, s.timestamp(), e.timestamp()) for k, s, e in booked]
+
+
+def _planned_blocks(tmp_path: Path, now: datetime) -> list[tuple[str, datetime, datetime]]:
+    with State.open(_state_dir(tmp_path) / "state.sqlite", readonly=True) as state:
+        return sorted((b.step, b.start, b.end) for b in state.planned_blocks()
+                      if b.end > now)
+
+
+def test_after_a_sync_the_review_block_is_in_its_week_in_time_order(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    memory_world(monkeypatch, tmp_path, TWO_GOALS)
+    _cli("sync", "goals.yaml", "--now", FIRST_RUN.isoformat())
+    later = (FIRST_RUN + timedelta(hours=1)).isoformat()
+    data = json.loads(_cli("schedule", "goals.yaml", "--now", later, "--json").output)
+    starts = [datetime.fromisoformat(b["start"]) for b in data["blocks"]]
+    assert starts == sorted(starts)
+    assert "review:weekly" in {b["step"] for b in data["blocks"]}
+    agenda = _cli("schedule", "goals.yaml", "--now", later).output.splitlines()
+    headers = [line for line in agenda if line.startswith("Week of ")]
+    assert len(headers) == len(set(headers)), agenda  # each week once
+    review = next(i for i, line in enumerate(agenda) if "Weekly review" in line)
+    assert agenda[review].startswith("  Sun 13 ")
+    assert agenda[review].endswith("Weekly review  — the weekly review slot")
+    first_week = agenda[agenda.index("Week of Mon 7 Dec 2026") + 1:review + 1]
+    assert all(line.startswith("  ") for line in first_week), agenda

@@ -3,7 +3,10 @@ colour follows --color and NO_COLOR, a pipe gets plain text, bars fall back to A
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -74,7 +77,48 @@ def test_bars_are_unicode_with_an_ascii_fallback(home: Path) -> None:
     assert "█" in status(home)
     out = status(home, env={"GOALSYNC_ASCII": "1"})
     assert "█" not in out and "[" in out and "#" in out
-    assert term.bar(0.5, 10, unicode=False) == "[#####-----]"
+    assert term.bar(0.5, 10, unicode=False) == "[####----]"  # as wide as Unicode
     assert term.bar(0.5, 10) == "█████░░░░░"
     assert term.bar(0.25, 2) == "▌░"  # eighths for the partly filled cell
     assert term.bar(1.5, 4) == "████" and term.bar(-1, 4) == "░░░░"
+
+
+@pytest.mark.parametrize("columns", [80, 90, 100, 110])
+def test_ascii_bars_keep_the_percentage_visible(home: Path, columns: int) -> None:
+    """Review finding 9: the ASCII bar was two cells wider than its column, so rich cut
+    the percentage off with an ellipsis at every width."""
+    out = status(home, env={"GOALSYNC_ASCII": "1", "COLUMNS": str(columns)})
+    rows = [line for line in out.splitlines() if "[" in line and "]" in line]
+    assert len(rows) == 3, out  # the goal and its two milestones
+    for line in rows:
+        assert re.search(r"\[[#-]+\] +\d+%", line), line
+    assert "…" not in out
+    for share in (0, 0.5, 1):
+        for cells in (8, 12, 20):
+            assert len(term.bar(share, cells, unicode=False)) == len(term.bar(share, cells))
+
+
+def _goalsync(home: Path, encoding: str, *args: str) -> bytes:
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "COLUMNS": "80"}
+    env.pop("PYTHONUTF8", None)
+    script = "from syncer.cli import main; main()"
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True,
+                          env=env, cwd=home, timeout=120)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    return done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_stream_that_cannot_show_unicode_gets_plain_text(home: Path, encoding: str,
+                                                           ) -> None:
+    """Review finding 9: under an ASCII encoding the ellipsis went out as UTF-8 bytes
+    (click's fix for ASCII streams) and a Latin-1 stream stopped on the agenda's
+    dash with UnicodeEncodeError."""
+    now = ("--now", "2026-12-01T12:00:00+00:00")
+    table = _goalsync(home, encoding, "status", "goals.yaml", "--offline", *now)
+    agenda = _goalsync(home, encoding, "schedule", "goals.yaml", "--weeks", "1", *now)
+    if encoding == "ascii":
+        assert table.isascii() and agenda.isascii(), (table, agenda)
+        assert b"[" in table and b"%" in table
+    assert "—".encode() not in agenda and b"  -- " in agenda  # the reason's dash
+    assert term.to_ascii("Zürich … 2–3 · “a”") == 'Zurich ... 2-3 - "a"'

@@ -63,7 +63,8 @@ def test_week_runs_to_sunday_and_json_has_the_documented_shape(home: Path) -> No
     assert code == 0, err
     doc = json.loads(out)
     assert set(doc) == {"period", "start", "end", "now", "timezone", "source", "last_sync",
-                        "first", "blocks", "due", "milestones"}
+                        "first", "blocks", "due", "milestones", "notes"}
+    assert doc["notes"] == []
     assert (doc["period"], doc["start"], doc["end"]) == ("week", "2026-12-16", "2026-12-20")
     assert doc["source"] == "state"
     assert [b["start"] for b in doc["blocks"]] == ["2026-12-16T09:00:00+00:00",
@@ -91,7 +92,12 @@ def test_nothing_booked_or_due_says_so(home: Path) -> None:
     code, out, _ = run_main("today", "goals.yaml", now="2026-11-02T07:00:00+00:00")
     assert code == 0
     assert "Nothing is due or booked today." in out
-    assert "no sync yet" in out
+    # review finding 15: before any sync, say what to run
+    assert "No sync yet" in out and "Run `goalsync sync goals.yaml`" in out
+    assert "From the last sync" not in out
+    code, out, _ = run_main("week", "goals.yaml", "--json", now="2026-11-02T07:00:00+00:00")
+    doc = json.loads(out)
+    assert doc["last_sync"] is None and "goalsync sync goals.yaml" in doc["notes"][0]
 
 
 def test_today_after_a_real_sync_shows_the_synced_blocks(
@@ -117,3 +123,32 @@ def test_a_block_of_a_step_no_longer_in_the_plan_is_shown_by_its_key(home: Path)
     assert "g/gone/x" in out
     code, out, _ = run_main("today", "goals.yaml", "--json", now="2026-12-02T07:00:00+00:00")
     assert json.loads(out)["blocks"][0]["goal"] is None
+
+
+def test_another_plans_state_is_named_and_nothing_of_it_is_shown(home: Path) -> None:
+    """Review finding 15: with the state of another plan (the default state folder is
+    shared; the plan id comes from the file name), `today` listed that plan's blocks by
+    their raw keys under "Nothing is due or booked today"."""
+    from syncer.state import STATE_FILE, State
+
+    seed(home, {"g/m1/a": at(1, 9)}, [Block("dbt/course/setup", at(2, 9), at(2, 10)),
+                                       Block("g/m1/b", at(2, 11), at(2, 12))])
+    with State.open(home / "state" / STATE_FILE) as state:
+        state.set_meta("plan_id", "plan1")
+    for kind in ("today", "week"):
+        code, out, err = run_main(kind, "goals.yaml", now="2026-12-02T07:00:00+00:00")
+        assert code == 0, err
+        text = " ".join(out.split())  # the note folds at the width
+        assert "belongs to plan id `plan1`, not to goals.yaml (plan id `goals`)" in text
+        assert "add `id: plan1`" in text  # how to claim it when it is this plan renamed
+        assert "dbt/course/setup" not in out and "Time blocks:" not in out
+        assert "From the last sync" not in out
+        code, out, err = run_main(kind, "goals.yaml", "--json",
+                                  now="2026-12-02T07:00:00+00:00")
+        doc = json.loads(out)
+        assert doc["blocks"] == [] and doc["last_sync"] is None
+        assert "plan1" in doc["notes"][0]
+    # the other plan's completion of a same-named step does not count here: on the 16th
+    # m1 is overdue and A is still open
+    code, out, _ = run_main("today", "goals.yaml", "--json", now="2026-12-16T07:00:00+00:00")
+    assert {"g/m1/a", "g/m1/b"} <= {d["step"] for d in json.loads(out)["due"]}

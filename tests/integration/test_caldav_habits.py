@@ -16,7 +16,7 @@ Radicale, and goalsync must neither read the habit as done nor drop its blocks:
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 import icalendar
@@ -33,6 +33,7 @@ pytestmark = pytest.mark.integration
 HABIT = "pmp/habit:study"
 HABIT_LINES = ("    habits:\n"
                "      - {id: study, title: Study session, per_week: 3, duration: 1h}\n")
+ZONE = UTC  # the plan's timezone (tests/helpers/plans.py)
 LATER = (NOW_DT + timedelta(hours=3)).isoformat()  # Monday 11:00, same day
 
 
@@ -90,7 +91,7 @@ def _complete_one(collection: Any, uid: str, how: str) -> None:
         master.add("COMPLETED", done_at)
         collection.save_todo(copy.to_ical().decode())
     for name in ("DTSTART", "DUE"):  # tasks.org: the next occurrence, still open
-        value = component.decoded(name) + timedelta(days=2)  # Monday → Wednesday
+        value = component.decoded(name) + timedelta(days=2)  # two days on
         component.pop(name)
         component.add(name, value)
     todo.save()
@@ -105,9 +106,16 @@ def test_a_habit_todo_carries_its_next_occurrence(
     try:
         todo = client.calendar(url=tasks.target.url).todo_by_uid(habit.remote_id)
         component = todo.icalendar_component
-        assert str(component["RRULE"].to_ical(), "ascii") == "FREQ=WEEKLY;BYDAY=MO,WE,FR"
-        assert component.decoded("DTSTART") == date(2026, 11, 23)  # NOW is that Monday
-        assert component.decoded("DUE") == date(2026, 11, 23)
+        # the weekdays its sessions are booked on, so the app and the calendar agree
+        booked = sorted({b.start.astimezone(ZONE).weekday() for b in world.blocks()
+                         if b.key == HABIT and b.start > NOW_DT})
+        days = ",".join(("MO", "TU", "WE", "TH", "FR", "SA", "SU")[d] for d in booked)
+        assert len(booked) == 3
+        assert str(component["RRULE"].to_ical(), "ascii") == f"FREQ=WEEKLY;BYDAY={days}"
+        first = next(NOW_DT.date() + timedelta(days=n) for n in range(7)
+                     if (NOW_DT.date() + timedelta(days=n)).weekday() in booked)
+        assert component.decoded("DTSTART") == first  # the next occurrence from today
+        assert component.decoded("DUE") == first
         assert str(component["STATUS"]) == "NEEDS-ACTION"
     finally:
         client.close()
@@ -121,6 +129,8 @@ def test_ticking_one_occurrence_keeps_the_habit_and_its_blocks(
     blocks = _habit_blocks(world)
     assert len(blocks) >= 3
     habit = next(t for t in tasks.list_tasks() if t.key == HABIT)
+    first = habit.due
+    assert isinstance(first, date)
     client = other_client_for(world.radicale)
     try:
         collection = client.calendar(url=tasks.target.url)
@@ -134,9 +144,9 @@ def test_ticking_one_occurrence_keeps_the_habit_and_its_blocks(
         assert str(master.get("STATUS")) == "NEEDS-ACTION" and "RRULE" in master
         assert "DTSTART" in master and "DUE" in master
         if how in ("advance", "safe"):  # the app's advance is not goalsync's to undo
-            assert master.decoded("DUE") == date(2026, 11, 25)
+            assert master.decoded("DUE") == first + timedelta(days=2)
         if how == "master":  # reopened at the next occurrence
-            assert "COMPLETED" not in master and master.decoded("DUE") == date(2026, 11, 23)
+            assert "COMPLETED" not in master and master.decoded("DUE") == first
     finally:
         client.close()
     ok(world.sync(now=LATER))

@@ -72,3 +72,40 @@ def test_missing_explicit_file_is_an_error(tmp_path):
 def test_docs_match_the_spec_table():
     assert DOCS.read_text() == render_reference()
     assert defaults().get("caldav", "timeout") == 30
+
+
+def test_an_hour_set_of_ones_own_is_added_and_can_be_chosen(tmp_path):
+    """The docs' example: `[rules.scheduling.hours.mornings]` adds a set next to the
+    shipped ones (the shipped table is open to new names), usable as the goal hours."""
+    from syncer.policy import load_rules
+
+    path = tmp_path / "g.toml"
+    path.write_text('[rules.scheduling]\ngoal_hours = "mornings"\n\n'
+                    '[rules.scheduling.hours.mornings]\nmon = ["06:30-07:30"]\n')
+    rules = load_rules(load_config(path).rules).scheduling
+    assert rules.week_of("mornings")[0] == ((6 * 60 + 30, 7 * 60 + 30),)
+    assert rules.windows[0] == ((6 * 60 + 30, 7 * 60 + 30),)  # the goal hours
+    assert rules.week_of("personal") != rules.week_of("mornings")  # shipped sets stay
+
+
+def test_the_older_windows_table_keeps_working(tmp_path):
+    from syncer.policy import load_rules
+
+    path = tmp_path / "g.toml"
+    path.write_text('[rules.scheduling.windows]\nsat = ["10:00-12:00"]\n')
+    rules = load_rules(load_config(path).rules).scheduling
+    assert rules.windows[5] == ((10 * 60, 12 * 60),)
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ('[rules.scheduling]\nholidays = "DE-BY"\n\n[rules.scheduling.hours.mornings]\n'
+     'mon = ["06:30-07:30"]\ntue = "early"\n', 6, "hours.mornings.tue"),
+    ('[rules.scheduling]\nholidays = "DE-BY"\nkeepwhole = "1h"\n', 3, "did you mean"),
+    ('[rules.scheduling]\nholidays = "DE-BY"\nkeep_whole = "long"\n', 3, "keep_whole"),
+    ('[rules.scheduling.hours]\nmornings = "06:30-07:30"\n', 2, "must be a table"),
+])
+def test_a_bad_rule_override_names_the_line_of_its_key(tmp_path, text, line, message):
+    path = tmp_path / "g.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=rf"g.toml:{line}: .*{message}"):
+        load_config(path)

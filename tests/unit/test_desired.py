@@ -85,6 +85,26 @@ def test_habits_are_recurring_tasks():
     assert task.recurrence == "FREQ=WEEKLY;BYDAY=MO,WE,FR" and task.kind == "habit"
 
 
+def test_a_habit_task_repeats_on_the_days_its_sessions_are_booked():
+    """The to-do app and the calendar agree: the recurring task's weekdays are the days
+    the sessions are booked on most in the next weeks (a holiday week does not count
+    more than the others), filled up from the fixed spread when fewer are booked."""
+    habit = Habit(key="pmp/habit:study", id="study", title="Study session", goal_id="pmp",
+                  per_week=2, duration_minutes=60)
+    monday = datetime.combine(NOW.date() - timedelta(days=NOW.weekday()),
+                              datetime.min.time(), tzinfo=UTC) + hours(24 * 7 + 18)
+    sessions = [Block(habit.key, monday + hours(24 * (7 * week + day)),
+                      monday + hours(24 * (7 * week + day) + 1))
+                for week in range(4) for day in (1, 5)]  # Tuesdays and Saturdays
+    sessions[0] = Block(habit.key, monday + hours(24 * 3), monday + hours(24 * 3 + 1))
+    plan = make_plan(habits=(habit,))
+    task = _tasks(plan, Schedule(blocks=tuple(sessions)))[habit.key]
+    assert task.recurrence == "FREQ=WEEKLY;BYDAY=TU,SA"
+    assert task.due is not None and task.due.weekday() in (1, 5)
+    one = _tasks(plan, Schedule(blocks=(sessions[1],)))[habit.key]
+    assert one.recurrence == "FREQ=WEEKLY;BYDAY=MO,SA"  # Saturday booked, Monday filled
+
+
 def test_weekly_review_uses_the_rule_day_and_the_plans_questions():
     review = next(t for t in desired_tasks(make_plan(), Schedule(), NOW,
                                            ReviewRules.from_mapping(

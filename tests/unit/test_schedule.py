@@ -211,7 +211,7 @@ def test_step_too_big_for_its_deadline_is_left_out_with_a_reason() -> None:
     result = schedule(plan, RULES, now=datetime(2026, 11, 23, 8, tzinfo=BERLIN))
     [item] = result.unscheduled
     assert item.step == "g/m/big"
-    assert item.reason == "needs 10h before Tue 24 Nov 2026, only 8h free inside working hours"
+    assert item.reason == "needs 10h before Tue 24 Nov 2026, only 8h free inside your goal hours"
     assert 120 <= item.missing_minutes <= 600
     assert [b.step for b in result.blocks] == ["g/m/small"]
 
@@ -271,8 +271,8 @@ def test_predecessor_finishing_after_the_deadline_is_explained() -> None:
     result = schedule(plan, RULES, now=datetime(2026, 11, 23, 8, tzinfo=BERLIN))
     [item] = result.unscheduled
     assert item.step == "g/m/b"
-    assert item.reason == ("needs 1h on Mon 23 Nov 2026 after 15:00; of the 2h free inside "
-                           "working hours only 0m is left after goal work booked first "
+    assert item.reason == ("needs 1h on Mon 23 Nov 2026 after 15:00; of the 2h free inside your "
+                           "goal hours only 0m is left after goal work booked first "
                            "(earlier deadline, higher priority or already on the calendar)")
 
 

@@ -159,3 +159,149 @@ def test_an_undone_settle_gives_the_goal_budget_back() -> None:
     assert sum(b.minutes for b in first.blocks if b.step == "g0/m/s0") == 180
     again = schedule(plan, rules, now=now, busy=BusyTime(), existing=list(first.blocks))
     assert again.blocks == first.blocks
+
+
+def _full_week(a: int = 60) -> Plan:
+    """Four hours a week for goal work, all booked in the first week: the CV, the
+    referee request waiting for it, and the portfolio (due in six weeks, nobody waits
+    for it)."""
+    steps = (
+        Step("job/apply/cv", "cv", "Rewrite the CV", "job", "apply", estimate_minutes=a),
+        Step("job/apply/referees", "referees", "Ask two referees", "job", "apply",
+             estimate_minutes=60, after=("job/apply/cv",)),
+        Step("job/apply/portfolio", "portfolio", "Update the portfolio site", "job",
+             "apply", estimate_minutes=120),
+    )
+    goal = Goal("job", "job", "Move to a product role", priority=2, milestones=(
+        Milestone("job/apply", "apply", "Applications out", "job", due=date(2027, 2, 26),
+                  steps=steps),))
+    return Plan("goals.yaml", "Europe/Berlin", (goal,), weekly_hours=4)
+
+
+FULL_WEEK = (
+    Block("job/apply/cv", at(0, "19:00"), at(0, "20:00"), uid="cv-0"),
+    Block("job/apply/referees", at(1, "19:00"), at(1, "20:00"), uid="referees-0"),
+    Block("job/apply/portfolio", at(2, "19:00"), at(2, "21:00"), uid="portfolio-0"),
+)
+
+
+def test_a_longer_estimate_in_a_full_week_moves_one_free_standing_block() -> None:
+    """The CV needs 30 minutes more, and the week's budget is booked. The referee
+    request waiting for the CV keeps its evening; the portfolio, which nobody waits for
+    and is due in six weeks, moves part of its work to next week, instead of the referee
+    request (and everything after it) moving a week."""
+    result = schedule(_full_week(a=90), RULES, now=MONDAY, existing=FULL_WEEK)
+    assert not result.unscheduled
+    blocks = _kept(result.blocks)
+    assert ("job/apply/referees", at(1, "19:00"), at(1, "20:00")) in blocks
+    cv = [b for b in result.blocks if b.step == "job/apply/cv"]
+    assert sum(b.minutes for b in cv) == 90
+    assert max(b.end for b in cv) <= at(1, "19:00") - timedelta(minutes=15)
+    portfolio = [b for b in result.blocks if b.step == "job/apply/portfolio"]
+    assert sum(b.minutes for b in portfolio) == 120
+    assert max(b.start for b in portfolio) >= at(7, "00:00")  # partly next week
+    assert {k[0] for k in blocks ^ _kept(FULL_WEEK)} == {"job/apply/cv",
+                                                         "job/apply/portfolio"}
+    # and that is stable: a re-run with this result moves nothing
+    again = schedule(_full_week(a=90), RULES, now=MONDAY, existing=result.blocks)
+    assert _kept(again.blocks) == blocks
+
+
+def test_keeping_the_plan_never_costs_a_step_a_fresh_plan_would_book() -> None:
+    """The career example is booked to its weekly budget for months: 30 minutes more on
+    an early step of a long chain cannot go anywhere without moving others. Kept blocks
+    must not make steps unscheduled that planning from scratch would book."""
+    from pathlib import Path
+
+    from syncer.planfile import load_plan
+    from syncer.policy import load_rules
+
+    plan = load_plan(Path(__file__).resolve().parents[2] / "examples" / "career.yaml")
+    rules = load_rules().scheduling
+    now = datetime(2026, 11, 23, 7, 30, tzinfo=BERLIN)
+    first = schedule(plan, rules, now=now)
+    for key in ("promotion/targets/baseline", "promotion/dm-course/pick"):
+        longer = _longer(plan, key, 30)
+        kept = schedule(longer, rules, now=now, existing=first.blocks)
+        fresh = schedule(longer, rules, now=now)
+        assert len(kept.unscheduled) <= len(fresh.unscheduled), key
+        assert sum(b.minutes for b in kept.blocks if b.step == key) == next(
+            s.estimate_minutes for s in longer.steps() if s.key == key)
+
+
+def _longer(plan: Plan, key: str, extra: int) -> Plan:
+    from dataclasses import replace
+
+    return replace(plan, goals=tuple(replace(goal, milestones=tuple(
+        replace(m, steps=tuple(replace(s, estimate_minutes=(s.estimate_minutes or 0) + extra)
+                               if s.key == key else s for s in m.steps))
+        for m in goal.milestones)) for goal in plan.goals))
+
+
+def test_a_displaced_step_takes_the_room_of_one_that_can_wait() -> None:
+    """The tax form is due tonight; a two-hour meeting lands on its evening session.
+    The only room left today is this morning's portfolio session, which is due in six
+    weeks: the portfolio moves to another day and the tax form takes the morning,
+    instead of the tax form being left out. Nothing else moves."""
+    steps = (
+        Step("home/admin/tax", "tax", "File the tax form", "home", "admin",
+             estimate_minutes=60, due=date(2027, 1, 11)),
+        Step("home/admin/portfolio", "portfolio", "Update the portfolio site", "home",
+             "admin", estimate_minutes=90),
+        Step("home/admin/photos", "photos", "Sort the holiday photos", "home", "admin",
+             estimate_minutes=60),
+    )
+    goal = Goal("home", "home", "Home admin", milestones=(
+        Milestone("home/admin", "admin", "Admin done", "home", due=date(2027, 2, 26),
+                  steps=steps),))
+    plan = Plan("goals.yaml", "Europe/Berlin", (goal,))
+    booked = (
+        Block("home/admin/portfolio", at(0, "07:00"), at(0, "08:30"), uid="p-0"),
+        Block("home/admin/tax", at(0, "19:00"), at(0, "20:00"), uid="t-0"),
+        Block("home/admin/photos", at(2, "19:00"), at(2, "20:00"), uid="ph-0"),
+    )
+    meeting = BusyTime((Interval(at(0, "19:00"), at(0, "21:00")),))
+    result = schedule(plan, RULES, now=MONDAY, busy=meeting, existing=booked)
+    assert not result.unscheduled
+    tax = [b for b in result.blocks if b.step == "home/admin/tax"]
+    assert [(b.start, b.end) for b in tax] == [(at(0, "07:00"), at(0, "08:00"))]
+    assert sum(b.minutes for b in result.blocks if b.step == "home/admin/portfolio") == 90
+    assert ("home/admin/photos", at(2, "19:00"), at(2, "20:00")) in _kept(result.blocks)
+    assert {k[0] for k in _kept(result.blocks) ^ _kept(booked)} == {
+        "home/admin/tax", "home/admin/portfolio"}
+    again = schedule(plan, RULES, now=MONDAY, busy=meeting, existing=result.blocks)
+    assert _kept(again.blocks) == _kept(result.blocks)
+
+
+def test_a_block_moved_to_make_room_still_ends_before_the_steps_waiting_for_it() -> None:
+    """As above, but publishing the portfolio waits for it (booked Thursday): the
+    portfolio's session goes to a day before Thursday, and the publishing stays."""
+    steps = (
+        Step("home/admin/tax", "tax", "File the tax form", "home", "admin",
+             estimate_minutes=60, due=date(2027, 1, 11)),
+        Step("home/admin/portfolio", "portfolio", "Update the portfolio site", "home",
+             "admin", estimate_minutes=90),
+        Step("home/admin/publish", "publish", "Publish the portfolio", "home", "admin",
+             estimate_minutes=30, after=("home/admin/portfolio",)),
+    )
+    goal = Goal("home", "home", "Home admin", milestones=(
+        Milestone("home/admin", "admin", "Admin done", "home", due=date(2027, 2, 26),
+                  steps=steps),))
+    plan = Plan("goals.yaml", "Europe/Berlin", (goal,))
+    booked = (
+        Block("home/admin/portfolio", at(0, "07:00"), at(0, "08:30"), uid="p-0"),
+        Block("home/admin/tax", at(0, "19:00"), at(0, "20:00"), uid="t-0"),
+        Block("home/admin/publish", at(3, "19:00"), at(3, "19:30"), uid="pub-0"),
+    )
+    busy = BusyTime((Interval(at(0, "19:00"), at(0, "21:00")),   # the meeting
+                     Interval(at(1, "07:00"), at(2, "08:30"))))  # and Tuesday morning on
+    result = schedule(plan, RULES, now=MONDAY, busy=busy, existing=booked)
+    assert not result.unscheduled
+    assert [(b.start, b.end) for b in result.blocks if b.step == "home/admin/tax"] == [
+        (at(0, "07:00"), at(0, "08:00"))]
+    portfolio = [b for b in result.blocks if b.step == "home/admin/portfolio"]
+    assert sum(b.minutes for b in portfolio) == 90
+    assert max(b.end for b in portfolio) <= at(3, "19:00") - timedelta(minutes=15)
+    assert ("home/admin/publish", at(3, "19:00"), at(3, "19:30")) in _kept(result.blocks)
+    again = schedule(plan, RULES, now=MONDAY, busy=busy, existing=result.blocks)
+    assert _kept(again.blocks) == _kept(result.blocks)

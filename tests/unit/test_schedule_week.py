@@ -201,6 +201,19 @@ def test_a_long_step_becomes_a_few_substantial_sessions_on_consecutive_days() ->
     assert days == [days[0] + timedelta(days=n) for n in range(5)]  # one a day, in a row
 
 
+def test_a_prerequisite_far_from_its_deadline_also_goes_one_session_a_day() -> None:
+    """A step others wait for is not packed into one day when there is time: its
+    sessions go one a day, and the step waiting for it follows."""
+    work = goal("promo", *steps("promo", 6 * 60, 60, due=date(2027, 1, 22), chain=True),
+                hours="work")
+    result = schedule(plan(work, weekly_hours=10), SHIPPED, now=NOW)
+    write = [b for b in result.blocks if b.step == "promo/m/s0"]
+    days = [b.start.astimezone(BERLIN).date() for b in write]
+    assert len(write) == 3 and len(set(days)) == 3
+    review = next(b for b in result.blocks if b.step == "promo/m/s1")
+    assert review.start >= max(b.end for b in write)
+
+
 def test_weekly_habits_spread_over_the_allowed_days() -> None:
     habits = tuple(Habit(f"g/habit:h{i}", f"h{i}", f"Habit {i}", "g", 1, 30)
                    for i in range(22))
@@ -230,6 +243,46 @@ def test_a_low_priority_prerequisite_of_a_p1_step_is_kept_under_overload() -> No
     result = schedule(plan(low, filler, goal("top", top, priority=1)), rules, now=NOW)
     placed = {b.step for b in result.blocks}
     assert {"low/m/s0", "top/m/s0"} <= placed
+
+
+def test_a_less_important_habit_gives_way_to_a_p1_step() -> None:
+    """Habits are booked first, but a P4 habit never keeps a P1 step from its deadline:
+    the step gets the time, the sessions it took are counted missing and say why."""
+    week = NOW + timedelta(days=6)  # Sunday
+    write = Habit("blog/habit:write", "write", "Write", "blog", 2, 60)
+    blog = goal("blog", habits=(write,), priority=4)
+    videos = goal("aws", *steps("aws", 4 * 60, due=week.date()), priority=1)
+    result = schedule(plan(blog, videos, weekly_hours=4), SHIPPED, now=NOW,
+                      horizon_end=NOW + timedelta(weeks=3))
+    assert not [u for u in result.unscheduled if u.step == "aws/m/s0"]
+    assert per_week(result.blocks, "aws")[date(2026, 11, 23)] == 4 * 60
+    (missing,) = [u for u in result.unscheduled if u.step == write.key]
+    assert missing.missing_minutes == 2 * 60 and "gave way to more important" in missing.reason
+    assert per_week(result.blocks, "blog")[date(2026, 11, 30)] == 2 * 60  # later weeks keep it
+
+
+def test_a_habit_of_the_same_priority_gives_a_step_one_session_a_week() -> None:
+    """A habit that alone fills the budget still leaves a step of its own priority room:
+    one session a week at most (never the week's last) gives way."""
+    run = Habit("fit/habit:run", "run", "Run", "fit", 5, 60)
+    fit = goal("fit", *steps("fit", 30, due=date(2027, 1, 31)), habits=(run,))
+    result = schedule(plan(fit, weekly_hours=2), SHIPPED, now=NOW,
+                      horizon_end=NOW + timedelta(weeks=4))
+    assert not [u for u in result.unscheduled if u.step == "fit/m/s0"]
+    weeks = per_week(result.blocks, "fit/habit")
+    assert len(weeks) == 4 and min(weeks.values()) >= 60
+    assert sorted(weeks.values()) == [60, 120, 120, 120]  # one session gave way, once
+
+
+def test_a_more_important_habit_does_not_give_way() -> None:
+    due = NOW + timedelta(days=6)
+    read = Habit("top/habit:read", "read", "Read", "top", 4, 60)
+    top = goal("top", habits=(read,), priority=1)
+    low = goal("low", *steps("low", 240, due=due.date()), priority=3)
+    result = schedule(plan(top, low, weekly_hours=4), SHIPPED, now=NOW,
+                      horizon_end=NOW + timedelta(weeks=2))
+    assert per_week(result.blocks, "top/habit")[date(2026, 11, 23)] == 4 * 60
+    assert [u.step for u in result.unscheduled] == ["low/m/s0"]
 
 
 def test_no_futile_drop_when_the_newcomer_cannot_fit_anyway() -> None:
