@@ -132,8 +132,12 @@ def _what(plan: Plan, missing: Sequence[Unscheduled]) -> str:
     count_steps = sum(1 for u in missing if u.step in steps)
     count_habits = len(missing) - count_steps
     return " and ".join(part for part in (
-        f"{count_steps} step(s)" if count_steps else "",
-        f"{count_habits} habit(s)" if count_habits else "") if part)
+        _counted(count_steps, "step") if count_steps else "",
+        _counted(count_habits, "habit") if count_habits else "") if part)
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _budgets(plan: Plan) -> str:
