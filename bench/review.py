@@ -62,8 +62,8 @@ def main() -> None:
         plan, done, blocks, ProgressRules(), NOW))
     prompts = measure("triggers", lambda: triggers(plan, progress, ReviewRules(), NOW, None))
     adjustments = measure("propose (adjustments)", lambda: propose(plan, progress))
-    snapshot = StatusSnapshot(plan, NOW, progress, tuple(prompts), tuple(adjustments), (),
-                              tuple(blocks), done, ReviewRules(), None)
+    snapshot = StatusSnapshot(plan, NOW, progress, tuple(prompts), (), tuple(blocks), done,
+                              ReviewRules(), None, proposals=lambda: tuple(adjustments))
     page = measure("render_report (HTML)", lambda: render_report(snapshot))
     print(f"{len(prompts)} prompts, {len(adjustments)} adjustments, "
           f"report {len(page) / 1e3:.0f} kB")

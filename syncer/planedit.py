@@ -22,7 +22,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from syncer.core.adjust import DROP_STEP, MOVE_DEADLINE, SHORTEN_STEP, WEEKLY_HOURS, Adjustment
 from syncer.core.adjust import format_estimate as _estimate
-from syncer.core.model import Plan, Pos, slugify
+from syncer.core.model import Goal, Plan, Pos, slugify
 from syncer.core.parse import parse_plan
 from syncer.errors import PlanError, UsageError
 
@@ -108,13 +108,16 @@ def _apply(root: CommentedMap, plan: Plan, adjustment: Adjustment) -> None:
                  "goal")
     if adjustment.kind == MOVE_DEADLINE:
         assert isinstance(adjustment.value, date)
+        model_goal = plan.goal(adjustment.goal)
         if adjustment.milestone is None:
-            goal["deadline"] = adjustment.value
+            if model_goal.deadline not in (None, adjustment.value):
+                goal["deadline"] = _own(adjustment.value)
         else:
-            model = next(m for m in plan.goal(adjustment.goal).milestones
-                         if m.id == adjustment.milestone)
+            model = next(m for m in model_goal.milestones if m.id == adjustment.milestone)
             _find(goal.get("milestones"), model.id, model.pos, "milestone")["due"] = \
                 adjustment.value
+        for key, day in adjustment.moves:  # the due dates that bind move with it
+            _due_node(goal, model_goal, key)["due"] = _own(day)
         return
     if adjustment.step is None:
         raise UsageError(f"adjustment {adjustment.id} names no step")
@@ -131,6 +134,26 @@ def _apply(root: CommentedMap, plan: Plan, adjustment: Adjustment) -> None:
         _drop(root, plan, steps, node, adjustment.step)
     else:
         raise UsageError(f"unknown adjustment kind {adjustment.kind!r}")
+
+
+def _own(day: date) -> date:
+    """An equal date object of its own: ruamel writes one object used twice as a YAML
+    anchor and alias (``&id001``), which no person wants in their plan."""
+    return date.fromordinal(day.toordinal())
+
+
+def _due_node(goal: CommentedMap, model: Goal, key: str) -> CommentedMap:
+    """The node of the milestone or step ``key`` of goal ``model``."""
+    for milestone in model.milestones:
+        steps = [s for s in milestone.steps if s.key == key]
+        if milestone.key != key and not steps:
+            continue
+        m_node = _find(goal.get("milestones"), milestone.id, milestone.pos, "milestone")
+        if not steps:
+            return m_node
+        return _find(m_node.get("steps"), steps[0].id, steps[0].pos, "step")
+    raise UsageError(f"cannot find {key!r} in the plan file",
+                     hint="was the plan edited since it was read? Run the review again.")
 
 
 def _hours(value: float) -> float | int:

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from syncer.clock import plan_now, resolve_now
 from syncer.config import Config
 from syncer.core.adjust import Adjustment, propose
+from syncer.core.durations import format_duration
 from syncer.core.model import Block, Plan
 from syncer.core.progress import (
     GoalProgress,
@@ -70,7 +71,6 @@ class StatusSnapshot:
     now: datetime
     progress: PlanProgress
     prompts: tuple[Prompt, ...]
-    adjustments: tuple[Adjustment, ...]
     journal: tuple[ReviewAnswer, ...]
     baseline: tuple[Block, ...]
     completions: dict[str, datetime]
@@ -82,6 +82,18 @@ class StatusSnapshot:
     # every recorded measurement per goal, oldest first
     metric_history: Mapping[str, tuple[tuple[datetime, float], ...]] = \
         field(default_factory=dict)
+    # the adjustments, worked out when first asked for (only the review shows them:
+    # for work that does not fit they take a few scheduler runs)
+    proposals: Callable[[], tuple[Adjustment, ...]] = field(
+        default=tuple, repr=False, compare=False)
+    _adjustments: list[tuple[Adjustment, ...]] = field(
+        default_factory=list, repr=False, compare=False)
+
+    @property
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        if not self._adjustments:
+            self._adjustments.append(self.proposals())
+        return self._adjustments[0]
 
 
 def stale_warning(snapshot: StatusSnapshot, command: str) -> None:
@@ -133,7 +145,11 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
         missing = infeasible_steps(plan, report.unscheduled,
                                    plan_horizon(plan, rules.scheduling, moment).date())
     else:  # offline: the plan alone, without busy time (what no calendar can fix)
-        ideal = schedule(plan, rules.scheduling, now=moment, done=set(completions))
+        ideal = schedule(plan, rules.scheduling, now=moment, done=set(completions),
+                         review_minutes=rules.review.duration_minutes)
+        # work the last sync did not book ahead and even an empty calendar cannot hold
+        ahead = {b.step for b in baseline if b.end > moment}
+        unbooked = {u.step for u in ideal.unscheduled} - ahead
         missing = infeasible_steps(plan, ideal.unscheduled,
                                    plan_horizon(plan, rules.scheduling, moment).date())
     baseline = _merge_baseline(baseline, on_calendar)
@@ -145,7 +161,12 @@ def gather_status(plan_path: str, config: Config, now: datetime | None, *,
     prompts = triggers(plan, progress, review_rules, moment, last_review, history(journal))
     return StatusSnapshot(
         plan=plan, now=moment, progress=progress, prompts=tuple(prompts),
-        adjustments=tuple(propose(plan, progress, missing)), journal=journal,
+        proposals=lambda: tuple(propose(
+            plan, progress, missing, rules=rules.scheduling,
+            review_minutes=rules.review.duration_minutes,
+            existing=booked if booked is not None else [
+                b for b in record.planned if b.end > moment])),
+        journal=journal,
         baseline=tuple(baseline), completions=completions, review_rules=review_rules,
         last_review=last_review,
         errors=tuple(report.errors) if report is not None else (),
@@ -445,7 +466,7 @@ def burnup_curves(goal: GoalProgress, baseline: Sequence[Block], now: datetime,
     end = _end(goal, blocks, now, zone)
     done_now = sum(s.weight_minutes for s in steps if s.done) / 60
     actual = _actual(steps, start, now)
-    expected = _expected(steps, blocks, start, end, zone)
+    expected = _expected(steps, blocks, start, end, zone, now)
     forecast: list[tuple[datetime, float]] = []
     if goal.forecast is not None and goal.remaining_minutes > 0:
         finish = datetime.combine(goal.forecast, time(12), zone)
@@ -487,15 +508,29 @@ def _actual(steps: Sequence[StepProgress], start: datetime,
 
 
 def _expected(steps: Sequence[StepProgress], blocks: dict[str, list[Block]],
-              start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[datetime, float]]:
+              start: datetime, end: datetime, zone: ZoneInfo,
+              now: datetime) -> list[tuple[datetime, float]]:
+    """The expected line: each step's weight at the ends of its blocks, never beyond
+    its weight. An open step's blocks booked ahead of ``now`` take their minutes first
+    (a missed block that was booked again is expected once, when the new block ends,
+    as ``status`` counts it); what no block covers is expected at the end of its due
+    day, so the line reaches the total by the deadline."""
     events: list[tuple[datetime, float]] = []  # (moment, hours that become expected)
     for step in steps:
         if blocks[step.key]:
             left = step.weight_minutes  # a step is never expected beyond its weight
-            for b in sorted(blocks[step.key], key=lambda b: b.end):
+            ordered = sorted(blocks[step.key], key=lambda b: b.end)
+            if not step.done:  # booked ahead first, then the past blocks in order
+                ordered = [b for b in ordered if b.end > now] + \
+                    [b for b in ordered if b.end <= now]
+            for b in ordered:
                 share = min(b.minutes, left)
                 left -= share
-                events.append((b.end, share / 60))
+                if share:
+                    events.append((b.end, share / 60))
+            if left > 0 and not step.done and step.due is not None:
+                due_end = datetime.combine(step.due + timedelta(days=1), time(), zone)
+                events.append((due_end, left / 60))
         elif step.done:
             events.append((start, step.weight_minutes / 60))
         elif step.due is not None:
@@ -509,6 +544,28 @@ def _expected(steps: Sequence[StepProgress], blocks: dict[str, list[Block]],
         points.append((moment, hours))
     points.append((end, hours))
     return points
+
+
+_TICK_STEPS = (0.25, 0.5, 1.0, 2.0, 2.5, 5.0)
+
+
+def hour_ticks(top: float, most: int = 4) -> list[float]:
+    """Round values from 0 to ``top`` (hours) for the y axis, at most ``most`` steps
+    apart: 0.25, 0.5, 1, 2, 2.5 or 5 times a power of ten hours, so each label sits at
+    its true value ("1h30m" where the line is 1.5 h)."""
+    scale = 1.0
+    while True:
+        for base in _TICK_STEPS:
+            step = base * scale
+            if top / step <= most:
+                count = int(top / step + 1e-9)
+                return [round(step * i, 6) for i in range(count + 1)]
+        scale *= 10
+
+
+def _hours_label(hours: float) -> str:
+    minutes = round(hours * 60)
+    return "0h" if minutes == 0 else format_duration(minutes)
 
 
 def burnup_svg(goal: GoalProgress, baseline: Sequence[Block], now: datetime,
@@ -534,9 +591,9 @@ def burnup_svg(goal: GoalProgress, baseline: Sequence[Block], now: datetime,
     parts = [_svg_open(f, f.height, f"Burn-up chart for {goal.title}", "burnup"),
              f'<rect x="{f.left}" y="{f.top}" width="{f.inner:.0f}" '
              f'height="{bottom - f.top}" fill="#fff" stroke="#d9e2ec"/>']
-    for hours in (0.0, top / 2, top):
+    for hours in hour_ticks(top):
         parts.append(f'<text x="{f.left - 6}" y="{y(hours) + 4:.1f}" text-anchor="end">'
-                     f"{hours:.0f}h</text>")
+                     f"{_hours_label(hours)}</text>")
     parts += _time_axis(c.start, c.end, f, x, f.height - 10, zone)
     parts.append(f'<line x1="{f.left}" x2="{f.width - f.right}" y1="{y(c.total):.1f}" '
                  f'y2="{y(c.total):.1f}" stroke="#1f2933" stroke-dasharray="2 3"/>')

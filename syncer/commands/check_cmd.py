@@ -58,7 +58,8 @@ def check_plan(path: str, now: datetime | None,
     moment = resolve_now(now, plan.timezone)
     warnings = smart_check(plan, rules.smart, moment)
     try:
-        warnings += [w for w in fit_warnings(plan, rules.scheduling, moment)
+        warnings += [w for w in fit_warnings(plan, rules.scheduling, moment,
+                                             review_minutes=rules.review.duration_minutes)
                      if w.code not in rules.smart.ignore]
     except PlanError as error:  # a goal or habit names an hour set the rules lack
         return CheckResult(None, tuple(_problems(error)), ())

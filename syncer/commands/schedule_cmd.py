@@ -104,7 +104,8 @@ def preview(plan_path: str, busy_files: tuple[str, ...] = (), now: datetime | No
                    if config.calendar_backend != "none" else ())
         around = replace(busy, intervals=busy.intervals + tuple(
             Interval(b.start, b.end) for b in reviews))
-        result = schedule(plan, rules, now=moment, busy=around, horizon_end=horizon_end)
+        result = schedule(plan, rules, now=moment, busy=around, horizon_end=horizon_end,
+                          review_minutes=all_rules.review.duration_minutes if reviews else 0)
         result = replace(result, blocks=result.blocks + reviews)
     else:
         horizon_end = max([horizon_end, *(b.end for b in result.blocks)])

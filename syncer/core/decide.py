@@ -93,8 +93,10 @@ def decide(plan: Plan, rules: Rules, snapshot: Snapshot, base: Base,
                  and b.step not in done and b.step != REVIEW_KEY]
     busy = replace(snapshot.busy, intervals=snapshot.busy.intervals + tuple(
         Interval(b.start, b.end) for b in reviews if b.end > now))
+    # the weekly review is goal work on the same calendar: it counts in the budget
+    review_minutes = rules.review.duration_minutes if snapshot.blocks is not None else 0
     schedule = make_schedule(plan, rules.scheduling, now=now, busy=busy, existing=existing,
-                             done=done)
+                             done=done, review_minutes=review_minutes)
     schedule = replace(schedule, blocks=schedule.blocks + reviews)
     window_end = now + timedelta(days=settings.window_days)
     specs = []

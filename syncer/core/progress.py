@@ -14,11 +14,15 @@ Definitions (docs/review.md explains them for users):
 * **Progress** of a milestone or goal = weight of its done steps / weight of all its steps
   (0..1). A goal or milestone with no steps has progress 0 (1 when its measurable target
   is reached).
-* **Expected** (what should be done by ``now``), per step, from the baseline schedule:
-  the minutes of its blocks that *ended* by ``now`` over its weight (at most 1; when
-  blocks cover the whole estimate, the share of its planned minutes that passed); a step
-  without blocks counts as expected done when it is done or its due date has passed, and
-  not expected otherwise. A milestone's or goal's expected progress is the weighted mean.
+* **Expected** (what should be done by ``now``), per step, from the schedules: an open
+  step that the current schedule (``booked``) still books is expected by the share of its
+  weight that schedule no longer books (weight minus the minutes of its blocks ending
+  after ``now``, at least 0): a missed block that the sync booked again is not expected
+  twice, nor at all; an open step that is not booked again, and a done one, by the
+  minutes of its baseline blocks that *ended* by ``now`` over its weight (at most 1); an
+  open step past its due date counts as expected done (so expected progress reaches 1
+  by the deadline), and a step without blocks when it is done too; else nothing. A
+  milestone's or goal's expected progress is the weighted mean.
   Without any baseline (no schedule yet) it is linear in time from ``since`` (when
   tracking began; else the first completion; else ``now``) to the end of the due date.
   ``None`` when there is neither a baseline nor a due date.
@@ -46,7 +50,8 @@ Definitions (docs/review.md explains them for users):
   scheduler could not fit it before its deadline) ·
   ``stalled`` (work remains and nothing was completed for ``stalled_days`` since the
   latest of: the last completion, ``since``, the first planned block) · ``behind``
-  (expected − progress > ``behind_threshold``) · ``at risk`` (forecast later than the due
+  (expected − progress > ``behind_threshold``: work missed and not booked again, or
+  overdue) · ``at risk`` (forecast later than the due
   date plus ``at_risk_grace_days``, or an open step could not be booked before its
   deadline: ``infeasible``) · ``on track``. A step the scheduler left for a later
   horizon (due after the planned weeks) leaves the forecast unknown, not at risk. A
@@ -221,6 +226,7 @@ class _Context:
     infeasible: frozenset[str]
     since: datetime | None
     finish: Mapping[str, datetime | None]  # open step -> booked finish (None: unbooked)
+    ahead: Mapping[str, int]  # step -> minutes of its booked blocks ending after now
     scheduled: bool  # whether any booked schedule is known
 
 
@@ -287,10 +293,18 @@ def compute_progress(
         infeasible=frozenset(infeasible),
         since=since,
         finish=_booked_finish(plan, clipped, future, unbooked, now),
+        ahead=_minutes_ahead(future),
         scheduled=bool(future) or bool(unbooked),
     )
     goals = [_goal(goal, ctx, (metrics or {}).get(goal.id)) for goal in plan.goals]
     return PlanProgress(now=now, today=ctx.today, goals=_in_order(plan, goals, ctx))
+
+
+def _minutes_ahead(future: Sequence[Block]) -> dict[str, int]:
+    ahead: dict[str, int] = {}
+    for block in future:
+        ahead[block.step] = ahead.get(block.step, 0) + block.minutes
+    return ahead
 
 
 def _booked_finish(plan: Plan, completions: Mapping[str, datetime], future: Sequence[Block],
@@ -388,7 +402,11 @@ def _step(step: Step, goal: Goal, milestone: Milestone, ctx: _Context) -> StepPr
     blocks = ctx.blocks.get(step.key, ())
     ended = [b for b in blocks if b.end <= ctx.now]
     weight = step.estimate_minutes or ctx.rules.default_estimate_minutes
-    if blocks:
+    ahead = ctx.ahead.get(step.key, 0)
+    if not done and ahead > 0:
+        # booked again: only what the current schedule no longer books is expected
+        expected = max(0.0, min(1.0, (weight - ahead) / weight))
+    elif blocks and not overdue:
         # Against the step's weight, not its planned minutes: a missed block and the
         # block that replaced it must not halve what is expected.
         expected = min(1.0, sum(b.minutes for b in ended) / weight)

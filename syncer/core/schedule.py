@@ -143,13 +143,17 @@ def _open_deadlines(plan: Plan) -> Iterator[date]:
 
 def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
              busy: BusyTime = _NO_BUSY, existing: Sequence[Block] = (),
-             done: Collection[str] = (), horizon_end: datetime | None = None) -> Schedule:
+             done: Collection[str] = (), horizon_end: datetime | None = None,
+             review_minutes: int = 0) -> Schedule:
     """Place blocks for every open step with an estimate and every habit; see the module
     docstring for the guarantees. ``done`` holds keys of completed steps and habits.
+    ``review_minutes`` are taken off the plan's weekly budget in every week (the weekly
+    review's block, which the caller books as busy time where it falls).
     ``horizon_end`` defaults to ``plan_horizon(plan, rules, now)``. ``now`` must be
     aware (ValueError); a naive ``horizon_end`` is read in the plan's timezone. Blocks
     placed here have ``uid=None`` and UTC times; kept blocks are returned unchanged."""
-    planner = _Planner(plan, rules, now, busy, existing, done, horizon_end)
+    planner = _Planner(plan, rules, now, busy, existing, done, horizon_end,
+                       review_minutes=review_minutes)
     result = planner.run()
     steps = planner.jobs.keys()
     left_out = {u.step for u in result.unscheduled} & steps
@@ -168,7 +172,7 @@ def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
         return block.pinned or floor_minute(block.start) < now_minute
 
     again = _Planner(plan, rules, now, busy, [b for b in existing if fixed(b)], done,
-                     horizon_end).run()
+                     horizon_end, review_minutes=review_minutes).run()
     best = {u.step for u in again.unscheduled} & steps
     if not best < left_out:
         return result
@@ -177,7 +181,8 @@ def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
     while low <= high:
         middle = (low + high) // 2
         kept = [b for b in existing if fixed(b) or b.start < cuts[middle]]
-        trial = _Planner(plan, rules, now, busy, kept, done, horizon_end).run()
+        trial = _Planner(plan, rules, now, busy, kept, done, horizon_end,
+                         review_minutes=review_minutes).run()
         if {u.step for u in trial.unscheduled} & steps <= best:
             again, low = trial, middle + 1
         else:
@@ -249,7 +254,8 @@ class _Planner:
     improve_work = 3000
     def __init__(self, plan: Plan, rules: SchedulingRules, now: datetime, busy: BusyTime,
                  existing: Sequence[Block], done: Collection[str],
-                 horizon_end: datetime | None, plain_edf: bool = False) -> None:
+                 horizon_end: datetime | None, plain_edf: bool = False,
+                 review_minutes: int = 0) -> None:
         self.plan = plan
         self.rules = rules
         self.zone = ZoneInfo(plan.timezone)
@@ -259,6 +265,7 @@ class _Planner:
         end = horizon_end or plan_horizon(plan, rules, now)
         self.horizon = floor_minute(end if end.tzinfo else end.replace(tzinfo=self.zone))
         self.done = set(done)
+        self.review_minutes = review_minutes
         self.calendar = self._calendar(busy)
         self.jobs = self._jobs()
         self.habits = self._habits()
@@ -303,7 +310,8 @@ class _Planner:
         return Calendar(self.rules, self.zone, first, last, self.horizon, sorted(spans),
                         blocked, sets=self._hour_sets(),
                         holidays=holiday_dates(self.rules.holidays, first, last),
-                        week_budget=budget, goal_budgets=goal_budgets)
+                        week_budget=budget, goal_budgets=goal_budgets,
+                        week_reserved=self.review_minutes)
 
     def _hour_sets(self) -> set[str]:
         """Hour sets the plan chooses besides the default; PlanError for unknown ones."""

@@ -128,14 +128,16 @@ class Calendar:
     Hour sets: ``""`` is the rules' default set (``goal_hours``); ``sets`` names the
     others needed (``rules.week_of``). Days in ``holidays`` get no windows (unless the
     rules book holidays). ``week_budget`` caps the minutes booked per Monday-to-Sunday
-    week in all (None: no cap); ``goal_budgets`` caps one goal's minutes per week, on top.
+    week in all (None: no cap), of which ``week_reserved`` minutes are taken every week
+    (the weekly review); ``goal_budgets`` caps one goal's minutes per week, on top.
     """
 
     def __init__(self, rules: SchedulingRules, zone: ZoneInfo, first: date, last: date,
                  horizon_end: int, busy: Iterable[Span], blocked: Iterable[date],
                  *, sets: Iterable[str] = (), holidays: Iterable[date] = (),
                  week_budget: int | None = None,
-                 goal_budgets: Mapping[str, int] | None = None) -> None:
+                 goal_budgets: Mapping[str, int] | None = None,
+                 week_reserved: int = 0) -> None:
         self.rules = rules
         self.zone = zone
         self.horizon_end = horizon_end
@@ -161,7 +163,8 @@ class Calendar:
         self.starts = [d.start for d in self.days]
         count = self.days[-1].week + 1 if self.days else 0
         self.week_budget = week_budget
-        self.week_used = [0] * count
+        self.week_reserved = week_reserved if week_budget is not None else 0
+        self.week_used = [self.week_reserved] * count
         self.goal_budgets = dict(goal_budgets or {})
         self.goal_used = {goal: [0] * count for goal in self.goal_budgets}
         self.skipped = False  # the last find took a whole chunk after a shorter room
@@ -347,7 +350,7 @@ class Calendar:
             per_week[day.week] = per_week.get(day.week, 0) + min(inside, self.rules.daily_cap)
         limit = 1 << 40
         if self.week_budget is not None:
-            limit = self.week_budget
+            limit = max(0, self.week_budget - self.week_reserved)
         if goal is not None and goal in self.goal_budgets:
             limit = min(limit, self.goal_budgets[goal])
         found = self._capacities[key] = sum(min(minutes, limit)

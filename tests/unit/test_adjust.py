@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from syncer.core.adjust import (
     DROP_STEP,
@@ -12,9 +13,20 @@ from syncer.core.adjust import (
     Adjustment,
     propose,
 )
-from syncer.core.model import Plan
+from syncer.core.model import Block, Plan
 from syncer.core.parse import parse_plan
-from syncer.core.progress import AT_RISK, INFEASIBLE, ON_TRACK, ProgressRules, compute_progress
+from syncer.core.progress import (
+    AT_RISK,
+    BEHIND,
+    INFEASIBLE,
+    ON_TRACK,
+    ProgressRules,
+    compute_progress,
+    infeasible_steps,
+)
+from syncer.core.schedule import plan_horizon, schedule
+from syncer.planedit import edit_text
+from syncer.policy import load_rules
 
 PLAN = """\
 timezone: UTC
@@ -99,6 +111,121 @@ def test_more_hours_than_a_week_holds_is_never_proposed() -> None:
     would write a plan that no longer loads (weekly_hours is at most 168)."""
     p = parse_plan(PLAN.replace("estimate: 4h", "estimate: 400h"), "goals.yaml")
     prog = compute_progress(p, {"g/m1/a": datetime(2026, 11, 20, tzinfo=UTC)}, [],
-                            ProgressRules(), datetime(2026, 12, 17, tzinfo=UTC))
-    got = by_kind(propose(p, prog))
+                            ProgressRules(), datetime(2026, 12, 17, tzinfo=UTC),
+                            infeasible=["g/m1/b"])
+    got = by_kind(propose(p, prog, missing={"g/m1/b": 400 * 60}))
     assert WEEKLY_HOURS not in got and MOVE_DEADLINE in got
+
+
+def test_goal_only_behind_with_its_finish_booked_in_time_gets_no_proposal() -> None:
+    """Review finding 2: a goal that is behind (missed work) but whose booked finish
+    meets its deadline gets no deadline move, no more hours and no cuts."""
+    p = plan()
+    missed = [Block("g/m1/a", datetime(2026, 11, 25, 10, tzinfo=UTC),
+                    datetime(2026, 11, 25, 12, tzinfo=UTC))]
+    prog = compute_progress(p, {}, missed, ProgressRules(), NOW, booked=[],
+                            unscheduled=["g/m1/a"])
+    assert prog.goal("g").conditions == (BEHIND,)
+    assert propose(p, prog) == []
+
+
+PLAN_2B = """\
+timezone: America/New_York
+weekly_hours: 4
+goals:
+  - id: aws
+    title: AWS cert
+    deadline: 2027-01-15
+    priority: [urgent, important]
+    milestones:
+      - id: study
+        title: Study
+        due: 2026-12-31
+        steps:
+          - {id: videos, title: Videos, estimate: 12h}
+          - {id: labs, title: Labs, estimate: 6h, after: [videos]}
+      - id: exam
+        title: Exam
+        due: 2027-01-15
+        steps:
+          - {id: practice, title: Practice, estimate: 4h, after: [study/labs]}
+  - id: blog
+    title: Blog
+    deadline: 2027-01-10
+    milestones:
+      - id: first
+        title: First post
+        due: 2027-01-10
+        steps:
+          - {id: draft, title: Draft, estimate: 3h}
+          - {id: edit, title: Edit, estimate: 1h, after: [draft]}
+"""
+
+
+def _review(text: str, now: datetime) -> tuple[Plan, list[Adjustment], list[str]]:
+    rules = load_rules().scheduling
+    p = parse_plan(text, "goals.yaml")
+    booked = schedule(p, rules, now=now)
+    missing = infeasible_steps(p, booked.unscheduled, plan_horizon(p, rules, now).date())
+    prog = compute_progress(p, {}, booked.blocks, ProgressRules(), now, missing,
+                            booked=booked.blocks,
+                            unscheduled=[u.step for u in booked.unscheduled])
+    left_out = [u.step for u in booked.unscheduled]
+    return p, propose(p, prog, missing, rules=rules, existing=booked.blocks), left_out
+
+
+def test_accepted_deadline_move_moves_the_milestone_dues_that_bind() -> None:
+    """Review finding 3: moving only the goal's deadline changed nothing (the milestone
+    dues bind); the move carries them, the next schedule books all the work and the
+    next review proposes no move again."""
+    now = datetime(2026, 12, 7, 9, tzinfo=ZoneInfo("America/New_York"))
+    p, proposals, left_out = _review(PLAN_2B, now)
+    assert "aws/study/labs" in left_out
+    move = by_kind([a for a in proposals if a.goal == "aws"])[MOVE_DEADLINE]
+    moved = dict(move.moves)
+    assert moved["aws/study"] > date(2026, 12, 31)  # the due that binds moves
+    assert isinstance(move.value, date) and move.value >= max(moved.values())
+    assert move.as_json()["moves"]["aws/study"] == moved["aws/study"].isoformat()
+    text = edit_text(PLAN_2B, p, [move])
+    assert "&id" not in text and "*id" not in text  # no YAML anchors for equal dates
+    after, again, left_out = _review(text, now)
+    assert after.goal("aws").milestones[0].due == moved["aws/study"]
+    assert left_out == []
+    assert [a for a in again if a.kind == MOVE_DEADLINE] == []
+
+
+def test_more_weekly_hours_is_checked_by_the_scheduler() -> None:
+    """The proposed budget is one with which the scheduler books all of the goal's work;
+    when the budget is not what binds (the goal hours are full), none is proposed."""
+    now = datetime(2026, 12, 7, 9, tzinfo=ZoneInfo("America/New_York"))
+    rules = load_rules().scheduling
+    p = parse_plan(PLAN_2B, "goals.yaml")
+    booked = schedule(p, rules, now=now)
+    missing = infeasible_steps(p, booked.unscheduled, plan_horizon(p, rules, now).date())
+    prog = compute_progress(p, {}, [], ProgressRules(), now, missing)
+    [more] = [a for a in propose(p, prog, missing, rules=rules) if a.kind == WEEKLY_HOURS]
+    after = parse_plan(edit_text(PLAN_2B, p, [more]), "goals.yaml")
+    assert isinstance(more.value, float) and more.value > 4
+    assert not [u for u in schedule(after, rules, now=now).unscheduled
+                if u.step.startswith("aws/")]
+    # 100 h a week, but the evenings and weekend hours before Dec 31 hold far less
+    big = PLAN_2B.replace("weekly_hours: 4", "weekly_hours: 100").replace(
+        "estimate: 12h", "estimate: 80h")
+    p = parse_plan(big, "goals.yaml")
+    booked = schedule(p, rules, now=now)
+    missing = infeasible_steps(p, booked.unscheduled, plan_horizon(p, rules, now).date())
+    prog = compute_progress(p, {}, [], ProgressRules(), now, missing)
+    assert INFEASIBLE in prog.goal("aws").conditions
+    assert WEEKLY_HOURS not in by_kind(propose(p, prog, missing, rules=rules))
+
+
+def test_goal_without_a_deadline_moves_its_milestone_dues_only() -> None:
+    now = datetime(2026, 12, 7, 9, tzinfo=ZoneInfo("America/New_York"))
+    text = PLAN_2B.replace("    deadline: 2027-01-15\n", "", 1)
+    p, proposals, _ = _review(text, now)
+    [move] = [a for a in proposals if a.goal == "aws" and a.kind == MOVE_DEADLINE]
+    assert dict(move.moves)["aws/study"] > date(2026, 12, 31)
+    new = edit_text(text, p, [move])
+    assert "deadline" not in new.split("- id: blog")[0]  # none is added
+    _, again, left_out = _review(new, now)
+    assert left_out == [] and not [a for a in again if a.kind == MOVE_DEADLINE]

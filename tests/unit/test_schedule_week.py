@@ -104,7 +104,7 @@ def test_check_warns_with_missing_hours_and_the_first_full_week() -> None:
     work = goal("cert", *steps("cert", *[120] * 10, due=date(2026, 12, 6)))
     [warning] = fit_warnings(plan(work, weekly_hours=4), SHIPPED, NOW)
     assert warning.code == "over-budget" and warning.severity == "warning"
-    assert "12h of work (6 step(s))" in warning.message
+    assert "12h of work (6 steps)" in warning.message
     assert "first week that overflows starts Mon 23 Nov 2026" in warning.message
     assert "first missed deadline Sun 6 Dec 2026" in warning.message
     assert fit_warnings(plan(work, weekly_hours=12), SHIPPED, NOW) == []
