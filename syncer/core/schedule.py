@@ -157,25 +157,38 @@ def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
     result = planner.run()
     steps = planner.jobs.keys()
     left_out = {u.step for u in result.unscheduled} & steps
-    if not left_out & planner.candidates.keys():
+    priority = {key: job.priority for key, job in planner.jobs.items()}
+    kept_levels = [priority[key] for key in planner.candidates if key in priority]
+    outranked = any(priority[key] < max(kept_levels, default=0) for key in left_out)
+    if not left_out & planner.candidates.keys() and not outranked:
         return result
-    # Keeping the plan cost a step that was booked. Plan again from what must stay
-    # (pinned blocks, blocks under way, the past); when that leaves out only steps this
-    # leaves out too, and fewer, keep the longest start of the old plan that still does
-    # (binary search over block starts) and plan the rest again: stability never costs
-    # a step that fits. Under overload, where a new plan would leave out other steps,
-    # the kept plan stands; so does a habit session that no longer fits its week (it is
-    # reported, not bought by moving the plan).
+    # Keeping the plan cost a step that was booked, or a step is left out while a less
+    # important one keeps its blocks. Plan again from what must stay (pinned blocks,
+    # blocks under way, the past); when that leaves out only steps this leaves out too,
+    # and fewer, or has more steps on time level by level (P1 first), keep the longest
+    # start of the old plan that still does (binary search over block starts) and plan
+    # the rest again: stability never costs a step that fits, nor a more important one.
+    # Under overload, where a new plan would leave out other steps and be no better by
+    # priority, the kept plan stands; so does a habit session that no longer fits its
+    # week (it is reported, not bought by moving the plan).
     now_minute = ceil_minute(require_aware(now, "schedule"))
 
     def fixed(block: Block) -> bool:
         return block.pinned or floor_minute(block.start) < now_minute
 
+    def on_time(left: set[str]) -> tuple[int, ...]:
+        """Steps on time per priority level, P1 first (compared lexicographically)."""
+        return tuple(sum(1 for key in steps if priority[key] == level and key not in left)
+                     for level in range(1, 5))
+
     again = _Planner(plan, rules, now, busy, [b for b in existing if fixed(b)], done,
                      horizon_end, review_minutes=review_minutes).run()
     best = {u.step for u in again.unscheduled} & steps
-    if not best < left_out:
+    # the new plan wins when it leaves out only steps this leaves out too, or (a kept
+    # block of a less important step in the way) more steps on time, P1 first
+    if not (best < left_out or on_time(best) > on_time(left_out)):
         return result
+    goal = on_time(best)
     cuts = sorted({b.start for b in existing if not fixed(b)})
     low, high = 0, len(cuts) - 1
     while low <= high:
@@ -183,7 +196,8 @@ def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
         kept = [b for b in existing if fixed(b) or b.start < cuts[middle]]
         trial = _Planner(plan, rules, now, busy, kept, done, horizon_end,
                          review_minutes=review_minutes).run()
-        if {u.step for u in trial.unscheduled} & steps <= best:
+        left = {u.step for u in trial.unscheduled} & steps
+        if left <= best or (not best < left_out and on_time(left) >= goal):
             again, low = trial, middle + 1
         else:
             high = middle - 1
@@ -241,8 +255,7 @@ class _HabitJob:
     missing: int = 0
     first_missing_week: date | None = None
     hours: str = ""  # hour set ("" = the rules' default)
-    gave_way: int = 0  # of ``missing``: sessions taken out for more important steps
-    over_budget: int = 0  # of ``missing``: sessions the weekly budget had no room for
+    missing_weeks: list[date] = field(default_factory=list)  # a Monday per missing session
     needs: dict[date, int] = field(default_factory=dict)  # _week_need's answers by week
 
 
@@ -770,11 +783,8 @@ class _Planner:
             placed = self._place_habit_week(habit, days, todo, week)
             if placed < todo and self._whole_week(week):
                 habit.missing += todo - placed
+                habit.missing_weeks += [week] * (todo - placed)
                 habit.first_missing_week = habit.first_missing_week or week
-                if days and self.calendar.budget_left(
-                        self.calendar.days[days[0]].week,
-                        habit.goal.key) < habit.habit.duration_minutes:
-                    habit.over_budget += todo - placed
 
     def _place_habit_week(self, habit: _HabitJob, days: list[int], todo: int,
                           week: date) -> int:
@@ -1595,7 +1605,7 @@ class _Planner:
                 if self.calendar.days[i].date not in booked]
         if self._place_habit_week(habit, days, 1, week) == 0 and self._whole_week(week):
             habit.missing += 1
-            habit.gave_way += 1
+            habit.missing_weeks.append(week)
             if habit.first_missing_week is None or week < habit.first_missing_week:
                 habit.first_missing_week = week
 
@@ -1643,10 +1653,12 @@ class _Planner:
             if habit.missing:
                 duration = habit.habit.duration_minutes
                 week = habit.first_missing_week
-                rest = habit.missing - habit.over_budget - habit.gave_way
-                causes = [(habit.over_budget, "found the week's budget (`weekly_hours`) used up"),
-                          (habit.gave_way, "gave way to more important steps"),
-                          (rest, "found no room inside your goal hours")]
+                # the cause read from the finished calendar, so a re-run with these
+                # blocks kept says the same (not from how the session came to miss)
+                over = sum(self._budget_used_up(habit, monday)
+                           for monday in habit.missing_weeks)
+                causes = [(over, "found the week's budget (`weekly_hours`) used up"),
+                          (habit.missing - over, "found no room inside your goal hours")]
                 causes = [(n, text) for n, text in causes if n > 0]
                 why = (causes[0][1] if len(causes) == 1 else
                        "; ".join(f"{n} {text}" for n, text in causes))
@@ -1655,6 +1667,14 @@ class _Planner:
                           f"week of {_day_text(week)}): {why}")
                 out.append(Unscheduled(habit.habit.key, reason, habit.missing * duration))
         return tuple(out)
+
+    def _budget_used_up(self, habit: _HabitJob, monday: date) -> bool:
+        """Whether the budgets leave ``habit`` no session's time in the week of
+        ``monday`` (a week inside the planned days)."""
+        index = self.calendar.day_index(local_minute(monday, 0, self.zone))
+        index = min(max(index, 0), len(self.calendar.days) - 1)
+        week = self.calendar.days[index].week
+        return self.calendar.budget_left(week, habit.goal.key) < habit.habit.duration_minutes
 
     def _reason(self, job: _Job) -> tuple[str, int]:
         if job.state == _CYCLE:

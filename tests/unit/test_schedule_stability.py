@@ -305,3 +305,19 @@ def test_a_block_moved_to_make_room_still_ends_before_the_steps_waiting_for_it()
     assert ("home/admin/publish", at(3, "19:00"), at(3, "19:30")) in _kept(result.blocks)
     again = schedule(plan, RULES, now=MONDAY, busy=busy, existing=result.blocks)
     assert _kept(again.blocks) == _kept(result.blocks)
+
+
+def test_a_kept_block_of_a_less_important_step_makes_way_for_a_p1_step() -> None:
+    """Stability never costs a more important deadline: a P1 step added to a week that
+    a P4 step's kept blocks fill gets the time; the P4 step moves later."""
+    from tests.unit.test_schedule_week import NOW, SHIPPED, goal, plan, steps
+
+    blog = goal("blog", *steps("blog", 120, 120, due=date(2027, 1, 31)), priority=4)
+    before = schedule(plan(blog, weekly_hours=4), SHIPPED, now=NOW)
+    first_week = NOW.date() + timedelta(days=6 - NOW.weekday())
+    assert all(b.start.astimezone(BERLIN).date() <= first_week for b in before.blocks)
+    exam = goal("aws", *steps("aws", 4 * 60, due=first_week), priority=1)
+    after = schedule(plan(blog, exam, weekly_hours=4), SHIPPED, now=NOW,
+                     existing=before.blocks)
+    assert "aws/m/s0" not in {u.step for u in after.unscheduled}
+    assert {u.step for u in after.unscheduled} == set()  # the blog steps moved, not lost

@@ -257,7 +257,7 @@ def test_a_less_important_habit_gives_way_to_a_p1_step() -> None:
     assert not [u for u in result.unscheduled if u.step == "aws/m/s0"]
     assert per_week(result.blocks, "aws")[date(2026, 11, 23)] == 4 * 60
     (missing,) = [u for u in result.unscheduled if u.step == write.key]
-    assert missing.missing_minutes == 2 * 60 and "gave way to more important" in missing.reason
+    assert missing.missing_minutes == 2 * 60 and "budget (`weekly_hours`) used up" in missing.reason
     assert per_week(result.blocks, "blog")[date(2026, 11, 30)] == 2 * 60  # later weeks keep it
 
 
