@@ -76,7 +76,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -929,8 +929,12 @@ class _Planner:
 
     def _protected(self) -> set[str]:
         """Steps with kept blocks and everything they wait for: never taken out."""
+        return self._with_preds(job.key for job in self.jobs.values() if job.kept)
+
+    def _with_preds(self, keys: Iterable[str]) -> set[str]:
+        """``keys`` and every step they wait for, directly or not."""
         out: set[str] = set()
-        stack = [job.key for job in self.jobs.values() if job.kept]
+        stack = list(keys)
         while stack:
             key = stack.pop()
             if key not in out:
@@ -1386,14 +1390,7 @@ class _Planner:
 
     def _ancestors(self, job: _Job) -> set[str]:
         """Every step ``job`` waits for, directly or not."""
-        out: set[str] = set()
-        stack = list(job.preds)
-        while stack:
-            key = stack.pop()
-            if key not in out:
-                out.add(key)
-                stack.extend(self.jobs[key].preds)
-        return out
+        return self._with_preds(job.preds)
 
     def _reach(self, job: _Job) -> Span:
         """Where blocks compete with ``job``: its window widened to whole days (the
