@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from syncer.core.model import Block, Plan
 from syncer.core.progress import GoalProgress, PlanProgress, StepProgress
+from syncer.wording import count
 
 TROUBLE = ("behind", "at risk", "stalled", "infeasible")
 FIRST_COUNT = 3
@@ -196,7 +197,7 @@ def _first(plan: Plan, steps: Mapping[str, StepProgress], goals: Mapping[str, Go
             reasons.append("needed before “" + "”, “".join(blocking[:2]) + "”"
                            + (f" and {len(blocking) - 2} more" if len(blocking) > 2 else ""))
         if step.missed:
-            reasons.append(f"{step.missed} booked block(s) passed without it being done")
+            reasons.append(f"{count(step.missed, 'booked block')} passed without it being done")
         rank = (not step.overdue, not trouble, not (blocking or step.missed),
                 step.due or date.max,
                 block.start if block is not None else datetime.max.replace(tzinfo=zone),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from syncer.wording import count
+
 
 class GoalsyncError(Exception):
     """Base class: a message for a person, an exit code and an optional hint."""
@@ -47,7 +49,7 @@ class PlanError(GoalsyncError):
     def __init__(self, problems: Sequence[object], hint: str | None = None) -> None:
         self.problems = list(problems)
         lines = "\n".join(str(p) for p in problems)
-        super().__init__(f"the plan has {len(problems)} error(s):\n{lines}", hint)
+        super().__init__(f"the plan has {count(len(problems), 'error')}:\n{lines}", hint)
 
 
 class CredentialError(GoalsyncError):

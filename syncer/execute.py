@@ -39,6 +39,7 @@ from syncer.core import reconcile as rc
 from syncer.core.desired import block_fields
 from syncer.core.identity import block_uid
 from syncer.state import UID_TAKEN, Link, State
+from syncer.wording import count
 
 ProgressCallback = Callable[[int, int], None]
 CRASH_ENV = "GOALSYNC_TEST_CRASH_AFTER"
@@ -208,12 +209,12 @@ class Executor:
             if error.permanent:
                 for entry in entries:
                     self.state.journal_fail(entry, str(error))
-                self.errors.append(f"tasks: {len(pushes)} change(s) refused: {error}")
+                self.errors.append(f"tasks: {count(len(pushes), 'change')} refused: {error}")
                 self.refused += len(pushes)
                 return
             # the server may have applied them (a lost reply): the entries stay
             # intended, and the next run settles each against what the server holds
-            self.errors.append(f"tasks: {len(pushes)} change(s) may not have been applied "
+            self.errors.append(f"tasks: {count(len(pushes), 'change')} may not have been applied "
                                f"({error}); the next sync checks which were")
             return
         self._wrote(len(pushes))

@@ -48,6 +48,7 @@ from typing import Any
 from syncer import history
 from syncer.core.model import Block
 from syncer.errors import GoalsyncError, LockedError
+from syncer.wording import count
 
 SCHEMA_VERSION = 1
 STATE_FILE = "state.sqlite"
@@ -427,15 +428,16 @@ class State:
                 except (KeyError, TypeError, ValueError, OverflowError):
                     found.skipped += 1
             self._pending.clear()  # the records are in the file already
-        count = {table: self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                 for table in ("review_journal", "metric_values", "completions", "runs")}
-        parts = [f"{count['review_journal']} review answer(s)",
-                 f"{count['metric_values']} measured value(s)",
-                 f"{count['completions']} completion(s)"]
+        rows = {table: self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("review_journal", "metric_values", "completions", "runs")}
+        parts = [count(rows["review_journal"], "review answer"),
+                 count(rows["metric_values"], "measured value"),
+                 count(rows["completions"], "completion")]
         note = (f"goalsync rebuilt its history from {source.name}: {', '.join(parts)}"
-                + (" and when tracking began" if count["runs"] else ""))
+                + (" and when tracking began" if rows["runs"] else ""))
         if found.skipped:
-            note += f"; {found.skipped} unreadable line(s) were skipped"
+            note += (f"; {count(found.skipped, 'unreadable line')} "
+                     f"{'was' if found.skipped == 1 else 'were'} skipped")
         self.notes.append(note)
 
     def _replay(self, record: Mapping[str, Any]) -> None:
@@ -956,13 +958,14 @@ def _scrub(db: sqlite3.Connection) -> list[str]:
                                              " ('intended', 'confirmed', 'failed')")]
         if bad:
             db.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(r,) for r in set(bad)])
-            notes.append(f"dropped {len(set(bad))} damaged {what} row(s) from the state "
-                         f"({table}); everything else was kept")
+            notes.append(f"dropped {count(len(set(bad)), f'damaged {what} row')} from the "
+                         f"state ({table}); everything else was kept")
     repaired = db.execute("UPDATE block_index SET next = 0 WHERE typeof(next) != 'integer'"
                           " OR next < 0").rowcount
     if repaired:
         _renumber(db)
-        notes.append(f"repaired {repaired} damaged block counter(s) from the UIDs on record")
+        notes.append(f"repaired {count(repaired, 'damaged block counter')} from the UIDs "
+                     "on record")
     if db.in_transaction:
         db.commit()
     return notes

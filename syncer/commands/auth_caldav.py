@@ -11,6 +11,7 @@ import click
 
 from syncer.commands.auth_common import exit_not_stored, store
 from syncer.errors import ConfigError, CredentialError, GoalsyncError
+from syncer.wording import count as counted
 
 
 def verify_password(settings: dict[str, Any], password: str) -> int:
@@ -74,7 +75,7 @@ def caldav_auth(ctx: click.Context, config_path: str | None, url: str | None,
         if not no_verify:
             count = verify_password(settings, password)
             click.echo(f"Logged in to {_host(settings['url'])} as {settings['username']} "
-                       f"({count} calendar(s) found).")
+                       f"({counted(count, 'calendar')} found).")
         _store(password)
     except GoalsyncError as error:
         exit_not_stored(ctx, error)

@@ -32,6 +32,7 @@ from syncer.commands.options import (
 )
 from syncer.commands.status_cmd import offline_option, print_status
 from syncer.errors import PartialFailure, UsageError
+from syncer.wording import count
 
 if TYPE_CHECKING:  # imported where used: `goalsync review --help` loads none of them
     from syncer.config import Config
@@ -249,7 +250,7 @@ def _sync(plan_path: str, config: Config, now: datetime | None, *, echo: bool,
         for note in report.notes:
             click.echo(f"note: {note}", err=True)
     if report.errors:
-        raise PartialFailure(f"the sync left {len(report.errors)} problem(s): "
+        raise PartialFailure(f"the sync left {count(len(report.errors), 'problem')}: "
                              + "; ".join(report.errors),
                              hint="run `goalsync review` again; finished parts are kept")
     return report
@@ -409,15 +410,11 @@ def review(plan_path: str, config_path: str | None, now: datetime | None,
                    "applied": [a.id for a in outcome.applied],
                    "celebrated": outcome.celebrated})
         return
-    parts = [_count(outcome.answered, "answer"), _count(len(outcome.metrics), "measurement"),
-             _count(len(outcome.applied), "adjustment") + " applied"]
+    parts = [count(outcome.answered, "answer"), count(len(outcome.metrics), "measurement"),
+             count(len(outcome.applied), "adjustment") + " applied"]
     if outcome.celebrated:
-        parts.append(_count(len(outcome.celebrated), "milestone") + " celebrated")
+        parts.append(count(len(outcome.celebrated), "milestone") + " celebrated")
     click.echo(f"\nReview recorded: {', '.join(parts)}.")
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 COMMANDS: list[click.Command] = [review]

@@ -27,6 +27,7 @@ from syncer.commands.options import (
     quiet_option,
 )
 from syncer.errors import PartialFailure
+from syncer.wording import count
 
 if TYPE_CHECKING:  # imported where used: `goalsync sync --help` loads none of them
     from syncer.core import reconcile as rc
@@ -79,7 +80,7 @@ def plan_command(plan_path: str, config_path: str | None, now: datetime | None,
         click.echo(render_plan(report))
     if report.errors:  # an unread server must not look like "nothing to do"
         raise PartialFailure(
-            f"the plan is incomplete: {len(report.errors)} part(s) could not be read:\n"
+            f"the plan is incomplete: {count(len(report.errors), 'part')} could not be read:\n"
             + "\n".join(f"  {e}" for e in report.errors),
             hint="check that the server is reachable, then run `goalsync plan` again")
 
@@ -117,7 +118,7 @@ def sync_command(plan_path: str, config_path: str | None, now: datetime | None,
         click.echo(render_summary(report))
     if report.errors:
         what = ("no server could be read, so nothing was synced" if _nothing_read(report)
-                else f"{len(report.errors)} object(s) could not be synced")
+                else f"{count(len(report.errors), 'object')} could not be synced")
         raise PartialFailure(f"{what}:\n" + "\n".join(f"  {e}" for e in report.errors),
                              hint=_rerun_hint(report))
 
@@ -162,7 +163,7 @@ def render_summary(report: SyncReport) -> str:
     lines += _unscheduled_lines(report)
     lines += [f"note: {n}" for n in report.notes]
     if report.errors and not _nothing_read(report):
-        lines.append(f"{len(report.errors)} object(s) failed; see below.")
+        lines.append(f"{count(len(report.errors), 'object')} failed; see below.")
     return "\n".join(lines)
 
 
@@ -254,28 +255,24 @@ def _user_change_lines(actions: Sequence[rc.Action]) -> list[str]:
     conflicts = [a for a in actions if isinstance(a, rc.Conflict)]
     lines = []
     if edits:
-        lines.append(f"{_count(len(edits), 'change')} you made in your apps "
+        lines.append(f"{count(len(edits), 'change')} you made in your apps "
                      f"{'was' if len(edits) == 1 else 'were'} kept: "
                      + ", ".join(f"{a.key} ({', '.join(a.fields)})" for a in edits))
     if deleted:
-        lines.append(f"{_count(len(deleted), 'task')} you deleted in your app "
+        lines.append(f"{count(len(deleted), 'task')} you deleted in your app "
                      f"{'was' if len(deleted) == 1 else 'were'} not recreated: "
                      + ", ".join(deleted))
     if conflicts:
-        lines.append(f"{_count(len(conflicts), 'field')} changed both in the plan and "
+        lines.append(f"{count(len(conflicts), 'field')} changed both in the plan and "
                      "by you:")
         lines += [f"  {line}" for line in _conflict_lines(conflicts)]
     return lines
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _unscheduled_lines(report: SyncReport) -> list[str]:
     if not report.unscheduled:
         return []
-    return [f"{len(report.unscheduled)} step(s) could not be scheduled:",
+    return [f"{count(len(report.unscheduled), 'step')} could not be scheduled:",
             *(f"  {u.step}: {u.reason}" for u in report.unscheduled)]
 
 

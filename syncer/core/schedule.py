@@ -107,6 +107,7 @@ from syncer.core.schedule_calendar import (
 )
 from syncer.core.schedule_rules import SchedulingRules
 from syncer.errors import PlanError
+from syncer.wording import count
 
 __all__ = ["SchedulingRules", "schedule"]
 
@@ -1076,15 +1077,15 @@ class _Planner:
         that taking it out loses: placed (unkept) or not yet handled (``placed``), else
         only the ones not yet handled (for a newcomer)."""
         wanted = (_OK, _TODO) if placed else (_TODO,)
-        count = int(job.priority == level)
+        worth = int(job.priority == level)
         seen, stack = {job.key}, list(job.succs)
         while stack and len(seen) < limit:
             succ = self.jobs[stack.pop()]
             if succ.key not in seen and succ.state in wanted and not succ.kept:
                 seen.add(succ.key)
-                count += succ.priority == level
+                worth += succ.priority == level
                 stack.extend(succ.succs)
-        return count
+        return worth
 
     def _loss(self, job: _Job, limit: int = 64) -> int:
         """Steps lost if ``job`` is taken out: it and its placed, unkept dependants."""
@@ -1519,8 +1520,8 @@ class _Planner:
         protected = self._protected()
         per_week: dict[tuple[int, date], int] = {}  # (habit, week) → sessions booked
         for habit in self.habits.values():
-            for monday, count in habit.counted.items():
-                per_week[habit.index, monday] = per_week.get((habit.index, monday), 0) + count
+            for monday, kept in habit.counted.items():
+                per_week[habit.index, monday] = per_week.get((habit.index, monday), 0) + kept
             for (start, _), _ in habit.new:
                 key = (habit.index, self._week_of(start))
                 per_week[key] = per_week.get(key, 0) + 1
@@ -1659,7 +1660,7 @@ class _Planner:
                 causes = [(n, text) for n, text in causes if n > 0]
                 why = (causes[0][1] if len(causes) == 1 else
                        "; ".join(f"{n} {text}" for n, text in causes))
-                reason = (f"{habit.missing} session{'s' if habit.missing != 1 else ''} of "
+                reason = (f"{count(habit.missing, 'session')} of "
                           f"{format_duration(duration)} could not be booked (first in the "
                           f"week of {_day_text(week)}): {why}")
                 out.append(Unscheduled(habit.habit.key, reason, habit.missing * duration))

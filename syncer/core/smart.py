@@ -24,6 +24,7 @@ from typing import Any
 from syncer.core.model import Goal, Plan, Problem, pos_of
 from syncer.core.moments import require_aware
 from syncer.errors import ConfigError
+from syncer.wording import count
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +185,7 @@ def _time_bound(goal: Goal, rules: SmartRules, today: date) -> Iterator[Problem]
         if milestone.due and milestone.due < today and open_steps:
             yield _warn(pos_of(milestone, "due"), "smart-milestone-overdue",
                         f"milestone `{milestone.key}` was due {milestone.due} and has "
-                        f"{len(open_steps)} open step(s)")
+                        f"{count(len(open_steps), 'open step')}")
     natural = effective_horizon(replace(goal, horizon=None), today, rules.short_term_days)
     if goal.horizon and goal.horizon != natural and goal.deadline >= today:
         yield _warn(pos_of(goal, "horizon"), "smart-horizon-mismatch",

@@ -66,7 +66,7 @@ def test_a_lost_state_is_rebuilt_from_the_journal_and_the_person_is_told(
         assert [a.answer for a in record.journal] == ["A lot"]
         assert record.since == T0
         assert state.notes == ["goalsync rebuilt its history from history.jsonl: 1 review "
-                               "answer(s), 1 measured value(s), 1 completion(s) and when "
+                               "answer, 1 measured value, 1 completion and when "
                                "tracking began"]
     with State.open(path) as state:  # once: the rebuilt state is not rebuilt again
         assert state.notes == [] and len(state.review_answers()) == 1
@@ -83,7 +83,7 @@ def test_a_corrupt_state_is_moved_aside_and_its_history_comes_back(tmp_path: Pat
     with State.open(path) as state:
         assert state.metrics() == {"pmp": (55.0, T1)}
         assert "moved to state.sqlite.corrupt-" in state.notes[0]
-        assert "2 unreadable line(s) were skipped" in state.notes[1]
+        assert "2 unreadable lines were skipped" in state.notes[1]
 
 
 def test_a_failed_transaction_leaves_nothing_in_the_journal(tmp_path: Path) -> None:
