@@ -286,9 +286,6 @@ class _Planner:
         self.order = self._order()
         self.position = {job.key: n for n, job in enumerate(self.order)}
         self.waiting: list[_Job] = []  # steps whose blocks wait for a predecessor's time
-        # while settling: from when, and for which steps, blocks still to be kept are
-        # not yet counted as booked (``_settle``, ``_evict_for``)
-        self.beyond: tuple[int, set[str]] = (0, set())
         self.missed: list[Block] = []
         self._levels: dict[int, int] = {}  # goal priority → index, for _improve
         self.skipped = False  # see _chunks
@@ -454,7 +451,6 @@ class _Planner:
         self._validate_kept_habits()
         if not self.plain_edf:
             self._validate_kept_steps(settle=True)
-            self._rebook_displaced()
         for habit in self.habits.values():
             self._place_habit(habit)
         self._place_steps()
@@ -528,7 +524,6 @@ class _Planner:
             if floor_minute(b.start) < reach and b not in j.kept]
         for start, end, goal in pending:
             self.calendar.occupy(start, end, goal)
-        self.beyond = (reach, seen)
         try:
             return self._book_chain(chain, before)
         finally:
@@ -537,23 +532,19 @@ class _Planner:
 
     def _book_chain(self, chain: list[_Job], before: int | None) -> bool:
         booked: list[_Job] = []
-        evicted: list[tuple[_Job, Block, list[Block]]] = []
         for job in chain:
             job.earliest = max([self._not_before(job), *(
                 ceil_minute(b.end) for p in job.preds for b in self.jobs[p].kept)])
             due = job.due_end if job.due_end is not None else self.horizon
             job.latest = min(due, self.horizon,
                              self.horizon if before is None else before - self.rules.buffer)
-            if job.latest <= job.earliest or (
-                    self._place(job) != job.need
-                    and not (before is not None and self._evict_for(job, chain, evicted))):
+            if job.latest <= job.earliest or self._place(job) != job.need:
                 for done in booked:  # undo: the normal placement takes over
                     for block in done.kept[len(done.kept) - len(done.new):]:
                         self.calendar.release(floor_minute(block.start),
                                               ceil_minute(block.end), done.budget)
                     del done.kept[len(done.kept) - len(done.new):]
                     done.need, done.new = sum(e - s for s, e in done.new), []
-                self._restore(evicted)
                 return False
             for n, (s, e) in enumerate(job.new):
                 job.kept.append(Block(job.key, at_minute(s), at_minute(e),
@@ -563,148 +554,6 @@ class _Planner:
         for job in booked:
             job.new = []
         return True
-
-    def _evict_for(self, job: _Job, chain: list[_Job],
-                   evicted: list[tuple[_Job, Block, list[Block]]], most: int = 3,
-                   tries: int = 24,
-                   ) -> bool:
-        """Make room for ``job``'s settle when its window is full: take kept blocks of
-        other steps (not in ``chain``, not pinned or under way) out of the window's
-        weeks, nearest to where ``job``'s blocks were first, until ``job`` fits. A block
-        is taken only when its step can still book that time again before its deadline
-        and before the first block of every step waiting for it, around the blocks
-        already kept and those of steps still waiting; once ``job`` fits, that time is
-        booked there at once (``_return``). So the extra time displaces a block or two
-        that can go elsewhere instead of every step after ``job``. On failure nothing
-        is taken out; on success ``job`` is booked (``new``) and what was taken out and
-        booked again is added to ``evicted`` (``_restore`` undoes it)."""
-        calendar = self.calendar
-        first_day = calendar.day_index(job.earliest)
-        last_day = calendar.day_index(job.latest - 1)
-        if not 0 <= first_day <= last_day < len(calendar.days):
-            return False
-        weeks = (calendar.days[first_day].week, calendar.days[last_day].week)
-        old = [floor_minute(b.start) for b in self.candidates.get(job.key, ())]
-        anchor = min(old) if old else job.earliest
-        inside = {j.key for j in chain}
-        options: list[tuple[tuple[int, int, int, int, str], _Job, Block]] = []
-        for other in self.jobs.values():
-            if other.key in inside or not other.kept or other.need > 0:
-                continue
-            limit = self._limit(other)
-            if limit <= job.latest:
-                continue
-            for block in other.kept:
-                start = floor_minute(block.start)
-                index = calendar.day_index(start)
-                if (block.pinned or start < self.now or not 0 <= index < len(calendar.days)
-                        or not weeks[0] <= calendar.days[index].week <= weeks[1]):
-                    continue
-                options.append(((abs(start - anchor), -limit, -other.priority, start,
-                                 other.key), other, block))
-        options.sort(key=lambda option: option[0])
-        # blocks still to be kept further ahead count too: a block taken out must not
-        # take their time either
-        reach, settling = self.beyond
-        later = [(floor_minute(b.start), ceil_minute(b.end), j.budget)
-                 for j in self.jobs.values() if j.key not in settling and j.key not in inside
-                 for b in self.candidates.get(j.key, ())
-                 if floor_minute(b.start) >= reach and b not in j.kept]
-        for start, end, goal in later:
-            calendar.occupy(start, end, goal)
-        mine: list[tuple[_Job, Block, list[Block]]] = []
-        placed = False
-        for _, other, block in options[:tries]:
-            self._unkeep(other, block)
-            if not self._can_return(other):
-                self._keep(block, other, None)
-                continue
-            mine.append((other, block, []))
-            if self._place(job) == job.need:
-                placed = self._return(mine)
-                if placed:
-                    break
-                for span in job.new:  # it took the time they needed: try one more
-                    calendar.release(*span, job.budget)
-                job.new = []
-            if len(mine) == most:
-                break
-        for start, end, goal in later:
-            calendar.release(start, end, goal)
-        if not placed:
-            self._restore(mine)
-            return False
-        evicted.extend(mine)
-        return True
-
-    def _return(self, taken: list[tuple[_Job, Block, list[Block]]]) -> bool:
-        """Book again, before ``_limit``, the time of the blocks ``taken`` out (kept
-        blocks from now on, so a step's work still ends before the steps waiting for
-        it); False, with nothing booked, when one does not fit."""
-        for other, _, returned in taken:
-            if other.need <= 0:
-                continue
-            if not self._can_return(other) or self._place(other) != other.need:
-                self._unreturn(taken)
-                return False
-            for n, (s, e) in enumerate(other.new):
-                block = Block(other.key, at_minute(s), at_minute(e), why=self._why(other, n))
-                other.kept.append(block)
-                returned.append(block)
-            other.need, other.new = 0, []
-        return True
-
-    def _unreturn(self, taken: list[tuple[_Job, Block, list[Block]]]) -> None:
-        for other, _, returned in reversed(taken):
-            for block in returned:
-                self._unkeep(other, block)
-            returned.clear()
-
-    def _rebook_displaced(self) -> None:
-        """A step that was booked and lost time (a longer estimate, a missed block, a
-        block a meeting took) that no longer fits anywhere before its deadline takes
-        room from blocks that can go elsewhere (``_evict_for``), instead of being left
-        out while the steps that took its place stay."""
-        for job in self.order:
-            if (job.need <= 0 or job.state != _TODO or job.key not in self.candidates
-                    or any(self.jobs[p].need > 0 for p in job.preds)):
-                continue
-            if self._can_return(job) or job.latest <= job.earliest:
-                continue
-            self.beyond = (self.horizon, set())  # what is still to be kept is kept now
-            if self._evict_for(job, [job], []):
-                for n, (s, e) in enumerate(job.new):
-                    job.kept.append(Block(job.key, at_minute(s), at_minute(e),
-                                          why=self._why(job, n)))
-                job.need, job.new = 0, []
-
-    def _can_return(self, job: _Job) -> bool:
-        """Could ``job`` book what it needs now, before ``_limit(job)``?"""
-        job.earliest = max([self._not_before(job), *(
-            ceil_minute(b.end) for p in job.preds for b in self.jobs[p].kept)])
-        job.latest = self._limit(job)
-        return job.latest > job.earliest and self._place(job, commit=False) == job.need
-
-    def _limit(self, job: _Job) -> int:
-        """Where ``job``'s work must end: its deadline, and before the first block (kept
-        or still a candidate) of every step waiting for it."""
-        limit = min(self.horizon, job.due_end or self.horizon)
-        for succ in job.succs:
-            for block in (*self.jobs[succ].kept, *self.candidates.get(succ, ())):
-                limit = min(limit, floor_minute(block.start) - self.rules.buffer)
-        return limit
-
-    def _unkeep(self, job: _Job, block: Block) -> None:
-        self.calendar.release(floor_minute(block.start), ceil_minute(block.end), job.budget)
-        job.kept.remove(block)
-        job.need += ceil_minute(block.end) - floor_minute(block.start)
-
-    def _restore(self, evicted: list[tuple[_Job, Block, list[Block]]]) -> None:
-        """Undo ``_evict_for``: the blocks booked again go, the ones taken out return."""
-        self._unreturn(evicted)
-        for job, block, _ in reversed(evicted):
-            self._keep(block, job, None)
-        evicted.clear()
 
     def _fair_length(self, job: _Job, length: int) -> bool:
         """A kept block obeys the chunk rules: a step of up to keep_whole is one block;

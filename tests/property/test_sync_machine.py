@@ -41,6 +41,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
@@ -603,3 +604,20 @@ def test_a_step_added_again_after_its_deletion_lost_its_reply_gets_a_task(
     run(make_plan(), RULES, backends, tmp_path, now=NOW)  # "study" is back in the plan
     assert "pmp/course/study" in {t.key for t in tasks.tasks.values()}
 
+
+
+def test_deleting_blocks_of_a_chain_leaves_a_second_sync_idle(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A case the machine found: after the user deleted blocks of the research → enroll
+    → study chain, the sync booked research's time again after enroll's kept block (the
+    removed eviction), so the next sync moved the chain again."""
+    monkeypatch.setattr(sys.modules[__name__], "event", lambda *args, **kwargs: None)
+    state = SyncMachine()
+    try:
+        state.users_own_objects_and_the_other_plan()
+        for _ in range(3):
+            state.user_deletes_a_block(index=0, pid="career")
+        for _ in range(2):
+            state.user_deletes_a_block(index=1, pid="career-2027")
+    finally:
+        state.teardown()  # a clean sync per plan, then one that must be idle

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from syncer.core.model import Block, BusyTime, Goal, Interval, Milestone, Plan, Step
 from syncer.core.schedule import SchedulingRules, schedule
 
@@ -185,6 +187,10 @@ FULL_WEEK = (
 )
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "moving a kept block that can wait to make room (eviction) was taken out: its "
+    "blocks broke a re-run's idempotency (tests/property/test_sync_machine.py found a "
+    "step booked before its predecessor's moved time); wanted back once it keeps order"))
 def test_a_longer_estimate_in_a_full_week_moves_one_free_standing_block() -> None:
     """The CV needs 30 minutes more, and the week's budget is booked. The referee
     request waiting for the CV keeps its evening; the portfolio, which nobody waits for
@@ -238,6 +244,10 @@ def _longer(plan: Plan, key: str, extra: int) -> Plan:
         for m in goal.milestones)) for goal in plan.goals))
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "moving a kept block that can wait to make room (eviction) was taken out: its "
+    "blocks broke a re-run's idempotency (tests/property/test_sync_machine.py found a "
+    "step booked before its predecessor's moved time); wanted back once it keeps order"))
 def test_a_displaced_step_takes_the_room_of_one_that_can_wait() -> None:
     """The tax form is due tonight; a two-hour meeting lands on its evening session.
     The only room left today is this morning's portfolio session, which is due in six
@@ -273,6 +283,10 @@ def test_a_displaced_step_takes_the_room_of_one_that_can_wait() -> None:
     assert _kept(again.blocks) == _kept(result.blocks)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "moving a kept block that can wait to make room (eviction) was taken out: its "
+    "blocks broke a re-run's idempotency (tests/property/test_sync_machine.py found a "
+    "step booked before its predecessor's moved time); wanted back once it keeps order"))
 def test_a_block_moved_to_make_room_still_ends_before_the_steps_waiting_for_it() -> None:
     """As above, but publishing the portfolio waits for it (booked Thursday): the
     portfolio's session goes to a day before Thursday, and the publishing stays."""
