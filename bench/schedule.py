@@ -405,24 +405,24 @@ _NONE = BusyTime()
 
 @contextmanager
 def _as_main() -> Iterator[None]:
-    """main's sync: no room made by moving blocks that can wait (``_evict_for``,
-    ``_rebook_displaced``) and no re-plan when keeping the plan costs a step."""
+    """The sync before the stability work: no re-plan when keeping the plan costs a
+    step (or a more important one)."""
     import syncer.core.schedule as module
 
-    saved = (_Planner._evict_for, _Planner._rebook_displaced, module.schedule)
+    saved = module.schedule
 
     def plain(plan: Plan, rules: SchedulingRules, *, now: datetime,
               busy: BusyTime = _NONE, existing: Sequence[Block] = (),
-              done: Collection[str] = (), horizon_end: datetime | None = None) -> Schedule:
-        return _Planner(plan, rules, now, busy, existing, done, horizon_end).run()
+              done: Collection[str] = (), horizon_end: datetime | None = None,
+              review_minutes: int = 0) -> Schedule:
+        return _Planner(plan, rules, now, busy, existing, done, horizon_end,
+                        review_minutes=review_minutes).run()
 
-    _Planner._evict_for = lambda self, *args, **kwargs: False  # type: ignore[method-assign]
-    _Planner._rebook_displaced = lambda self: None  # type: ignore[method-assign]
     module.schedule = plain
     try:
         yield
     finally:
-        _Planner._evict_for, _Planner._rebook_displaced, module.schedule = saved  # type: ignore[method-assign]
+        module.schedule = saved
 
 
 def preview_vs_sync(path: Path) -> None:

@@ -158,38 +158,25 @@ def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
     result = planner.run()
     steps = planner.jobs.keys()
     left_out = {u.step for u in result.unscheduled} & steps
-    priority = {key: job.priority for key, job in planner.jobs.items()}
-    kept_levels = [priority[key] for key in planner.candidates if key in priority]
-    outranked = any(priority[key] < max(kept_levels, default=0) for key in left_out)
-    if not left_out & planner.candidates.keys() and not outranked:
+    if not left_out & planner.candidates.keys():
         return result
-    # Keeping the plan cost a step that was booked, or a step is left out while a less
-    # important one keeps its blocks. Plan again from what must stay (pinned blocks,
-    # blocks under way, the past); when that leaves out only steps this leaves out too,
-    # and fewer, or has more steps on time level by level (P1 first), keep the longest
-    # start of the old plan that still does (binary search over block starts) and plan
-    # the rest again: stability never costs a step that fits, nor a more important one.
-    # Under overload, where a new plan would leave out other steps and be no better by
-    # priority, the kept plan stands; so does a habit session that no longer fits its
-    # week (it is reported, not bought by moving the plan).
+    # Keeping the plan cost a step that was booked. Plan again from what must stay
+    # (pinned blocks, blocks under way, the past); when that leaves out only steps this
+    # leaves out too, and fewer, keep the longest start of the old plan that still does
+    # (binary search over block starts) and plan the rest again: stability never costs
+    # a step that fits. Under overload, where a new plan would leave out other steps,
+    # the kept plan stands; so does a habit session that no longer fits its week (it is
+    # reported, not bought by moving the plan).
     now_minute = ceil_minute(require_aware(now, "schedule"))
 
     def fixed(block: Block) -> bool:
         return block.pinned or floor_minute(block.start) < now_minute
 
-    def on_time(left: set[str]) -> tuple[int, ...]:
-        """Steps on time per priority level, P1 first (compared lexicographically)."""
-        return tuple(sum(1 for key in steps if priority[key] == level and key not in left)
-                     for level in range(1, 5))
-
     again = _Planner(plan, rules, now, busy, [b for b in existing if fixed(b)], done,
                      horizon_end, review_minutes=review_minutes).run()
     best = {u.step for u in again.unscheduled} & steps
-    # the new plan wins when it leaves out only steps this leaves out too, or (a kept
-    # block of a less important step in the way) more steps on time, P1 first
-    if not (best < left_out or on_time(best) > on_time(left_out)):
+    if not best < left_out:
         return result
-    goal = on_time(best)
     cuts = sorted({b.start for b in existing if not fixed(b)})
     low, high = 0, len(cuts) - 1
     while low <= high:
@@ -197,8 +184,7 @@ def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
         kept = [b for b in existing if fixed(b) or b.start < cuts[middle]]
         trial = _Planner(plan, rules, now, busy, kept, done, horizon_end,
                          review_minutes=review_minutes).run()
-        left = {u.step for u in trial.unscheduled} & steps
-        if left <= best or (not best < left_out and on_time(left) >= goal):
+        if {u.step for u in trial.unscheduled} & steps <= best:
             again, low = trial, middle + 1
         else:
             high = middle - 1
