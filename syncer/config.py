@@ -291,16 +291,8 @@ class _Where:
 
 
 def _find_line(text: str, section: str, key: str) -> int | None:
-    current = ""
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        header = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
-        if header:
-            current = header.group(1)
-            continue
-        if current == section and re.match(rf"^{re.escape(key)}\s*=", stripped):
-            return number
-    return None
+    wanted = f"{section}.{key}" if section else key
+    return next((number for path, number in _key_lines(text) if path == wanted), None)
 
 
 def _spec(section: str, key: str) -> Setting:

@@ -201,8 +201,7 @@ def _habit_days(habit: Habit, blocks: Sequence[Block], timezone: str,
 
 
 def _habit_task(plan: Plan, goal: Goal, habit: Habit, today: date,
-                days: tuple[str, ...] | None = None) -> TaskSpec:
-    days = days or _HABIT_DAYS[max(1, min(7, habit.per_week))]
+                days: tuple[str, ...]) -> TaskSpec:
     recurrence = "FREQ=WEEKLY;BYDAY=" + ",".join(days)
     return TaskSpec(
         key=habit.key, kind="habit", title=habit.title, goal_id=goal.id,
