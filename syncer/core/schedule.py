@@ -437,7 +437,7 @@ class _Planner:
         self._validate_kept_habits()
         if not self.plain_edf:
             self._validate_kept_steps(settle=True)
-        for habit in self.habits.values():
+        for habit in self._habit_order():
             self._place_habit(habit)
         self._place_steps()
         if not self.plain_edf:
@@ -448,6 +448,7 @@ class _Planner:
                 self._fill_pass(changed)
             if self._yield_habits():
                 self._fill_pass()
+                self._top_up_habits()
         return Schedule(blocks=self._blocks(), unscheduled=self._unscheduled(),
                         missed=tuple(self.missed))
 
@@ -553,8 +554,12 @@ class _Planner:
         return (min(rules.min_block, job.need) <= length <= rules.max_block
                 and (rest == 0 or rest >= rules.min_block))
 
+    def _habit_order(self) -> list[_HabitJob]:
+        """Habits of more important goals claim their weeks' time and budget first."""
+        return sorted(self.habits.values(), key=lambda h: (h.goal.priority, h.index))
+
     def _validate_kept_habits(self) -> None:
-        for habit in self.habits.values():
+        for habit in self._habit_order():
             for block in self.candidates.get(habit.habit.key, []):
                 start, end = floor_minute(block.start), ceil_minute(block.end)
                 day = self._local_date(start)
@@ -622,8 +627,32 @@ class _Planner:
                 habit.missing_weeks += [week] * (todo - placed)
                 habit.first_missing_week = habit.first_missing_week or week
 
+    def _top_up_habits(self) -> None:
+        """After sessions gave way to steps, time or budget they left unused goes to
+        sessions still short in their week (as a later run, which books habits first
+        around the kept blocks, would book them)."""
+        for habit in self._habit_order():
+            booked: dict[date, int] = {}
+            for (start, _), _ in habit.new:
+                monday = self._week_of(start)
+                booked[monday] = booked.get(monday, 0) + 1
+            for week in self._weeks():
+                already = habit.counted.get(week, 0) + booked.get(week, 0)
+                todo = self._week_need(habit, week) - already
+                if todo <= 0:
+                    continue
+                taken = habit.days | {self._local_date(s) for (s, _), _ in habit.new}
+                days = [i for i in self._habit_days(habit, week)
+                        if self.calendar.days[i].date not in taken]
+                placed = self._place_habit_week(habit, days, todo, week,
+                                                already=booked.get(week, 0))
+                for _ in range(min(placed, habit.missing_weeks.count(week))):
+                    habit.missing_weeks.remove(week)
+                    habit.missing -= 1
+                habit.first_missing_week = min(habit.missing_weeks, default=None)
+
     def _place_habit_week(self, habit: _HabitJob, days: list[int], todo: int,
-                          week: date) -> int:
+                          week: date, already: int = 0) -> int:
         duration = habit.habit.duration_minutes
         used: set[int] = set()
         placed = 0
@@ -650,7 +679,7 @@ class _Planner:
                 calendar.occupy(start, start + duration, habit.goal.key)
                 used.add(pos)
                 placed += 1
-                why = (f"habit {habit.counted.get(week, 0) + placed}/"
+                why = (f"habit {habit.counted.get(week, 0) + already + placed}/"
                        f"{self._week_need(habit, week)} this week: {habit.habit.per_week}× "
                        f"{format_duration(duration)} a week, spread over the week")
                 habit.new.append(((start, start + duration), why))
@@ -1436,7 +1465,9 @@ class _Planner:
         booked = habit.days | {self._local_date(s) for (s, _), _ in habit.new}
         days = [i for i in self._habit_days(habit, week)
                 if self.calendar.days[i].date not in booked]
-        if self._place_habit_week(habit, days, 1, week) == 0 and self._whole_week(week):
+        already = sum(self._week_of(s) == week for (s, _), _ in habit.new)
+        if (self._place_habit_week(habit, days, 1, week, already=already) == 0
+                and self._whole_week(week)):
             habit.missing += 1
             habit.missing_weeks.append(week)
             if habit.first_missing_week is None or week < habit.first_missing_week:

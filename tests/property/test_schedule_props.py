@@ -300,9 +300,17 @@ def test_later_rerun_keeps_future_blocks_in_place(
                       horizon_end=horizon)
     kept = {(b.step, b.start, b.end) for b in second.blocks}
     started = {b.step for b in first.blocks if b.end <= then}
+    # When the missed time leaves no room for every booked step around the kept plan,
+    # schedule() plans again on purpose (stability never costs a step that fits), and
+    # other blocks may move; found by the soak (a missed hour in a calendar with no
+    # slack left before the horizon).
+    keeping = _Planner(plan, rules, then, busy, first.blocks, (), horizon).run()
+    replanned = bool({u.step for u in keeping.unscheduled}
+                     & {b.step for b in first.blocks})
     for block in first.blocks:
         chain = _ancestors(plan, block.step) | {block.step}
-        if block.start >= then and ":" not in block.step and not chain & started:
+        if (block.start >= then and ":" not in block.step and not chain & started
+                and not replanned):
             # a still-valid future block stays exactly where it was
             assert (block.step, block.start, block.end) in kept
     missed = {(b.step, b.start) for b in second.missed}

@@ -8,7 +8,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from syncer.core.model import Block, BusyTime, Goal, Interval, Milestone, Plan, Step
+from syncer.core.model import (
+    Block,
+    BusyTime,
+    Goal,
+    Habit,
+    Interval,
+    Milestone,
+    Plan,
+    Step,
+)
 from syncer.core.schedule import SchedulingRules, schedule
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -339,3 +348,32 @@ def test_a_kept_block_of_a_less_important_step_makes_way_for_a_p1_step() -> None
                      existing=before.blocks)
     assert "aws/m/s0" not in {u.step for u in after.unscheduled}
     assert {u.step for u in after.unscheduled} == set()  # the blog steps moved, not lost
+
+
+def test_sessions_a_step_leaves_unused_go_to_a_short_habit_and_the_next_run_agrees() -> None:
+    """Found by the property tests in CI: a Friday start, a 2-hour weekly budget, a P2
+    habit of 90 minutes, a P1 habit twice a week and a small P1 step due next week. The
+    P1 habit claims its two sessions before the P2 habit claims the budget, and running
+    again on the calendar this run wrote books nothing new and moves nothing."""
+    friday = datetime(2027, 3, 26, 0, 0, tzinfo=BERLIN)
+    rules = SchedulingRules.from_mapping({
+        "windows": dict.fromkeys(("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+                                 ["09:00-12:00", "13:00-17:00"]),
+        "daily_cap": "2h", "min_block": "15m", "max_block": "15m", "horizon": 3})
+    reading = Goal("read", "read", "Read more", priority=2, milestones=(
+        Milestone("read/m", "m", "M", "read"),), habits=(
+        Habit("read/habit:h", "h", "Read", "read", per_week=1, duration_minutes=90),))
+    german = Goal("german", "german", "Learn German", priority=1, milestones=(
+        Milestone("german/m", "m", "M", "german"),), habits=(
+        Habit("german/habit:h", "h", "Practise", "german", per_week=2,
+              duration_minutes=30),))
+    visa = Goal("visa", "visa", "Visa", priority=1, deadline=date(2027, 3, 31), milestones=(
+        Milestone("visa/m", "m", "M", "visa", steps=(
+            Step("visa/m/form", "form", "Send the form", "visa", "m", estimate_minutes=5),
+        )),))
+    plan = Plan("goals.yaml", "Europe/Berlin", (reading, german, visa), weekly_hours=2)
+    first = schedule(plan, rules, now=friday)
+    this_week = [b.step for b in first.blocks if b.start < datetime(2027, 3, 29, tzinfo=BERLIN)]
+    assert sorted(this_week) == ["german/habit:h", "german/habit:h", "visa/m/form"]
+    again = schedule(plan, rules, now=friday, existing=first.blocks)
+    assert again.blocks == first.blocks
