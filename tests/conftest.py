@@ -10,7 +10,7 @@ import os
 
 from hypothesis import settings
 
-settings.register_profile("suite", derandomize=True, print_blob=True)
+settings.register_profile("suite", derandomize=True, database=None, print_blob=True)
 settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("GOALSYNC_HYPOTHESIS", "suite"))
 

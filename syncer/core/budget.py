@@ -49,8 +49,9 @@ def fit_warnings(plan: Plan, rules: SchedulingRules, now: datetime, *,
     warnings = list(_goal_budgets(plan))
 
     def run(p: Plan, r: SchedulingRules) -> Schedule:
+        # what does not fit is the question, not which steps give way: no rescue pass
         return schedule(p, r, now=start, horizon_end=plan_horizon(p, r, start),
-                        review_minutes=review_minutes)
+                        review_minutes=review_minutes, rescue=False)
 
     result = run(plan, rules)
     dues = _dues(plan)

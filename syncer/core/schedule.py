@@ -145,21 +145,35 @@ def _open_deadlines(plan: Plan) -> Iterator[date]:
 def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
              busy: BusyTime = _NO_BUSY, existing: Sequence[Block] = (),
              done: Collection[str] = (), horizon_end: datetime | None = None,
-             review_minutes: int = 0) -> Schedule:
+             review_minutes: int = 0, rescue: bool = True) -> Schedule:
     """Place blocks for every open step with an estimate and every habit; see the module
     docstring for the guarantees. ``done`` holds keys of completed steps and habits.
     ``review_minutes`` are taken off the plan's weekly budget in every week (the weekly
     review's block, which the caller books as busy time where it falls).
+    ``rescue=False`` skips ``_priority_first`` (for counting what does not fit).
     ``horizon_end`` defaults to ``plan_horizon(plan, rules, now)``. ``now`` must be
     aware (ValueError); a naive ``horizon_end`` is read in the plan's timezone. Blocks
     placed here have ``uid=None`` and UTC times; kept blocks are returned unchanged."""
     planner = _Planner(plan, rules, now, busy, existing, done, horizon_end,
                        review_minutes=review_minutes)
+    found, result = _keep_or_replan(planner, plan, rules, now, busy, existing, done,
+                                    horizon_end, review_minutes)
+    if not rescue:
+        return result
+    return _priority_first(found, result, plan, rules, now, busy, existing, done,
+                           horizon_end, review_minutes)
+
+
+def _keep_or_replan(planner: _Planner, plan: Plan, rules: SchedulingRules, now: datetime,
+                    busy: BusyTime, existing: Sequence[Block], done: Collection[str],
+                    horizon_end: datetime | None, review_minutes: int,
+                    ) -> tuple[_Planner, Schedule]:
+    """The schedule, and the planner whose calendar holds it."""
     result = planner.run()
     steps = planner.jobs.keys()
     left_out = {u.step for u in result.unscheduled} & steps
     if not left_out & planner.candidates.keys():
-        return result
+        return planner, result
     # Keeping the plan cost a step that was booked. Plan again from what must stay
     # (pinned blocks, blocks under way, the past); when that leaves out only steps this
     # leaves out too, and fewer, keep the longest start of the old plan that still does
@@ -172,23 +186,134 @@ def schedule(plan: Plan, rules: SchedulingRules, *, now: datetime,
     def fixed(block: Block) -> bool:
         return block.pinned or floor_minute(block.start) < now_minute
 
-    again = _Planner(plan, rules, now, busy, [b for b in existing if fixed(b)], done,
-                     horizon_end, review_minutes=review_minutes).run()
+    fresh = _Planner(plan, rules, now, busy, [b for b in existing if fixed(b)], done,
+                     horizon_end, review_minutes=review_minutes)
+    again = fresh.run()
     best = {u.step for u in again.unscheduled} & steps
     if not best < left_out:
-        return result
+        return planner, result
     cuts = sorted({b.start for b in existing if not fixed(b)})
     low, high = 0, len(cuts) - 1
     while low <= high:
         middle = (low + high) // 2
         kept = [b for b in existing if fixed(b) or b.start < cuts[middle]]
-        trial = _Planner(plan, rules, now, busy, kept, done, horizon_end,
-                         review_minutes=review_minutes).run()
+        trier = _Planner(plan, rules, now, busy, kept, done, horizon_end,
+                         review_minutes=review_minutes)
+        trial = trier.run()
         if {u.step for u in trial.unscheduled} & steps <= best:
-            again, low = trial, middle + 1
+            fresh, again, low = trier, trial, middle + 1
         else:
             high = middle - 1
-    return again
+    return fresh, again
+
+
+def _priority_first(planner: _Planner, result: Schedule, plan: Plan, rules: SchedulingRules,
+                    now: datetime, busy: BusyTime, existing: Sequence[Block],
+                    done: Collection[str], horizon_end: datetime | None,
+                    review_minutes: int) -> Schedule:
+    """Blocks of less important work never keep a more important step from its
+    deadline. When a step with a due date is left out while blocks of less important work
+    (steps and habit sessions of a worse priority) lie before that date, those blocks
+    are planned again around the rest, and the outcome is taken when it leaves out fewer
+    steps, counted priority by priority (P1 first) — on a calendar that already holds the
+    plan, only when it moves at most ``_RESCUE_CHURN`` blocks of the old plan per block
+    the rescued steps get (at least ``_RESCUE_MIN``): an overloaded plan, where a slightly
+    better arrangement can always be found, is not reshuffled every day. Most important
+    level first, again from the top after a gain, at most ``_RESCUE_RUNS`` extra runs;
+    the result is a fixed point, so running again on it changes nothing."""
+    jobs, habits = planner.jobs, planner.habits
+    if not result.unscheduled or not jobs:
+        return result
+    now_minute = ceil_minute(require_aware(now, "schedule"))
+    past = [b for b in existing if ceil_minute(b.end) <= now_minute]
+    on_calendar = {(b.step, b.start, b.end) for b in existing
+                   if ceil_minute(b.end) > now_minute}
+
+    def level(key: str) -> int | None:
+        if key in jobs:
+            return jobs[key].rank[1]
+        return habits[key].goal.priority if key in habits else None
+
+    def score(found: Schedule) -> tuple[int, ...]:
+        counts = [0] * 5
+        for u in found.unscheduled:
+            if u.step in jobs:
+                counts[min(jobs[u.step].rank[1], 5) - 1] += 1
+        return tuple(counts)
+
+    base = result
+
+    def churn_ok(new: Schedule) -> bool:
+        """Blocks of the calendar the plan kept that ``new`` moves, against the blocks
+        of the steps it rescues."""
+        if not on_calendar:
+            return True  # nothing written yet: any arrangement is as good
+        rescued = {u.step for u in base.unscheduled} - {u.step for u in new.unscheduled}
+        gained = sum(b.step in rescued for b in new.blocks)
+        kept = {(b.step, b.start, b.end) for b in new.blocks}
+        moved = sum((b.step, b.start, b.end) not in kept for b in base.blocks
+                    if (b.step, b.start, b.end) in on_calendar)
+        return moved <= max(_RESCUE_MIN, _RESCUE_CHURN * gained)
+
+    def attempt(moved: list[Block]) -> tuple[_Planner, Schedule] | None:
+        """Plan again with ``moved`` free; the planner and its schedule when that
+        leaves out fewer steps, read priority by priority."""
+        gone = {id(b) for b in moved}
+        trier = _Planner(plan, rules, now, busy,
+                         past + [b for b in result.blocks if id(b) not in gone], done,
+                         horizon_end, review_minutes=review_minutes)
+        trial = trier.run()
+        return (trier, trial) if score(trial) < score(result) else None
+
+    runs = 0
+    tried: set[int] = set()
+    while runs < _RESCUE_RUNS:
+        late = [jobs[u.step] for u in result.unscheduled
+                if u.step in jobs and jobs[u.step].due_end is not None]
+        levels = sorted({job.rank[1] for job in late} - tried)
+        if not levels:
+            return result
+        top = levels[0]
+        tried.add(top)
+        until = max(job.due_end or 0 for job in late if job.rank[1] == top)
+        if not planner.could_rescue(top, until):
+            continue
+        moved = [b for b in result.blocks
+                 if not b.pinned and floor_minute(b.start) >= now_minute
+                 and floor_minute(b.start) < until
+                 and (lvl := level(b.step)) is not None and lvl > top]
+        found = attempt(moved)
+        runs += 1
+        if found is None:
+            continue
+        # Only the less important blocks in the way need to go: plan again freeing just
+        # those the rescued steps' blocks overlap, else those on their days, so that the
+        # rest stays where it was; the first that rescues as much is taken.
+        rescued = {u.step for u in result.unscheduled if u.step in jobs
+                   and jobs[u.step].rank[1] <= top} - {u.step for u in found[1].unscheduled}
+        taken = [b for b in found[1].blocks if b.step in rescued]
+        pad = timedelta(minutes=rules.buffer)
+        days = {found[0].day_of(b.start) for b in taken}
+        for fewer in ([b for b in moved if any(b.start < t.end + pad and t.start < b.end + pad
+                                               for t in taken)],
+                      [b for b in moved if found[0].day_of(b.start) in days]):
+            if not on_calendar or not fewer or len(fewer) >= len(moved) \
+                    or runs >= _RESCUE_RUNS:
+                continue
+            runs += 1
+            closer = attempt(fewer)
+            if closer is not None and score(closer[1]) <= score(found[1]):
+                found = closer
+                break
+        if churn_ok(found[1]):
+            (planner, result), tried = found, set()
+            jobs, habits = planner.jobs, planner.habits
+    return result
+
+
+# _priority_first: blocks of the old plan a rescue may move per block it gains, at least
+# this many in all, and the extra scheduler runs it may spend.
+_RESCUE_CHURN, _RESCUE_MIN, _RESCUE_RUNS = 2, 4, 8
 
 
 @dataclass(eq=False)
@@ -451,6 +576,47 @@ class _Planner:
                 self._top_up_habits()
         return Schedule(blocks=self._blocks(), unscheduled=self._unscheduled(),
                         missed=tuple(self.missed))
+
+    def day_of(self, moment: datetime) -> date:
+        """The local date of ``moment`` in the plan's zone."""
+        return self._local_date(floor_minute(moment))
+
+    def could_rescue(self, level: int, until: int) -> bool:
+        """Would a left-out step of (inherited) priority ``level`` with a due date fit
+        if the blocks of less important work (not pinned, not under way) that start
+        before ``until`` were free? Asked of a finished run, which it leaves as it was;
+        the cheap test before ``_priority_first`` plans again."""
+        freed: list[tuple[int, int, str | None]] = []
+        for job in self.jobs.values():
+            if job.rank[1] > level:
+                spans = [(floor_minute(b.start), ceil_minute(b.end)) for b in job.kept
+                         if not b.pinned and floor_minute(b.start) >= self.now]
+                spans += job.new if job.state == _OK else []
+                freed += [(s, e, job.budget) for s, e in spans if s < until]
+        for habit in self.habits.values():
+            if habit.goal.priority > level:
+                spans = [(floor_minute(b.start), ceil_minute(b.end)) for b in habit.kept
+                         if not b.pinned and floor_minute(b.start) >= self.now]
+                spans += [span for span, _ in habit.new]
+                freed += [(s, e, habit.goal.key) for s, e in spans if s < until]
+        if not freed:
+            return False
+        for start, end, goal in freed:
+            self.calendar.release(start, end, goal)
+        try:
+            for job in self.order:
+                if (job.state == _OK or job.rank[1] != level or job.due_end is None
+                        or any(self.jobs[p].state != _OK for p in job.preds)):
+                    continue
+                saved = (job.earliest, job.latest, job.cause, job.state)
+                fits = self._prepare(job) and self._place(job, commit=False) == job.need
+                job.earliest, job.latest, job.cause, job.state = saved
+                if fits:
+                    return True
+            return False
+        finally:
+            for start, end, goal in freed:
+                self.calendar.occupy(start, end, goal)
 
     def _validate_kept_steps(self, settle: bool = False) -> None:
         """Keep the still-valid future blocks of each step whose predecessors are fully

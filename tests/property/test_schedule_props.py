@@ -434,6 +434,12 @@ def test_work_done_as_booked_moves_no_future_block(
     second = schedule(plan, rules, now=then, busy=busy, existing=first.blocks, done=done,
                       horizon_end=horizon)
     kept = {(b.step, b.start, b.end) for b in second.blocks}
+    # a step under way whose missed time no longer fits around the kept plan (before its
+    # deadline, in one block when it is short) makes schedule() plan again on purpose
+    # (found by the soak: a missed hour due the next day, short of one minute)
+    keeping = _Planner(plan, rules, then, busy, first.blocks, done, horizon).run()
+    if {u.step for u in keeping.unscheduled} & {b.step for b in first.blocks}:
+        return
     for block in first.blocks:
         chain = _ancestors(plan, block.step) | {block.step}
         if block.start >= then and ":" not in block.step and not chain & under_way:

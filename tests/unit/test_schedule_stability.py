@@ -330,10 +330,6 @@ def test_a_block_moved_to_make_room_still_ends_before_the_steps_waiting_for_it()
     assert _kept(again.blocks) == _kept(result.blocks)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kept blocks are not re-planned for priority: re-planning whenever a fresh plan put "
-    "more steps on time moved ~360 blocks of the overloaded large.yaml a day later "
-    "(bench/schedule.py churn); wanted once it moves only the blocks in the way"))
 def test_a_kept_block_of_a_less_important_step_makes_way_for_a_p1_step() -> None:
     """Stability never costs a more important deadline: a P1 step added to a week that
     a P4 step's kept blocks fill gets the time; the P4 step moves later."""
