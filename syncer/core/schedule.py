@@ -57,19 +57,22 @@ and count as placed. Other future blocks stay put while still valid (inside a fr
 window, within the cap and min/max block length, before the deadline, after their
 predecessors, which must be fully booked, and not more than the estimate); invalid ones
 are dropped and their time placed again (before the blocks of the steps waiting for it,
-around every block still to be kept, else in room made by moving up to three blocks
-that can go elsewhere, else as early as it fits; see ``_settle``). When keeping leaves
-out a step that was booked and a plan from the fixed blocks only leaves fewer out, the
-longest prefix of the old plan that leaves out no more is kept instead. Past blocks of
-open steps are ``missed`` and their time is placed again. Past habit blocks still count
-toward their week.
+around every block still to be kept, else as early as it fits; see ``_settle``). When
+keeping leaves out a step that was booked and a plan from the fixed blocks only leaves
+fewer out, the longest prefix of the old plan that leaves out no more is kept instead.
+When a step with a due date is still left out while less important blocks lie before
+that date, ``_priority_first`` plans again with those blocks free (only the ones in the
+way, when that rescues as much) and takes the outcome for fewer steps left out, priority
+by priority, within a churn bound. Past blocks of open steps are ``missed`` and their
+time is placed again. Past habit blocks still count toward their week.
 
 Steps without an estimate use ``default_estimate`` (default 0: no blocks, never
 reported as unscheduled); they still order their dependants. Habits are placed before
-steps: ``per_week`` blocks of ``duration`` per local Monday-to-Sunday week, one per day,
-spread evenly over the days its hour set allows, each habit's pattern turned by its own
-offset (a partial first or last week gets its share). Every block counts toward the
-daily cap and the weekly budgets (``weekly_hours`` of the plan, and of its goal).
+steps, more important goals' first: ``per_week`` blocks of ``duration`` per local
+Monday-to-Sunday week, one per day, spread evenly over the days its hour set allows,
+each habit's pattern turned by its own offset (a partial first or last week gets its
+share). Every block counts toward the daily cap and the weekly budgets (``weekly_hours``
+of the plan, and of its goal).
 """
 
 from __future__ import annotations
@@ -176,8 +179,9 @@ def _keep_or_replan(planner: _Planner, plan: Plan, rules: SchedulingRules, now: 
         return planner, result
     # Keeping the plan cost a step that was booked. Plan again from what must stay
     # (pinned blocks, blocks under way, the past); when that leaves out only steps this
-    # leaves out too, and fewer, keep the longest start of the old plan that still does
-    # (binary search over block starts) and plan the rest again: stability never costs
+    # leaves out too, and fewer, free only the old blocks in the way of the lost steps,
+    # else keep the longest start of the old plan that still does so (binary search
+    # over block starts) and plan the rest again: stability never costs
     # a step that fits. Under overload, where a new plan would leave out other steps,
     # the kept plan stands; so does a habit session that no longer fits its week (it is
     # reported, not bought by moving the plan).
@@ -192,6 +196,23 @@ def _keep_or_replan(planner: _Planner, plan: Plan, rules: SchedulingRules, now: 
     best = {u.step for u in again.unscheduled} & steps
     if not best < left_out:
         return planner, result
+    # First free only the blocks in the way: those the lost steps' blocks in the new
+    # plan overlap, else those on their days, else in their weeks (a weekly budget);
+    # the rest of the old plan stays.
+    lost = left_out - best
+    taken = [b for b in again.blocks if b.step in lost]
+    movable = [b for b in existing if not fixed(b)]
+    for way in _in_the_way(fresh, movable, taken):
+        if len(way) == len(movable):
+            break
+        gone = {id(b) for b in way}
+        trier = _Planner(plan, rules, now, busy, [b for b in existing if id(b) not in gone],
+                         done, horizon_end, review_minutes=review_minutes)
+        trial = trier.run()
+        if ({u.step for u in trial.unscheduled} & steps <= best
+                and _habit_minutes(trial, steps) <= _habit_minutes(again, steps)):
+            return trier, trial
+    # Else keep the longest start of the old plan that still leaves out no more.
     cuts = sorted({b.start for b in existing if not fixed(b)})
     low, high = 0, len(cuts) - 1
     while low <= high:
@@ -287,28 +308,50 @@ def _priority_first(planner: _Planner, result: Schedule, plan: Plan, rules: Sche
         if found is None:
             continue
         # Only the less important blocks in the way need to go: plan again freeing just
-        # those the rescued steps' blocks overlap, else those on their days, so that the
-        # rest stays where it was; the first that rescues as much is taken.
+        # those the rescued steps' blocks overlap, else those on their days or weeks, so that the
+        # rest stays where it was; the first that rescues anything within the churn
+        # bound is taken (the next round may rescue more), else all of them.
         rescued = {u.step for u in result.unscheduled if u.step in jobs
                    and jobs[u.step].rank[1] <= top} - {u.step for u in found[1].unscheduled}
         taken = [b for b in found[1].blocks if b.step in rescued]
-        pad = timedelta(minutes=rules.buffer)
-        days = {found[0].day_of(b.start) for b in taken}
-        for fewer in ([b for b in moved if any(b.start < t.end + pad and t.start < b.end + pad
-                                               for t in taken)],
-                      [b for b in moved if found[0].day_of(b.start) in days]):
-            if not on_calendar or not fewer or len(fewer) >= len(moved) \
-                    or runs >= _RESCUE_RUNS:
-                continue
+        for fewer in _in_the_way(found[0], moved, taken):
+            if not on_calendar or len(fewer) >= len(moved) or runs >= _RESCUE_RUNS:
+                break
             runs += 1
             closer = attempt(fewer)
-            if closer is not None and score(closer[1]) <= score(found[1]):
+            if closer is not None and churn_ok(closer[1]):
                 found = closer
                 break
-        if churn_ok(found[1]):
-            (planner, result), tried = found, set()
-            jobs, habits = planner.jobs, planner.habits
+        else:
+            if not churn_ok(found[1]):
+                continue
+        (planner, result), tried = found, set()
+        jobs, habits = planner.jobs, planner.habits
     return result
+
+
+def _habit_minutes(found: Schedule, steps: Collection[str]) -> int:
+    """Minutes of habit sessions ``found`` leaves out."""
+    return sum(u.missing_minutes for u in found.unscheduled if u.step not in steps)
+
+
+def _in_the_way(planner: _Planner, blocks: Sequence[Block], taken: Sequence[Block],
+                ) -> Iterator[list[Block]]:
+    """Growing subsets of ``blocks`` that may stand in the way of ``taken`` (the blocks
+    a plan made with all of ``blocks`` free gave the steps it rescued): those ``taken``
+    overlaps (buffer included), those on its days (the daily cap), those in its weeks
+    (the weekly budgets). Each differs from the one before; empty ones are skipped."""
+    pad = timedelta(minutes=planner.rules.buffer)
+    days = {planner.day_of(b.start) for b in taken}
+    weeks = {day - timedelta(days=day.weekday()) for day in days}
+    last = 0
+    for way in ([b for b in blocks
+                 if any(b.start < t.end + pad and t.start < b.end + pad for t in taken)],
+                [b for b in blocks if planner.day_of(b.start) in days],
+                [b for b in blocks if planner.week_of(b.start) in weeks]):
+        if len(way) > last:
+            last = len(way)
+            yield way
 
 
 # _priority_first: blocks of the old plan a rescue may move per block it gains, at least
@@ -580,6 +623,10 @@ class _Planner:
     def day_of(self, moment: datetime) -> date:
         """The local date of ``moment`` in the plan's zone."""
         return self._local_date(floor_minute(moment))
+
+    def week_of(self, moment: datetime) -> date:
+        """The Monday of ``moment``'s local week."""
+        return self._week_of(floor_minute(moment))
 
     def could_rescue(self, level: int, until: int) -> bool:
         """Would a left-out step of (inherited) priority ``level`` with a due date fit
