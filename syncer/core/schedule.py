@@ -240,8 +240,9 @@ def _priority_first(planner: _Planner, result: Schedule, plan: Plan, rules: Sche
     plan, only when it moves at most ``_RESCUE_CHURN`` blocks of the old plan per block
     the rescued steps get (at least ``_RESCUE_MIN``): an overloaded plan, where a slightly
     better arrangement can always be found, is not reshuffled every day. Most important
-    level first, again from the top after a gain, at most ``_RESCUE_RUNS`` extra runs;
-    the result is a fixed point, so running again on it changes nothing."""
+    level first, again from the top after a gain, at most ``_RESCUE_RUNS`` extra runs,
+    so that running again on the result finds nothing more (the property tests check a
+    re-run changes nothing)."""
     jobs, habits = planner.jobs, planner.habits
     if not result.unscheduled or not jobs:
         return result
@@ -308,25 +309,25 @@ def _priority_first(planner: _Planner, result: Schedule, plan: Plan, rules: Sche
         if found is None:
             continue
         # Only the less important blocks in the way need to go: plan again freeing just
-        # those the rescued steps' blocks overlap, else those on their days or weeks, so that the
-        # rest stays where it was; the first that rescues anything within the churn
+        # those the rescued steps' blocks overlap, else those on their days or weeks, so
+        # the rest stays where it was; the first that rescues anything within the churn
         # bound is taken (the next round may rescue more), else all of them.
         rescued = {u.step for u in result.unscheduled if u.step in jobs
                    and jobs[u.step].rank[1] <= top} - {u.step for u in found[1].unscheduled}
         taken = [b for b in found[1].blocks if b.step in rescued]
-        for fewer in _in_the_way(found[0], moved, taken):
-            if not on_calendar or len(fewer) >= len(moved) or runs >= _RESCUE_RUNS:
-                break
-            runs += 1
-            closer = attempt(fewer)
-            if closer is not None and churn_ok(closer[1]):
-                found = closer
-                break
-        else:
-            if not churn_ok(found[1]):
-                continue
-        (planner, result), tried = found, set()
-        jobs, habits = planner.jobs, planner.habits
+        chosen = found if churn_ok(found[1]) else None
+        if on_calendar:
+            for fewer in _in_the_way(found[0], moved, taken):
+                if len(fewer) >= len(moved) or runs >= _RESCUE_RUNS:
+                    break
+                runs += 1
+                closer = attempt(fewer)
+                if closer is not None and churn_ok(closer[1]):
+                    chosen = closer
+                    break
+        if chosen is not None:
+            (planner, result), tried = chosen, set()
+            jobs, habits = planner.jobs, planner.habits
     return result
 
 
