@@ -157,9 +157,11 @@ def _scheduled_dues(plan: Plan, progress: PlanProgress, goals: list[GoalProgress
         trial = replace(plan, goals=tuple(
             _later(g, shift[g.id]) if g.id in shift else
             _with_dues(g, trying[g.id]) if g.id in trying else g for g in plan.goals))
+        # does the work fit without pushing others out: no rescue (it would push out
+        # less important work to make room, which is not the question here)
         result = schedule(trial, rules, now=progress.now, done=done, existing=existing,
                           horizon_end=plan_horizon(trial, rules, progress.now),
-                          review_minutes=review_minutes)
+                          review_minutes=review_minutes, rescue=False)
         left_out = {u.step for u in result.unscheduled if u.step in steps}
         short = {steps[k].goal_id for k in left_out}
         if any(steps[k].goal_id not in shift and steps[k].goal_id not in trying
@@ -250,9 +252,11 @@ def _hour_check(plan: Plan, progress: PlanProgress, rules: SchedulingRules,
                         goals=tuple(replace(g, weekly_hours=own)
                                     if g.id == goal_id and own is not None else g
                                     for g in plan.goals))
+        # does the work fit without pushing others out: no rescue (it would push out
+        # less important work to make room, which is not the question here)
         result = schedule(trial, rules, now=progress.now, done=done, existing=existing,
                           horizon_end=plan_horizon(trial, rules, progress.now),
-                          review_minutes=review_minutes)
+                          review_minutes=review_minutes, rescue=False)
         goal = plan.goal(goal_id)
         return not any(u.step.startswith(f"{goal.key}/") and "/habit:" not in u.step
                        for u in result.unscheduled)

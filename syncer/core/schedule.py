@@ -796,12 +796,14 @@ class _Planner:
 
     def _habit_days(self, habit: _HabitJob, week: date) -> list[int]:
         """Indexes of the week's working days that still have time before the habit ends."""
+        days = self.calendar.days
+        if not days:
+            return []
+        first = (week - days[0].date).days  # the calendar's days follow one another
         out = []
-        for index in range(len(self.calendar.days)):
-            day = self.calendar.days[index]
-            if (week <= day.date < week + timedelta(days=7)
-                    and day.bases[habit.hours]
-                    and day.end > self.start and day.start < habit.end):
+        for index in range(max(0, first), min(len(days), first + 7)):
+            day = days[index]
+            if day.bases[habit.hours] and day.end > self.start and day.start < habit.end:
                 out.append(index)
         return out
 
