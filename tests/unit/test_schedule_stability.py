@@ -197,10 +197,10 @@ FULL_WEEK = (
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "the blocks freed for a step's lost time are those it overlaps, then its days, then "
-    "its weeks: under a weekly budget the whole week is planned again, so the referee "
-    "request moves too; choosing the blocks that can wait (nobody waits for them, later "
-    "deadline) is not done"))
+    "kept blocks are checked in deadline order, so the portfolio keeps its evening and "
+    "the referee request, booked after the longer CV, is the block that no longer fits "
+    "the week's budget and moves a week (one block moves either way; preferring to move "
+    "blocks nobody waits for is not done)"))
 def test_a_longer_estimate_in_a_full_week_moves_one_free_standing_block() -> None:
     """The CV needs 30 minutes more, and the week's budget is booked. The referee
     request waiting for the CV keeps its evening; the portfolio, which nobody waits for
