@@ -1,16 +1,22 @@
 """Public holidays of a configured region, from the ``holidays`` package (pure data).
 
 ``region`` is a country code ("DE", "US") optionally followed by a subdivision
-("DE-BY", "US-CA"), as in the scheduling rule ``holidays``. The package (about 50 ms
-to import) is imported only when a region is configured.
+("DE-BY", "US-CA"), as in the scheduling rule ``holidays`` and the plan's ``holidays:``.
+The package (about 80 ms to import) is imported only when a region is checked or its
+dates are needed; ``REGION`` (the written form) needs nothing.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 
 from syncer.errors import ConfigError
+
+# ISO 3166-1 alpha-2 (or alpha-3) country, optionally "-" and an ISO 3166-2 subdivision
+REGION = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,3})?$")
+REGION_HINT = 'use an ISO 3166 code such as "DE", "GB", "US" or "US-CA"'
 
 
 def _split(region: str) -> tuple[str, str | None]:
@@ -18,20 +24,30 @@ def _split(region: str) -> tuple[str, str | None]:
     return country, subdivision or None
 
 
-def check_region(region: str) -> None:
-    """Raise ConfigError unless ``region`` is a supported country (and subdivision)."""
+@lru_cache(maxsize=64)
+def region_problem(region: str) -> tuple[str, str] | None:
+    """Why ``region`` (upper case) has no known public holidays, as (reason, hint);
+    None when the ``holidays`` package knows the country (and subdivision)."""
     import holidays as _holidays
 
     country, subdivision = _split(region)
     supported = _holidays.list_supported_countries()
     if country not in supported:
-        raise ConfigError(f"scheduling rule `holidays` = {region!r}: no public holidays are "
-                          f"known for country {country!r}",
-                          hint='use an ISO 3166 code such as "DE", "GB", "US" or "US-CA"')
+        return f"no public holidays are known for country {country!r}", REGION_HINT
     if subdivision is not None and subdivision not in supported[country]:
-        shown = ", ".join(supported[country][:12]) or "none"
-        raise ConfigError(f"scheduling rule `holidays` = {region!r}: {country} has no "
-                          f"subdivision {subdivision!r}", hint=f"its subdivisions: {shown}")
+        codes = [s for s in supported[country] if REGION.match(f"{country}-{s}")]
+        shown = ", ".join(codes[:24]) + (", ..." if len(codes) > 24 else "")
+        return (f"{country} has no subdivision {subdivision!r}",
+                f"its subdivisions: {shown or 'none'}; or {country} alone")
+    return None
+
+
+def check_region(region: str) -> None:
+    """Raise ConfigError unless ``region`` is a supported country (and subdivision)."""
+    problem = region_problem(region)
+    if problem is not None:
+        reason, hint = problem
+        raise ConfigError(f"scheduling rule `holidays` = {region!r}: {reason}", hint=hint)
 
 
 @lru_cache(maxsize=64)
