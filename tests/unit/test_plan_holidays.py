@@ -118,13 +118,13 @@ def test_the_plans_country_keeps_christmas_free() -> None:
     days = booked_days(plan_with("DE"), EVENINGS)  # the rules name no country
     assert not days & HOLIDAYS
     assert date(2026, 12, 24) in days and date(2026, 12, 27) in days
-    assert HOLIDAYS <= booked_days(plan_with(None), EVENINGS)  # without it: booked
+    assert booked_days(plan_with(None), EVENINGS) >= HOLIDAYS  # without it: booked
 
 
 def test_none_in_the_plan_books_the_holidays_the_rules_keep_free() -> None:
     rules = replace(EVENINGS, holidays="DE")
     assert not booked_days(plan_with(None), rules) & HOLIDAYS
-    assert HOLIDAYS <= booked_days(plan_with("none"), rules)
+    assert booked_days(plan_with("none"), rules) >= HOLIDAYS
 
 
 def test_a_subdivision_adds_its_own_holidays() -> None:
@@ -136,7 +136,7 @@ def test_a_subdivision_adds_its_own_holidays() -> None:
 
 def test_book_holidays_in_the_rules_still_applies() -> None:
     anyway = replace(EVENINGS, book_holidays=True)
-    assert HOLIDAYS <= booked_days(plan_with("DE"), anyway)
+    assert booked_days(plan_with("DE"), anyway) >= HOLIDAYS
 
 
 @pytest.mark.parametrize(("written", "words"), [
