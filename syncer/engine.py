@@ -53,10 +53,12 @@ from syncer.core import reconcile as rc
 from syncer.core.decide import Base, Settings, Snapshot, decide
 from syncer.core.model import Plan, Schedule, Unscheduled
 from syncer.core.moments import require_aware
+from syncer.core.public_holidays import stored
 from syncer.core.rules import Rules, check_max_delete_share, check_window_days
 from syncer.core.schedule import holiday_region
 from syncer.errors import AccountLimit, ConfigError, GoalsyncError, SafetyStop
 from syncer.execute import COUNTED, Executor, ProgressCallback
+from syncer.holiday_store import STORE_FILE, HolidayFile
 from syncer.pull import Pulled, Puller
 from syncer.quick import Early, NeedFull, probes, record_mark, storage_mark
 from syncer.state import (
@@ -140,7 +142,9 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
     settings = sync_settings(rules, config)
     state_dir = default_state_dir(config.state_dir)
     guard = contextlib.nullcontext() if dry_run else lock(state_dir)
-    with guard:
+    # public holiday dates computed once, kept beside the state (a dry run only reads)
+    holidays = stored(HolidayFile(state_dir / STORE_FILE, write=not dry_run))
+    with guard, holidays:
         notes: tuple[str, ...] = ()
         if not (force or rebind):
             try:

@@ -11,6 +11,7 @@ import sys
 import textwrap
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,8 +19,10 @@ import pytest
 from syncer.core.budget import fit_warnings
 from syncer.core.model import Goal, Habit, Plan, pos_of
 from syncer.core.parse import parse_plan
+from syncer.core.public_holidays import holiday_dates, stored
 from syncer.core.schedule import SchedulingRules, holiday_region, schedule
 from syncer.errors import PlanError
+from syncer.holiday_store import STORE_FILE, HolidayFile, package_version
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CHRISTMAS_WEEK = datetime(2026, 12, 21, 8, tzinfo=BERLIN)  # a Monday
@@ -172,3 +175,48 @@ def test_the_budget_warning_names_the_plans_country_and_its_key() -> None:
     assert "`holidays: none` in the plan books them" in warning.message
     assert fit_warnings(replace(plan, holidays=""), replace(rules, holidays="DE"),
                         CHRISTMAS_WEEK) == []
+
+
+# ---------------------------------------------------------------- dates kept beside the state
+
+
+def christmas_dates() -> frozenset[date]:
+    return holiday_dates("DE-BY", date(2026, 12, 20), date(2027, 1, 10))
+
+
+def test_computed_dates_are_kept_and_read_back(tmp_path: Path) -> None:
+    path = tmp_path / STORE_FILE
+    with stored(HolidayFile(path)):
+        first = christmas_dates()
+    assert first == {date(2026, 12, 25), date(2026, 12, 26), date(2027, 1, 1),
+                     date(2027, 1, 6)}
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["holidays"] == package_version() and set(saved["dates"]) == {
+        "DE-BY 2026", "DE-BY 2027"}
+    again = HolidayFile(path)
+    assert again.knows("DE-BY") and not again.knows("DE")
+    assert again.get("DE-BY", 2027) == {d for d in first if d.year == 2027} | {
+        d for d in holiday_dates("DE-BY", date(2027, 1, 11), date(2027, 12, 31))}
+
+
+@pytest.mark.parametrize("text", [
+    "not json", "[]", '{"holidays": "0.0-old", "dates": {"DE-BY 2026": []}}',
+    '{"holidays": "%s", "dates": {"DE-BY 2026": ["2026-13-45"], "DE-BY 2027": [1]}}',
+    '{"holidays": "%s", "dates": {"DE-BY 2026": ["2027-01-01"]}}'])  # wrong year
+def test_a_damaged_or_outdated_file_is_computed_again(tmp_path: Path, text: str) -> None:
+    path = tmp_path / STORE_FILE
+    path.write_text(text.replace("%s", package_version() or "?"), encoding="utf-8")
+    with stored(HolidayFile(path)):
+        assert date(2026, 12, 25) in christmas_dates()
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert "2026-12-25" in saved["dates"]["DE-BY 2026"]
+
+
+def test_a_dry_run_only_reads_and_an_unwritable_folder_is_no_failure(
+        tmp_path: Path) -> None:
+    with stored(HolidayFile(tmp_path / STORE_FILE, write=False)):
+        assert date(2026, 12, 25) in christmas_dates()
+    assert not (tmp_path / STORE_FILE).exists()
+    with stored(HolidayFile(tmp_path / "missing" / STORE_FILE)):
+        assert date(2026, 12, 25) in christmas_dates()
+    assert list(tmp_path.iterdir()) == []
