@@ -10,11 +10,15 @@ import pytest
 from click.testing import CliRunner
 
 from syncer.answers import (
+    Retry,
     guess_timezone,
+    holidays_default,
     parse_amount,
     parse_date,
+    parse_holidays,
     parse_priority,
     parse_weekly_hours,
+    zone_country,
     zone_suggestion,
 )
 from syncer.cli import cli
@@ -451,3 +455,88 @@ def test_init_asks_when_goal_work_happens_with_a_default_from_the_hours(
     target.unlink()
     assert invoke(target, lines)[0] == 0
     assert load_plan(str(target)).goals[0].hours == "work"
+
+
+# ---------------------------------------------------------------- public holidays
+
+
+@pytest.mark.parametrize(("zone", "country"), [
+    ("Europe/Berlin", "DE"), ("America/New_York", "US"), ("America/Los_Angeles", "US"),
+    ("Europe/London", "GB"), ("Asia/Tokyo", "JP"), ("Europe/Oslo", "NO"),
+    ("Europe/Kiev", "UA"),  # an old name the tz database keeps as a link
+    ("UTC", None), ("Etc/GMT+1", None)])
+def test_the_default_country_comes_from_the_time_zone(zone: str, country: str | None) -> None:
+    assert zone_country(zone) == country
+    assert holidays_default(zone) == country
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("DE", "DE"), ("de", "DE"), (" us-ca ", "US-CA"), ("de-by", "DE-BY"), ("none", "none"),
+    ("None", "none"), ("NO", "NO")])
+def test_holiday_answers_as_people_type_them(text: str, value: str) -> None:
+    assert parse_holidays(text) == value
+
+
+@pytest.mark.parametrize(("text", "says", "suggestion"), [
+    ("Germany", "its code is DE", "DE"), ("united states", "its code is US", "US"),
+    ("no", "type none", "none"), ("XX", "no public holidays are known", None),
+    ("DE-XX", "DE has no subdivision 'XX'", None), ("DE_BY", "not a country code", None)])
+def test_a_bad_holiday_answer_is_explained(text: str, says: str,
+                                           suggestion: str | None) -> None:
+    with pytest.raises(ValueError, match=says) as caught:
+        parse_holidays(text)
+    assert getattr(caught.value, "suggestion", None) == suggestion
+    assert isinstance(caught.value, Retry) == (suggestion is not None)
+
+
+def test_init_keeps_the_zones_holidays_free_by_default(tmp_path: Path) -> None:
+    target = tmp_path / "goals.yaml"
+    code, output = invoke(target, INTERACTIVE)
+    assert code == 0, output
+    assert "Keep the public holidays of which country free of goal work?" in output
+    assert "none books them) [DE]" in output
+    text = target.read_text(encoding="utf-8")
+    assert "timezone: Europe/Berlin\n# No goal blocks on this country's public holidays " \
+           "(`none` books them).\nholidays: DE\n" in text
+    assert load_plan(target).holidays == "DE" and check(target)[0] == 0
+
+
+@pytest.mark.parametrize(("zone", "answer", "line", "value"), [
+    ("UTC", "", "# holidays: DE", None),  # no single country: Enter skips
+    ("UTC", "gb", "holidays: GB", "GB"),
+    ("Europe/Berlin", "none", "holidays: none", ""),
+    ("America/Los_Angeles", "us-ca", "holidays: US-CA", "US-CA")])
+def test_init_writes_the_holidays_answer(tmp_path: Path, zone: str, answer: str, line: str,
+                                         value: str | None) -> None:
+    target = tmp_path / "goals.yaml"
+    lines = list(INTERACTIVE)
+    lines[1:3] = [zone, answer]
+    code, output = invoke(target, lines)
+    assert code == 0, output
+    assert f"\n{line}\n" in target.read_text(encoding="utf-8")
+    assert load_plan(target).holidays == value
+    assert check(target)[0] == 0
+
+
+def test_example_writes_the_zones_country_or_a_comment(tmp_path: Path) -> None:
+    for zone, line, value in (("Europe/Berlin", "holidays: DE", "DE"),
+                              ("UTC", "# holidays: DE", None)):
+        target = tmp_path / f"{zone.replace('/', '-')}.yaml"
+        result = CliRunner().invoke(cli, ["init", str(target), "--example", "--timezone",
+                                          zone])
+        assert result.exit_code == 0, result.output
+        assert f"\n{line}\n" in target.read_text(encoding="utf-8")
+        assert load_plan(target).holidays == value and check(target)[0] == 0
+
+
+def test_stopping_at_the_holidays_question_asks_it_when_continued(tmp_path: Path) -> None:
+    target = tmp_path / "goals.yaml"
+    assert invoke(target, INTERACTIVE[:2])[0] == 130  # vision and zone, then the input ends
+    text = target.read_text(encoding="utf-8")
+    assert "stopped before these questions: public holidays, weekly hours," in text
+    assert "holidays:" not in text  # not answered: no line yet
+    assert check(target)[0] == 0
+    code, output = invoke(target, ["", *INTERACTIVE[2:]])  # Enter: continue
+    assert code == 0, output
+    assert "none books them) [DE]" in output
+    assert load_plan(target).holidays == "DE"
