@@ -77,9 +77,12 @@ class HolidayFile:
         if not self.write or self._version is None:
             return
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        text = json.dumps({"holidays": self._version, "dates": dates}, sort_keys=True)
         try:
-            temporary.write_text(json.dumps({"holidays": self._version, "dates": dates},
-                                            sort_keys=True), encoding="utf-8")
+            # 0600 like every file of the state folder (docs/state.md)
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
             os.replace(temporary, self.path)
         except OSError:  # a read-only or full folder: the next run computes them again
             temporary.unlink(missing_ok=True)

@@ -220,3 +220,9 @@ def test_a_dry_run_only_reads_and_an_unwritable_folder_is_no_failure(
     with stored(HolidayFile(tmp_path / "missing" / STORE_FILE)):
         assert date(2026, 12, 25) in christmas_dates()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_file_is_private_like_the_rest_of_the_state(tmp_path: Path) -> None:
+    with stored(HolidayFile(tmp_path / STORE_FILE)):
+        christmas_dates()
+    assert (tmp_path / STORE_FILE).stat().st_mode & 0o777 == 0o600
