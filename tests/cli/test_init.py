@@ -540,3 +540,18 @@ def test_stopping_at_the_holidays_question_asks_it_when_continued(tmp_path: Path
     assert code == 0, output
     assert "none books them) [DE]" in output
     assert load_plan(target).holidays == "DE"
+
+
+def test_an_interview_saved_before_the_holidays_question_existed_continues(
+        tmp_path: Path) -> None:
+    """Its answers line has no `holidays` field: the plan above it is unchanged, so init
+    continues it and asks the new question."""
+    target = tmp_path / "goals.yaml"
+    assert invoke(target, INTERACTIVE[:1])[0] == 130  # the vision only
+    text = target.read_text(encoding="utf-8")
+    assert '"holidays": null, ' in text
+    target.write_text(text.replace('"holidays": null, ', ""), encoding="utf-8")
+    code, output = invoke(target, ["", *INTERACTIVE[1:]])
+    assert code == 0, output
+    assert "still open: time zone, public holidays," in output
+    assert load_plan(target).holidays == "DE"
