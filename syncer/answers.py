@@ -16,6 +16,7 @@ import re
 import zoneinfo
 from datetime import date, timedelta
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from syncer.core.durations import parse_duration
@@ -76,6 +77,100 @@ def zone_suggestion(text: str) -> str | None:
         if close:
             return names[close[0]]
     return None
+
+
+# --------------------------------------------------------------------------- public holidays
+
+
+def zone_country(zone: str) -> str | None:
+    """The ISO country code of IANA ``zone`` from the tz database's ``zone.tab``
+    (Europe/Berlin -> DE, America/New_York -> US), or None when the zone has no single
+    country (UTC, Etc/GMT+1) or no zone.tab is found. Read from the system's zoneinfo
+    directories, else from the ``tzdata`` package; an old alias the table does not list
+    (US/Eastern, Europe/Kiev) is followed to the zone its file links to. No network."""
+    table = _zone_table()
+    if zone in table:
+        return table[zone]
+    for folder in zoneinfo.TZPATH:
+        path = Path(folder) / zone
+        if path.is_symlink():
+            try:
+                target = str(path.resolve().relative_to(Path(folder).resolve()))
+            except (OSError, ValueError):
+                continue
+            return table.get(target)
+    return None
+
+
+@cache
+def _zone_table() -> dict[str, str]:
+    """zone name -> country code, from the first zone.tab found."""
+    for source in [*(Path(folder) / "zone.tab" for folder in zoneinfo.TZPATH), None]:
+        try:
+            if source is None:  # the tzdata package, when the system has no tz database
+                text = (resources.files("tzdata") / "zoneinfo" / "zone.tab").read_text(
+                    encoding="utf-8")
+            else:
+                text = source.read_text(encoding="utf-8")
+        except (OSError, ImportError, UnicodeDecodeError):
+            continue
+        table = {}
+        for line in text.splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 3 and not line.startswith("#"):
+                table[parts[2]] = parts[0].upper()
+        if table:
+            return table
+    return {}
+
+
+def holidays_default(zone: str) -> str | None:
+    """The country whose public holidays ``init`` offers to keep free for ``zone``:
+    the zone's country when the ``holidays`` package knows its holidays, else None."""
+    from syncer.core.public_holidays import region_problem
+
+    country = zone_country(zone)
+    if country is None or region_problem(country) is not None:
+        return None
+    return country
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    """Country names as people type them (``germany``, ``united states``) -> code."""
+    from holidays.registry import COUNTRIES
+
+    names = {}
+    for module, (class_name, code, *_) in COUNTRIES.items():
+        names[module.replace("_", "")] = code
+        names[class_name.lower()] = code
+    return names
+
+
+def parse_holidays(text: str) -> str:
+    """A country or country-subdivision code whose public holidays are known (``de``,
+    ``DE-BY``, ``US-CA``) -> upper case, or ``none`` -> "none". A country's name gets
+    its code as the suggestion."""
+    from syncer.core.public_holidays import REGION, region_problem
+
+    word = text.strip()
+    if word.lower() == "none":
+        return "none"
+    if word.lower() == "no" and word != "NO":  # as in the plan: NO is Norway
+        raise Retry(f"{word!r}: type none to book public holidays like other days, or NO "
+                    "(upper case) for Norway's.", suggestion="none")
+    if not REGION.match(word):
+        code = _country_names().get(re.sub(r"[\s_.'-]+", "", word.lower()))
+        if code is not None:
+            raise Retry(f"{word!r} is a country name; its code is {code}. Press Enter to "
+                        "take it, or type another.", suggestion=code)
+        raise ValueError(f"{word!r} is not a country code; write one such as DE, GB, US, "
+                         "or with a region such as DE-BY or US-CA, or none.")
+    problem = region_problem(word.upper())
+    if problem is not None:
+        reason, hint = problem
+        raise ValueError(f"{word!r}: {reason}; {hint[0].lower()}{hint[1:]}.")
+    return word.upper()
 
 
 class Retry(ValueError):

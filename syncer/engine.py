@@ -53,9 +53,12 @@ from syncer.core import reconcile as rc
 from syncer.core.decide import Base, Settings, Snapshot, decide
 from syncer.core.model import Plan, Schedule, Unscheduled
 from syncer.core.moments import require_aware
+from syncer.core.public_holidays import stored
 from syncer.core.rules import Rules, check_max_delete_share, check_window_days
+from syncer.core.schedule import holiday_region
 from syncer.errors import AccountLimit, ConfigError, GoalsyncError, SafetyStop
 from syncer.execute import COUNTED, Executor, ProgressCallback
+from syncer.holiday_store import STORE_FILE, HolidayFile
 from syncer.pull import Pulled, Puller
 from syncer.quick import Early, NeedFull, probes, record_mark, storage_mark
 from syncer.state import (
@@ -139,7 +142,9 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
     settings = sync_settings(rules, config)
     state_dir = default_state_dir(config.state_dir)
     guard = contextlib.nullcontext() if dry_run else lock(state_dir)
-    with guard:
+    # public holiday dates computed once, kept beside the state (a dry run only reads)
+    holidays = stored(HolidayFile(state_dir / STORE_FILE, write=not dry_run))
+    with guard, holidays:
         notes: tuple[str, ...] = ()
         if not (force or rebind):
             try:
@@ -147,6 +152,9 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
                                   early)
             except NeedFull as need:
                 notes = need.notes
+        # the plan's own holidays country: exit 2 before any request (not on the quick
+        # path above, which must not import the holidays package)
+        holiday_region(plan, rules.scheduling)
         activity.phase("Connecting to the task list and calendar")
         with open_backends(config, plan, state_dir, dry_run=dry_run, now=now,
                            saved_binding=saved_binding(state_dir)) as backends:
@@ -227,6 +235,7 @@ def run(plan: Plan, rules: Rules, backends: Backends,
     ``locked=True`` when the caller holds the lock already. ``now`` must be aware.
     ``notes``: sentences for the person from before the run (a repaired state file)."""
     require_aware(now, "run")
+    holiday_region(plan, rules.scheduling)  # PlanError before the state is touched
     state_dir = Path(state_dir)
     guard = contextlib.nullcontext() if locked or dry_run else lock(state_dir)
     with guard, State.open(state_dir / "state.sqlite", readonly=dry_run) as state:

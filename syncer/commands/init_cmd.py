@@ -45,9 +45,11 @@ from syncer.answers import (
     GOAL_HOURS,
     Retry,
     guess_timezone,
+    holidays_default,
     is_zone,
     parse_amount,
     parse_date,
+    parse_holidays,
     parse_hour_set,
     parse_minutes,
     parse_priority,
@@ -75,6 +77,9 @@ class Draft:
 
     timezone: str
     vision: str | None = None
+    # whose public holidays stay free: a code ("DE", "US-CA"), "none" (book them), ""
+    # (asked, no answer: a commented line), None (not asked yet: no line)
+    holidays: str | None = None
     weekly_hours: float | None = None
     # further top-level settings: key -> (comment, value written as flow YAML/JSON)
     extra: dict[str, tuple[str, Any]] = field(default_factory=dict)
@@ -101,7 +106,8 @@ def example_goal(today: date, timezone: str) -> Draft:
     """A complete example first goal, dated relative to ``today``."""
     return Draft(
         vision="Lead product teams that ship software people love",
-        timezone=timezone, weekly_hours=8, hours="goals",
+        timezone=timezone, holidays=holidays_default(timezone) or "", weekly_hours=8,
+        hours="goals",
         title="Get PMP-certified",
         specific="Pass the PMI Project Management Professional exam at the first attempt",
         metric="exam score", target=80, unit="%",
@@ -142,8 +148,9 @@ def render_plan(d: Draft, path: str, missing: tuple[str, ...] = ()) -> str:
 def _body(d: Draft) -> str:
     out = ["# Where all of this is heading, in one sentence."]
     out.append(f"vision: {_q(d.vision)}" if d.vision else "# vision: ...")
-    out += ["# Your IANA timezone; time blocks are placed in it.", f"timezone: {d.timezone}",
-            "# Hours a week you can give to goal work; `check` warns when the plan does "
+    out += ["# Your IANA timezone; time blocks are placed in it.", f"timezone: {d.timezone}"]
+    out += _holidays_lines(d.holidays)
+    out += ["# Hours a week you can give to goal work; `check` warns when the plan does "
             "not fit."]
     out.append(f"weekly_hours: {d.weekly_hours:g}" if d.weekly_hours is not None else
                "# weekly_hours: 10")
@@ -181,6 +188,19 @@ def _body(d: Draft) -> str:
     out += _milestone(d)
     out += _habit(d.habit)
     return "\n".join(out)
+
+
+def _holidays_lines(holidays: str | None) -> list[str]:
+    if holidays is None:  # not asked yet (a partial plan)
+        return []
+    if not holidays:
+        return ["# Public holidays of a country (DE, GB, US-CA...) can be kept free of goal "
+                "blocks:", "# holidays: DE"]
+    if holidays == "none":
+        return ["# Public holidays are booked like other days (or: a country code such as "
+                "DE).", "holidays: none"]
+    return ["# No goal blocks on this country's public holidays (`none` books them).",
+            f"holidays: {holidays}"]
 
 
 def _field(comment: str, key: str, value: str | None) -> list[str]:
@@ -334,6 +354,15 @@ def ask_timezone(ask: Ask, d: Draft, today: date) -> None:
                     "America/New_York (a city name is enough to get a suggestion).")
 
     d.timezone = ask.required("Your time zone", zone, default=d.timezone)
+
+
+def ask_holidays(ask: Ask, d: Draft, today: date) -> None:
+    """Whose public holidays get no goal blocks; the default is the time zone's country
+    (from the tz database), none when the zone has no single country (UTC)."""
+    answer = ask("Keep the public holidays of which country free of goal work? (e.g. DE, "
+                 "GB, US-CA; none books them)", parse_holidays,
+                 default=holidays_default(d.timezone), skip=True)
+    d.holidays = answer or ""
 
 
 def ask_weekly_hours(ask: Ask, d: Draft, today: date) -> None:
@@ -495,7 +524,8 @@ def ask_capacity(ask: Ask, d: Draft, today: date) -> None:
 
 
 QUESTIONS: list[tuple[str, Question]] = [
-    ("vision", ask_vision), ("time zone", ask_timezone), ("weekly hours", ask_weekly_hours),
+    ("vision", ask_vision), ("time zone", ask_timezone),
+    ("public holidays", ask_holidays), ("weekly hours", ask_weekly_hours),
     ("goal title", ask_title), ("specific", ask_specific), ("measurable", ask_measurable),
     ("achievable", ask_achievable), ("relevant", ask_relevant), ("deadline", ask_deadline),
     ("priority", ask_priority), ("milestone", ask_milestone), ("steps", ask_steps),
@@ -575,7 +605,7 @@ def save_partial(path: Path, d: Draft, answered: list[str], *,
     them). Beside ``path`` (``*.partial.yaml``) when ``path`` exists (--force), so a
     stopped interview never replaces a finished plan, unless ``replace`` (``path`` is
     the unfinished plan being continued). None when nothing was typed."""
-    if d == Draft(timezone=d.timezone):
+    if d == Draft(timezone=d.timezone, holidays=d.holidays):  # defaults taken only
         return None
     target = path if replace or not path.exists() else \
         path.with_name(f"{path.stem}.partial.yaml")
@@ -610,7 +640,10 @@ def unfinished(path: Path) -> tuple[Draft, list[str]] | None:
         data["extra"] = {str(k): (str(c), v) for k, (c, v) in data["extra"].items()}
         draft = Draft(**data)
         answered = [str(name) for name in state["answered"]]
-        if _partial_text(path, draft, answered) != text:
+        # the plan as the answers render it (the answers line itself may differ: one
+        # saved before a question was added lacks its field)
+        if _partial_text(path, draft, answered).rsplit(ANSWERS, 1)[0] != \
+                text.rsplit(ANSWERS, 1)[0]:
             return None
     except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError):
         return None

@@ -9,8 +9,8 @@ many hours are missing and *why*, each part named by what the person can change:
 * the weekly budget: the hours that fit once ``weekly_hours`` (the plan's and the
   goals') no longer caps the week; with the first week that overflows (the first week,
   up to the earliest missed deadline, whose goal work is booked up to its budget);
-* public holidays of the ``holidays`` region: the hours that fit once they are booked
-  too;
+* public holidays of the ``holidays`` region (the plan's, else the rules'): the hours
+  that fit once they are booked too;
 * the goal hours (hour sets, daily cap) before the deadlines: the rest, with what each
   hour set used can hold in a week at most.
 
@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from syncer.core.durations import format_duration
 from syncer.core.model import Plan, Problem, Schedule, Unscheduled, pos_of
-from syncer.core.schedule import plan_horizon, schedule
+from syncer.core.schedule import holiday_region, plan_horizon, schedule
 from syncer.core.schedule_rules import SchedulingRules
 
 OVER_BUDGET = "over-budget"
@@ -66,7 +66,7 @@ def fit_warnings(plan: Plan, rules: SchedulingRules, now: datetime, *,
     if free is not plan and _budget_may_bind(plan, rules):
         within_hours = _minutes(_still_missing(run(free, rules), dues, today))
     outside_holidays = within_hours  # ...and with public holidays booked too
-    if within_hours and rules.holidays and not rules.book_holidays:
+    if within_hours and holiday_region(plan, rules) and not rules.book_holidays:
         outside_holidays = _minutes(_still_missing(
             run(free, replace(rules, book_holidays=True)), dues, today))
     parts = _parts(plan, rules, result, missing, today, zone, dues,
@@ -116,8 +116,10 @@ def _parts(plan: Plan, rules: SchedulingRules, result: Schedule,
         parts.append(f"{format_duration(budget)} because of the weekly budget "
                      f"({_budgets(plan)}{when}): raise `weekly_hours`")
     if holidays:
+        how = ("`holidays: none` in the plan" if plan.holidays is not None
+               else "`book_holidays = true`")
         parts.append(f"{format_duration(holidays)} fall on public holidays "
-                     f"({rules.holidays}): `book_holidays = true` books them, or choose "
+                     f"({holiday_region(plan, rules)}): {how} books them, or choose "
                      "more hours")
     if hours:
         parts.append(f"{format_duration(hours)} do not fit inside the goal hours "

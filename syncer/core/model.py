@@ -162,6 +162,9 @@ class Plan:
     pos: Pos = NOWHERE
     # where each field was written, for messages: ((field name, Pos), ...)
     field_pos: tuple[tuple[str, Pos], ...] = field(default=(), compare=False)
+    # public holidays kept free of goal work: a region ("DE", "US-CA") or "" (`none`);
+    # None: not given, the scheduling rule `holidays` applies (see holiday_region)
+    holidays: str | None = None
 
     def steps(self) -> Iterator[Step]:
         for goal in self.goals:

@@ -44,10 +44,11 @@ from syncer.core.model import (
     Step,
     slugify,
 )
+from syncer.core.public_holidays import REGION
 from syncer.core.yamlnodes import Node, Scalar, YamlMap, YamlSeq, compose
 from syncer.errors import PlanError
 
-PLAN_KEYS = ("vision", "timezone", "id", "weekly_hours", "reflection", "goals")
+PLAN_KEYS = ("vision", "timezone", "holidays", "id", "weekly_hours", "reflection", "goals")
 GOAL_KEYS = ("id", "title", "specific", "measurable", "achievable", "relevant", "deadline",
              "priority", "type", "horizon", "labels", "milestones", "habits", "weekly_hours",
              "hours")
@@ -378,7 +379,7 @@ def _plan(ctx: _Ctx, data: YamlMap) -> Plan | None:
         path=ctx.path, timezone=timezone, goals=tuple(goals), id=plan_id,
         vision=_text(ctx, data, "vision", "the plan"), weekly_hours=weekly,
         reflection=_text_list(ctx, data, "reflection", "the plan"), pos=Pos(ctx.path, 1, 1),
-        field_pos=_field_pos(ctx, data),
+        field_pos=_field_pos(ctx, data), holidays=_holidays(ctx, data),
     )
 
 
@@ -404,6 +405,41 @@ def _timezone(ctx: _Ctx, data: YamlMap) -> str:
                   f"unknown timezone {name!r}{hint or '; use an IANA name such as Europe/Berlin'}")
         return "UTC"
     return name
+
+
+def _holidays(ctx: _Ctx, data: YamlMap) -> str | None:
+    """``holidays:``: a country or country-subdivision code, upper-cased ("DE", "US-CA"),
+    or "" for ``none``; None when not given. Only the form is checked here (no import of
+    the ``holidays`` package at start-up); whether the country is known is checked where
+    the dates are needed (``schedule.holiday_region``, which ``goalsync check`` runs)."""
+    if "holidays" not in data:
+        return None
+    value = data["holidays"]
+    text = _scalar_text(value)  # as written: `NO` (Norway) stays text, not false
+    what = ("write the country whose public holidays get no goal blocks, such as DE, GB, "
+            "US or US-CA, or `none` to book them")
+    if value is not None and not isinstance(value, Scalar):
+        ctx.error(ctx.value(data, "holidays"), "bad-holidays",
+                  f"`holidays` of the plan must be one code, not {_shown(value)}; {what}")
+        return None
+    if not text:  # at the key: the parsers place an empty value differently
+        ctx.error(ctx.key(data, "holidays"), "bad-holidays",
+                  f"`holidays` of the plan is empty; {what}")
+        return None
+    if text.lower() == "none":
+        return ""
+    if text.lower() == "no" and text != "NO":  # YAML's "no", or Norway?
+        ctx.error(ctx.value(data, "holidays"), "bad-holidays",
+                  f"`holidays: {text}` of the plan is ambiguous: write `none` to book public "
+                  "holidays, or NO (upper case) for Norway's")
+        return None
+    if not REGION.match(text):
+        ctx.error(ctx.value(data, "holidays"), "bad-holidays",
+                  f"`holidays` of the plan is {text!r}, not a country code; write an ISO "
+                  "3166 code such as DE, GB, US, or a country and subdivision such as "
+                  "DE-BY or US-CA, or `none` to book public holidays")
+        return None
+    return text.upper()
 
 
 def _plan_id(ctx: _Ctx, data: YamlMap) -> str:

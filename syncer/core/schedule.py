@@ -7,10 +7,11 @@ of every returned schedule, for the blocks it places itself:
   it from both; every block lies inside one window of its hour set on its local day
   (the goal's or habit's ``hours``, else the rules' ``goal_hours``; the day job's hours
   cut out unless chosen; windows are local wall-clock times, so a DST day keeps
-  18:30-21:00), never on a public holiday of the rules' ``holidays`` region unless
-  ``book_holidays``; no day holds more than ``daily_cap`` minutes of goal work, no
-  Monday-to-Sunday week more than the plan's ``weekly_hours``, no goal's week more than
-  its own ``weekly_hours`` (pinned blocks count, and may exceed them);
+  18:30-21:00), never on a public holiday of the plan's ``holidays`` region (else the
+  rules', see ``holiday_region``) unless ``book_holidays``; no day holds more than
+  ``daily_cap`` minutes of goal work, no Monday-to-Sunday week more than the plan's
+  ``weekly_hours``, no goal's week more than its own ``weekly_hours`` (pinned blocks
+  count, and may exceed them);
 * a step needing up to ``keep_whole`` (at most ``max_block``) gets one block; longer
   work gets blocks of ``min_block``..``max_block`` that leave no rest shorter than
   ``min_block``; blocks start on the ``align`` grid;
@@ -99,7 +100,7 @@ from syncer.core.model import (
     pos_of,
 )
 from syncer.core.moments import require_aware
-from syncer.core.public_holidays import holiday_dates
+from syncer.core.public_holidays import holiday_dates, region_problem
 from syncer.core.schedule_calendar import (
     Calendar,
     Span,
@@ -112,12 +113,30 @@ from syncer.core.schedule_rules import SchedulingRules
 from syncer.errors import PlanError
 from syncer.wording import count
 
-__all__ = ["SchedulingRules", "schedule"]
+__all__ = ["SchedulingRules", "holiday_region", "schedule"]
 
 _OK, _TODO, _DROPPED, _BLOCKED, _CYCLE = "ok", "todo", "dropped", "blocked", "cycle"
 
 
 _NO_BUSY = BusyTime()
+
+
+def holiday_region(plan: Plan, rules: SchedulingRules) -> str:
+    """The region whose public holidays get no blocks: the plan's ``holidays:`` when
+    given (``""`` for ``none``), else the rules' ``holidays``. Raises PlanError at the
+    plan's key when the plan names a country (or subdivision) the ``holidays`` package
+    does not know; the rules' value was checked when they were loaded."""
+    if plan.holidays is None:
+        return rules.holidays
+    if plan.holidays:
+        problem = region_problem(plan.holidays)
+        if problem is not None:
+            reason, hint = problem
+            raise PlanError([Problem(pos_of(plan, "holidays"), "unknown-holidays",
+                                     f"`holidays: {plan.holidays}` of the plan: {reason}; "
+                                     f"{hint[0].lower()}{hint[1:]}")],
+                            hint="or write `holidays: none` to book public holidays")
+    return plan.holidays
 
 
 def plan_horizon(plan: Plan, rules: SchedulingRules, now: datetime) -> datetime:
@@ -475,7 +494,8 @@ class _Planner:
                         if g.weekly_hours is not None}
         return Calendar(self.rules, self.zone, first, last, self.horizon, sorted(spans),
                         blocked, sets=self._hour_sets(),
-                        holidays=holiday_dates(self.rules.holidays, first, last),
+                        holidays=holiday_dates(holiday_region(plan, self.rules), first,
+                                               last),
                         week_budget=budget, goal_budgets=goal_budgets,
                         week_reserved=self.review_minutes)
 

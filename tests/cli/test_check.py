@@ -97,7 +97,7 @@ def test_warnings_keep_exit_status_zero_and_come_out_in_json() -> None:
     codes = {w["code"] for w in report["warnings"]}
     assert {"smart-deadline-past", "smart-milestone-overdue"} <= codes
     deadline = next(w for w in report["warnings"] if w["code"] == "smart-deadline-past")
-    assert (deadline["line"], deadline["column"]) == (30, 15)
+    assert (deadline["line"], deadline["column"]) == (31, 15)
 
 
 def test_human_output_lists_errors_before_nothing_else(tmp_path: Path) -> None:

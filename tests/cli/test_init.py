@@ -10,11 +10,15 @@ import pytest
 from click.testing import CliRunner
 
 from syncer.answers import (
+    Retry,
     guess_timezone,
+    holidays_default,
     parse_amount,
     parse_date,
+    parse_holidays,
     parse_priority,
     parse_weekly_hours,
+    zone_country,
     zone_suggestion,
 )
 from syncer.cli import cli
@@ -32,11 +36,12 @@ def answers(*lines: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-# In order: vision, time zone, hours a week, title, specific, metric, target, current,
+# In order: vision, time zone, public holidays (Enter: the zone's country), hours a
+# week, title, specific, metric, target, current,
 # achievable, relevant, deadline, priority, milestone, due, celebrate, steps (title,
 # estimate)..., an empty title, "in this order?", habit title, per week, length.
 INTERACTIVE = [
-    "Lead data platforms at a climate-tech company", "Europe/Berlin", "6",
+    "Lead data platforms at a climate-tech company", "Europe/Berlin", "", "6",
     "Pass the Google Professional Data Engineer exam",
     "Pass the Google Professional Data Engineer exam at the first attempt",
     "exam score", "70 %", "55", "My employer pays the course", "The next step to lead",
@@ -108,9 +113,9 @@ def test_steps_stay_unlinked_unless_the_person_says_so(tmp_path: Path) -> None:
 def test_units_and_words_people_type_are_understood(tmp_path: Path) -> None:
     target = tmp_path / "goals.yaml"
     lines = list(INTERACTIVE)
-    lines[2] = "6 h"                  # hours a week with a unit
-    lines[6] = "70%"                  # target without a space
-    lines[11] = "urgent important"    # the two words of the Eisenhower quadrant
+    lines[3] = "6 h"                  # hours a week with a unit
+    lines[7] = "70%"                  # target without a space
+    lines[12] = "urgent important"    # the two words of the Eisenhower quadrant
     lines[lines.index("2h")] = "90m"
     code, output = invoke(target, lines)
     assert code == 0, output
@@ -126,11 +131,12 @@ def test_each_mistake_is_explained_and_asked_again(tmp_path: Path) -> None:
     target = tmp_path / "goals.yaml"
     lines = list(INTERACTIVE)
     # from the last answer to the first, so the indexes stay those of INTERACTIVE
-    lines[13:14] = [(DEADLINE + timedelta(days=30)).isoformat(), DUE.isoformat()]
-    lines[11:12] = ["very", "urgent important"]     # priority
-    lines[10:11] = ["next year", "2020-01-01", DEADLINE.isoformat()]
-    lines[6:7] = ["seventy", "70 %"]                # target: no number
-    lines[2:3] = ["lots", "6h"]                     # hours a week: not a number
+    lines[14:15] = [(DEADLINE + timedelta(days=30)).isoformat(), DUE.isoformat()]
+    lines[12:13] = ["very", "urgent important"]     # priority
+    lines[11:12] = ["next year", "2020-01-01", DEADLINE.isoformat()]
+    lines[7:8] = ["seventy", "70 %"]                # target: no number
+    lines[3:4] = ["lots", "6h"]                     # hours a week: not a number
+    lines[2:3] = ["XX", "Germany", ""]              # holidays: a bad code, a name
     lines[1:2] = ["berlin", ""]                     # did-you-mean, Enter takes it
     code, output = invoke(target, lines)
     assert code == 0, output
@@ -140,10 +146,13 @@ def test_each_mistake_is_explained_and_asked_again(tmp_path: Path) -> None:
     assert "'next year' is not a date" in output
     assert "2020-01-01 is not after today" in output
     assert "'very' is not a priority" in output
+    assert "'Germany' is a country name; its code is DE" in output
+    assert "no public holidays are known for country 'XX'" in output
     # the cross-field check runs when the milestone's date is typed, not at the end
     assert f"is after the goal's deadline ({DEADLINE.isoformat()})" in output
     plan = load_plan(target)
     assert plan.timezone == "Europe/Berlin" and plan.weekly_hours == 6
+    assert plan.holidays == "DE"
     assert plan.goals[0].priority == 1 and plan.goals[0].milestones[0].due == DUE
     assert "Traceback" not in output
 
@@ -152,7 +161,7 @@ def test_enter_skips_and_never_fills_in_the_example(tmp_path: Path) -> None:
     """Only the title is required; Enter elsewhere skips or takes a default shown in
     brackets (the system zone, priority important, 1h estimates)."""
     target = tmp_path / "goals.yaml"
-    lines = ["", "", "", "", "Ship the data platform migration to Kafka by Q3", ""]
+    lines = ["", "", "", "", "", "Ship the data platform migration to Kafka by Q3", ""]
     code, output = invoke(target, lines + [""] * 20, "--timezone", "Asia/Tokyo")
     assert code == 0, output
     assert "This one needs an answer." in output  # Enter on the title
@@ -160,6 +169,7 @@ def test_enter_skips_and_never_fills_in_the_example(tmp_path: Path) -> None:
     assert "PMP" not in text and "Lead product teams" not in text
     plan = load_plan(target)
     assert plan.timezone == "Asia/Tokyo" and plan.weekly_hours is None
+    assert plan.holidays == "JP"  # Enter took the zone's country
     goal = plan.goals[0]
     assert goal.title == "Ship the data platform migration to Kafka by Q3"
     assert not goal.specific and goal.measurable is None and goal.priority == 2
@@ -169,7 +179,7 @@ def test_enter_skips_and_never_fills_in_the_example(tmp_path: Path) -> None:
 def test_milestone_due_defaults_to_halfway_to_the_deadline(tmp_path: Path) -> None:
     target = tmp_path / "goals.yaml"
     lines = list(INTERACTIVE)
-    lines[13] = ""  # Enter on the due date
+    lines[14] = ""  # Enter on the due date
     code, output = invoke(target, lines)
     assert code == 0, output
     halfway = TODAY + (DEADLINE - TODAY) / 2
@@ -182,7 +192,7 @@ def test_a_refused_milestone_date_keeps_the_halfway_suggestion(tmp_path: Path) -
     changed from halfway to the deadline itself."""
     target = tmp_path / "goals.yaml"
     lines = list(INTERACTIVE)
-    lines[13:14] = [(DEADLINE + timedelta(days=30)).isoformat(), ""]  # refused, Enter
+    lines[14:15] = [(DEADLINE + timedelta(days=30)).isoformat(), ""]  # refused, Enter
     code, output = invoke(target, lines)
     assert code == 0, output
     halfway = TODAY + (DEADLINE - TODAY) / 2
@@ -195,9 +205,9 @@ def test_a_refused_milestone_date_keeps_the_halfway_suggestion(tmp_path: Path) -
 def test_a_vague_title_gets_the_smart_hint_on_the_spot(tmp_path: Path) -> None:
     target = tmp_path / "goals.yaml"
     lines = list(INTERACTIVE)
-    lines[3:4] = ["Improve my data engineering",
+    lines[4:5] = ["Improve my data engineering",
                   "Pass the Google Professional Data Engineer exam"]
-    lines[5:6] = ["Pass it", ""]  # too short: hinted, Enter keeps it
+    lines[6:7] = ["Pass it", ""]  # too short: hinted, Enter keeps it
     code, output = invoke(target, lines)
     assert code == 0, output
     assert 'SMART hint: the title is vague ("improve")' in output
@@ -210,7 +220,7 @@ def test_a_vague_title_gets_the_smart_hint_on_the_spot(tmp_path: Path) -> None:
 def test_too_much_work_for_the_weekly_hours_is_flagged_when_known(tmp_path: Path) -> None:
     target = tmp_path / "goals.yaml"
     lines = list(INTERACTIVE)
-    lines[2] = "1"
+    lines[3] = "1"
     lines[lines.index("10h")] = "300h"
     code, output = invoke(target, lines + ["12"])  # raise the hours when asked
     assert code == 0, output
@@ -220,7 +230,7 @@ def test_too_much_work_for_the_weekly_hours_is_flagged_when_known(tmp_path: Path
 
 def test_stopping_halfway_keeps_a_valid_partial_plan(tmp_path: Path) -> None:
     target = tmp_path / "goals.yaml"
-    code, output = invoke(target, INTERACTIVE[:10])  # input ends at the deadline
+    code, output = invoke(target, INTERACTIVE[:11])  # input ends at the deadline
     assert code == 130
     assert f"Your answers so far are saved in {target}" in output
     text = target.read_text(encoding="utf-8")
@@ -234,8 +244,8 @@ def test_stopping_halfway_keeps_a_valid_partial_plan(tmp_path: Path) -> None:
 def test_init_continues_where_it_was_stopped(tmp_path: Path) -> None:
     whole, target = tmp_path / "whole.yaml", tmp_path / "goals.yaml"
     assert invoke(whole, INTERACTIVE)[0] == 0
-    assert invoke(target, INTERACTIVE[:10])[0] == 130  # stopped at the deadline
-    code, output = invoke(target, [""] + INTERACTIVE[10:])  # Enter: yes, continue
+    assert invoke(target, INTERACTIVE[:11])[0] == 130  # stopped at the deadline
+    code, output = invoke(target, [""] + INTERACTIVE[11:])  # Enter: yes, continue
     assert code == 0, output
     assert "still open: deadline, priority, milestone, steps, habit, goal hours." in output
     assert "Your first goal" not in output  # answered questions are not asked again
@@ -245,8 +255,8 @@ def test_init_continues_where_it_was_stopped(tmp_path: Path) -> None:
 
 def test_stopping_again_keeps_everything_in_the_same_file(tmp_path: Path) -> None:
     target = tmp_path / "goals.yaml"
-    invoke(target, INTERACTIVE[:10])
-    code, output = invoke(target, ["y"] + INTERACTIVE[10:13])  # then stops at the due date
+    invoke(target, INTERACTIVE[:11])
+    code, output = invoke(target, ["y"] + INTERACTIVE[11:14])  # then stops at the due date
     assert code == 130
     assert not (tmp_path / "goals.partial.yaml").exists()
     text = target.read_text(encoding="utf-8")
@@ -257,7 +267,7 @@ def test_stopping_again_keeps_everything_in_the_same_file(tmp_path: Path) -> Non
 
 def test_declining_to_continue_keeps_the_file(tmp_path: Path) -> None:
     target = tmp_path / "goals.yaml"
-    invoke(target, INTERACTIVE[:10])
+    invoke(target, INTERACTIVE[:11])
     before = target.read_text(encoding="utf-8")
     code, stdout, stderr = run_main(["init", str(target)], input="n\n")
     assert code == 2 and "was kept as it is" in stderr and "--force" in stderr
@@ -268,7 +278,7 @@ def test_an_edited_unfinished_plan_is_not_continued(tmp_path: Path) -> None:
     """Continuing rewrites the file from the saved answers: after an edit that would
     lose the edit, so init refuses and says why."""
     target = tmp_path / "goals.yaml"
-    invoke(target, INTERACTIVE[:10])
+    invoke(target, INTERACTIVE[:11])
     target.write_text(target.read_text(encoding="utf-8").replace(
         "    # deadline: YYYY-MM-DD", "    deadline: 2099-01-01  # my own edit"),
         encoding="utf-8")
@@ -279,7 +289,7 @@ def test_an_edited_unfinished_plan_is_not_continued(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("lines", [["Lead data teams", "UTC"],
-                                   ["Lead data teams", "UTC", "6h"]])
+                                   ["Lead data teams", "UTC", "", "6h"]])
 def test_stopping_before_the_goal_still_writes_a_valid_plan(tmp_path: Path,
                                                            lines: list[str]) -> None:
     """Review finding 16: a plan stopped before the first goal's title had `goals: []`,
@@ -296,7 +306,7 @@ def test_stopping_before_the_goal_still_writes_a_valid_plan(tmp_path: Path,
     rest = INTERACTIVE[len(lines):]
     code, output = invoke(target, ["yes", *rest])
     assert code == 0, output
-    assert [g.title for g in load_plan(target).goals] == [INTERACTIVE[3]]
+    assert [g.title for g in load_plan(target).goals] == [INTERACTIVE[4]]
 
 
 def test_stopping_at_once_writes_nothing(tmp_path: Path) -> None:
@@ -423,9 +433,9 @@ def test_any_text_makes_a_plan_that_passes_check(tmp_path: Path, text: str) -> N
     is valid; nothing ends in a traceback."""
     target = tmp_path / "goals.yaml"
     lines = list(INTERACTIVE)
-    for index in (0, 3, 4, 5, 8, 9, 12, 14, 15):  # every free-text answer
+    for index in (0, 4, 5, 6, 9, 10, 13, 15, 16):  # every free-text answer
         lines[index] = text
-    lines[17] = f"{text} 2"  # a second step that must not clash with the first
+    lines[18] = f"{text} 2"  # a second step that must not clash with the first
     code, output = invoke(target, lines + [""] * 10)
     assert "Traceback" not in output and "unexpected error" not in output
     assert code in (0, 130), output
@@ -436,7 +446,7 @@ def test_init_asks_when_goal_work_happens_with_a_default_from_the_hours(
         tmp_path: Path) -> None:
     target = tmp_path / "career.yaml"
     lines = list(INTERACTIVE)
-    lines[2] = "15"  # hours a week: more than the evening set holds
+    lines[3] = "15"  # hours a week: more than the evening set holds
     code, output = invoke(target, lines)
     assert code == 0, output
     assert "When can you work on this goal?" in output and "[personal]" in output
@@ -445,3 +455,103 @@ def test_init_asks_when_goal_work_happens_with_a_default_from_the_hours(
     target.unlink()
     assert invoke(target, lines)[0] == 0
     assert load_plan(str(target)).goals[0].hours == "work"
+
+
+# ---------------------------------------------------------------- public holidays
+
+
+@pytest.mark.parametrize(("zone", "country"), [
+    ("Europe/Berlin", "DE"), ("America/New_York", "US"), ("America/Los_Angeles", "US"),
+    ("Europe/London", "GB"), ("Asia/Tokyo", "JP"), ("Europe/Oslo", "NO"),
+    ("Europe/Kiev", "UA"),  # an old name the tz database keeps as a link
+    ("UTC", None), ("Etc/GMT+1", None)])
+def test_the_default_country_comes_from_the_time_zone(zone: str, country: str | None) -> None:
+    assert zone_country(zone) == country
+    assert holidays_default(zone) == country
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("DE", "DE"), ("de", "DE"), (" us-ca ", "US-CA"), ("de-by", "DE-BY"), ("none", "none"),
+    ("None", "none"), ("NO", "NO")])
+def test_holiday_answers_as_people_type_them(text: str, value: str) -> None:
+    assert parse_holidays(text) == value
+
+
+@pytest.mark.parametrize(("text", "says", "suggestion"), [
+    ("Germany", "its code is DE", "DE"), ("united states", "its code is US", "US"),
+    ("no", "type none", "none"), ("XX", "no public holidays are known", None),
+    ("DE-XX", "DE has no subdivision 'XX'", None), ("DE_BY", "not a country code", None)])
+def test_a_bad_holiday_answer_is_explained(text: str, says: str,
+                                           suggestion: str | None) -> None:
+    with pytest.raises(ValueError, match=says) as caught:
+        parse_holidays(text)
+    assert getattr(caught.value, "suggestion", None) == suggestion
+    assert isinstance(caught.value, Retry) == (suggestion is not None)
+
+
+def test_init_keeps_the_zones_holidays_free_by_default(tmp_path: Path) -> None:
+    target = tmp_path / "goals.yaml"
+    code, output = invoke(target, INTERACTIVE)
+    assert code == 0, output
+    assert "Keep the public holidays of which country free of goal work?" in output
+    assert "none books them) [DE]" in output
+    text = target.read_text(encoding="utf-8")
+    assert "timezone: Europe/Berlin\n# No goal blocks on this country's public holidays " \
+           "(`none` books them).\nholidays: DE\n" in text
+    assert load_plan(target).holidays == "DE" and check(target)[0] == 0
+
+
+@pytest.mark.parametrize(("zone", "answer", "line", "value"), [
+    ("UTC", "", "# holidays: DE", None),  # no single country: Enter skips
+    ("UTC", "gb", "holidays: GB", "GB"),
+    ("Europe/Berlin", "none", "holidays: none", ""),
+    ("America/Los_Angeles", "us-ca", "holidays: US-CA", "US-CA")])
+def test_init_writes_the_holidays_answer(tmp_path: Path, zone: str, answer: str, line: str,
+                                         value: str | None) -> None:
+    target = tmp_path / "goals.yaml"
+    lines = list(INTERACTIVE)
+    lines[1:3] = [zone, answer]
+    code, output = invoke(target, lines)
+    assert code == 0, output
+    assert f"\n{line}\n" in target.read_text(encoding="utf-8")
+    assert load_plan(target).holidays == value
+    assert check(target)[0] == 0
+
+
+def test_example_writes_the_zones_country_or_a_comment(tmp_path: Path) -> None:
+    for zone, line, value in (("Europe/Berlin", "holidays: DE", "DE"),
+                              ("UTC", "# holidays: DE", None)):
+        target = tmp_path / f"{zone.replace('/', '-')}.yaml"
+        result = CliRunner().invoke(cli, ["init", str(target), "--example", "--timezone",
+                                          zone])
+        assert result.exit_code == 0, result.output
+        assert f"\n{line}\n" in target.read_text(encoding="utf-8")
+        assert load_plan(target).holidays == value and check(target)[0] == 0
+
+
+def test_stopping_at_the_holidays_question_asks_it_when_continued(tmp_path: Path) -> None:
+    target = tmp_path / "goals.yaml"
+    assert invoke(target, INTERACTIVE[:2])[0] == 130  # vision and zone, then the input ends
+    text = target.read_text(encoding="utf-8")
+    assert "stopped before these questions: public holidays, weekly hours," in text
+    assert "holidays:" not in text  # not answered: no line yet
+    assert check(target)[0] == 0
+    code, output = invoke(target, ["", *INTERACTIVE[2:]])  # Enter: continue
+    assert code == 0, output
+    assert "none books them) [DE]" in output
+    assert load_plan(target).holidays == "DE"
+
+
+def test_an_interview_saved_before_the_holidays_question_existed_continues(
+        tmp_path: Path) -> None:
+    """Its answers line has no `holidays` field: the plan above it is unchanged, so init
+    continues it and asks the new question."""
+    target = tmp_path / "goals.yaml"
+    assert invoke(target, INTERACTIVE[:1])[0] == 130  # the vision only
+    text = target.read_text(encoding="utf-8")
+    assert '"holidays": null, ' in text
+    target.write_text(text.replace('"holidays": null, ', ""), encoding="utf-8")
+    code, output = invoke(target, ["", *INTERACTIVE[1:]])
+    assert code == 0, output
+    assert "still open: time zone, public holidays," in output
+    assert load_plan(target).holidays == "DE"

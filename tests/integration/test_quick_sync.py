@@ -200,7 +200,13 @@ def test_the_storage_mark_sees_a_rewrite_and_ignores_caches(tmp_path: Path) -> N
     assert quick.storage_mark(tmp_path / "missing") is None
 
 
-def test_a_no_change_sync_imports_no_caldav_stack(home: Path, counts: Counts) -> None:
+@pytest.mark.parametrize("holidays", ["", "holidays: DE-BY\n"], ids=["rules", "plan-DE-BY"])
+def test_a_no_change_sync_imports_no_caldav_stack(home: Path, counts: Counts,
+                                                  holidays: str) -> None:
+    """Nor the holidays package when the plan names a country: the first sync kept the
+    dates beside the state (syncer/holiday_store.py)."""
+    (home / "goals.yaml").write_text(PLAN.replace("timezone: UTC\n",
+                                                  f"timezone: UTC\n{holidays}"))
     settled(home, counts)
     script = textwrap.dedent(f"""
         import sys
