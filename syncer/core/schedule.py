@@ -252,28 +252,26 @@ def _priority_first(planner: _Planner, result: Schedule, plan: Plan, rules: Sche
                     done: Collection[str], horizon_end: datetime | None,
                     review_minutes: int) -> Schedule:
     """Blocks of less important work never keep a more important step from its
-    deadline. When a step with a due date is left out while blocks of less important work
-    (steps and habit sessions of a worse priority) lie before that date, those blocks
-    are planned again around the rest, and the outcome is taken when it leaves out fewer
-    steps, counted priority by priority (P1 first) — on a calendar that already holds the
-    plan, only when it moves at most ``_RESCUE_CHURN`` blocks of the old plan per block
-    the rescued steps get (at least ``_RESCUE_MIN``): an overloaded plan, where a slightly
-    better arrangement can always be found, is not reshuffled every day. Most important
-    level first, again from the top after a gain, at most ``_RESCUE_RUNS`` extra runs,
-    so that running again on the result finds nothing more (the property tests check a
-    re-run changes nothing)."""
-    jobs, habits = planner.jobs, planner.habits
+    deadline. When a step with a deadline (its own or one it inherits from a step waiting
+    for it) is left out while blocks of less important work (steps and habit sessions of
+    a worse priority, not pinned, not under way) lie before that deadline, or blocks of
+    the steps it waits for lie after it, and a cheap test on the finished run says it
+    would fit without them, the plan is made again with them free — as a sync would make
+    it, the keep-or-replan guard included — and taken when it leaves out fewer steps,
+    counted priority by priority (P1 first). Then the same with only the blocks in the
+    way freed (``_in_the_way``), so the rest of the calendar stays; of the outcomes that
+    move at most ``_RESCUE_CHURN`` times the minutes they book for rescued steps (at
+    least ``_RESCUE_MINUTES``) of the blocks on the calendar, the one leaving out fewest
+    and then moving least is taken: an overloaded plan, where a slightly better
+    arrangement can always be found, is not reshuffled every day. Most important
+    level first, again from the top after a gain, at
+    most ``_RESCUE_RUNS`` extra runs, so that running again on the result finds nothing
+    more (the property tests check a re-run changes nothing)."""
+    jobs = planner.jobs
     if not result.unscheduled or not jobs:
         return result
     now_minute = ceil_minute(require_aware(now, "schedule"))
     past = [b for b in existing if ceil_minute(b.end) <= now_minute]
-    on_calendar = {(b.step, b.start, b.end) for b in existing
-                   if ceil_minute(b.end) > now_minute}
-
-    def level(key: str) -> int | None:
-        if key in jobs:
-            return jobs[key].rank[1]
-        return habits[key].goal.priority if key in habits else None
 
     def score(found: Schedule) -> tuple[int, ...]:
         counts = [0] * 5
@@ -283,71 +281,85 @@ def _priority_first(planner: _Planner, result: Schedule, plan: Plan, rules: Sche
         return tuple(counts)
 
     base = result
+    on_calendar = {(b.step, b.start, b.end) for b in existing
+                   if ceil_minute(b.end) > now_minute}
 
-    def churn_ok(new: Schedule) -> bool:
-        """Blocks of the calendar the plan kept that ``new`` moves, against the blocks
-        of the steps it rescues."""
-        if not on_calendar:
-            return True  # nothing written yet: any arrangement is as good
-        rescued = {u.step for u in base.unscheduled} - {u.step for u in new.unscheduled}
-        gained = sum(b.step in rescued for b in new.blocks)
-        kept = {(b.step, b.start, b.end) for b in new.blocks}
-        moved = sum((b.step, b.start, b.end) not in kept for b in base.blocks
-                    if (b.step, b.start, b.end) in on_calendar)
-        return moved <= max(_RESCUE_MIN, _RESCUE_CHURN * gained)
+    def moves(found: Schedule) -> int:
+        """Minutes of the blocks on the calendar this run kept that ``found`` moves."""
+        kept = {(b.step, b.start, b.end) for b in found.blocks}
+        return sum(b.minutes for b in base.blocks if (b.step, b.start, b.end) in on_calendar
+                   and (b.step, b.start, b.end) not in kept)
+
+    def gain(found: Schedule) -> int:
+        """Minutes ``found`` books for steps this run left out."""
+        rescued = {u.step for u in base.unscheduled} - {u.step for u in found.unscheduled}
+        return sum(b.minutes for b in found.blocks if b.step in rescued)
 
     def attempt(moved: list[Block]) -> tuple[_Planner, Schedule] | None:
         """Plan again with ``moved`` free; the planner and its schedule when that
         leaves out fewer steps, read priority by priority."""
         gone = {id(b) for b in moved}
-        trier = _Planner(plan, rules, now, busy,
-                         past + [b for b in result.blocks if id(b) not in gone], done,
-                         horizon_end, review_minutes=review_minutes)
-        trial = trier.run()
-        return (trier, trial) if score(trial) < score(result) else None
+        kept = past + [b for b in result.blocks if id(b) not in gone]
+        trier = _Planner(plan, rules, now, busy, kept, done, horizon_end,
+                         review_minutes=review_minutes)
+        found = _keep_or_replan(trier, plan, rules, now, busy, kept, done, horizon_end,
+                                review_minutes)
+        return found if score(found[1]) < score(result) else None
 
     runs = 0
     tried: set[int] = set()
     while runs < _RESCUE_RUNS:
         late = [jobs[u.step] for u in result.unscheduled
-                if u.step in jobs and jobs[u.step].due_end is not None]
+                if u.step in jobs and jobs[u.step].rank[0] < planner.horizon]
         levels = sorted({job.rank[1] for job in late} - tried)
         if not levels:
             return result
         top = levels[0]
         tried.add(top)
-        until = max(job.due_end or 0 for job in late if job.rank[1] == top)
-        if not planner.could_rescue(top, until):
+        chosen = [job for job in late if job.rank[1] == top]
+        until = max(job.rank[0] for job in chosen)
+        held = {(b.step, b.start, b.end) for b in planner.blocks_behind(chosen)}
+        behind = [b for b in result.blocks if (b.step, b.start, b.end) in held]
+        if not behind and not planner.could_rescue(top, until):
             continue
         moved = [b for b in result.blocks
                  if not b.pinned and floor_minute(b.start) >= now_minute
                  and floor_minute(b.start) < until
-                 and (lvl := level(b.step)) is not None and lvl > top]
+                 and (lvl := planner.level(b.step)) is not None and lvl > top]
+        moved += [b for b in behind if b not in moved]
         found = attempt(moved)
         runs += 1
         if found is None:
             continue
-        # Only the less important blocks in the way need to go: plan again freeing just
-        # those the rescued steps' blocks overlap, else those on their days or weeks, so
-        # the rest stays where it was; the first that rescues anything within the churn
-        # bound is taken (the next round may rescue more), else all of them.
-        rescued = {u.step for u in result.unscheduled if u.step in jobs
-                   and jobs[u.step].rank[1] <= top} - {u.step for u in found[1].unscheduled}
+        # Only the blocks in the way need to go: plan again freeing just those the
+        # rescued steps' blocks overlap, else those on their days or weeks (with the
+        # blocks behind); of the outcomes within the churn bound, the one leaving out
+        # the fewest steps and, of those, moving the fewest minutes is taken.
+        rescued = {job.key for job in chosen} - {u.step for u in found[1].unscheduled}
         taken = [b for b in found[1].blocks if b.step in rescued]
-        chosen = found if churn_ok(found[1]) else None
-        if on_calendar:
-            for fewer in _in_the_way(found[0], moved, taken):
-                if len(fewer) >= len(moved) or runs >= _RESCUE_RUNS:
-                    break
-                runs += 1
-                closer = attempt(fewer)
-                if closer is not None and churn_ok(closer[1]):
-                    chosen = closer
-                    break
-        if chosen is not None:
-            (planner, result), tried = chosen, set()
-            jobs, habits = planner.jobs, planner.habits
+        outcomes = [found]
+        for fewer in _in_the_way(found[0], moved, taken, also=behind):
+            if len(fewer) >= len(moved) or runs >= _RESCUE_RUNS:
+                break
+            runs += 1
+            closer = attempt(fewer)
+            if closer is not None:
+                outcomes.append(closer)
+                if score(closer[1]) <= score(found[1]):
+                    break  # as good as freeing them all: no bigger subset is needed
+        fair = [(score(o[1]), moves(o[1]), n, o) for n, o in enumerate(outcomes)
+                if moves(o[1]) <= max(_RESCUE_MINUTES, _RESCUE_CHURN * gain(o[1]))]
+        if not fair:
+            continue
+        (planner, result), tried = min(fair)[3], set()
+        jobs = planner.jobs
     return result
+
+
+# _priority_first: a rescue may move up to _RESCUE_CHURN times the minutes it books for
+# the steps it rescues (at least _RESCUE_MINUTES) of the blocks on the calendar, and
+# spend up to _RESCUE_RUNS extra scheduler runs.
+_RESCUE_CHURN, _RESCUE_MINUTES, _RESCUE_RUNS = 3, 120, 8
 
 
 def _habit_minutes(found: Schedule, steps: Collection[str]) -> int:
@@ -356,27 +368,25 @@ def _habit_minutes(found: Schedule, steps: Collection[str]) -> int:
 
 
 def _in_the_way(planner: _Planner, blocks: Sequence[Block], taken: Sequence[Block],
-                ) -> Iterator[list[Block]]:
+                also: Sequence[Block] = ()) -> Iterator[list[Block]]:
     """Growing subsets of ``blocks`` that may stand in the way of ``taken`` (the blocks
     a plan made with all of ``blocks`` free gave the steps it rescued): those ``taken``
     overlaps (buffer included), those on its days (the daily cap), those in its weeks
-    (the weekly budgets). Each differs from the one before; empty ones are skipped."""
+    (the weekly budgets), each with ``also`` (those of ``blocks`` in it) added. Each
+    differs from the one before; empty ones are skipped."""
     pad = timedelta(minutes=planner.rules.buffer)
     days = {planner.day_of(b.start) for b in taken}
     weeks = {day - timedelta(days=day.weekday()) for day in days}
     last = 0
+    extra = [b for b in also if b in blocks]
     for way in ([b for b in blocks
                  if any(b.start < t.end + pad and t.start < b.end + pad for t in taken)],
                 [b for b in blocks if planner.day_of(b.start) in days],
                 [b for b in blocks if planner.week_of(b.start) in weeks]):
+        way += [b for b in extra if b not in way]
         if len(way) > last:
             last = len(way)
             yield way
-
-
-# _priority_first: blocks of the old plan a rescue may move per block it gains, at least
-# this many in all, and the extra scheduler runs it may spend.
-_RESCUE_CHURN, _RESCUE_MIN, _RESCUE_RUNS = 2, 4, 8
 
 
 @dataclass(eq=False)
@@ -649,6 +659,30 @@ class _Planner:
         """The Monday of ``moment``'s local week."""
         return self._week_of(floor_minute(moment))
 
+    def level(self, key: str) -> int | None:
+        """The (inherited) priority of a step, a habit's goal's priority; None for
+        keys not in this plan."""
+        if key in self.jobs:
+            return self.jobs[key].rank[1]
+        return self.habits[key].goal.priority if key in self.habits else None
+
+    def blocks_behind(self, late: Sequence[_Job]) -> list[Block]:
+        """Blocks (not pinned, not under way) of the steps ``late`` steps wait for that
+        end after the deadline a ``late`` step has or inherits: they hold it back
+        whatever else gives way (a prerequisite booked on the calendar before the
+        deadline was set)."""
+        out: list[Block] = []
+        for job in late:
+            for key in self._with_preds(job.preds):
+                pred = self.jobs[key]
+                spans = [b for b in pred.kept if not b.pinned
+                         and floor_minute(b.start) >= self.now]
+                if pred.state == _OK:
+                    spans += [Block(key, at_minute(s), at_minute(e)) for s, e in pred.new]
+                out += [b for b in spans
+                        if ceil_minute(b.end) > job.rank[0] and b not in out]
+        return out
+
     def could_rescue(self, level: int, until: int) -> bool:
         """Would a left-out step of (inherited) priority ``level`` with a due date fit
         if the blocks of less important work (not pinned, not under way) that start
@@ -673,7 +707,7 @@ class _Planner:
             self.calendar.release(start, end, goal)
         try:
             for job in self.order:
-                if (job.state == _OK or job.rank[1] != level or job.due_end is None
+                if (job.state == _OK or job.rank[1] != level or job.rank[0] >= self.horizon
                         or any(self.jobs[p].state != _OK for p in job.preds)):
                     continue
                 saved = (job.earliest, job.latest, job.cause, job.state)
