@@ -253,12 +253,14 @@ def _priority_first(planner: _Planner, result: Schedule, plan: Plan, rules: Sche
                     review_minutes: int) -> Schedule:
     """Blocks of less important work never keep a more important step from its
     deadline. When a step with a deadline (its own or one it inherits from a step waiting
-    for it) is left out while blocks of less important work (steps and habit sessions of
-    a worse priority, not pinned, not under way) lie before that deadline, or blocks of
+    for it) is left out while blocks of work that gives way to it (steps and habit
+    sessions of a worse priority, steps of its priority with no deadline; not pinned,
+    not under way) lie before that deadline, or blocks of
     the steps it waits for lie after it, and a cheap test on the finished run says it
     would fit without them, the plan is made again with them free — as a sync would make
     it, the keep-or-replan guard included — and taken when it leaves out fewer steps,
-    counted priority by priority (P1 first). Then the same with only the blocks in the
+    counted priority by priority (P1 first; at each priority those with a deadline
+    first). Then the same with only the blocks in the
     way freed (``_in_the_way``), so the rest of the calendar stays; of the outcomes that
     move at most ``_RESCUE_CHURN`` times the minutes they book for rescued steps (at
     least ``_RESCUE_MINUTES``) of the blocks on the calendar, the one leaving out fewest
@@ -274,10 +276,15 @@ def _priority_first(planner: _Planner, result: Schedule, plan: Plan, rules: Sche
     past = [b for b in existing if ceil_minute(b.end) <= now_minute]
 
     def score(found: Schedule) -> tuple[int, ...]:
-        counts = [0] * 5
+        """Steps left out per priority, P1 first: those with a deadline (their own or
+        inherited), then all."""
+        counts = [0] * 10
         for u in found.unscheduled:
             if u.step in jobs:
-                counts[min(jobs[u.step].rank[1], 5) - 1] += 1
+                job = jobs[u.step]
+                level = min(job.rank[1], 5) - 1
+                counts[2 * level] += job.rank[0] < planner.horizon
+                counts[2 * level + 1] += 1
         return tuple(counts)
 
     base = result
@@ -324,8 +331,7 @@ def _priority_first(planner: _Planner, result: Schedule, plan: Plan, rules: Sche
             continue
         moved = [b for b in result.blocks
                  if not b.pinned and floor_minute(b.start) >= now_minute
-                 and floor_minute(b.start) < until
-                 and (lvl := planner.level(b.step)) is not None and lvl > top]
+                 and floor_minute(b.start) < until and planner.gives_way(b.step, top)]
         moved += [b for b in behind if b not in moved]
         found = attempt(moved)
         runs += 1
@@ -666,6 +672,19 @@ class _Planner:
             return self.jobs[key].rank[1]
         return self.habits[key].goal.priority if key in self.habits else None
 
+    def gives_way(self, key: str, level: int) -> bool:
+        """Whether blocks of ``key`` give way to a step of priority ``level`` with a
+        deadline: work of a less important goal, or a step of the same priority with no
+        deadline, own or inherited (nothing to be late for; a plan made afresh puts it
+        after). Steps of the same priority due later keep their blocks: whether one
+        could move and still meet its date is not known before planning again, and
+        trying costs a run on every sync of an overloaded plan."""
+        found = self.level(key)
+        if found is None:
+            return False
+        return found > level or (found == level and key in self.jobs
+                                 and self.jobs[key].rank[0] >= self.horizon)
+
     def blocks_behind(self, late: Sequence[_Job]) -> list[Block]:
         """Blocks (not pinned, not under way) of the steps ``late`` steps wait for that
         end after the deadline a ``late`` step has or inherits: they hold it back
@@ -685,12 +704,12 @@ class _Planner:
 
     def could_rescue(self, level: int, until: int) -> bool:
         """Would a left-out step of (inherited) priority ``level`` with a due date fit
-        if the blocks of less important work (not pinned, not under way) that start
-        before ``until`` were free? Asked of a finished run, which it leaves as it was;
-        the cheap test before ``_priority_first`` plans again."""
+        if the blocks of work that gives way to it (``gives_way``; not pinned, not under
+        way) that start before ``until`` were free? Asked of a finished run, which it
+        leaves as it was; the cheap test before ``_priority_first`` plans again."""
         freed: list[tuple[int, int, str | None]] = []
         for job in self.jobs.values():
-            if job.rank[1] > level:
+            if self.gives_way(job.key, level):
                 spans = [(floor_minute(b.start), ceil_minute(b.end)) for b in job.kept
                          if not b.pinned and floor_minute(b.start) >= self.now]
                 spans += job.new if job.state == _OK else []

@@ -405,3 +405,73 @@ def test_a_missed_p1_session_takes_the_room_of_less_important_work_and_only_that
     moved = future - _kept(result.blocks)
     assert 1 <= len(moved) <= 2 and all(step.startswith("blog/") for step, _, _ in moved)
     assert schedule(plan, RULES, now=tuesday, existing=result.blocks).blocks == result.blocks
+
+
+def _posts(goal: str, count: int, minutes: int, priority: int,
+           due: date | None = date(2027, 2, 26)) -> Goal:
+    """``count`` posts of ``minutes`` each, due ``due`` (None: no deadline)."""
+    return Goal(goal, goal, goal.title(), priority=priority, milestones=(Milestone(
+        f"{goal}/posts", "posts", "Posts out", goal, due=due, steps=tuple(
+            Step(f"{goal}/posts/p{n}", f"p{n}", f"Post {n}", goal, "posts",
+                 estimate_minutes=minutes) for n in range(count))),))
+
+
+def test_a_long_p1_step_is_not_held_back_by_many_short_p4_blocks() -> None:
+    """The week is full of 30-minute chores (P4) when a four-hour tax return (P1, due
+    Thursday) is added: it is booked in the chores' room on Monday, not left out because
+    moving many short blocks looked like too much change (found by an independent
+    review: the churn bound counted blocks, not minutes)."""
+    chores = _posts("chores", 120, 30, priority=4, due=date(2027, 3, 31))
+    calendar = schedule(Plan("goals.yaml", "Europe/Berlin", (chores,)), RULES,
+                        now=MONDAY).blocks
+    tax = Goal("tax", "tax", "Taxes", priority=1, milestones=(Milestone(
+        "tax/m", "m", "Filed", "tax", due=date(2027, 1, 14), steps=(
+            Step("tax/m/file", "file", "File the tax return", "tax", "m",
+                 estimate_minutes=240),)),))
+    plan = Plan("goals.yaml", "Europe/Berlin", (tax, chores))
+    result = schedule(plan, RULES, now=MONDAY, existing=calendar)
+    assert "tax/m/file" not in {u.step for u in result.unscheduled}
+    assert sum(b.minutes for b in result.blocks if b.step == "tax/m/file") == 240
+    assert schedule(plan, RULES, now=MONDAY, existing=result.blocks).blocks == result.blocks
+
+
+def test_a_prerequisite_booked_after_the_deadline_moves_for_the_step_waiting() -> None:
+    """The study guide (no date of its own) sits on the calendar at the end of the
+    month; then the mock exam waiting for it gets a milestone due Thursday. Both are
+    booked before Thursday, in the P4 blog posts' room (found by an independent review:
+    only steps with a date of their own were rescued)."""
+    blog = _posts("blog", 40, 90, priority=4)
+    calendar = schedule(Plan("goals.yaml", "Europe/Berlin", (blog,)), RULES,
+                        now=MONDAY).blocks
+    read = Step("exam/prep/read", "read", "Read the study guide", "exam", "prep",
+                estimate_minutes=90)
+    late_read = Block("exam/prep/read", at(20, "07:00"), at(20, "08:30"), uid="read-0")
+    exam = Goal("exam", "exam", "Get certified", priority=1, deadline=date(2027, 3, 31),
+                milestones=(
+        Milestone("exam/prep", "prep", "Prepared", "exam", steps=(read,)),
+        Milestone("exam/sit", "sit", "Mock done", "exam", due=date(2027, 1, 14), steps=(
+            Step("exam/sit/mock", "mock", "Mock exam", "exam", "sit", estimate_minutes=90,
+                 after=("exam/prep/read",)),))))
+    plan = Plan("goals.yaml", "Europe/Berlin", (exam, blog))
+    existing = [b for b in calendar if b.start != late_read.start] + [late_read]
+    result = schedule(plan, RULES, now=MONDAY, existing=existing)
+    assert not {u.step for u in result.unscheduled} & {"exam/prep/read", "exam/sit/mock"}
+    assert all(b.end <= at(3, "21:00") for b in result.blocks if b.step.startswith("exam/"))
+    assert schedule(plan, RULES, now=MONDAY, existing=result.blocks).blocks == result.blocks
+
+
+def test_work_with_no_deadline_gives_way_to_a_step_of_the_same_priority_due_soon() -> None:
+    """Nobody set priorities (every goal is P2). Blog posts with no deadline fill the
+    evenings when an exam due Wednesday is added: the exam takes two posts' room and
+    the posts move later (a plan made afresh does the same), not the exam left out."""
+    blog = _posts("blog", 40, 90, priority=2, due=None)
+    calendar = schedule(Plan("goals.yaml", "Europe/Berlin", (blog,)), RULES,
+                        now=MONDAY).blocks
+    exam = _posts("exam", 2, 90, priority=2, due=date(2027, 1, 13))
+    plan = Plan("goals.yaml", "Europe/Berlin", (exam, blog))
+    result = schedule(plan, RULES, now=MONDAY, existing=calendar)
+    assert not result.unscheduled
+    assert all(b.end <= at(2, "21:00") for b in result.blocks if b.step.startswith("exam/"))
+    kept = _kept(result.blocks)
+    assert len({(b.step, b.start, b.end) for b in calendar} - kept) <= 2
+    assert schedule(plan, RULES, now=MONDAY, existing=result.blocks).blocks == result.blocks
