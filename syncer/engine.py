@@ -55,7 +55,7 @@ from syncer.core.model import Plan, Schedule, Unscheduled
 from syncer.core.moments import require_aware
 from syncer.core.public_holidays import stored
 from syncer.core.rules import Rules, check_max_delete_share, check_window_days
-from syncer.core.schedule import holiday_region
+from syncer.core.schedule import holiday_region, hour_sets_used
 from syncer.errors import AccountLimit, ConfigError, GoalsyncError, SafetyStop
 from syncer.execute import COUNTED, Executor, ProgressCallback
 from syncer.holiday_store import STORE_FILE, HolidayFile
@@ -139,6 +139,7 @@ def sync(plan_path: str | os.PathLike[str], config: Config, *, now: datetime,
     plan = load_plan(Path(plan_path))
     # every rule error is a ConfigError before any request (``early`` loaded them so)
     rules = early.rules if early is not None else load_rules(config.rules)
+    hour_sets_used(plan, rules.scheduling)  # PlanError before the state or a server
     settings = sync_settings(rules, config)
     state_dir = default_state_dir(config.state_dir)
     guard = contextlib.nullcontext() if dry_run else lock(state_dir)
@@ -235,7 +236,8 @@ def run(plan: Plan, rules: Rules, backends: Backends,
     ``locked=True`` when the caller holds the lock already. ``now`` must be aware.
     ``notes``: sentences for the person from before the run (a repaired state file)."""
     require_aware(now, "run")
-    holiday_region(plan, rules.scheduling)  # PlanError before the state is touched
+    hour_sets_used(plan, rules.scheduling)  # PlanErrors before the state is touched
+    holiday_region(plan, rules.scheduling)
     state_dir = Path(state_dir)
     guard = contextlib.nullcontext() if locked or dry_run else lock(state_dir)
     with guard, State.open(state_dir / "state.sqlite", readonly=dry_run) as state:

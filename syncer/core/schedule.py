@@ -113,7 +113,7 @@ from syncer.core.schedule_rules import SchedulingRules
 from syncer.errors import PlanError
 from syncer.wording import count
 
-__all__ = ["SchedulingRules", "holiday_region", "schedule"]
+__all__ = ["SchedulingRules", "holiday_region", "hour_sets_used", "schedule"]
 
 _OK, _TODO, _DROPPED, _BLOCKED, _CYCLE = "ok", "todo", "dropped", "blocked", "cycle"
 
@@ -137,6 +137,31 @@ def holiday_region(plan: Plan, rules: SchedulingRules) -> str:
                                      f"{hint[0].lower()}{hint[1:]}")],
                             hint="or write `holidays: none` to book public holidays")
     return plan.holidays
+
+
+def hour_sets_used(plan: Plan, rules: SchedulingRules) -> set[str]:
+    """Hour sets the plan's goals and habits choose besides the rules' default; raises
+    PlanError (at each ``hours:``) for names the rules do not have. Cheap: the engine
+    asks before it touches the state or a server, so such a plan writes nothing."""
+    known = set(rules.hour_set_names())
+    problems, used = [], set()
+    for goal in plan.goals:
+        named = [(pos_of(goal, "hours"), f"goal `{goal.id}`", goal.hours)]
+        named += [(h.pos, f"habit `{h.id}`", h.hours) for h in goal.habits]
+        for pos, where, name in named:
+            if name is None:
+                continue
+            if name not in known:
+                problems.append(Problem(
+                    pos, "unknown-hours",
+                    f"`hours: {name}` of {where} names no hour set; the scheduling "
+                    f"rules have {', '.join(sorted(known))}"))
+            elif name != rules.goal_hours:
+                used.add(name)
+    if problems:
+        raise PlanError(problems, hint="add the hour set under [rules.scheduling.hours] "
+                        "in your config, or use one that exists")
+    return used
 
 
 def plan_horizon(plan: Plan, rules: SchedulingRules, now: datetime) -> datetime:
@@ -517,25 +542,7 @@ class _Planner:
 
     def _hour_sets(self) -> set[str]:
         """Hour sets the plan chooses besides the default; PlanError for unknown ones."""
-        known = set(self.rules.hour_set_names())
-        problems, used = [], set()
-        for goal in self.plan.goals:
-            named = [(pos_of(goal, "hours"), f"goal `{goal.id}`", goal.hours)]
-            named += [(h.pos, f"habit `{h.id}`", h.hours) for h in goal.habits]
-            for pos, where, name in named:
-                if name is None:
-                    continue
-                if name not in known:
-                    problems.append(Problem(
-                        pos, "unknown-hours",
-                        f"`hours: {name}` of {where} names no hour set; the scheduling "
-                        f"rules have {', '.join(sorted(known))}"))
-                elif name != self.rules.goal_hours:
-                    used.add(name)
-        if problems:
-            raise PlanError(problems, hint="add the hour set under [rules.scheduling.hours] "
-                            "in your config, or use one that exists")
-        return used
+        return hour_sets_used(self.plan, self.rules)
 
     def _set(self, *names: str | None) -> str:
         """The calendar's name of the first hour set given ("" for the default)."""

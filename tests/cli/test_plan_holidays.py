@@ -63,3 +63,20 @@ def test_schedule_keeps_christmas_free_and_none_books_it(
     (tmp_path / "goals.yaml").write_text(PLAN.format(holidays="none"))
     booked = guarded("schedule", "goals.yaml", now=CHRISTMAS_EVE)
     assert "Fri 25" in booked.out or "Sat 26" in booked.out, booked.out
+
+
+def test_an_unknown_hour_set_is_a_plan_error_in_every_command_and_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`hours: evenings` names no hour set of the rules: every command exits 2 with the
+    line, and no state or server object is written (sync used to create the state and
+    the embedded collections before the scheduler found it)."""
+    plan = PLAN.format(holidays="DE").replace(
+        "    deadline: 2027-03-31\n", "    deadline: 2027-03-31\n    hours: evenings\n", 1)
+    backends = memory_world(monkeypatch, tmp_path, plan)
+    for command in COMMANDS:
+        outcome = guarded(command[0], "goals.yaml", *command[1:])
+        assert_sentence(outcome, 2, says="names no hour set")
+        assert "goals.yaml:" in outcome.text, (command, outcome.text)
+    assert backends.tasks.list_tasks() == []
+    state = tmp_path / "state"
+    assert not state.exists() or not any(state.iterdir()), sorted(state.iterdir())
