@@ -45,7 +45,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from syncer.core.model import MAX_WEEKLY_HOURS, Block, Goal, Plan, Schedule
@@ -126,6 +126,18 @@ PROBES = 4  # schedules tried per review at most (each one is a whole scheduler 
 Dues = dict[str, date]  # goal, milestone or step key -> its new due date
 
 
+def _what_fits(trial: Plan, rules: SchedulingRules, now: datetime, done: set[str],
+               existing: Sequence[Block], review_minutes: int) -> Schedule:
+    """The schedule of a what-if ``trial`` plan, as the next sync would start it. Without
+    the rescue pass: the question is whether the work fits without pushing others out,
+    not which less important work would give way to make room."""
+    from syncer.core.schedule import plan_horizon, schedule
+
+    return schedule(trial, rules, now=now, done=done, existing=existing,
+                    horizon_end=plan_horizon(trial, rules, now),
+                    review_minutes=review_minutes, rescue=False)
+
+
 def _scheduled_dues(plan: Plan, progress: PlanProgress, goals: list[GoalProgress],
                     rules: SchedulingRules, missing: Mapping[str, int],
                     existing: Sequence[Block], review_minutes: int) -> dict[str, Dues]:
@@ -138,8 +150,6 @@ def _scheduled_dues(plan: Plan, progress: PlanProgress, goals: list[GoalProgress
     budget; each date that binds then becomes the day the work it covers ends in that
     schedule, and a further run checks those dates (shift doubled when either fails),
     for at most ``PROBES`` runs. A goal missing from the result: nothing tried fits."""
-    from syncer.core.schedule import plan_horizon, schedule
-
     shift: dict[str, int] = {}
     for goal in goals:
         hours = sum(missing.get(s.key, 0) for s in goal.open_steps) / 60
@@ -157,11 +167,7 @@ def _scheduled_dues(plan: Plan, progress: PlanProgress, goals: list[GoalProgress
         trial = replace(plan, goals=tuple(
             _later(g, shift[g.id]) if g.id in shift else
             _with_dues(g, trying[g.id]) if g.id in trying else g for g in plan.goals))
-        # does the work fit without pushing others out: no rescue (it would push out
-        # less important work to make room, which is not the question here)
-        result = schedule(trial, rules, now=progress.now, done=done, existing=existing,
-                          horizon_end=plan_horizon(trial, rules, progress.now),
-                          review_minutes=review_minutes, rescue=False)
+        result = _what_fits(trial, rules, progress.now, done, existing, review_minutes)
         left_out = {u.step for u in result.unscheduled if u.step in steps}
         short = {steps[k].goal_id for k in left_out}
         if any(steps[k].goal_id not in shift and steps[k].goal_id not in trying
@@ -238,8 +244,6 @@ def _hour_check(plan: Plan, progress: PlanProgress, rules: SchedulingRules,
                 existing: Sequence[Block], review_minutes: int) -> HourCheck:
     """``check(goal id, plan hours, goal hours)``: whether the goal's work all fits with
     those budgets (the rest as it is); None once ``HOUR_PROBES`` runs are used."""
-    from syncer.core.schedule import plan_horizon, schedule
-
     runs = [HOUR_PROBES]
     done = {s.key for g in progress.goals for s in g.steps if s.done}
 
@@ -252,11 +256,7 @@ def _hour_check(plan: Plan, progress: PlanProgress, rules: SchedulingRules,
                         goals=tuple(replace(g, weekly_hours=own)
                                     if g.id == goal_id and own is not None else g
                                     for g in plan.goals))
-        # does the work fit without pushing others out: no rescue (it would push out
-        # less important work to make room, which is not the question here)
-        result = schedule(trial, rules, now=progress.now, done=done, existing=existing,
-                          horizon_end=plan_horizon(trial, rules, progress.now),
-                          review_minutes=review_minutes, rescue=False)
+        result = _what_fits(trial, rules, progress.now, done, existing, review_minutes)
         goal = plan.goal(goal_id)
         return not any(u.step.startswith(f"{goal.key}/") and "/habit:" not in u.step
                        for u in result.unscheduled)

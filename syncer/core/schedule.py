@@ -246,6 +246,7 @@ def _keep_or_replan(planner: _Planner, plan: Plan, rules: SchedulingRules, now: 
     lost = left_out - best
     taken = [b for b in again.blocks if b.step in lost]
     movable = [b for b in existing if not fixed(b)]
+    habits_short = _habit_minutes(again, steps)
     for way in _in_the_way(fresh, movable, taken):
         if len(way) == len(movable):
             break
@@ -254,10 +255,10 @@ def _keep_or_replan(planner: _Planner, plan: Plan, rules: SchedulingRules, now: 
                          done, horizon_end, review_minutes=review_minutes)
         trial = trier.run()
         if ({u.step for u in trial.unscheduled} & steps <= best
-                and _habit_minutes(trial, steps) <= _habit_minutes(again, steps)):
+                and _habit_minutes(trial, steps) <= habits_short):
             return trier, trial
     # Else keep the longest start of the old plan that still leaves out no more.
-    cuts = sorted({b.start for b in existing if not fixed(b)})
+    cuts = sorted({b.start for b in movable})
     low, high = 0, len(cuts) - 1
     while low <= high:
         middle = (low + high) // 2
@@ -407,7 +408,7 @@ def _in_the_way(planner: _Planner, blocks: Sequence[Block], taken: Sequence[Bloc
     differs from the one before; empty ones are skipped."""
     pad = timedelta(minutes=planner.rules.buffer)
     days = {planner.day_of(b.start) for b in taken}
-    weeks = {day - timedelta(days=day.weekday()) for day in days}
+    weeks = {planner.week_of(b.start) for b in taken}
     last = 0
     extra = [b for b in also if b in blocks]
     for way in ([b for b in blocks
@@ -692,6 +693,10 @@ class _Planner:
         return found > level or (found == level and key in self.jobs
                                  and self.jobs[key].rank[0] >= self.horizon)
 
+    def _movable(self, kept: Sequence[Block]) -> list[Block]:
+        """The blocks of ``kept`` a rescue may move: not pinned, not under way."""
+        return [b for b in kept if not b.pinned and floor_minute(b.start) >= self.now]
+
     def blocks_behind(self, late: Sequence[_Job]) -> list[Block]:
         """Blocks (not pinned, not under way) of the steps ``late`` steps wait for that
         end after the deadline a ``late`` step has or inherits: they hold it back
@@ -701,8 +706,7 @@ class _Planner:
         for job in late:
             for key in self._with_preds(job.preds):
                 pred = self.jobs[key]
-                spans = [b for b in pred.kept if not b.pinned
-                         and floor_minute(b.start) >= self.now]
+                spans = self._movable(pred.kept)
                 if pred.state == _OK:
                     spans += [Block(key, at_minute(s), at_minute(e)) for s, e in pred.new]
                 out += [b for b in spans
@@ -717,14 +721,14 @@ class _Planner:
         freed: list[tuple[int, int, str | None]] = []
         for job in self.jobs.values():
             if self.gives_way(job.key, level):
-                spans = [(floor_minute(b.start), ceil_minute(b.end)) for b in job.kept
-                         if not b.pinned and floor_minute(b.start) >= self.now]
+                spans = [(floor_minute(b.start), ceil_minute(b.end))
+                         for b in self._movable(job.kept)]
                 spans += job.new if job.state == _OK else []
                 freed += [(s, e, job.budget) for s, e in spans if s < until]
         for habit in self.habits.values():
             if habit.goal.priority > level:
-                spans = [(floor_minute(b.start), ceil_minute(b.end)) for b in habit.kept
-                         if not b.pinned and floor_minute(b.start) >= self.now]
+                spans = [(floor_minute(b.start), ceil_minute(b.end))
+                         for b in self._movable(habit.kept)]
                 spans += [span for span, _ in habit.new]
                 freed += [(s, e, habit.goal.key) for s, e in spans if s < until]
         if not freed:
